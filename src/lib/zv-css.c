@@ -1,0 +1,190 @@
+/* zvfio: loading subchannels and ccw devices from sysfs. */
+#include "zv-css.h"
+#include "zv-error.h"
+#include "zv-mdev.h"
+#include "zv-sysattr.h"
+
+#include <string.h>
+
+/* Frees a ccw device. */
+void
+zv_ccw_device_free (ZvCcwDevice *dev)
+{
+  if (dev == NULL)
+    return;
+  g_free (dev->id);
+  g_free (dev->cutype);
+  g_free (dev->devtype);
+  g_free (dev->availability);
+  g_free (dev->driver);
+  g_free (dev->path);
+  g_free (dev);
+}
+
+/* Frees a subchannel. */
+void
+zv_subchannel_free (ZvSubchannel *sch)
+{
+  if (sch == NULL)
+    return;
+  g_free (sch->id);
+  g_free (sch->driver);
+  g_free (sch->driver_override);
+  g_free (sch->dev_busid);
+  zv_ccw_device_free (sch->device);
+  g_clear_pointer (&sch->mdev_types, g_ptr_array_unref);
+  g_clear_pointer (&sch->mdevs, g_ptr_array_unref);
+  g_free (sch->path);
+  g_free (sch);
+}
+
+/* Human name of a subchannel type, NULL if unknown. */
+const char *
+zv_subchannel_type_name (int type)
+{
+  switch (type)
+    {
+    case ZV_SCH_TYPE_IO: return "io";
+    case ZV_SCH_TYPE_CHSC: return "chsc";
+    case ZV_SCH_TYPE_MSG: return "message";
+    case ZV_SCH_TYPE_ADM: return "adm";
+    default: return NULL;
+    }
+}
+
+/* Loads the ccw device at DIR. */
+ZvCcwDevice *
+zv_ccw_device_load (ZvDir *dir, GPtrArray *warnings, GError **error)
+{
+  const char *name = zv_dir_name (dir);
+  ZvBusId busid;
+  if (!zv_parse_busid (name, &busid))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is not a ccw device name",
+                   zv_dir_path (dir));
+      return NULL;
+    }
+  g_autoptr (ZvCcwDevice) dev = g_new0 (ZvCcwDevice, 1);
+  dev->id = g_strdup (name);
+  dev->busid = busid;
+  dev->path = g_strdup (zv_dir_path (dir));
+  dev->online = -1;
+
+  guint t, m;
+  g_autofree char *cutype = zv_attr_get (dir, name, "cutype", warnings);
+  if (cutype && zv_parse_type_model (cutype, &t, &m))
+    dev->cutype = g_steal_pointer (&cutype);
+  else if (cutype)
+    zv_attr_warn_garbage (warnings, name, "cutype", cutype);
+
+  g_autofree char *devtype = zv_attr_get (dir, name, "devtype", warnings);
+  if (devtype && zv_parse_type_model (devtype, &t, &m))
+    dev->devtype = g_steal_pointer (&devtype);
+  else if (devtype && strcmp (devtype, "n/a") != 0)
+    zv_attr_warn_garbage (warnings, name, "devtype", devtype);
+
+  g_autofree char *online = zv_attr_get (dir, name, "online", warnings);
+  gboolean flag;
+  if (online && zv_parse_flag (online, &flag))
+    dev->online = flag ? 1 : 0;
+  else if (online)
+    zv_attr_warn_garbage (warnings, name, "online", online);
+
+  dev->availability = zv_attr_get (dir, name, "availability", warnings);
+  dev->driver = zv_attr_link (dir, name, "driver", warnings);
+  return g_steal_pointer (&dev);
+}
+
+/* Finds and loads the ccw device child of a subchannel directory. */
+static ZvCcwDevice *
+load_child_device (ZvDir *dir, GPtrArray *warnings)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) names = zv_dir_list (dir, &error);
+  if (names == NULL)
+    {
+      zv_warning_add (warnings, "%s: %s", zv_dir_name (dir), error->message);
+      return NULL;
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *entry = g_ptr_array_index (names, i);
+      ZvBusId busid;
+      if (!zv_parse_busid (entry, &busid))
+        continue;
+      g_autoptr (ZvDir) child = zv_dir_open_child (dir, entry, NULL);
+      if (child == NULL)
+        continue;
+      /* a link (to another device) is not a child */
+      if (!g_str_has_prefix (zv_dir_path (child), zv_dir_path (dir)))
+        continue;
+      ZvCcwDevice *dev = zv_ccw_device_load (child, warnings, &error);
+      if (dev == NULL)
+        zv_warning_add (warnings, "%s: %s", zv_dir_name (dir), error->message);
+      return dev;
+    }
+  return NULL;
+}
+
+/* Loads the subchannel at the canonical sysfs directory DIR. */
+ZvSubchannel *
+zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **error)
+{
+  const char *name = zv_dir_name (dir);
+  ZvBusId busid;
+  if (!zv_parse_busid (name, &busid))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is not a subchannel name",
+                   zv_dir_path (dir));
+      return NULL;
+    }
+  g_autoptr (ZvSubchannel) sch = g_new0 (ZvSubchannel, 1);
+  sch->id = g_strdup (name);
+  sch->busid = busid;
+  sch->path = g_strdup (zv_dir_path (dir));
+  sch->type = -1;
+
+  g_autofree char *type = zv_attr_get (dir, name, "type", warnings);
+  guint32 value;
+  if (type && strlen (type) == 1 && zv_parse_hex_u32_loose (type, &value))
+    sch->type = (int) value;
+  else if (type)
+    zv_attr_warn_garbage (warnings, name, "type", type);
+  else
+    zv_warning_add (warnings, "%s: attribute type is missing", name);
+
+  sch->driver = zv_attr_link (dir, name, "driver", warnings);
+
+  g_autofree char *override = zv_attr_get (dir, name, "driver_override", warnings);
+  sch->has_driver_override_attr = zv_dir_has (dir, "driver_override");
+  if (override && *override && strcmp (override, "(null)") != 0)
+    sch->driver_override = g_steal_pointer (&override);
+
+  g_autofree char *chpids = zv_attr_get (dir, name, "chpids", warnings);
+  if (chpids)
+    {
+      sch->has_chpids = zv_parse_chpids (chpids, sch->chpids);
+      if (!sch->has_chpids)
+        zv_attr_warn_garbage (warnings, name, "chpids", chpids);
+    }
+  g_autofree char *pimpampom = zv_attr_get (dir, name, "pimpampom", warnings);
+  if (pimpampom)
+    {
+      sch->has_pimpampom = zv_parse_pimpampom (pimpampom, sch->pimpampom);
+      if (!sch->has_pimpampom)
+        zv_attr_warn_garbage (warnings, name, "pimpampom", pimpampom);
+    }
+  g_autofree char *dev_busid = zv_attr_get (dir, name, "dev_busid", warnings);
+  ZvBusId dev_id;
+  if (dev_busid && zv_parse_busid (dev_busid, &dev_id))
+    sch->dev_busid = g_steal_pointer (&dev_busid);
+  else if (dev_busid && strcmp (dev_busid, "none") != 0)
+    zv_attr_warn_garbage (warnings, name, "dev_busid", dev_busid);
+
+  if (sch->type == ZV_SCH_TYPE_IO)
+    sch->device = load_child_device (dir, warnings);
+  sch->qdio = sch->device && zv_cutype_is_qdio (sch->device->cutype);
+  sch->mdev_types = zv_mdev_types_load (dir, warnings);
+  sch->mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_free);
+  return g_steal_pointer (&sch);
+}

@@ -1,0 +1,69 @@
+/* zvfio: the channel subsystem model: subchannels (all sets) and their ccw devices. */
+#pragma once
+
+#include <glib.h>
+#include "zv-parse.h"
+#include "zv-root.h"
+
+G_BEGIN_DECLS
+
+#define ZV_CSS_DEVICES "/sys/bus/css/devices"
+#define ZV_CCW_DEVICES "/sys/bus/ccw/devices"
+
+/* Subchannel types (the "type" attribute). */
+enum {
+  ZV_SCH_TYPE_IO = 0,
+  ZV_SCH_TYPE_CHSC = 1,
+  ZV_SCH_TYPE_MSG = 2,
+  ZV_SCH_TYPE_ADM = 3,
+};
+
+/* A ccw device (child of an I/O subchannel bound to io_subchannel). */
+typedef struct {
+  char *id;                 /* "0.1.0005" */
+  ZvBusId busid;
+  char *cutype;             /* "3990/e9", NULL if absent/garbage */
+  char *devtype;            /* "3390/0c", NULL for "n/a" or absent */
+  int online;               /* 1, 0, -1 if absent */
+  char *availability;       /* "good", ...; NULL if absent */
+  char *driver;             /* NULL if unbound */
+  char *path;               /* canonical sysfs path */
+} ZvCcwDevice;
+
+/* A subchannel and everything related to it. */
+typedef struct {
+  char *id;                 /* "0.0.0313" */
+  ZvBusId busid;
+  int type;                 /* ZV_SCH_TYPE_*, -1 if absent/garbage */
+  char *driver;             /* NULL if unbound */
+  char *driver_override;    /* NULL if "(null)" or absent */
+  gboolean has_driver_override_attr;
+  gboolean has_chpids;
+  guint8 chpids[8];
+  gboolean has_pimpampom;
+  guint8 pimpampom[3];
+  char *dev_busid;          /* NULL if absent or "none" */
+  ZvCcwDevice *device;      /* NULL if none */
+  gboolean qdio;            /* ccw device cutype 1731/xx */
+  GPtrArray *mdev_types;    /* ZvMdevType */
+  GPtrArray *mdevs;         /* ZvMdev, active and/or defined */
+  char *path;               /* canonical sysfs path */
+} ZvSubchannel;
+
+/* Frees a ccw device. */
+void zv_ccw_device_free (ZvCcwDevice *dev);
+/* Frees a subchannel. */
+void zv_subchannel_free (ZvSubchannel *sch);
+/* Human name of a subchannel type ("io", "chsc", "message", "adm"), NULL if unknown. */
+const char *zv_subchannel_type_name (int type);
+
+/* Loads the subchannel at the canonical sysfs directory DIR (no mdevs or
+ * definitions; see zv_inventory). Problems are appended to WARNINGS. */
+ZvSubchannel *zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **error);
+/* Loads the ccw device at DIR. */
+ZvCcwDevice *zv_ccw_device_load (ZvDir *dir, GPtrArray *warnings, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvSubchannel, zv_subchannel_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvCcwDevice, zv_ccw_device_free)
+
+G_END_DECLS

@@ -1,0 +1,442 @@
+/* zvfio: building the inventory from sysfs and mdevctl's definitions. */
+#include "zv-inventory.h"
+#include "zv-error.h"
+
+#include <string.h>
+
+/* Frees an inventory. */
+void
+zv_inventory_free (ZvInventory *inv)
+{
+  if (inv == NULL)
+    return;
+  zv_root_unref (inv->root);
+  g_clear_pointer (&inv->subchannels, g_ptr_array_unref);
+  g_clear_pointer (&inv->pci_functions, g_ptr_array_unref);
+  g_clear_pointer (&inv->warnings, g_ptr_array_unref);
+  g_clear_pointer (&inv->orphan_mdevs, g_ptr_array_unref);
+  g_free (inv);
+}
+
+/* Creates an empty inventory. */
+static ZvInventory *
+inventory_new (ZvRoot *root, guint scope)
+{
+  ZvInventory *inv = g_new0 (ZvInventory, 1);
+  inv->root = zv_root_ref (root);
+  inv->scope = scope;
+  inv->subchannels = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_subchannel_free);
+  inv->pci_functions = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_pci_function_free);
+  inv->warnings = g_ptr_array_new_with_free_func (g_free);
+  inv->orphan_mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_free);
+  return inv;
+}
+
+/* Checks that the css bus exists below the root. */
+gboolean
+zv_inventory_require_css (ZvRoot *root, GError **error)
+{
+  if (zv_root_exists (root, ZV_CSS_DEVICES))
+    return TRUE;
+  if (zv_root_is_system (root))
+    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
+                 "no channel subsystem: %s does not exist; this is not an s390 host "
+                 "(use --root DIR to read a sysfs tree)", ZV_CSS_DEVICES);
+  else
+    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
+                 "no channel subsystem below root %s: %s does not exist; not an s390 "
+                 "sysfs tree (check --root / ZVFIO_ROOT)", zv_root_dir (root),
+                 ZV_CSS_DEVICES);
+  return FALSE;
+}
+
+/* Orders subchannels by ssid, then subchannel number. */
+static gint
+compare_subchannels (gconstpointer a, gconstpointer b)
+{
+  const ZvSubchannel *x = *(const ZvSubchannel * const *) a;
+  const ZvSubchannel *y = *(const ZvSubchannel * const *) b;
+  if (x->busid.ssid != y->busid.ssid)
+    return x->busid.ssid < y->busid.ssid ? -1 : 1;
+  return x->busid.number < y->busid.number ? -1 : x->busid.number > y->busid.number;
+}
+
+/* Orders PCI functions by address. */
+static gint
+compare_pci (gconstpointer a, gconstpointer b)
+{
+  const ZvPciFunction *x = *(const ZvPciFunction * const *) a;
+  const ZvPciFunction *y = *(const ZvPciFunction * const *) b;
+  return strcmp (x->address, y->address);
+}
+
+/* Attaches active mdevs and definitions to a subchannel. */
+static void
+attach_mdevs (ZvRoot *root, ZvSubchannel *sch, GPtrArray *active, GPtrArray *warnings)
+{
+  g_autoptr (GPtrArray) defined = zv_mdev_list_defined (root, sch->id, warnings);
+  g_clear_pointer (&sch->mdevs, g_ptr_array_unref);
+  sch->mdevs = zv_mdev_merge (active, defined);
+}
+
+/* Loads one subchannel by its id with its mdevs and definitions. */
+ZvSubchannel *
+zv_inventory_load_subchannel (ZvRoot *root, const char *sch_id, GPtrArray *warnings,
+                              GError **error)
+{
+  ZvBusId busid;
+  if (!zv_parse_busid (sch_id, &busid))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "'%s' is not a subchannel id", sch_id);
+      return NULL;
+    }
+  g_autofree char *path = g_strconcat (ZV_CSS_DEVICES "/", sch_id, NULL);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, path, &local);
+  if (dir == NULL)
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no subchannel %s", sch_id);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  ZvSubchannel *sch = zv_subchannel_load (dir, warnings, error);
+  if (sch == NULL)
+    return NULL;
+  g_autoptr (GPtrArray) active = zv_mdev_list_active_in (dir, warnings);
+  attach_mdevs (root, sch, active, warnings);
+  return sch;
+}
+
+/* Reads all subchannels into INV. */
+static gboolean
+scan_css (ZvInventory *inv, GError **error)
+{
+  if (!zv_inventory_require_css (inv->root, error))
+    return FALSE;
+  g_autoptr (ZvDir) bus = zv_root_open_dir (inv->root, ZV_CSS_DEVICES, error);
+  if (bus == NULL)
+    return FALSE;
+  g_autoptr (GPtrArray) names = zv_dir_list (bus, error);
+  if (names == NULL)
+    return FALSE;
+  g_autoptr (GHashTable) active = zv_mdev_scan_active (inv->root, inv->warnings);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      ZvBusId busid;
+      if (!zv_parse_busid (name, &busid))
+        {
+          zv_warning_add (inv->warnings, "%s/%s: not a subchannel name", ZV_CSS_DEVICES, name);
+          continue;
+        }
+      g_autoptr (GError) local = NULL;
+      g_autoptr (ZvDir) dir = zv_dir_open_child (bus, name, &local);
+      ZvSubchannel *sch = dir ? zv_subchannel_load (dir, inv->warnings, &local) : NULL;
+      if (sch == NULL)
+        {
+          zv_warning_add (inv->warnings, "%s: %s", name, local->message);
+          continue;
+        }
+      attach_mdevs (inv->root, sch, g_hash_table_lookup (active, sch->id), inv->warnings);
+      g_hash_table_add (seen, sch->id);
+      g_ptr_array_add (inv->subchannels, sch);
+    }
+  g_ptr_array_sort (inv->subchannels, compare_subchannels);
+
+  /* definitions whose parent subchannel is gone */
+  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (inv->root);
+  for (guint i = 0; i < parents->len; i++)
+    {
+      const char *parent = g_ptr_array_index (parents, i);
+      ZvBusId busid;
+      if (!zv_parse_busid (parent, &busid) || g_hash_table_contains (seen, parent))
+        continue;
+      g_autoptr (GPtrArray) defined = zv_mdev_list_defined (inv->root, parent, inv->warnings);
+      for (guint j = 0; j < defined->len; j++)
+        {
+          ZvMdev *m = g_ptr_array_index (defined, j);
+          zv_warning_add (inv->warnings, "mdev %s is defined for %s, which is not a subchannel "
+                          "of this host", m->uuid, parent);
+        }
+      g_ptr_array_extend_and_steal (inv->orphan_mdevs, g_steal_pointer (&defined));
+    }
+  return TRUE;
+}
+
+/* Reads all zPCI functions into INV. */
+static gboolean
+scan_pci (ZvInventory *inv, GError **error)
+{
+  g_autoptr (ZvDir) bus = zv_root_open_dir (inv->root, ZV_PCI_DEVICES, NULL);
+  if (bus == NULL)
+    return TRUE;   /* no PCI at all is a valid s390 configuration */
+  g_autoptr (GPtrArray) names = zv_dir_list (bus, error);
+  if (names == NULL)
+    return FALSE;
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autoptr (GError) local = NULL;
+      g_autoptr (ZvDir) dir = zv_dir_open_child (bus, name, &local);
+      if (dir == NULL)
+        {
+          zv_warning_add (inv->warnings, "%s: %s", name, local->message);
+          continue;
+        }
+      ZvPciFunction *fn = zv_pci_function_load (dir, inv->warnings, &local);
+      if (fn != NULL)
+        g_ptr_array_add (inv->pci_functions, fn);
+      else if (local != NULL)
+        zv_warning_add (inv->warnings, "%s: %s", name, local->message);
+    }
+  g_ptr_array_sort (inv->pci_functions, compare_pci);
+  return TRUE;
+}
+
+/* Reads the whole inventory in SCOPE. */
+ZvInventory *
+zv_inventory_scan (ZvRoot *root, guint scope, GError **error)
+{
+  g_autoptr (ZvInventory) inv = inventory_new (root, scope);
+  if ((scope & ZV_SCOPE_CCW) && !scan_css (inv, error))
+    return NULL;
+  if ((scope & ZV_SCOPE_PCI) && !scan_pci (inv, error))
+    return NULL;
+  return g_steal_pointer (&inv);
+}
+
+/* Returns the subchannel in INV with id SCH_ID, or NULL. */
+ZvSubchannel *
+zv_inventory_get_subchannel (ZvInventory *inv, const char *sch_id)
+{
+  for (guint i = 0; i < inv->subchannels->len; i++)
+    {
+      ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, i);
+      if (strcmp (sch->id, sch_id) == 0)
+        return sch;
+    }
+  return NULL;
+}
+
+/* Returns the PCI function in INV with ADDRESS, or NULL. */
+ZvPciFunction *
+zv_inventory_get_pci (ZvInventory *inv, const char *address)
+{
+  for (guint i = 0; i < inv->pci_functions->len; i++)
+    {
+      ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, i);
+      if (strcmp (fn->address, address) == 0)
+        return fn;
+    }
+  return NULL;
+}
+
+/* The subchannel name of the ccw device behind /sys/bus/ccw/devices/DEVNO, or NULL. */
+static char *
+subchannel_via_ccw_bus (ZvRoot *root, const char *devno)
+{
+  g_autofree char *path = g_strconcat (ZV_CCW_DEVICES "/", devno, NULL);
+  g_autofree char *resolved = zv_root_resolve (root, path, NULL);
+  if (resolved == NULL)
+    return NULL;
+  g_autofree char *parent = g_path_get_dirname (resolved);
+  g_autofree char *name = g_path_get_basename (parent);
+  ZvBusId busid;
+  return zv_parse_busid (name, &busid) ? g_steal_pointer (&name) : NULL;
+}
+
+/* TRUE when subchannel SCH_ID's dev_busid names DEVNO. */
+static gboolean
+subchannel_has_dev_busid (ZvDir *bus, const char *sch_id, const char *devno)
+{
+  g_autoptr (ZvDir) dir = zv_dir_open_child (bus, sch_id, NULL);
+  if (dir == NULL)
+    return FALSE;
+  g_autofree char *value = zv_dir_read_line (dir, "dev_busid", NULL);
+  return value != NULL && strcmp (value, devno) == 0;
+}
+
+/* Finds the subchannel id holding ccw device DEVNO. */
+char *
+zv_inventory_find_subchannel_of_devno (ZvRoot *root, const char *devno, GError **error)
+{
+  char *sch = subchannel_via_ccw_bus (root, devno);
+  if (sch != NULL)
+    return sch;
+  if (!zv_inventory_require_css (root, error))
+    return NULL;
+  /* no ccw device (e.g. the subchannel is bound to vfio_ccw): dev_busid */
+  g_autoptr (ZvDir) bus = zv_root_open_dir (root, ZV_CSS_DEVICES, error);
+  if (bus == NULL)
+    return NULL;
+  if (subchannel_has_dev_busid (bus, devno, devno))
+    return g_strdup (devno);   /* the common case devno == subchannel number */
+  g_autoptr (GPtrArray) names = zv_dir_list (bus, error);
+  if (names == NULL)
+    return NULL;
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      if (strcmp (name, devno) != 0 && subchannel_has_dev_busid (bus, name, devno))
+        return g_strdup (name);
+    }
+  g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", devno);
+  return NULL;
+}
+
+/* Adds the subchannel SCH_ID (with everything related) to INV. */
+static gboolean
+lookup_add_subchannel (ZvInventory *inv, const char *sch_id, GError **error)
+{
+  ZvSubchannel *sch = zv_inventory_load_subchannel (inv->root, sch_id, inv->warnings, error);
+  if (sch == NULL)
+    return FALSE;
+  g_ptr_array_add (inv->subchannels, sch);
+  return TRUE;
+}
+
+/* Adds the PCI function at ADDRESS to INV. */
+static gboolean
+lookup_add_pci (ZvInventory *inv, const char *address, GError **error)
+{
+  g_autofree char *path = g_strconcat (ZV_PCI_DEVICES "/", address, NULL);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvDir) dir = zv_root_open_dir (inv->root, path, &local);
+  ZvPciFunction *fn = dir ? zv_pci_function_load (dir, inv->warnings, &local) : NULL;
+  if (fn == NULL)
+    {
+      if (local == NULL || g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+                     "no zPCI function %s", address);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_ptr_array_add (inv->pci_functions, fn);
+  return TRUE;
+}
+
+/* Finds the PCI address of the function with FID through its hotplug slot. */
+static char *
+pci_address_of_fid (ZvRoot *root, guint32 fid)
+{
+  g_autofree char *slot = g_strdup_printf (ZV_PCI_SLOTS "/%08x", fid);
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, slot, NULL);
+  g_autofree char *prefix = dir ? zv_dir_read_line (dir, "address", NULL) : NULL;
+  g_autoptr (ZvDir) bus = zv_root_open_dir (root, ZV_PCI_DEVICES, NULL);
+  if (bus == NULL)
+    return NULL;
+  /* functions 0..7 behind the slot address; without a slot, every function */
+  for (guint f = 0; prefix != NULL && f < 8; f++)
+    {
+      g_autofree char *address = g_strdup_printf ("%s.%x", prefix, f);
+      g_autoptr (ZvDir) fdir = zv_dir_open_child (bus, address, NULL);
+      g_autofree char *text = fdir ? zv_dir_read_line (fdir, "function_id", NULL) : NULL;
+      guint32 value;
+      if (text && zv_parse_hex_u32 (text, &value) && value == fid)
+        return g_steal_pointer (&address);
+    }
+  g_autoptr (GPtrArray) names = zv_dir_list (bus, NULL);
+  for (guint i = 0; names && i < names->len; i++)
+    {
+      const char *address = g_ptr_array_index (names, i);
+      g_autoptr (ZvDir) fdir = zv_dir_open_child (bus, address, NULL);
+      g_autofree char *text = fdir ? zv_dir_read_line (fdir, "function_id", NULL) : NULL;
+      guint32 value;
+      if (text && zv_parse_hex_u32 (text, &value) && value == fid)
+        return g_strdup (address);
+    }
+  return NULL;
+}
+
+/* Finds the parent of mdev UUID: active in sysfs, else in a definition. */
+static char *
+parent_of_mdev (ZvRoot *root, const char *uuid, gboolean *is_pci)
+{
+  *is_pci = FALSE;
+  g_autoptr (ZvMdev) active = zv_mdev_load_active (root, uuid, NULL);
+  if (active != NULL)
+    return g_strdup (active->parent);
+  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (root);
+  for (guint i = 0; i < parents->len; i++)
+    {
+      const char *parent = g_ptr_array_index (parents, i);
+      g_autofree char *path = g_strconcat (ZV_MDEVCTL_DIR "/", parent, "/", uuid, NULL);
+      if (zv_root_exists (root, path))
+        return g_strdup (parent);
+    }
+  return NULL;
+}
+
+/* Reads only what ID names, with everything related. */
+ZvInventory *
+zv_inventory_lookup (ZvRoot *root, const char *id, GError **error)
+{
+  ZvId parsed;
+  if (!zv_parse_id (id, &parsed))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "'%s' is not a device id (expected a devno 0.0.1234, a subchannel "
+                   "sch:0.0.0001, a PCI address 0000:00:00.0, fid:0x1f or an mdev UUID)", id);
+      return NULL;
+    }
+  g_autoptr (ZvInventory) inv = inventory_new (root, ZV_SCOPE_ALL);
+  gboolean ok = FALSE;
+  switch (parsed.kind)
+    {
+    case ZV_ID_BUSID:
+    case ZV_ID_DEVNO:
+      {
+        g_autoptr (GError) local = NULL;
+        g_autofree char *sch = subchannel_via_ccw_bus (root, parsed.normalized);
+        if (sch == NULL && parsed.kind == ZV_ID_BUSID)
+          {
+            g_autofree char *path = g_strconcat (ZV_CSS_DEVICES "/", parsed.normalized, NULL);
+            if (zv_root_exists (root, path))
+              sch = g_strdup (parsed.normalized);
+          }
+        if (sch == NULL)
+          sch = zv_inventory_find_subchannel_of_devno (root, parsed.normalized, error);
+        ok = sch != NULL && lookup_add_subchannel (inv, sch, error);
+        break;
+      }
+    case ZV_ID_SUBCHANNEL:
+      ok = zv_inventory_require_css (root, error) &&
+           lookup_add_subchannel (inv, parsed.normalized, error);
+      break;
+    case ZV_ID_PCI:
+      ok = lookup_add_pci (inv, parsed.normalized, error);
+      break;
+    case ZV_ID_FID:
+      {
+        g_autofree char *address = pci_address_of_fid (root, parsed.fid);
+        if (address == NULL)
+          g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no zPCI function with fid 0x%08x",
+                       parsed.fid);
+        else
+          ok = lookup_add_pci (inv, address, error);
+        break;
+      }
+    case ZV_ID_UUID:
+      {
+        gboolean is_pci;
+        g_autofree char *parent = parent_of_mdev (root, parsed.normalized, &is_pci);
+        ZvBusId busid;
+        if (parent == NULL || !zv_parse_busid (parent, &busid))
+          g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+                       "no vfio-ccw mdev %s (neither active nor defined)", parsed.normalized);
+        else
+          ok = lookup_add_subchannel (inv, parent, error);
+        break;
+      }
+    case ZV_ID_INVALID:
+    default:
+      g_assert_not_reached ();
+    }
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&inv);
+}

@@ -1,0 +1,53 @@
+/* zvfio: the host inventory: every subchannel (all sets) with its ccw device,
+ * mdev types, mdevs and definitions, and every zPCI function. */
+#pragma once
+
+#include <glib.h>
+#include "zv-css.h"
+#include "zv-mdev.h"
+#include "zv-root.h"
+#include "zv-zpci.h"
+
+G_BEGIN_DECLS
+
+/* Which part of the inventory to read. */
+typedef enum {
+  ZV_SCOPE_CCW = 1 << 0,
+  ZV_SCOPE_PCI = 1 << 1,
+  ZV_SCOPE_ALL = ZV_SCOPE_CCW | ZV_SCOPE_PCI,
+} ZvScope;
+
+typedef struct {
+  ZvRoot *root;
+  guint scope;
+  GPtrArray *subchannels;     /* ZvSubchannel, by ssid then number */
+  GPtrArray *pci_functions;   /* ZvPciFunction, by address */
+  GPtrArray *warnings;        /* strings */
+  GPtrArray *orphan_mdevs;    /* ZvMdev defined for a parent that does not exist */
+} ZvInventory;
+
+/* Frees an inventory. */
+void zv_inventory_free (ZvInventory *inv);
+/* Reads the whole inventory in SCOPE. ZV_ERROR_NOT_S390 when the css bus is
+ * missing and SCOPE includes ccw. */
+ZvInventory *zv_inventory_scan (ZvRoot *root, guint scope, GError **error);
+/* Reads only what ID (devno, subchannel, PCI address, fid:X, mdev UUID) names,
+ * with everything related; ZV_ERROR_NOT_FOUND when nothing matches. */
+ZvInventory *zv_inventory_lookup (ZvRoot *root, const char *id, GError **error);
+/* Loads one subchannel by its id with its mdevs and definitions. */
+ZvSubchannel *zv_inventory_load_subchannel (ZvRoot *root, const char *sch_id,
+                                            GPtrArray *warnings, GError **error);
+/* Finds the subchannel id holding ccw device DEVNO ("0.0.1234"), whether the
+ * ccw device exists or the subchannel is bound to vfio_ccw (via dev_busid). */
+char *zv_inventory_find_subchannel_of_devno (ZvRoot *root, const char *devno,
+                                             GError **error);
+/* Returns the subchannel in INV with id SCH_ID, or NULL. */
+ZvSubchannel *zv_inventory_get_subchannel (ZvInventory *inv, const char *sch_id);
+/* Returns the PCI function in INV with ADDRESS, or NULL. */
+ZvPciFunction *zv_inventory_get_pci (ZvInventory *inv, const char *address);
+/* Checks that the css bus exists below the root (ZV_ERROR_NOT_S390 otherwise). */
+gboolean zv_inventory_require_css (ZvRoot *root, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvInventory, zv_inventory_free)
+
+G_END_DECLS

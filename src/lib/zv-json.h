@@ -1,0 +1,19 @@
+/* zvfio: JSON serialization of the model (schemas/zvfio-list.schema.json). */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "zv-inventory.h"
+
+G_BEGIN_DECLS
+
+/* Builds the JSON object of one subchannel. */
+JsonNode *zv_json_subchannel (const ZvSubchannel *sch);
+/* Builds the JSON object of one PCI function. */
+JsonNode *zv_json_pci_function (const ZvPciFunction *fn);
+/* Builds {"subchannels":[...],"pci_functions":[...],"warnings":[...]} for INV. */
+JsonNode *zv_json_inventory (const ZvInventory *inv);
+/* Serializes NODE as pretty JSON with a trailing newline. */
+char *zv_json_to_text (JsonNode *node);
+
+G_END_DECLS

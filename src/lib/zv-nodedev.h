@@ -1,0 +1,28 @@
+/* zvfio: libvirt node-device XML for subchannels, ccw devices and mdevs,
+ * structured exactly as libvirt 9.0's udev driver prints them. */
+#pragma once
+
+#include <glib.h>
+#include "zv-inventory.h"
+
+G_BEGIN_DECLS
+
+/* libvirt's node device name of a subchannel ("css_0_0_0001"). */
+char *zv_nodedev_css_name (const ZvSubchannel *sch);
+/* libvirt's node device name of a ccw device ("ccw_0_0_1234"). */
+char *zv_nodedev_ccw_name (const ZvCcwDevice *dev);
+/* libvirt's node device name of an mdev ("mdev_<uuid with _>_0_0_0001"). */
+char *zv_nodedev_mdev_name (const ZvMdev *mdev);
+/* TRUE when libvirt 9.0 lists this subchannel (driver io_subchannel or vfio_ccw). */
+gboolean zv_nodedev_lists_subchannel (const ZvSubchannel *sch);
+
+/* XML of the css node device. */
+char *zv_nodedev_css_xml (const ZvSubchannel *sch);
+/* XML of the ccw node device of SCH's device. */
+char *zv_nodedev_ccw_xml (const ZvSubchannel *sch);
+/* XML of an mdev node device below SCH. */
+char *zv_nodedev_mdev_xml (const ZvSubchannel *sch, const ZvMdev *mdev);
+/* XML of every node device libvirt would list for INV, one <device> after another. */
+char *zv_nodedev_inventory_xml (const ZvInventory *inv);
+
+G_END_DECLS

@@ -1,0 +1,77 @@
+/* zvfio: pure parsers for kernel sysfs formats and user-supplied ids.
+ * No I/O here, so every function can be fuzzed directly. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A css bus id: "0.<ssid>.<number>" (subchannel or ccw device). */
+typedef struct {
+  guint cssid;
+  guint ssid;
+  guint number;
+} ZvBusId;
+
+/* A PCI address DDDD:BB:dd.f */
+typedef struct {
+  guint domain;
+  guint bus;
+  guint slot;
+  guint function;
+} ZvPciAddress;
+
+/* What kind of device an id given by the user names. */
+typedef enum {
+  ZV_ID_INVALID,
+  ZV_ID_BUSID,        /* 0.0.1234: a devno or a subchannel (devno preferred) */
+  ZV_ID_DEVNO,        /* ccw:0.0.1234 / devno:0.0.1234 / 1234 / 0x1234 */
+  ZV_ID_SUBCHANNEL,   /* sch:0.0.0001 */
+  ZV_ID_PCI,          /* 0000:00:00.0 */
+  ZV_ID_FID,          /* fid:0x1f */
+  ZV_ID_UUID,         /* an mdev UUID */
+} ZvIdKind;
+
+/* A parsed user id with its normalized text ("0.0.1234", "0001:00:00.0", ...). */
+typedef struct {
+  ZvIdKind kind;
+  ZvBusId busid;
+  ZvPciAddress pci;
+  guint32 fid;
+  char normalized[64];
+} ZvId;
+
+/* Parses "0.S.XXXX" strictly (one hex digit cssid 0..ff, ssid 0..3, 4 hex digits). */
+gboolean zv_parse_busid (const char *text, ZvBusId *out);
+/* Formats a bus id the way the kernel names it ("0.1.00ab"). */
+void zv_format_busid (const ZvBusId *id, char buf[16]);
+/* Parses a user id (see ZvIdKind) and normalizes it. */
+gboolean zv_parse_id (const char *text, ZvId *out);
+/* Parses a canonical UUID (36 chars, any hex case); writes it lowercase to BUF. */
+gboolean zv_parse_uuid (const char *text, char buf[37]);
+/* Parses "0x<hex>" (at most 8 hex digits). */
+gboolean zv_parse_hex_u32 (const char *text, guint32 *out);
+/* Parses hex with or without 0x (at most 8 digits). */
+gboolean zv_parse_hex_u32_loose (const char *text, guint32 *out);
+/* Parses a decimal unsigned number (at most 10 digits, < 2^32). */
+gboolean zv_parse_dec_u32 (const char *text, guint32 *out);
+/* Parses a boolean sysfs flag "0"/"1". */
+gboolean zv_parse_flag (const char *text, gboolean *out);
+/* Parses the chpids attribute: 8 x "%02x " (trailing space optional). */
+gboolean zv_parse_chpids (const char *text, guint8 out[8]);
+/* Parses the pimpampom attribute "%02x %02x %02x". */
+gboolean zv_parse_pimpampom (const char *text, guint8 out[3]);
+/* Parses a "%04x/%02x" type/model pair (cutype, devtype). */
+gboolean zv_parse_type_model (const char *text, guint *type, guint *model);
+/* Parses a PCI address "DDDD:BB:dd.f". */
+gboolean zv_parse_pci_address (const char *text, ZvPciAddress *out);
+/* Formats a PCI address like the kernel ("0005:00:00.0"). */
+void zv_format_pci_address (const ZvPciAddress *addr, char buf[32]);
+/* Decodes an EBCDIC (IBM-1047) utility string, trailing blanks and NULs dropped. */
+char *zv_ebcdic_to_utf8 (const guint8 *data, gsize length);
+/* The s390-tools name of a PCI function type, or NULL when unknown. */
+const char *zv_pft_name (guint pft);
+/* TRUE when a cutype string names a QDIO control unit (1731/xx). */
+gboolean zv_cutype_is_qdio (const char *cutype);
+
+G_END_DECLS

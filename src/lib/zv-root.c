@@ -1,0 +1,627 @@
+/* zvfio: root-prefixed, root-confined file access. */
+#include "zv-root.h"
+#include "zv-error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <gio/gio.h>
+
+#define ZV_MAX_SYMLINKS 40
+
+struct _ZvRoot {
+  gint refcount;
+  char *dir;       /* canonical host path, no trailing slash unless "/" */
+};
+
+struct _ZvDir {
+  ZvRoot *root;
+  char *path;      /* canonical root-relative path */
+  int fd;
+};
+
+/* Sets ERROR from errno with a message naming the root-relative PATH. */
+static void
+set_errno_error (GError **error, int errsv, const char *what, const char *path)
+{
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+               "%s %s: %s", what, path, g_strerror (errsv));
+}
+
+/* Opens a root: DIR, else $ZVFIO_ROOT, else "/". */
+ZvRoot *
+zv_root_new (const char *dir, GError **error)
+{
+  const char *source = dir;
+  if (source == NULL || *source == '\0')
+    source = g_getenv ("ZVFIO_ROOT");
+  if (source == NULL || *source == '\0')
+    source = "/";
+
+  g_autofree char *canonical = realpath (source, NULL);
+  if (canonical == NULL)
+    {
+      int errsv = errno;
+      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot use root directory %s: %s",
+                   source, g_strerror (errsv));
+      return NULL;
+    }
+  struct stat st;
+  if (stat (canonical, &st) != 0 || !S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "root %s is not a directory", source);
+      return NULL;
+    }
+  ZvRoot *root = g_new0 (ZvRoot, 1);
+  root->refcount = 1;
+  root->dir = g_steal_pointer (&canonical);
+  return root;
+}
+
+/* Takes a reference. */
+ZvRoot *
+zv_root_ref (ZvRoot *root)
+{
+  g_atomic_int_inc (&root->refcount);
+  return root;
+}
+
+/* Drops a reference. */
+void
+zv_root_unref (ZvRoot *root)
+{
+  if (root == NULL)
+    return;
+  if (g_atomic_int_dec_and_test (&root->refcount))
+    {
+      g_free (root->dir);
+      g_free (root);
+    }
+}
+
+/* The canonical host directory of the root. */
+const char *
+zv_root_dir (ZvRoot *root)
+{
+  return root->dir;
+}
+
+/* TRUE when the root is the real system root. */
+gboolean
+zv_root_is_system (ZvRoot *root)
+{
+  return strcmp (root->dir, "/") == 0;
+}
+
+/* The host path for a canonical root-relative path. */
+char *
+zv_root_host_path (ZvRoot *root, const char *canonical)
+{
+  while (*canonical == '/')
+    canonical++;
+  if (zv_root_is_system (root))
+    return g_strconcat ("/", canonical, NULL);
+  if (*canonical == '\0')
+    return g_strdup (root->dir);
+  return g_strconcat (root->dir, "/", canonical, NULL);
+}
+
+/* Joins the component stack into a root-relative path. */
+static char *
+stack_to_path (GPtrArray *stack)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < stack->len; i++)
+    {
+      g_string_append_c (s, '/');
+      g_string_append (s, g_ptr_array_index (stack, i));
+    }
+  if (s->len == 0)
+    g_string_append_c (s, '/');
+  return g_string_free (s, FALSE);
+}
+
+/* Pushes the components of PATH to the front of QUEUE, keeping their order. */
+static void
+queue_push_path_front (GQueue *queue, const char *path)
+{
+  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+  for (gint i = (gint) g_strv_length (parts) - 1; i >= 0; i--)
+    if (parts[i][0] != '\0')
+      g_queue_push_head (queue, g_strdup (parts[i]));
+}
+
+/* Core resolver: walks PATH component by component with lstat, clamping ".."
+ * and absolute link targets to the root, as a chroot would. */
+static char *
+resolve_in_root (ZvRoot *root, const char *path, gboolean allow_missing_last,
+                 GError **error)
+{
+  g_autoptr (GPtrArray) stack = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GQueue) queue = g_queue_new ();
+  int links = 0;
+
+  if (path == NULL || strlen (path) >= PATH_MAX)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "path too long or empty");
+      return NULL;
+    }
+  queue_push_path_front (queue, path);
+
+  while (!g_queue_is_empty (queue))
+    {
+      g_autofree char *component = g_queue_pop_head (queue);
+      if (strcmp (component, ".") == 0)
+        continue;
+      if (strcmp (component, "..") == 0)
+        {
+          if (stack->len > 0)
+            g_ptr_array_remove_index (stack, stack->len - 1);
+          continue;
+        }
+      g_ptr_array_add (stack, g_strdup (component));
+      g_autofree char *rel = stack_to_path (stack);
+      g_autofree char *host = zv_root_host_path (root, rel);
+      struct stat st;
+      if (lstat (host, &st) != 0)
+        {
+          int errsv = errno;
+          if (errsv == ENOENT && allow_missing_last && g_queue_is_empty (queue))
+            break;
+          set_errno_error (error, errsv, "cannot access", rel);
+          g_queue_clear_full (queue, g_free);
+          return NULL;
+        }
+      if (S_ISLNK (st.st_mode))
+        {
+          if (++links > ZV_MAX_SYMLINKS)
+            {
+              set_errno_error (error, ELOOP, "cannot resolve", rel);
+              g_queue_clear_full (queue, g_free);
+              return NULL;
+            }
+          char target[PATH_MAX];
+          ssize_t n = readlink (host, target, sizeof target - 1);
+          if (n < 0)
+            {
+              set_errno_error (error, errno, "cannot read link", rel);
+              g_queue_clear_full (queue, g_free);
+              return NULL;
+            }
+          target[n] = '\0';
+          g_ptr_array_remove_index (stack, stack->len - 1);
+          if (target[0] == '/')
+            g_ptr_array_set_size (stack, 0);
+          queue_push_path_front (queue, target);
+          continue;
+        }
+      if (!S_ISDIR (st.st_mode) && !g_queue_is_empty (queue))
+        {
+          set_errno_error (error, ENOTDIR, "cannot access", rel);
+          g_queue_clear_full (queue, g_free);
+          return NULL;
+        }
+    }
+  return stack_to_path (stack);
+}
+
+/* Resolves PATH inside the root following symlinks. */
+char *
+zv_root_resolve (ZvRoot *root, const char *path, GError **error)
+{
+  return resolve_in_root (root, path, FALSE, error);
+}
+
+/* Resolves PATH inside the root; a missing last component is allowed. */
+char *
+zv_root_resolve_parent (ZvRoot *root, const char *path, GError **error)
+{
+  return resolve_in_root (root, path, TRUE, error);
+}
+
+/* TRUE when PATH resolves to an existing file or directory. */
+gboolean
+zv_root_exists (ZvRoot *root, const char *path)
+{
+  g_autofree char *resolved = zv_root_resolve (root, path, NULL);
+  return resolved != NULL;
+}
+
+/* Opens the directory at PATH (resolved inside the root). */
+ZvDir *
+zv_root_open_dir (ZvRoot *root, const char *path, GError **error)
+{
+  g_autofree char *canonical = zv_root_resolve (root, path, error);
+  if (canonical == NULL)
+    return NULL;
+  g_autofree char *host = zv_root_host_path (root, canonical);
+  int fd = open (host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, "cannot open directory", canonical);
+      return NULL;
+    }
+  ZvDir *dir = g_new0 (ZvDir, 1);
+  dir->root = zv_root_ref (root);
+  dir->path = g_steal_pointer (&canonical);
+  dir->fd = fd;
+  return dir;
+}
+
+/* Reads FD to its end, at most ZV_MAX_FILE_SIZE bytes. */
+static char *
+read_fd_all (int fd, gsize *length, const char *what, GError **error)
+{
+  GByteArray *buf = g_byte_array_new ();
+  guint8 chunk[4096];
+  for (;;)
+    {
+      ssize_t n = read (fd, chunk, sizeof chunk);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          set_errno_error (error, errno, "cannot read", what);
+          g_byte_array_unref (buf);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      if (buf->len + (gsize) n > ZV_MAX_FILE_SIZE)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is larger than %d bytes",
+                       what, ZV_MAX_FILE_SIZE);
+          g_byte_array_unref (buf);
+          return NULL;
+        }
+      g_byte_array_append (buf, chunk, (guint) n);
+    }
+  if (length)
+    *length = buf->len;
+  g_byte_array_append (buf, (const guint8 *) "", 1);
+  return (char *) g_byte_array_free (buf, FALSE);
+}
+
+/* TRUE when NAME is a plain relative attribute path. */
+gboolean
+zv_attr_name_is_safe (const char *name)
+{
+  if (name == NULL || name[0] == '\0' || name[0] == '/')
+    return FALSE;
+  g_auto (GStrv) parts = g_strsplit (name, "/", -1);
+  for (guint i = 0; parts[i]; i++)
+    if (parts[i][0] == '\0' || strcmp (parts[i], ".") == 0 || strcmp (parts[i], "..") == 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Opens NAME below DIR without following any symlink; returns an fd or -1. */
+static int
+open_below (ZvDir *dir, const char *name, int flags, GError **error)
+{
+  g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
+  if (!zv_attr_name_is_safe (name))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_ESCAPE, "unsafe attribute name '%s'", name);
+      return -1;
+    }
+  g_auto (GStrv) parts = g_strsplit (name, "/", -1);
+  int fd = dir->fd;
+  guint n = g_strv_length (parts);
+  for (guint i = 0; i < n; i++)
+    {
+      gboolean last = (i + 1 == n);
+      int next = openat (fd, parts[i],
+                         (last ? flags : O_RDONLY | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
+      int errsv = errno;
+      if (fd != dir->fd)
+        close (fd);
+      if (next < 0)
+        {
+          set_errno_error (error, errsv == ELOOP ? ELOOP : errsv, "cannot open", what);
+          return -1;
+        }
+      fd = next;
+    }
+  return fd;
+}
+
+/* Reads attribute NAME; no symlink is followed. */
+char *
+zv_dir_read (ZvDir *dir, const char *name, gsize *length, GError **error)
+{
+  int fd = open_below (dir, name, O_RDONLY, error);
+  if (fd < 0)
+    return NULL;
+  g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
+  char *data = read_fd_all (fd, length, what, error);
+  close (fd);
+  return data;
+}
+
+/* Reads attribute NAME as text with one trailing newline removed. */
+char *
+zv_dir_read_line (ZvDir *dir, const char *name, GError **error)
+{
+  gsize len = 0;
+  char *data = zv_dir_read (dir, name, &len, error);
+  if (data == NULL)
+    return NULL;
+  if (memchr (data, '\0', len) != NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s/%s contains a NUL byte",
+                   dir->path, name);
+      g_free (data);
+      return NULL;
+    }
+  if (len > 0 && data[len - 1] == '\n')
+    data[len - 1] = '\0';
+  return data;
+}
+
+/* TRUE when NAME exists in the directory (a dangling link counts). */
+gboolean
+zv_dir_has (ZvDir *dir, const char *name)
+{
+  struct stat st;
+  if (!zv_attr_name_is_safe (name))
+    return FALSE;
+  return fstatat (dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* The basename of the target of symlink NAME. */
+char *
+zv_dir_read_link_name (ZvDir *dir, const char *name, GError **error)
+{
+  char target[PATH_MAX];
+  if (!zv_attr_name_is_safe (name) || strchr (name, '/') != NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_ESCAPE, "unsafe link name '%s'", name);
+      return NULL;
+    }
+  ssize_t n = readlinkat (dir->fd, name, target, sizeof target - 1);
+  if (n < 0)
+    {
+      g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
+      set_errno_error (error, errno, "cannot read link", what);
+      return NULL;
+    }
+  target[n] = '\0';
+  /* strip trailing slashes, then take the last component */
+  while (n > 1 && target[n - 1] == '/')
+    target[--n] = '\0';
+  const char *slash = strrchr (target, '/');
+  return g_strdup (slash ? slash + 1 : target);
+}
+
+/* Opens the child directory NAME, following a symlink inside the root. */
+ZvDir *
+zv_dir_open_child (ZvDir *dir, const char *name, GError **error)
+{
+  if (!zv_attr_name_is_safe (name))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_ESCAPE, "unsafe name '%s'", name);
+      return NULL;
+    }
+  g_autofree char *path = g_strconcat (dir->path, strcmp (dir->path, "/") ? "/" : "", name, NULL);
+  return zv_root_open_dir (dir->root, path, error);
+}
+
+/* Compares two entry names for sorting. */
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Lists the entry names of the directory, sorted. */
+GPtrArray *
+zv_dir_list (ZvDir *dir, GError **error)
+{
+  int fd = openat (dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, "cannot list", dir->path);
+      return NULL;
+    }
+  DIR *d = fdopendir (fd);
+  if (d == NULL)
+    {
+      set_errno_error (error, errno, "cannot list", dir->path);
+      close (fd);
+      return NULL;
+    }
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  struct dirent *entry;
+  while ((entry = readdir (d)) != NULL)
+    {
+      if (strcmp (entry->d_name, ".") == 0 || strcmp (entry->d_name, "..") == 0)
+        continue;
+      g_ptr_array_add (names, g_strdup (entry->d_name));
+    }
+  closedir (d);
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+/* Writes VALUE to the sysfs attribute NAME in one write(2). */
+gboolean
+zv_dir_write (ZvDir *dir, const char *name, const char *value, GError **error)
+{
+  int fd = open_below (dir, name, O_WRONLY, error);
+  if (fd < 0)
+    return FALSE;
+  gsize len = strlen (value);
+  ssize_t n;
+  do
+    n = write (fd, value, len);
+  while (n < 0 && errno == EINTR);
+  int errsv = errno;
+  if (close (fd) != 0 && n >= 0)
+    {
+      n = -1;
+      errsv = errno;
+    }
+  if (n < 0 || (gsize) n != len)
+    {
+      g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
+      set_errno_error (error, n < 0 ? errsv : EIO, "cannot write", what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Closes a directory handle. */
+void
+zv_dir_free (ZvDir *dir)
+{
+  if (dir == NULL)
+    return;
+  if (dir->fd >= 0)
+    close (dir->fd);
+  zv_root_unref (dir->root);
+  g_free (dir->path);
+  g_free (dir);
+}
+
+/* The canonical root-relative path of the directory. */
+const char *
+zv_dir_path (ZvDir *dir)
+{
+  return dir->path;
+}
+
+/* The last component of the directory's canonical path. */
+const char *
+zv_dir_name (ZvDir *dir)
+{
+  const char *slash = strrchr (dir->path, '/');
+  return slash ? slash + 1 : dir->path;
+}
+
+/* The root the directory belongs to. */
+ZvRoot *
+zv_dir_root (ZvDir *dir)
+{
+  return dir->root;
+}
+
+/* Reads a whole regular file at PATH (resolved inside the root). */
+char *
+zv_root_read_file (ZvRoot *root, const char *path, gsize *length, GError **error)
+{
+  g_autofree char *canonical = zv_root_resolve (root, path, error);
+  if (canonical == NULL)
+    return NULL;
+  g_autofree char *host = zv_root_host_path (root, canonical);
+  int fd = open (host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, "cannot open", canonical);
+      return NULL;
+    }
+  struct stat st;
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is not a regular file", canonical);
+      close (fd);
+      return NULL;
+    }
+  char *data = read_fd_all (fd, length, canonical, error);
+  close (fd);
+  return data;
+}
+
+/* Creates PATH and its missing parents inside the root. */
+gboolean
+zv_root_mkdir_p (ZvRoot *root, const char *path, int mode, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+  g_autofree char *current = g_strdup ("/");
+  for (guint i = 0; parts[i]; i++)
+    {
+      if (parts[i][0] == '\0' || strcmp (parts[i], ".") == 0)
+        continue;
+      if (strcmp (parts[i], "..") == 0)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_ESCAPE, "'..' not allowed in %s", path);
+          return FALSE;
+        }
+      g_autofree char *next = g_build_filename (current, parts[i], NULL);
+      g_autofree char *resolved = zv_root_resolve_parent (root, next, error);
+      if (resolved == NULL)
+        return FALSE;
+      g_autofree char *host = zv_root_host_path (root, resolved);
+      if (mkdir (host, (mode_t) mode) != 0 && errno != EEXIST)
+        {
+          set_errno_error (error, errno, "cannot create directory", resolved);
+          return FALSE;
+        }
+      g_free (current);
+      current = g_steal_pointer (&resolved);
+    }
+  return TRUE;
+}
+
+/* Writes PATH atomically (temp file, fsync, rename), creating parent directories. */
+gboolean
+zv_root_write_file_atomic (ZvRoot *root, const char *path, const char *contents,
+                           gssize length, int mode, GError **error)
+{
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  if (!zv_attr_name_is_safe (base) || strchr (base, '/'))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_ESCAPE, "unsafe file name in %s", path);
+      return FALSE;
+    }
+  if (!zv_root_mkdir_p (root, parent, 0755, error))
+    return FALSE;
+  g_autofree char *parent_canonical = zv_root_resolve (root, parent, error);
+  if (parent_canonical == NULL)
+    return FALSE;
+  g_autofree char *rel = g_build_filename (parent_canonical, base, NULL);
+  g_autofree char *host = zv_root_host_path (root, rel);
+  /* glib writes a temp file in the same directory, fsyncs and renames it over
+   * HOST; rename replaces a symlink itself, so nothing outside the root is hit. */
+  return g_file_set_contents_full (host, contents, length,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   mode, error);
+}
+
+/* Removes the regular file at PATH; a missing file is not an error. */
+gboolean
+zv_root_remove_file (ZvRoot *root, const char *path, GError **error)
+{
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autoptr (GError) local = NULL;
+  g_autofree char *parent_canonical = zv_root_resolve (root, parent, &local);
+  if (parent_canonical == NULL)
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_autofree char *rel = g_build_filename (parent_canonical, base, NULL);
+  g_autofree char *host = zv_root_host_path (root, rel);
+  if (unlink (host) != 0 && errno != ENOENT)
+    {
+      set_errno_error (error, errno, "cannot remove", rel);
+      return FALSE;
+    }
+  /* make the removal durable: fsync the directory */
+  g_autofree char *dir_host = zv_root_host_path (root, parent_canonical);
+  int dfd = open (dir_host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0)
+    {
+      fsync (dfd);
+      close (dfd);
+    }
+  return TRUE;
+}

@@ -1,0 +1,79 @@
+/* zvfio: the root prefix. Every file zvfio touches is reached through a ZvRoot,
+ * so a fake tree (--root DIR / ZVFIO_ROOT) and the real system are handled alike
+ * and no path (.., absolute symlink targets) can leave the root. */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+typedef struct _ZvRoot ZvRoot;
+typedef struct _ZvDir ZvDir;
+
+/* Largest attribute or definition file zvfio reads (bytes). */
+#define ZV_MAX_FILE_SIZE (1024 * 1024)
+
+/* Opens a root: DIR, else $ZVFIO_ROOT, else "/". */
+ZvRoot *zv_root_new (const char *dir, GError **error);
+/* Takes a reference. */
+ZvRoot *zv_root_ref (ZvRoot *root);
+/* Drops a reference. */
+void zv_root_unref (ZvRoot *root);
+/* The canonical host directory of the root ("/" on a real host). */
+const char *zv_root_dir (ZvRoot *root);
+/* TRUE when the root is the real system root. */
+gboolean zv_root_is_system (ZvRoot *root);
+
+/* Resolves PATH (root-relative) following symlinks inside the root; returns the
+ * canonical root-relative path ("/sys/devices/css0/0.0.0001"). */
+char *zv_root_resolve (ZvRoot *root, const char *path, GError **error);
+/* Like zv_root_resolve, but a missing last component is allowed. */
+char *zv_root_resolve_parent (ZvRoot *root, const char *path, GError **error);
+/* The host path for a canonical root-relative path (for external programs). */
+char *zv_root_host_path (ZvRoot *root, const char *canonical);
+/* TRUE when PATH resolves to an existing file or directory. */
+gboolean zv_root_exists (ZvRoot *root, const char *path);
+
+/* Opens the directory at PATH (resolved inside the root). */
+ZvDir *zv_root_open_dir (ZvRoot *root, const char *path, GError **error);
+/* Reads a whole regular file at PATH (resolved inside the root). */
+char *zv_root_read_file (ZvRoot *root, const char *path, gsize *length, GError **error);
+/* Writes PATH atomically (temp file, fsync, rename), creating parent directories. */
+gboolean zv_root_write_file_atomic (ZvRoot *root, const char *path, const char *contents,
+                                    gssize length, int mode, GError **error);
+/* Removes the regular file at PATH; a missing file is not an error. */
+gboolean zv_root_remove_file (ZvRoot *root, const char *path, GError **error);
+/* Creates PATH and its missing parents inside the root. */
+gboolean zv_root_mkdir_p (ZvRoot *root, const char *path, int mode, GError **error);
+
+/* Closes a directory handle. */
+void zv_dir_free (ZvDir *dir);
+/* The canonical root-relative path of the directory. */
+const char *zv_dir_path (ZvDir *dir);
+/* The last component of the directory's canonical path. */
+const char *zv_dir_name (ZvDir *dir);
+/* The root the directory belongs to. */
+ZvRoot *zv_dir_root (ZvDir *dir);
+/* Reads attribute NAME ("type", "pfip/segment0"); no symlink is followed. */
+char *zv_dir_read (ZvDir *dir, const char *name, gsize *length, GError **error);
+/* Reads attribute NAME as text with one trailing newline removed. */
+char *zv_dir_read_line (ZvDir *dir, const char *name, GError **error);
+/* TRUE when NAME exists in the directory (a dangling link counts). */
+gboolean zv_dir_has (ZvDir *dir, const char *name);
+/* The basename of the target of symlink NAME ("driver" -> "vfio_ccw"). */
+char *zv_dir_read_link_name (ZvDir *dir, const char *name, GError **error);
+/* Opens the child directory NAME, following a symlink inside the root. */
+ZvDir *zv_dir_open_child (ZvDir *dir, const char *name, GError **error);
+/* Lists the entry names of the directory, sorted. */
+GPtrArray *zv_dir_list (ZvDir *dir, GError **error);
+/* Writes VALUE to the sysfs attribute NAME in one write(2). */
+gboolean zv_dir_write (ZvDir *dir, const char *name, const char *value, GError **error);
+
+/* TRUE when NAME is a plain relative attribute path (no "..", no leading "/"). */
+gboolean zv_attr_name_is_safe (const char *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvRoot, zv_root_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvDir, zv_dir_free)
+
+G_END_DECLS

@@ -1,0 +1,56 @@
+/* zvfio CLI: shared context, command table and output helpers. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "zv-error.h"
+#include "zv-inventory.h"
+#include "zv-root.h"
+
+G_BEGIN_DECLS
+
+/* Global state every command gets. */
+typedef struct {
+  ZvRoot *root;            /* --root / ZVFIO_ROOT */
+  char *connect_uri;       /* --connect URI, NULL = libvirt default */
+  const char *prog;        /* "zvfio" */
+} ZvCli;
+
+/* A command's entry point: argv[0] is the command name. */
+typedef int (*ZvCommandFunc) (ZvCli *cli, int argc, char **argv, GError **error);
+
+/* One row of the command table. */
+typedef struct {
+  const char *name;
+  const char *args;        /* parameter summary for help */
+  const char *summary;
+  ZvCommandFunc func;
+} ZvCommand;
+
+/* Commands (one file each). */
+int zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_nodedev (ZvCli *cli, int argc, char **argv, GError **error);
+
+/* Parses command options with GOption; sets a ZV_ERROR_USAGE error on failure. */
+gboolean zv_cli_parse (const char *command, const char *params, const char *summary,
+                       GOptionEntry *entries, int *argc, char ***argv, GError **error);
+/* Prints the inventory's warnings to stderr. */
+void zv_cli_print_warnings (GPtrArray *warnings);
+/* Prints JSON NODE to stdout. */
+void zv_cli_print_json (JsonNode *node);
+
+/* A simple aligned text table. */
+typedef struct _ZvTable ZvTable;
+/* Creates a table with the NULL-terminated column headers. */
+ZvTable *zv_table_new (const char *first_header, ...) G_GNUC_NULL_TERMINATED;
+/* Adds a row of exactly as many cells as headers (NULL-terminated). */
+void zv_table_add (ZvTable *table, const char *first_cell, ...) G_GNUC_NULL_TERMINATED;
+/* Prints the table (header, separator, rows) to stdout and frees it. */
+void zv_table_print_free (ZvTable *table);
+
+/* Formats the subchannel/zPCI tables used by list and show. */
+void zv_print_subchannel_table (GPtrArray *subchannels);
+void zv_print_pci_table (GPtrArray *pci_functions);
+
+G_END_DECLS

@@ -1,0 +1,133 @@
+/* zvfio: command line front end. Global options, then one command. */
+#include "cli.h"
+#include "zvfio-config.h"
+
+#include <libxml/parser.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static int cmd_help (ZvCli *cli, int argc, char **argv, GError **error);
+static int cmd_version (ZvCli *cli, int argc, char **argv, GError **error);
+
+/* Every command, in the order help lists them. */
+static const ZvCommand commands[] = {
+  { "list", "[ccw|pci] [--json]", "list subchannels, ccw devices, mdevs and zPCI functions",
+    zv_cmd_list },
+  { "show", "ID [--json]", "show one device and everything related to it", zv_cmd_show },
+  { "nodedev", "[ID]", "print libvirt node-device XML (as libvirt 9.0 prints it)",
+    zv_cmd_nodedev },
+  { "help", "", "list the commands", cmd_help },
+  { "version", "", "print the version", cmd_version },
+};
+
+/* Builds the command overview shown by help and --help. */
+static char *
+commands_overview (void)
+{
+  GString *s = g_string_new ("Commands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *head = g_strdup_printf ("%s %s", commands[i].name, commands[i].args);
+      g_string_append_printf (s, "  %-34s %s\n", head, commands[i].summary);
+    }
+  g_string_append (s,
+    "\nIDs: a devno (0.0.1234, ccw:0.0.1234, or 1234 for 0.0.1234), a subchannel\n"
+    "(sch:0.0.0001; a bare 0.S.XXXX is tried as devno first), a PCI address\n"
+    "(0000:00:00.0), a zPCI function id (fid:0x1f) or an mdev UUID.\n"
+    "Exit codes: 0 ok, 1 failure, 2 usage, 3 rule violation, 4 not found,\n"
+    "5 not an s390 host, 6 I/O error, 7 invalid data, 8 external tool/libvirt, 9 busy.\n");
+  return g_string_free (s, FALSE);
+}
+
+/* help: lists the commands. */
+static int
+cmd_help (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *overview = commands_overview ();
+  printf ("Usage: zvfio [--root DIR] [--connect URI] COMMAND [ARGS...]\n\n%s", overview);
+  return ZV_EXIT_OK;
+}
+
+/* version: prints the version. */
+static int
+cmd_version (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  printf ("zvfio %s\n", ZVFIO_VERSION);
+  return ZV_EXIT_OK;
+}
+
+/* Finds a command by name. */
+static const ZvCommand *
+find_command (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+/* Reports ERROR on stderr and returns its exit code. */
+static int
+report (GError *error)
+{
+  fprintf (stderr, "zvfio: %s\n", error->message);
+  return zv_error_exit_code (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  LIBXML_TEST_VERSION;
+
+  g_autofree char *root_dir = NULL;
+  g_autofree char *connect = NULL;
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root_dir,
+      "Read sysfs, /etc, /run and /proc below DIR (default $ZVFIO_ROOT or /)", "DIR" },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect,
+      "libvirt connection URI (default: libvirt's default URI)", "URI" },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("COMMAND [ARGS...]");
+  g_option_context_set_strict_posix (ctx, TRUE);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autofree char *overview = commands_overview ();
+  g_option_context_set_description (ctx, overview);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      fprintf (stderr, "zvfio: %s (see 'zvfio --help')\n", error->message);
+      return ZV_EXIT_USAGE;
+    }
+  if (version)
+    return cmd_version (NULL, 0, NULL, NULL);
+  if (argc < 2)
+    {
+      fprintf (stderr, "zvfio: no command given (see 'zvfio help')\n");
+      return ZV_EXIT_USAGE;
+    }
+  const ZvCommand *command = find_command (argv[1]);
+  if (command == NULL)
+    {
+      fprintf (stderr, "zvfio: unknown command '%s' (see 'zvfio help')\n", argv[1]);
+      return ZV_EXIT_USAGE;
+    }
+
+  ZvCli cli = { .prog = "zvfio" };
+  cli.connect_uri = g_steal_pointer (&connect);
+  cli.root = zv_root_new (root_dir, &error);
+  if (cli.root == NULL)
+    return report (error);
+
+  int rc = command->func (&cli, argc - 1, argv + 1, &error);
+  if (error != NULL)
+    rc = report (error);
+  zv_root_unref (cli.root);
+  g_free (cli.connect_uri);
+  xmlCleanupParser ();
+  return rc;
+}
