@@ -1,0 +1,63 @@
+/* zvfio: the parts of a libvirt domain XML that passthrough cares about.
+ * Parsing is pure (string in, struct out), so it can be fuzzed.
+ * (API fixed here; implemented in zv-domain.c.) */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A CCW address used by the domain (any device: virtio, vfio-ccw, ...). */
+typedef struct {
+  guint cssid, ssid, devno;
+} ZvCcwAddress;
+
+/* A passthrough host device of the domain. */
+typedef enum {
+  ZV_HOSTDEV_MDEV_CCW,     /* <hostdev type='mdev' model='vfio-ccw'> */
+  ZV_HOSTDEV_PCI,          /* <hostdev type='pci'> (zPCI on s390x) */
+  ZV_HOSTDEV_OTHER,
+} ZvHostdevKind;
+
+typedef struct {
+  ZvHostdevKind kind;
+  char uuid[37];                  /* MDEV_CCW: source mdev UUID */
+  gboolean has_ccw_address;       /* MDEV_CCW: guest <address type='ccw'> */
+  ZvCcwAddress ccw;
+  char *pci_source;               /* PCI: host address "0000:00:00.0" */
+  gboolean has_uid, has_fid;      /* PCI: <zpci uid fid> */
+  guint uid, fid;
+  gboolean managed;
+  gint boot_order;                /* 0 = none */
+} ZvHostdev;
+
+struct _ZvDomain {
+  char *name;
+  char *uuid;
+  char *type;                     /* "kvm", "qemu", "test" */
+  char *arch;                     /* os/type/@arch, NULL if absent */
+  char *machine;                  /* os/type/@machine, e.g. "s390-ccw-virtio-7.2" */
+  char *emulator;                 /* devices/emulator */
+  gboolean secure_execution;      /* <launchSecurity type='s390-pv'/> */
+  GPtrArray *hostdevs;            /* ZvHostdev* */
+  GArray *ccw_addresses;          /* ZvCcwAddress of every device with a ccw address */
+  GArray *zpci_uids;              /* guint: every <zpci uid> in the domain */
+  GArray *zpci_fids;              /* guint: every <zpci fid> in the domain */
+};
+
+typedef struct _ZvDomain ZvDomain;
+
+/* Frees a domain. */
+void zv_domain_free (ZvDomain *domain);
+/* Parses domain XML (rejects DTDs/external entities; size-limited). */
+ZvDomain *zv_domain_parse (const char *xml, gssize length, GError **error);
+/* TRUE when the domain has vfio-ccw mdev or PCI hostdevs. */
+gboolean zv_domain_has_passthrough (const ZvDomain *domain);
+/* Finds the domain hostdev using mdev UUID, or NULL. */
+const ZvHostdev *zv_domain_find_mdev (const ZvDomain *domain, const char *uuid);
+/* Finds the domain hostdev using host PCI ADDRESS, or NULL. */
+const ZvHostdev *zv_domain_find_pci (const ZvDomain *domain, const char *address);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvDomain, zv_domain_free)
+
+G_END_DECLS

@@ -1,0 +1,6 @@
+/* zvfio: ccw passthrough rules (table filled by the rules work). */
+#include "zv-rules.h"
+
+const ZvRule zv_rules_ccw[] = {
+};
+const gsize zv_rules_ccw_count = G_N_ELEMENTS (zv_rules_ccw);

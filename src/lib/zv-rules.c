@@ -1,0 +1,147 @@
+/* zvfio: rules engine core: tables, running, formatting. */
+#include "zv-rules.h"
+#include "zv-error.h"
+
+#include <string.h>
+
+/* Frees a violation. */
+void
+zv_violation_free (ZvViolation *v)
+{
+  if (v == NULL)
+    return;
+  g_free (v->rule);
+  g_free (v->device);
+  g_free (v->message);
+  g_free (v->hint);
+  g_free (v);
+}
+
+/* Adds a violation of RULE with a formatted message and a hint. */
+void
+zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
+                  ZvSeverity severity, const char *hint, const char *format, ...)
+{
+  ZvViolation *v = g_new0 (ZvViolation, 1);
+  v->rule = g_strdup (rule->id);
+  v->severity = severity;
+  v->device = g_strdup (ctx->device ? ctx->device : "-");
+  va_list args;
+  va_start (args, format);
+  v->message = g_strdup_vprintf (format, args);
+  va_end (args);
+  v->hint = g_strdup (hint ? hint : "");
+  g_ptr_array_add (out, v);
+}
+
+/* Calls FUNC for every rule of every table, in table order. */
+void
+zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data)
+{
+  const struct { const ZvRule *rules; gsize count; } tables[] = {
+    { zv_rules_ccw, zv_rules_ccw_count },
+    { zv_rules_zpci, zv_rules_zpci_count },
+    { zv_rules_guest, zv_rules_guest_count },
+  };
+  for (gsize t = 0; t < G_N_ELEMENTS (tables); t++)
+    for (gsize i = 0; i < tables[t].count; i++)
+      func (&tables[t].rules[i], data);
+}
+
+typedef struct {
+  const char *id;
+  const ZvRule *found;
+} FindData;
+
+/* zv_rules_foreach callback of zv_rules_find. */
+static void
+find_one (const ZvRule *rule, gpointer data)
+{
+  FindData *fd = data;
+  if (fd->found == NULL && strcmp (rule->id, fd->id) == 0)
+    fd->found = rule;
+}
+
+/* Looks a rule up by id. */
+const ZvRule *
+zv_rules_find (const char *id)
+{
+  FindData fd = { id, NULL };
+  zv_rules_foreach (find_one, &fd);
+  return fd.found;
+}
+
+typedef struct {
+  const ZvRuleContext *ctx;
+  GPtrArray *out;
+} RunData;
+
+/* zv_rules_foreach callback of zv_rules_run. */
+static void
+run_one (const ZvRule *rule, gpointer data)
+{
+  RunData *rd = data;
+  rule->check (rd->ctx, rd->out);
+}
+
+/* Runs every rule on CTX. */
+GPtrArray *
+zv_rules_run (const ZvRuleContext *ctx)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+  RunData rd = { ctx, out };
+  zv_rules_foreach (run_one, &rd);
+  return out;
+}
+
+/* TRUE when VIOLATIONS holds an error-severity violation. */
+gboolean
+zv_violations_have_error (GPtrArray *violations)
+{
+  for (guint i = 0; violations && i < violations->len; i++)
+    if (((ZvViolation *) g_ptr_array_index (violations, i))->severity == ZV_SEVERITY_ERROR)
+      return TRUE;
+  return FALSE;
+}
+
+/* Formats one violation on one line. */
+static void
+format_one (GString *s, const ZvViolation *v)
+{
+  g_string_append_printf (s, "%s: %s: %s: %s",
+                          v->severity == ZV_SEVERITY_ERROR ? "error" : "warning", v->rule,
+                          v->device, v->message);
+  if (v->hint && *v->hint)
+    g_string_append_printf (s, " (fix: %s)", v->hint);
+}
+
+/* One line per violation. */
+char *
+zv_violations_format (GPtrArray *violations)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; violations && i < violations->len; i++)
+    {
+      format_one (s, g_ptr_array_index (violations, i));
+      g_string_append_c (s, '\n');
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* Sets ERROR (ZV_ERROR_RULE) from the first error-severity violation, if any. */
+gboolean
+zv_violations_to_error (GPtrArray *violations, GError **error)
+{
+  for (guint i = 0; violations && i < violations->len; i++)
+    {
+      const ZvViolation *v = g_ptr_array_index (violations, i);
+      if (v->severity != ZV_SEVERITY_ERROR)
+        continue;
+      GString *s = g_string_new (NULL);
+      format_one (s, v);
+      g_set_error_literal (error, ZV_ERROR, ZV_ERROR_RULE, s->str);
+      g_string_free (s, TRUE);
+      return TRUE;
+    }
+  return FALSE;
+}

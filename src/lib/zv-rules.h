@@ -1,0 +1,101 @@
+/* zvfio: the passthrough rules engine. Each rule is a named predicate with a
+ * severity, a summary, and messages with fix hints. The CLI (check, define,
+ * hostdev, attach, prepare), zvfio-callout and zvfio-hook all run the same table. */
+#pragma once
+
+#include <glib.h>
+#include "zv-css.h"
+#include "zv-inventory.h"
+#include "zv-mdev.h"
+#include "zv-root.h"
+#include "zv-zpci.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ZvDomain ZvDomain;   /* zv-domain.h */
+
+typedef enum {
+  ZV_SEVERITY_WARNING,
+  ZV_SEVERITY_ERROR,
+} ZvSeverity;
+
+/* The operation being validated: rules decide whether they apply to it. */
+typedef enum {
+  ZV_OP_CHECK,        /* zvfio check: every rule that can say something */
+  ZV_OP_DEFINE,       /* mdev definition (zvfio define, callout pre define/modify) */
+  ZV_OP_START,        /* mdev start (zvfio start, callout pre start) */
+  ZV_OP_ATTACH,       /* hostdev generation / attach to a domain */
+  ZV_OP_PREPARE,      /* bring-up before a guest starts (zvfio prepare, zvfio-hook) */
+} ZvOperation;
+
+/* Everything a rule may look at. Fields a caller does not know stay NULL/0. */
+typedef struct {
+  ZvRoot *root;
+  ZvOperation op;
+  const char *device;             /* device id as shown in violations */
+  const char *requested_id;       /* what the user typed (to explain devno/subchannel mixups) */
+  ZvSubchannel *sch;              /* target subchannel, with device, mdevs */
+  ZvPciFunction *pci;             /* target zPCI function */
+  const char *mdev_type;          /* callout -t */
+  const ZvMdevConfig *config;     /* callout stdin / definition being written */
+  gboolean autostart;             /* definition with start=auto */
+  gboolean allow_offline;         /* prepare --offline: ccw.online may be fixed by zvfio */
+  const ZvDomain *domain;         /* the domain the device goes to */
+  GPtrArray *other_domains;       /* ZvDomain*: every other defined domain (may be NULL) */
+  guint guest_uid, guest_fid;     /* zPCI guest identity being assigned (when has_guest_zpci) */
+  gboolean has_guest_zpci;
+  guint guest_ssid, guest_devno;  /* vfio-ccw guest address being assigned (when has_guest_ccw) */
+  guint guest_cssid;
+  gboolean has_guest_ccw;
+} ZvRuleContext;
+
+/* One finding. */
+typedef struct {
+  char *rule;
+  ZvSeverity severity;
+  char *device;
+  char *message;
+  char *hint;
+} ZvViolation;
+
+/* A rule's predicate: appends violations to OUT (zv_violation_add). */
+typedef void (*ZvRuleFunc) (const ZvRuleContext *ctx, GPtrArray *out);
+
+/* One row of the rules table. */
+typedef struct {
+  const char *id;          /* stable id, e.g. "ccw.qdio" */
+  ZvSeverity severity;     /* default severity */
+  const char *summary;     /* one line for 'zvfio rules' */
+  ZvRuleFunc check;
+} ZvRule;
+
+/* Rule tables, one per area (zv-rules-ccw.c, zv-rules-zpci.c, zv-rules-guest.c). */
+extern const ZvRule zv_rules_ccw[];
+extern const gsize zv_rules_ccw_count;
+extern const ZvRule zv_rules_zpci[];
+extern const gsize zv_rules_zpci_count;
+extern const ZvRule zv_rules_guest[];
+extern const gsize zv_rules_guest_count;
+
+/* Frees a violation. */
+void zv_violation_free (ZvViolation *v);
+/* Adds a violation of RULE for CTX->device with a formatted message and a hint. */
+void zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
+                       ZvSeverity severity, const char *hint, const char *format, ...)
+  G_GNUC_PRINTF (6, 7);
+/* Calls FUNC for every rule of every table, in table order. */
+void zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data);
+/* Looks a rule up by id. */
+const ZvRule *zv_rules_find (const char *id);
+/* Runs every rule on CTX; returns ZvViolation*, errors and warnings. */
+GPtrArray *zv_rules_run (const ZvRuleContext *ctx);
+/* TRUE when VIOLATIONS holds an error-severity violation. */
+gboolean zv_violations_have_error (GPtrArray *violations);
+/* One line per violation: "error: ccw.qdio: 0.0.f000: message (fix: hint)". */
+char *zv_violations_format (GPtrArray *violations);
+/* Sets ERROR (ZV_ERROR_RULE) from the first error-severity violation, if any. */
+gboolean zv_violations_to_error (GPtrArray *violations, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvViolation, zv_violation_free)
+
+G_END_DECLS
