@@ -1,0 +1,189 @@
+/* Unit tests: root-confined path resolution and file access. */
+#include "zv-error.h"
+#include "zv-root.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+  char *dir;       /* the fake root */
+  char *outside;   /* a directory next to it that must never be reached */
+  ZvRoot *root;
+} Fixture;
+
+/* Creates FILE (relative to BASE) with CONTENT, making parents. */
+static void
+make_file (const char *base, const char *file, const char *content)
+{
+  g_autofree char *path = g_build_filename (base, file, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, content, -1, NULL));
+}
+
+/* Creates symlink LINK (relative to BASE) pointing to TARGET. */
+static void
+make_link (const char *base, const char *link, const char *target)
+{
+  g_autofree char *path = g_build_filename (base, link, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0755), ==, 0);
+  g_assert_cmpint (symlink (target, path), ==, 0);
+}
+
+/* Builds a small sysfs-like tree plus hostile links. */
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autofree char *top = g_dir_make_tmp ("zvfio-root-XXXXXX", NULL);
+  f->dir = g_build_filename (top, "root", NULL);
+  f->outside = g_build_filename (top, "outside", NULL);
+  make_file (f->outside, "secret", "secret\n");
+  make_file (f->dir, "sys/devices/css0/0.0.0001/type", "0\n");
+  make_file (f->dir, "sys/devices/css0/0.0.0001/pfip/segment0", "0x00\n");
+  make_link (f->dir, "sys/bus/css/devices/0.0.0001", "../../../devices/css0/0.0.0001");
+  make_link (f->dir, "sys/devices/css0/0.0.0001/driver", "../../../bus/css/drivers/io_subchannel");
+  make_link (f->dir, "escape-dotdot", "../../../../outside");
+  make_link (f->dir, "escape-abs", "/sys/devices/css0");
+  make_link (f->dir, "sys/devices/css0/0.0.0001/evil", "../../../../../outside/secret");
+  make_link (f->dir, "loop-a", "loop-b");
+  make_link (f->dir, "loop-b", "loop-a");
+  f->root = zv_root_new (f->dir, NULL);
+  g_assert_nonnull (f->root);
+}
+
+/* Removes the tree. */
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  zv_root_unref (f->root);
+  g_autofree char *top = g_path_get_dirname (f->dir);
+  const char *argv[] = { "rm", "-rf", top, NULL };
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                NULL);
+  g_free (f->dir);
+  g_free (f->outside);
+}
+
+/* Relative links resolve like the kernel's. */
+static void
+test_resolve_bus_link (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *p = zv_root_resolve (f->root, "/sys/bus/css/devices/0.0.0001", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (p, ==, "/sys/devices/css0/0.0.0001");
+}
+
+/* ".." and absolute link targets are clamped to the root, never outside it. */
+static void
+test_no_escape (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *p = zv_root_resolve (f->root, "/escape-abs", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (p, ==, "/sys/devices/css0");
+  g_autofree char *q = zv_root_resolve (f->root, "/escape-dotdot/secret", &error);
+  g_assert_null (q);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_clear_error (&error);
+  g_autofree char *r = zv_root_resolve (f->root, "/../../outside/secret", &error);
+  g_assert_null (r);
+  g_clear_error (&error);
+  g_autofree char *data_read = zv_root_read_file (f->root, "/sys/devices/css0/0.0.0001/evil",
+                                                 NULL, &error);
+  g_assert_null (data_read);
+}
+
+/* Symlink loops end with an error, not a hang. */
+static void
+test_loop (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *p = zv_root_resolve (f->root, "/loop-a", &error);
+  g_assert_null (p);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP);
+}
+
+/* Attributes are read without following links; unsafe names are refused. */
+static void
+test_attrs (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZvDir) dir = zv_root_open_dir (f->root, "/sys/bus/css/devices/0.0.0001", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (zv_dir_name (dir), ==, "0.0.0001");
+  g_autofree char *type = zv_dir_read_line (dir, "type", &error);
+  g_assert_cmpstr (type, ==, "0");
+  g_autofree char *seg = zv_dir_read_line (dir, "pfip/segment0", &error);
+  g_assert_cmpstr (seg, ==, "0x00");
+  g_autofree char *drv = zv_dir_read_link_name (dir, "driver", &error);
+  g_assert_cmpstr (drv, ==, "io_subchannel");
+  g_autofree char *evil = zv_dir_read_line (dir, "evil", &error);
+  g_assert_null (evil);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP);
+  g_clear_error (&error);
+  g_autofree char *up = zv_dir_read_line (dir, "../0.0.0001/type", &error);
+  g_assert_null (up);
+  g_assert_error (error, ZV_ERROR, ZV_ERROR_ESCAPE);
+  g_assert_false (zv_attr_name_is_safe ("/etc/passwd"));
+  g_assert_false (zv_attr_name_is_safe ("a//b"));
+  g_assert_true (zv_attr_name_is_safe ("pfip/segment1"));
+}
+
+/* Atomic writes land inside the root, replace links instead of following them. */
+static void
+test_atomic_write (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (zv_root_write_file_atomic (f->root, "/etc/driverctl.d/css-0.0.0001",
+                                            "vfio_ccw\n", -1, 0644, &error));
+  g_assert_no_error (error);
+  g_autofree char *back = zv_root_read_file (f->root, "/etc/driverctl.d/css-0.0.0001", NULL,
+                                             &error);
+  g_assert_cmpstr (back, ==, "vfio_ccw\n");
+  /* a link planted where the file goes is replaced, the outside file untouched */
+  make_link (f->dir, "etc/driverctl.d/css-0.0.0002", "../../../outside/secret");
+  g_assert_true (zv_root_write_file_atomic (f->root, "/etc/driverctl.d/css-0.0.0002",
+                                            "vfio_ccw\n", -1, 0644, &error));
+  g_autofree char *secret_path = g_build_filename (f->outside, "secret", NULL);
+  g_autofree char *secret = NULL;
+  g_assert_true (g_file_get_contents (secret_path, &secret, NULL, NULL));
+  g_assert_cmpstr (secret, ==, "secret\n");
+  g_assert_true (zv_root_remove_file (f->root, "/etc/driverctl.d/css-0.0.0001", &error));
+  g_assert_false (zv_root_exists (f->root, "/etc/driverctl.d/css-0.0.0001"));
+  g_assert_true (zv_root_remove_file (f->root, "/etc/driverctl.d/missing", &error));
+}
+
+/* The root comes from the argument, else ZVFIO_ROOT, else "/". */
+static void
+test_root_selection (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_unsetenv ("ZVFIO_ROOT");
+  g_autoptr (ZvRoot) sys = zv_root_new (NULL, &error);
+  g_assert_true (zv_root_is_system (sys));
+  g_autofree char *host = zv_root_host_path (sys, "/sys/bus");
+  g_assert_cmpstr (host, ==, "/sys/bus");
+  g_autoptr (ZvRoot) missing = zv_root_new ("/nonexistent/zvfio", &error);
+  g_assert_null (missing);
+  g_assert_error (error, ZV_ERROR, ZV_ERROR_IO);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/root/resolve-bus-link", Fixture, NULL, fixture_setup, test_resolve_bus_link,
+              fixture_teardown);
+  g_test_add ("/root/no-escape", Fixture, NULL, fixture_setup, test_no_escape, fixture_teardown);
+  g_test_add ("/root/loop", Fixture, NULL, fixture_setup, test_loop, fixture_teardown);
+  g_test_add ("/root/attrs", Fixture, NULL, fixture_setup, test_attrs, fixture_teardown);
+  g_test_add ("/root/atomic-write", Fixture, NULL, fixture_setup, test_atomic_write,
+              fixture_teardown);
+  g_test_add_func ("/root/selection", test_root_selection);
+  return g_test_run ();
+}
