@@ -12,9 +12,9 @@ id_from_nodedev_name (const char *name)
 {
   guint a, b, c;
   char tail;
-  if (sscanf (name, "css_%x_%x_%4x%c", &a, &b, &c, &tail) == 3 && strlen (name) == 14)
+  if (sscanf (name, "css_%x_%x_%4x%c", &a, &b, &c, &tail) == 3 && strlen (name) == 12)
     return g_strdup_printf ("sch:%x.%x.%04x", a, b, c);
-  if (sscanf (name, "ccw_%x_%x_%4x%c", &a, &b, &c, &tail) == 3 && strlen (name) == 14)
+  if (sscanf (name, "ccw_%x_%x_%4x%c", &a, &b, &c, &tail) == 3 && strlen (name) == 12)
     return g_strdup_printf ("ccw:%x.%x.%04x", a, b, c);
   if (g_str_has_prefix (name, "mdev_") && strlen (name) >= 5 + 36)
     {
