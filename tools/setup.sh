@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# zvfio developer entry point: installs what is needed (Debian 12), builds, and
+#   tools/setup.sh demo    runs the main job on the bundled demo LPAR tree
+#   tools/setup.sh test    runs the whole test suite (unit, integration,
+#                          sanitizers, emulated mainframe); what .ci/run calls
+#   tools/setup.sh build   only installs and builds
+# Environment: ZVFIO_SKIP_VM=1 skips the emulated-mainframe tier,
+#              ZVFIO_SKIP_INSTALL=1 skips apt-get.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+mode=${1:-demo}
+
+# Debian packages needed to build zvfio and run its unit and integration tests.
+packages=(
+  gcc meson ninja-build pkg-config
+  libglib2.0-dev libjson-glib-dev libxml2-dev libvirt-dev
+  libxml2-utils libvirt-clients libvirt0 mdevctl driverctl util-linux
+  python3 python3-pytest python3-libvirt python3-jsonschema strace
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_packages() {
+  [ "${ZVFIO_SKIP_INSTALL:-0}" = 1 ] && return 0
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "==> installing: ${missing[*]}"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" -Dwerror=true "$@"
+  fi
+  meson compile -C "$dir"
+}
+
+# Runs pytest with Debian's python (it has pytest, libvirt and jsonschema).
+run_pytest() {
+  local rc=0
+  /usr/bin/python3 -m pytest "$@" || rc=$?
+  [ $rc -eq 5 ] && { echo "pytest: no tests collected in $*" >&2; return 1; }
+  return $rc
+}
+
+case "$mode" in
+  build)
+    install_packages
+    build build
+    ;;
+  demo)
+    install_packages
+    build build >/dev/null
+    echo "==> zvfio --root examples/demo-lpar list"
+    build/src/zvfio/zvfio --root examples/demo-lpar list
+    ;;
+  test)
+    install_packages
+    echo "==> build (werror) and unit tests"
+    build build
+    meson test -C build --print-errorlogs
+    echo "==> integration tests (pytest)"
+    ZVFIO_BUILD_DIR="$repo/build" run_pytest -q tests/integration
+    echo "==> sanitizers (ASan+UBSan): unit and integration tests"
+    build build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      meson test -C build-sanitize --print-errorlogs
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+      ZVFIO_BUILD_DIR="$repo/build-sanitize" run_pytest -q tests/integration
+    if [ "${ZVFIO_SKIP_VM:-0}" != 1 ] && [ -x tests/vm/run.sh ]; then
+      echo "==> emulated mainframe tier"
+      tests/vm/run.sh
+    fi
+    ;;
+  *)
+    echo "usage: $0 demo|test|build" >&2
+    exit 2
+    ;;
+esac
