@@ -1,0 +1,35 @@
+/* Fuzz target: sysfs attribute parsers (chpids, pimpampom, cutype, hex, pci, EBCDIC). */
+#include "zv-parse.h"
+
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* Feeds DATA to every attribute parser. */
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autofree char *text = g_strndup ((const char *) data, size);
+  guint8 bytes[8];
+  guint32 v;
+  guint t, m;
+  gboolean flag;
+  ZvBusId busid;
+  ZvPciAddress pci;
+  zv_parse_chpids (text, bytes);
+  zv_parse_pimpampom (text, bytes);
+  zv_parse_type_model (text, &t, &m);
+  zv_parse_hex_u32 (text, &v);
+  zv_parse_hex_u32_loose (text, &v);
+  zv_parse_dec_u32 (text, &v);
+  zv_parse_flag (text, &flag);
+  zv_parse_busid (text, &busid);
+  if (zv_parse_pci_address (text, &pci))
+    {
+      char buf[32];
+      zv_format_pci_address (&pci, buf);
+    }
+  g_free (zv_ebcdic_to_utf8 (data, size));
+  zv_cutype_is_qdio (text);
+  return 0;
+}
