@@ -452,7 +452,8 @@ zv_dir_list (ZvDir *dir, GError **error)
 gboolean
 zv_dir_write (ZvDir *dir, const char *name, const char *value, GError **error)
 {
-  int fd = open_below (dir, name, O_WRONLY, error);
+  /* O_TRUNC like a shell "echo > attr": ignored by sysfs, keeps plain files exact */
+  int fd = open_below (dir, name, O_WRONLY | O_TRUNC, error);
   if (fd < 0)
     return FALSE;
   gsize len = strlen (value);

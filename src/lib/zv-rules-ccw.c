@@ -1,6 +1,407 @@
-/* zvfio: ccw passthrough rules (table filled by the rules work). */
+/* zvfio: vfio-ccw passthrough rules: which subchannels may become a
+ * vfio_ccw-io mdev parent, and what must hold before defining or starting one.
+ * Each rule is a predicate over a ZvRuleContext; see docs/rules.md. */
 #include "zv-rules.h"
+#include "zv-hostinfo.h"
+
+#include <string.h>
+
+#define VFIO_CCW_DRIVER "vfio_ccw"
+
+/* The table row of rule ID (the table is below; rows reference themselves). */
+static const ZvRule *rule (const char *id);
+
+/* TRUE when OP is one of the N operations OPS (see OP_IN). */
+static gboolean
+op_in (ZvOperation op, const ZvOperation *ops, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (ops[i] == op)
+      return TRUE;
+  return FALSE;
+}
+#define OP_IN(ctx, ...) \
+  op_in ((ctx)->op, (const ZvOperation[]) { __VA_ARGS__ }, \
+         sizeof ((const ZvOperation[]) { __VA_ARGS__ }) / sizeof (ZvOperation))
+
+/* The devno of the subchannel's device (ccw device or dev_busid), or NULL. */
+static const char *
+sch_devno (const ZvSubchannel *sch)
+{
+  if (sch->device != NULL)
+    return sch->device->id;
+  return sch->dev_busid;
+}
+
+/* TRUE when the rules look at an I/O subchannel (ccw rules that need one). */
+static gboolean
+has_io_subchannel (const ZvRuleContext *ctx)
+{
+  return ctx->sch != NULL && ctx->sch->type == ZV_SCH_TYPE_IO;
+}
+
+/* TRUE when the context names a ccw id that has no subchannel on this host. */
+static gboolean
+missing_subchannel (const ZvRuleContext *ctx, ZvBusId *id)
+{
+  ZvId parsed;
+  if (ctx->sch != NULL || ctx->pci != NULL || ctx->requested_id == NULL ||
+      !zv_parse_id (ctx->requested_id, &parsed))
+    return FALSE;
+  if (parsed.kind != ZV_ID_BUSID && parsed.kind != ZV_ID_DEVNO &&
+      parsed.kind != ZV_ID_SUBCHANNEL)
+    return FALSE;
+  *id = parsed.busid;
+  return TRUE;
+}
+
+/* TRUE when bus id ID is listed in the host's /proc/cio_ignore. */
+static gboolean
+is_cio_ignored (ZvRoot *root, const ZvBusId *id)
+{
+  g_autoptr (GArray) ranges = zv_host_read_cio_ignore (root);
+  return ranges != NULL && zv_cio_ignore_contains (ranges, id);
+}
+
+/* ccw.no-subchannel: the mdev parent named is not a subchannel of this host. */
+static void
+check_no_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  ZvBusId id;
+  if (!OP_IN (ctx, ZV_OP_DEFINE, ZV_OP_START) || !missing_subchannel (ctx, &id) ||
+      is_cio_ignored (ctx->root, &id))
+    return;
+  char name[16];
+  zv_format_busid (&id, name);
+  g_autofree char *sch = zv_inventory_find_subchannel_of_devno (ctx->root, name, NULL);
+  if (sch != NULL)
+    return;   /* ccw.not-a-subchannel explains it */
+  zv_violation_add (out, rule ("ccw.no-subchannel"), ctx, ZV_SEVERITY_ERROR,
+                    "pick an existing I/O subchannel ('zvfio list ccw' or 'lscss')",
+                    "there is no subchannel %s and no ccw device %s on this host", name, name);
+}
+
+/* ccw.not-a-subchannel: a devno was given where a subchannel (mdev parent) is needed. */
+static void
+check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  ZvBusId id;
+  if (!OP_IN (ctx, ZV_OP_DEFINE, ZV_OP_START) || !missing_subchannel (ctx, &id))
+    return;
+  char name[16];
+  zv_format_busid (&id, name);
+  g_autofree char *sch = zv_inventory_find_subchannel_of_devno (ctx->root, name, NULL);
+  if (sch == NULL)
+    return;
+  g_autofree char *hint = g_strdup_printf ("use the subchannel as parent: -p %s (or 'zvfio "
+                                           "define %s', which resolves devnos)", sch, name);
+  zv_violation_add (out, rule ("ccw.not-a-subchannel"), ctx, ZV_SEVERITY_ERROR, hint,
+                    "%s is a ccw device number, not a subchannel; device %s sits on "
+                    "subchannel %s", name, name, sch);
+}
+
+/* ccw.cio-ignored: the devno is on the host's cio_ignore list. */
+static void
+check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  ZvBusId id;
+  g_autofree char *hint = NULL;
+  char name[16];
+  if (missing_subchannel (ctx, &id))
+    {
+      if (!is_cio_ignored (ctx->root, &id))
+        return;
+      zv_format_busid (&id, name);
+      hint = g_strdup_printf ("cio_ignore -r %s (or: echo free %s > /proc/cio_ignore), then "
+                              "wait for the subchannel to appear", name, name);
+      zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_SEVERITY_ERROR, hint,
+                        "device %s is on the cio_ignore list, so Linux has not registered "
+                        "its subchannel", name);
+      return;
+    }
+  if (!has_io_subchannel (ctx) || sch_devno (ctx->sch) == NULL ||
+      !zv_parse_busid (sch_devno (ctx->sch), &id) || !is_cio_ignored (ctx->root, &id))
+    return;
+  const char *devno = sch_devno (ctx->sch);
+  hint = g_strdup_printf ("remove it from the cio_ignore list: cio_ignore -r %s, and from the "
+                          "cio_ignore= kernel parameter (zipl)", devno);
+  zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_SEVERITY_WARNING, hint,
+                    "device %s is on the cio_ignore list: its subchannel will not come back "
+                    "after a reboot or a purge", devno);
+}
+
+/* ccw.not-io-subchannel: only I/O subchannels (type 0) carry vfio_ccw-io mdevs. */
+static void
+check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (ctx->sch == NULL || ctx->sch->type == ZV_SCH_TYPE_IO)
+    return;
+  const char *kind = zv_subchannel_type_name (ctx->sch->type);
+  g_autofree char *what = kind ? g_strdup_printf ("a %s subchannel (type %d)", kind,
+                                                  ctx->sch->type)
+                               : g_strdup ("a subchannel of unknown type");
+  zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_SEVERITY_ERROR,
+                    "pick an I/O subchannel (type 0) that holds the device to pass through "
+                    "('zvfio list ccw')",
+                    "%s is %s; vfio-ccw only passes I/O subchannels (type 0) through",
+                    ctx->sch->id, what);
+}
+
+/* ccw.qdio: QDIO devices (control unit 1731) cannot be driven through vfio-ccw. */
+static void
+check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (ctx->sch == NULL || !ctx->sch->qdio)
+    return;
+  const ZvCcwDevice *dev = ctx->sch->device;
+  zv_violation_add (out, rule ("ccw.qdio"), ctx, ZV_SEVERITY_ERROR,
+                    "give the guest a virtio-net/virtio-scsi device (or a zPCI function) "
+                    "backed by this adapter instead",
+                    "device %s (control unit %s, driver %s) is a QDIO device (OSA, "
+                    "HiperSockets or FCP); vfio-ccw supports only non-QDIO I/O subchannels",
+                    dev->id, dev->cutype, dev->driver ? dev->driver : "none");
+}
+
+/* ccw.online: the ccw device is online in the host. */
+static void
+check_online (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (!OP_IN (ctx, ZV_OP_CHECK, ZV_OP_START, ZV_OP_ATTACH, ZV_OP_PREPARE) ||
+      ctx->sch == NULL || ctx->sch->device == NULL || ctx->sch->device->online != 1)
+    return;
+  const char *devno = ctx->sch->device->id;
+  if (ctx->allow_offline)
+    {
+      zv_violation_add (out, rule ("ccw.online"), ctx, ZV_SEVERITY_WARNING,
+                        "none needed: zvfio takes it offline and sets it online again if "
+                        "the preparation fails",
+                        "device %s is online in the host and will be set offline", devno);
+      return;
+    }
+  g_autofree char *hint = g_strdup_printf ("stop using it and set it offline: chccwdev -d %s "
+                                           "(or let 'zvfio prepare --offline' do it)", devno);
+  zv_violation_add (out, rule ("ccw.online"), ctx, ZV_SEVERITY_ERROR, hint,
+                    "device %s is online in the host (driver %s)", devno,
+                    ctx->sch->device->driver ? ctx->sch->device->driver : "none");
+}
+
+/* ccw.ipl-device: the host's own IPL device (or IPL FCP subchannel). */
+static void
+check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (ctx->sch == NULL)
+    return;
+  const char *devno = sch_devno (ctx->sch);
+  g_autoptr (ZvIplInfo) ipl = zv_host_read_ipl (ctx->root);
+  if (devno == NULL || ipl == NULL || ipl->device == NULL || strcmp (ipl->device, devno) != 0)
+    return;
+  if (strcmp (ipl->type, "ccw") != 0 && strcmp (ipl->type, "eckd") != 0 &&
+      strcmp (ipl->type, "fcp") != 0)
+    return;
+  zv_violation_add (out, rule ("ccw.ipl-device"), ctx, ZV_SEVERITY_ERROR,
+                    "never pass the host's boot device to a guest; choose another device",
+                    "device %s is the host's IPL device (ipl_type %s); the host booted from "
+                    "it and still needs it", devno, ipl->type);
+}
+
+/* ccw.in-use: a DASD whose block devices are mounted or held in the host. */
+static void
+check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (ctx->sch == NULL || ctx->sch->device == NULL)
+    return;
+  g_autoptr (GPtrArray) users = zv_host_block_users (ctx->root, ctx->sch->device->path);
+  if (users->len == 0)
+    return;
+  g_ptr_array_add (users, NULL);
+  g_autofree char *list = g_strjoinv (", ", (char **) users->pdata);
+  zv_violation_add (out, rule ("ccw.in-use"), ctx, ZV_SEVERITY_ERROR,
+                    "unmount its file systems and remove the holders (LVM, dm-crypt, md) "
+                    "first",
+                    "device %s is in use in the host: %s", ctx->sch->device->id, list);
+}
+
+/* ccw.not-vfio-bound: starting or attaching needs the subchannel on vfio_ccw. */
+static void
+check_not_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (!OP_IN (ctx, ZV_OP_START, ZV_OP_ATTACH) || !has_io_subchannel (ctx) ||
+      g_strcmp0 (ctx->sch->driver, VFIO_CCW_DRIVER) == 0)
+    return;
+  g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl -b css "
+                                           "set-override %s vfio_ccw)", ctx->sch->id,
+                                           ctx->sch->id);
+  zv_violation_add (out, rule ("ccw.not-vfio-bound"), ctx, ZV_SEVERITY_ERROR, hint,
+                    "subchannel %s is bound to %s, not to vfio_ccw", ctx->sch->id,
+                    ctx->sch->driver ? ctx->sch->driver : "no driver");
+}
+
+/* ccw.mdev-type: the definition's type must be vfio_ccw-io (and match -t). */
+static void
+check_mdev_type (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const char *expected = ctx->mdev_type ? ctx->mdev_type : ZV_VFIO_CCW_MDEV_TYPE;
+  if (ctx->config != NULL && g_strcmp0 (ctx->config->mdev_type, expected) != 0)
+    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_SEVERITY_ERROR,
+                      "write \"mdev_type\": \"" ZV_VFIO_CCW_MDEV_TYPE "\" in the definition",
+                      "the definition's mdev_type '%s' does not match the mdev type '%s'",
+                      ctx->config->mdev_type, expected);
+  else if (ctx->mdev_type != NULL && strcmp (ctx->mdev_type, ZV_VFIO_CCW_MDEV_TYPE) != 0)
+    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_SEVERITY_ERROR,
+                      "subchannels offer only the type " ZV_VFIO_CCW_MDEV_TYPE,
+                      "mdev type '%s' is not " ZV_VFIO_CCW_MDEV_TYPE, ctx->mdev_type);
+}
+
+/* ccw.mdev-config: vfio_ccw-io definitions carry no attributes. */
+static void
+check_mdev_config (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (ctx->config == NULL || ctx->config->n_attrs == 0)
+    return;
+  zv_violation_add (out, rule ("ccw.mdev-config"), ctx, ZV_SEVERITY_ERROR,
+                    "remove the attributes: use \"attrs\": []",
+                    "the definition has %u attribute(s); vfio_ccw-io mdevs have none",
+                    ctx->config->n_attrs);
+}
+
+/* ccw.no-instance: the subchannel's single vfio_ccw-io instance is taken. */
+static void
+check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (ctx->op != ZV_OP_START || !has_io_subchannel (ctx) ||
+      g_strcmp0 (ctx->sch->driver, VFIO_CCW_DRIVER) != 0)
+    return;
+  const ZvMdevType *type = NULL;
+  for (guint i = 0; ctx->sch->mdev_types && i < ctx->sch->mdev_types->len; i++)
+    {
+      const ZvMdevType *t = g_ptr_array_index (ctx->sch->mdev_types, i);
+      if (strcmp (t->id, ZV_VFIO_CCW_MDEV_TYPE) == 0)
+        type = t;
+    }
+  if (type != NULL && type->available_instances != 0)
+    return;
+  const char *active = NULL;
+  for (guint i = 0; ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
+    {
+      const ZvMdev *m = g_ptr_array_index (ctx->sch->mdevs, i);
+      if (m->active)
+        active = m->uuid;
+    }
+  if (type == NULL)
+    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR,
+                      "rebind the subchannel to vfio_ccw (zvfio release, then zvfio prepare)",
+                      "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
+                      ctx->sch->id);
+  else if (active != NULL)
+    {
+      g_autofree char *hint = g_strdup_printf ("use the running mdev %s, or stop it first "
+                                               "(zvfio stop %s)", active, active);
+      zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR, hint,
+                        "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance: mdev "
+                        "%s is already running on it", ctx->sch->id, active);
+    }
+  else
+    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR,
+                      "stop the mdev that uses it ('mdevctl list')",
+                      "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance "
+                      "(available_instances is 0)", ctx->sch->id);
+}
+
+/* TRUE when a driverctl override keeps SCH on vfio_ccw across reboots. */
+static gboolean
+binding_is_persistent (ZvRoot *root, const char *sch)
+{
+  g_autofree char *path = g_strconcat ("/etc/driverctl.d/css-", sch, NULL);
+  g_autofree char *text = zv_root_read_file (root, path, NULL, NULL);
+  return text != NULL && strcmp (g_strstrip (text), VFIO_CCW_DRIVER) == 0;
+}
+
+/* TRUE when the admin relaxed the autostart persistence policy. */
+static gboolean
+volatile_autostart_allowed (void)
+{
+  return g_strcmp0 (g_getenv ("ZVFIO_ALLOW_VOLATILE_AUTOSTART"), "1") == 0;
+}
+
+/* TRUE when SCH has a definition with start=auto. */
+static gboolean
+has_auto_definition (const ZvSubchannel *sch)
+{
+  for (guint i = 0; sch->mdevs && i < sch->mdevs->len; i++)
+    {
+      const ZvMdev *m = g_ptr_array_index (sch->mdevs, i);
+      if (m->defined && g_strcmp0 (m->start, "auto") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* ccw.autostart-not-persistent: an autostart mdev needs a persistent vfio_ccw binding. */
+static void
+check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (!has_io_subchannel (ctx))
+    return;
+  gboolean defining = ctx->op == ZV_OP_DEFINE && ctx->autostart;
+  gboolean existing = OP_IN (ctx, ZV_OP_CHECK, ZV_OP_PREPARE) && has_auto_definition (ctx->sch);
+  if ((!defining && !existing) || binding_is_persistent (ctx->root, ctx->sch->id))
+    return;
+  ZvSeverity severity = defining && !volatile_autostart_allowed () ? ZV_SEVERITY_ERROR
+                                                                    : ZV_SEVERITY_WARNING;
+  g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw (or: "
+                                           "zvfio prepare %s --persist); to accept it, set "
+                                           "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
+                                           ctx->sch->id, ctx->sch->id);
+  zv_violation_add (out, rule ("ccw.autostart-not-persistent"), ctx, severity, hint,
+                    "an autostart mdev on %s needs the vfio_ccw binding after a reboot, but "
+                    "/etc/driverctl.d/css-%s does not name vfio_ccw", ctx->sch->id,
+                    ctx->sch->id);
+}
 
 const ZvRule zv_rules_ccw[] = {
+  { "ccw.no-subchannel", ZV_SEVERITY_ERROR,
+    "the mdev parent names no subchannel or ccw device of this host", check_no_subchannel },
+  { "ccw.not-a-subchannel", ZV_SEVERITY_ERROR,
+    "a ccw device number was given where the subchannel (mdev parent) is needed",
+    check_not_a_subchannel },
+  { "ccw.cio-ignored", ZV_SEVERITY_ERROR,
+    "the device number is on the cio_ignore list (warning if its subchannel still exists)",
+    check_cio_ignored },
+  { "ccw.not-io-subchannel", ZV_SEVERITY_ERROR,
+    "only I/O subchannels (type 0) can be passed through, not CHSC/message/EADM",
+    check_not_io_subchannel },
+  { "ccw.qdio", ZV_SEVERITY_ERROR,
+    "QDIO devices (control unit 1731: OSA, HiperSockets, FCP) are not supported by vfio-ccw",
+    check_qdio },
+  { "ccw.online", ZV_SEVERITY_ERROR,
+    "the ccw device is online in the host (warning with prepare --offline)", check_online },
+  { "ccw.ipl-device", ZV_SEVERITY_ERROR,
+    "the device is the host's IPL device (ccw/eckd IPL, or the FCP IPL subchannel)",
+    check_ipl_device },
+  { "ccw.in-use", ZV_SEVERITY_ERROR,
+    "the DASD has mounted partitions or holders (LVM, dm, md) in the host", check_in_use },
+  { "ccw.not-vfio-bound", ZV_SEVERITY_ERROR,
+    "start/attach: the subchannel is not bound to vfio_ccw", check_not_vfio_bound },
+  { "ccw.mdev-type", ZV_SEVERITY_ERROR,
+    "the mdev type is not vfio_ccw-io or the definition's mdev_type does not match",
+    check_mdev_type },
+  { "ccw.mdev-config", ZV_SEVERITY_ERROR,
+    "the mdev definition is malformed or has attributes (vfio_ccw-io takes none)",
+    check_mdev_config },
+  { "ccw.no-instance", ZV_SEVERITY_ERROR,
+    "start: the subchannel has no free vfio_ccw-io instance", check_no_instance },
+  { "ccw.autostart-not-persistent", ZV_SEVERITY_ERROR,
+    "an autostart mdev needs a persistent vfio_ccw binding (driverctl override)",
+    check_autostart_persistent },
 };
 const gsize zv_rules_ccw_count = G_N_ELEMENTS (zv_rules_ccw);
+
+/* The table row of rule ID. */
+static const ZvRule *
+rule (const char *id)
+{
+  for (gsize i = 0; i < zv_rules_ccw_count; i++)
+    if (strcmp (zv_rules_ccw[i].id, id) == 0)
+      return &zv_rules_ccw[i];
+  g_assert_not_reached ();
+}

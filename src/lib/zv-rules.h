@@ -47,6 +47,7 @@ typedef struct {
   guint guest_ssid, guest_devno;  /* vfio-ccw guest address being assigned (when has_guest_ccw) */
   guint guest_cssid;
   gboolean has_guest_ccw;
+  gboolean force;                 /* --force: rules that allow it report warnings, not errors */
 } ZvRuleContext;
 
 /* One finding. */

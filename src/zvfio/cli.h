@@ -6,6 +6,7 @@
 #include "zv-error.h"
 #include "zv-inventory.h"
 #include "zv-root.h"
+#include "zv-rules.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,22 @@ typedef struct {
 int zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error);
 int zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error);
 int zv_cmd_nodedev (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_rules (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error);
+int zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error);
+
+/* Runs the rules on CTX, prints the violations to stderr; FALSE (ZV_ERROR_RULE,
+ * "refusing to WHAT") when one is an error (cmd-check.c). */
+gboolean zv_cli_enforce_rules (const ZvRuleContext *ctx, const char *what, GError **error);
 
 /* Parses command options with GOption; sets a ZV_ERROR_USAGE error on failure. */
 gboolean zv_cli_parse (const char *command, const char *params, const char *summary,

@@ -1,5 +1,6 @@
 /* zvfio list: the inventory as a table or JSON. */
 #include "cli.h"
+#include "cli-libvirt.h"
 #include "zv-json.h"
 
 #include <stdio.h>
@@ -10,7 +11,10 @@ int
 zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
+  gboolean from_libvirt = FALSE;
   GOptionEntry entries[] = {
+    { "from-libvirt", 0, 0, G_OPTION_ARG_NONE, &from_libvirt,
+      "Read the inventory from libvirt's node devices (--connect URI; remote hosts too)", NULL },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON (schemas/zvfio-list.schema.json)",
       NULL },
     { NULL }
@@ -37,7 +41,11 @@ zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
           return ZV_EXIT_USAGE;
         }
     }
-  g_autoptr (ZvInventory) inv = zv_inventory_scan (cli->root, scope, error);
+  g_autoptr (ZvLibvirt) lv = from_libvirt ? zv_cli_libvirt_open (cli, error) : NULL;
+  if (from_libvirt && lv == NULL)
+    return ZV_EXIT_FAILURE;
+  g_autoptr (ZvInventory) inv = from_libvirt ? zv_cli_libvirt_inventory (cli, lv, scope, error)
+                                             : zv_inventory_scan (cli->root, scope, error);
   if (inv == NULL)
     return ZV_EXIT_FAILURE;
   zv_cli_print_warnings (inv->warnings);

@@ -1,6 +1,7 @@
 /* zvfio show: one device with everything related (subchannel <-> ccw device
  * <-> mdevs <-> definitions, or a zPCI function). */
 #include "cli.h"
+#include "cli-libvirt.h"
 #include "zv-json.h"
 
 #include <stdio.h>
@@ -144,6 +145,39 @@ print_pci (const ZvPciFunction *fn)
   field ("Path", fn->path);
 }
 
+/* Prints "Used by domain:" for SCH or FN when DOMAINS is known (show --connect). */
+static void
+print_domains (GPtrArray *domains, const ZvSubchannel *sch, const ZvPciFunction *fn)
+{
+  if (domains == NULL)
+    return;
+  g_autoptr (GPtrArray) names = zv_cli_domains_using (domains, sch, fn);
+  g_ptr_array_add (names, NULL);
+  g_autofree char *list = g_strjoinv (", ", (char **) names->pdata);
+  printf ("Used by domain: %s\n", *list ? list : "none");
+}
+
+/* Adds "domains": [names] to every subchannel and pci_functions object of ROOT. */
+static void
+add_json_domains (JsonObject *root, const ZvInventory *inv, GPtrArray *domains)
+{
+  static const char *const keys[] = { "subchannels", "pci_functions" };
+  for (gsize k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      JsonArray *array = json_object_get_array_member (root, keys[k]);
+      for (guint i = 0; array && i < json_array_get_length (array); i++)
+        {
+          g_autoptr (GPtrArray) names = zv_cli_domains_using (
+            domains, k == 0 ? g_ptr_array_index (inv->subchannels, i) : NULL,
+            k == 1 ? g_ptr_array_index (inv->pci_functions, i) : NULL);
+          JsonArray *list = json_array_new ();
+          for (guint n = 0; n < names->len; n++)
+            json_array_add_string_element (list, g_ptr_array_index (names, n));
+          json_object_set_array_member (json_array_get_object_element (array, i), "domains", list);
+        }
+    }
+}
+
 /* show ID [--json] */
 int
 zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error)
@@ -165,15 +199,26 @@ zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error)
   if (inv == NULL)
     return ZV_EXIT_FAILURE;
   zv_cli_print_warnings (inv->warnings);
+  g_autoptr (GPtrArray) domains = zv_cli_domains_for_show (cli);   /* NULL without --connect */
   if (json)
     {
       g_autoptr (JsonNode) node = zv_json_inventory (inv);
+      if (domains)
+        add_json_domains (json_node_get_object (node), inv, domains);
       zv_cli_print_json (node);
       return ZV_EXIT_OK;
     }
   for (guint i = 0; i < inv->subchannels->len; i++)
-    print_subchannel (g_ptr_array_index (inv->subchannels, i));
+    {
+      const ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, i);
+      print_subchannel (sch);
+      print_domains (domains, sch, NULL);
+    }
   for (guint i = 0; i < inv->pci_functions->len; i++)
-    print_pci (g_ptr_array_index (inv->pci_functions, i));
+    {
+      const ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, i);
+      print_pci (fn);
+      print_domains (domains, NULL, fn);
+    }
   return ZV_EXIT_OK;
 }

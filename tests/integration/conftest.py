@@ -83,3 +83,161 @@ def check_golden(name, text):
         path.write_text(text)
     assert path.exists(), f"missing golden file {path} (set ZVFIO_REGEN_GOLDEN=1 to create)"
     assert text == path.read_text(), f"output differs from golden file {path}"
+
+
+# --- driver binding and zvfio-hook (Engineer C) -------------------------------------
+
+@pytest.fixture(scope="session")
+def hook_bin(build_dir):
+    """Path of the built zvfio-hook (the libvirt qemu hook)."""
+    path = build_dir / "callouts" / "zvfio-hook"
+    if not path.exists():
+        pytest.fail(f"zvfio-hook is not built in {build_dir}")
+    return path
+
+
+@pytest.fixture
+def run_hook(hook_bin):
+    """Return run(root, domain, op, subop, xml_text) -> CompletedProcess of zvfio-hook,
+    invoked the way libvirt does (argv DOMAIN OP SUBOP EXTRA, domain XML on stdin)."""
+    def _run(root, domain, op, subop, xml="", extra="-", env=None, timeout=60):
+        full_env = dict(os.environ)
+        full_env["ZVFIO_ROOT"] = str(root)
+        full_env["LC_ALL"] = "C.UTF-8"
+        if env:
+            full_env.update(env)
+        return subprocess.run([str(hook_bin), domain, op, subop, extra], input=xml,
+                              capture_output=True, text=True, env=full_env, timeout=timeout)
+    return _run
+
+
+@pytest.fixture
+def kernel():
+    """Return start(root, **knobs) -> a running KernelEmulator (stopped after the test)."""
+    from kernel_emulator import KernelEmulator
+    started = []
+
+    def _start(root, **knobs):
+        emulator = KernelEmulator(root, **knobs)
+        emulator.__enter__()
+        started.append(emulator)
+        return emulator
+    yield _start
+    for emulator in started:
+        emulator.__exit__(None, None, None)
+
+
+def host_state(root, parts=("sys", "etc")):
+    """Everything release must restore: path -> (kind, link target / content, mode), plus
+    the nanosecond mtimes of regular files (to prove that nothing was written at all)."""
+    state, mtimes = {}, {}
+    for part in parts:
+        for dirpath, dirnames, filenames in os.walk(Path(root) / part):
+            for name in dirnames + filenames:
+                p = Path(dirpath, name)
+                rel = str(p.relative_to(root))
+                st = p.lstat()
+                if p.is_symlink():
+                    state[rel] = ("link", os.readlink(p))
+                elif p.is_dir():
+                    state[rel] = ("dir", None, st.st_mode & 0o7777)
+                else:
+                    state[rel] = ("file", p.read_bytes(), st.st_mode & 0o7777)
+                    mtimes[rel] = st.st_mtime_ns
+    return state, mtimes
+
+
+# --- zvfio-callout and the real mdevctl (Engineer A) ---------------------------
+
+import shutil  # noqa: E402
+
+MDEVCTL_NS = REPO_ROOT / "tests" / "integration" / "mdevctl-ns.sh"
+
+
+@pytest.fixture(scope="session")
+def callout_bin(build_dir):
+    """Path of the built zvfio-callout."""
+    path = build_dir / "callouts" / "zvfio-callout"
+    if not path.exists():
+        pytest.fail(f"zvfio-callout is not built in {build_dir}")
+    return path
+
+
+@pytest.fixture
+def run_callout(callout_bin):
+    """Return run(event, action, parent, input=None, type=, uuid=, state=, root=, env=, argv=)."""
+    def _run(event="pre", action="define", parent="0.0.0140", input=None, type="vfio_ccw-io",
+             uuid="11111111-2222-3333-4444-555555555555", state="none", root=None, env=None,
+             argv=None, timeout=30):
+        if argv is None:
+            argv = ["-t", type, "-e", event, "-a", action, "-s", state, "-u", uuid, "-p", parent]
+        full_env = dict(os.environ)
+        full_env.pop("ZVFIO_ROOT", None)
+        full_env.pop("ZVFIO_ALLOW_VOLATILE_AUTOSTART", None)
+        if root is not None:
+            full_env["ZVFIO_ROOT"] = str(root)
+        if env:
+            full_env.update(env)
+        return subprocess.run([str(callout_bin)] + [str(a) for a in argv], input=input,
+                              capture_output=True, text=True, env=full_env, timeout=timeout)
+    return _run
+
+
+def _can_unshare():
+    """True when this process may create a mount namespace (root, unshare available)."""
+    try:
+        return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def mdevctl_ns(callout_bin):
+    """Return run(root, *command, env=None): COMMAND in a private mount namespace where the
+    real mdevctl sees ROOT/etc/mdevctl.d and runs zvfio-callout (tests/integration/mdevctl-ns.sh)."""
+    if not _can_unshare():
+        pytest.skip("needs root and unshare -m for the private mount namespace")
+    if shutil.which("mdevctl") is None:
+        pytest.fail("mdevctl is not installed (apt install mdevctl)")
+
+    def _run(root, *command, env=None, timeout=60):
+        full_env = dict(os.environ)
+        full_env.pop("ZVFIO_ALLOW_VOLATILE_AUTOSTART", None)
+        full_env["LC_ALL"] = "C.UTF-8"
+        if env:
+            full_env.update(env)
+        argv = ["/bin/sh", str(MDEVCTL_NS), str(root), str(callout_bin)] + [str(c) for c in command]
+        return subprocess.run(argv, capture_output=True, text=True, env=full_env, timeout=timeout)
+    return _run
+
+
+# --- domain XML, hostdev and libvirt (Engineer B) ------------------------------
+
+LIBVIRT_DATA = REPO_ROOT / "tests" / "integration" / "libvirt"
+LIBVIRT_SCHEMAS = Path("/usr/share/libvirt/schemas")
+
+
+@pytest.fixture
+def passthrough_root(make_tree, tmp_path):
+    """A fake root from specs/guest-passthrough.json (vfio_ccw subchannels with and
+    without mdevs, an ISM and an NVMe function on vfio-pci)."""
+    return make_tree("guest-passthrough", tmp_path)
+
+
+@pytest.fixture
+def test_uri(tmp_path):
+    """A test:///<tmp copy of tests/integration/libvirt/node.xml> URI. The test driver
+    keeps its state per connection: every zvfio run starts from this file again."""
+    copy = tmp_path / "node.xml"
+    copy.write_text((LIBVIRT_DATA / "node.xml").read_text())
+    return f"test://{copy}"
+
+
+def validate_domain_rng(xml_text, tmp_path, name="domain.xml"):
+    """Validate a complete domain XML against libvirt's installed domain.rng (xmllint)."""
+    path = Path(tmp_path) / name
+    path.write_text(xml_text)
+    result = subprocess.run(["xmllint", "--noout", "--relaxng",
+                             str(LIBVIRT_SCHEMAS / "domain.rng"), str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

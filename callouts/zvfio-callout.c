@@ -1,0 +1,393 @@
+/* zvfio-callout: mdevctl callout for vfio_ccw-io mdevs (docs/callout.md).
+ *
+ * mdevctl runs it as: zvfio-callout -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT
+ * with the device's JSON config on stdin for pre/post/live events. Exit 0 lets
+ * mdevctl go on, 2 says "not my device type", anything else vetoes a 'pre'.
+ * The checks are the rules of libzvfio (zvfio check runs the same ones). */
+#include "zv-error.h"
+#include "zv-inventory.h"
+#include "zv-lock.h"
+#include "zv-mdev.h"
+#include "zv-parse.h"
+#include "zv-rules.h"
+
+#include <errno.h>
+#include <json-glib/json-glib.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROG "zvfio-callout"
+#define EXIT_FOREIGN_TYPE 2
+#define MAX_STDIN (64 * 1024)
+#define STDIN_TIMEOUT_MS 10000
+#define LOCK_TIMEOUT_MS 10000
+#define CAPABILITIES_VERSION 2
+
+/* What this callout handles, as announced to mdevctl >= 1.3 (get capabilities). */
+static const char *const supported_actions[] = {
+  "start", "stop", "define", "undefine", "modify", "attributes", "capabilities",
+};
+static const char *const supported_events[] = { "pre", "post", "get" };
+
+/* The parsed command line. */
+typedef struct {
+  const char *type, *event, *action, *state, *uuid, *parent;
+} CalloutArgs;
+
+/* Prints the usage line and returns the usage exit code (1, as mdevctl expects). */
+static int
+usage (const char *problem)
+{
+  fprintf (stderr, "%s: %s\nusage: %s -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT\n",
+           PROG, problem, PROG);
+  return ZV_EXIT_FAILURE;
+}
+
+/* The value after the first "-t" in ARGV, or NULL (checked before anything else). */
+static const char *
+peek_type (int argc, char **argv)
+{
+  for (int i = 1; i + 1 < argc; i++)
+    if (strcmp (argv[i], "-t") == 0)
+      return argv[i + 1];
+  return NULL;
+}
+
+/* TRUE when TOKEN is a plain lowercase word (event, action, state). */
+static gboolean
+is_word (const char *token)
+{
+  gsize n = strlen (token);
+  if (n == 0 || n > 32)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_islower (token[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* TRUE when TEXT is a subchannel id exactly as the kernel names it. */
+static gboolean
+is_exact_busid (const char *text)
+{
+  ZvBusId id;
+  char formatted[16];
+  if (!zv_parse_busid (text, &id) || id.cssid != 0)
+    return FALSE;
+  zv_format_busid (&id, formatted);
+  return strcmp (formatted, text) == 0;
+}
+
+/* Parses ARGV strictly: each option once, as a separate token. */
+static gboolean
+parse_args (int argc, char **argv, CalloutArgs *args, const char **problem)
+{
+  memset (args, 0, sizeof *args);
+  struct { const char *flag; const char **slot; } opts[] = {
+    { "-t", &args->type }, { "-e", &args->event }, { "-a", &args->action },
+    { "-s", &args->state }, { "-u", &args->uuid }, { "-p", &args->parent },
+  };
+  for (int i = 1; i < argc; i += 2)
+    {
+      gsize k;
+      for (k = 0; k < G_N_ELEMENTS (opts); k++)
+        if (strcmp (argv[i], opts[k].flag) == 0)
+          break;
+      if (k == G_N_ELEMENTS (opts))
+        return *problem = "unknown or malformed argument", FALSE;
+      if (i + 1 >= argc)
+        return *problem = "option without a value", FALSE;
+      if (*opts[k].slot != NULL)
+        return *problem = "duplicate option", FALSE;
+      *opts[k].slot = argv[i + 1];
+    }
+  for (gsize k = 0; k < G_N_ELEMENTS (opts); k++)
+    if (*opts[k].slot == NULL)
+      return *problem = "missing option", FALSE;
+  if (!is_word (args->event) || !is_word (args->action) || !is_word (args->state))
+    return *problem = "event, action and state must be lowercase words", FALSE;
+  char uuid[37];
+  if (!zv_parse_uuid (args->uuid, uuid) || strcmp (uuid, args->uuid) != 0)
+    return *problem = "the UUID must be a lowercase hyphenated UUID", FALSE;
+  if (!is_exact_busid (args->parent))
+    return *problem = "the parent must be a subchannel id 0.S.XXXX (lowercase hex)", FALSE;
+  return TRUE;
+}
+
+/* Reads stdin up to MAX_STDIN bytes (+1 to detect more), giving up after
+ * STDIN_TIMEOUT_MS of silence. */
+static GByteArray *
+read_stdin (GError **error)
+{
+  g_autoptr (GByteArray) buf = g_byte_array_new ();
+  guint8 chunk[4096];
+  while (buf->len <= MAX_STDIN)
+    {
+      struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+      int ready = poll (&pfd, 1, STDIN_TIMEOUT_MS);
+      if (ready < 0 && errno == EINTR)
+        continue;
+      if (ready == 0)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                       "no device configuration on stdin within %d ms", STDIN_TIMEOUT_MS);
+          return NULL;
+        }
+      ssize_t n = ready < 0 ? -1 : read (STDIN_FILENO, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read stdin: %s",
+                       g_strerror (errno));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      g_byte_array_append (buf, chunk, (guint) n);
+    }
+  if (buf->len > MAX_STDIN)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                   "device configuration on stdin is larger than %d bytes", MAX_STDIN);
+      return NULL;
+    }
+  return g_steal_pointer (&buf);
+}
+
+/* TRUE when NAME is in the NULL-free list LIST of N names. */
+static gboolean
+in_list (const char *name, const char *const *list, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (strcmp (list[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Adds to B the members of PROVIDED (a JSON array of strings) that we support. */
+static void
+add_intersection (JsonBuilder *b, JsonArray *provided, const char *const *ours, gsize n)
+{
+  json_builder_begin_array (b);
+  for (guint i = 0; provided && i < json_array_get_length (provided); i++)
+    {
+      JsonNode *node = json_array_get_element (provided, i);
+      const char *name = JSON_NODE_HOLDS_VALUE (node) &&
+                         json_node_get_value_type (node) == G_TYPE_STRING
+                         ? json_node_get_string (node) : NULL;
+      if (name != NULL && in_list (name, ours, n))
+        json_builder_add_string_value (b, name);
+    }
+  json_builder_end_array (b);
+}
+
+/* Returns array member NAME of OBJECT, or NULL. */
+static JsonArray *
+array_member (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+/* get capabilities: answers {"supports":{version,actions,events}} for what
+ * mdevctl provides (stdin) and this callout handles. */
+static int
+handle_capabilities (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) input = read_stdin (&error);
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  JsonObject *provides = NULL;
+  if (input != NULL &&
+      json_parser_load_from_data (parser, (const char *) input->data, input->len, &error))
+    {
+      JsonNode *root = json_parser_get_root (parser);
+      JsonNode *node = root && JSON_NODE_HOLDS_OBJECT (root)
+                       ? json_object_get_member (json_node_get_object (root), "provides") : NULL;
+      provides = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    }
+  if (provides == NULL)
+    {
+      fprintf (stderr, "%s: invalid capabilities request on stdin: %s\n", PROG,
+               error ? error->message : "expected {\"provides\":{...}}");
+      return ZV_EXIT_INVALID;
+    }
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "supports");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, CAPABILITIES_VERSION);
+  json_builder_set_member_name (b, "actions");
+  add_intersection (b, array_member (provides, "actions"), supported_actions,
+                    G_N_ELEMENTS (supported_actions));
+  json_builder_set_member_name (b, "events");
+  add_intersection (b, array_member (provides, "events"), supported_events,
+                    G_N_ELEMENTS (supported_events));
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) answer = json_builder_get_root (b);
+  g_autofree char *text = json_to_string (answer, FALSE);
+  printf ("%s\n", text);
+  return ZV_EXIT_OK;
+}
+
+/* The lock name serializing callouts for PARENT. */
+static char *
+lock_name (const char *parent)
+{
+  return g_strconcat ("css-", parent, NULL);
+}
+
+/* Lock wait in ms: ZVFIO_LOCK_TIMEOUT_MS (tests) or the default. */
+static guint
+lock_timeout (void)
+{
+  guint32 ms;
+  const char *env = g_getenv ("ZVFIO_LOCK_TIMEOUT_MS");
+  return env && zv_parse_dec_u32 (env, &ms) ? ms : LOCK_TIMEOUT_MS;
+}
+
+/* Prints VIOLATIONS to stderr, one line each ("error: RULE: DEVICE: message
+ * (fix: hint)"); mdevctl prefixes each line with the script name. */
+static void
+print_violations (GPtrArray *violations)
+{
+  g_autofree char *lines = zv_violations_format (violations);
+  fputs (lines, stderr);
+}
+
+/* Adds a ccw.mdev-config violation for a configuration that cannot be parsed. */
+static void
+add_config_violation (GPtrArray *out, const ZvRuleContext *ctx, const GError *error)
+{
+  zv_violation_add (out, zv_rules_find ("ccw.mdev-config"), ctx, ZV_SEVERITY_ERROR,
+                    "pass a definition like {\"mdev_type\":\"" ZV_VFIO_CCW_MDEV_TYPE
+                    "\",\"start\":\"manual\",\"attrs\":[]}",
+                    "invalid device configuration on stdin: %s", error->message);
+}
+
+/* Runs the rules for a pre define/modify/start; returns the exit code. */
+static int
+validate (ZvRoot *root, const CalloutArgs *args, ZvOperation op)
+{
+  g_autoptr (GPtrArray) violations =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+  ZvRuleContext ctx = { .root = root, .op = op, .device = args->parent,
+                        .requested_id = args->parent, .mdev_type = args->type };
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) input = read_stdin (&error);
+  g_autoptr (ZvMdevConfig) config = NULL;
+  if (input != NULL)
+    config = zv_mdev_config_parse ((const char *) input->data, (gssize) input->len, &error);
+  if (config == NULL)
+    add_config_violation (violations, &ctx, error);
+  ctx.config = config;
+  ctx.autostart = config != NULL && strcmp (config->start, "auto") == 0;
+
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) missing = NULL;
+  g_autoptr (ZvSubchannel) sch = zv_inventory_load_subchannel (root, args->parent, warnings,
+                                                               &missing);
+  if (sch == NULL && !g_error_matches (missing, ZV_ERROR, ZV_ERROR_NOT_FOUND))
+    {
+      fprintf (stderr, "%s: cannot read subchannel %s: %s\n", PROG, args->parent,
+               missing->message);
+      return zv_error_exit_code (missing);
+    }
+  ctx.sch = sch;
+  g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
+  print_violations (violations);
+  return zv_violations_have_error (violations) ? ZV_EXIT_RULE : ZV_EXIT_OK;
+}
+
+/* pre EVENT: serializes per subchannel (lock owned by the calling mdevctl) and
+ * validates define/modify/start; stop/undefine are never vetoed. */
+static int
+handle_pre (ZvRoot *root, const CalloutArgs *args)
+{
+  gboolean start = strcmp (args->action, "start") == 0;
+  gboolean define = strcmp (args->action, "define") == 0 || strcmp (args->action, "modify") == 0;
+  g_autoptr (GError) error = NULL;
+  if ((start || define) && !zv_inventory_require_css (root, &error))
+    {
+      fprintf (stderr, "%s: %s\n", PROG, error->message);
+      return zv_error_exit_code (error);
+    }
+  g_autofree char *name = lock_name (args->parent);
+  g_autoptr (ZvLock) lock = zv_lock_acquire (root, name, getppid (), lock_timeout (), &error);
+  if (lock == NULL)
+    {
+      fprintf (stderr, "%s: %s\n", PROG, error->message);
+      return zv_error_exit_code (error);
+    }
+  int rc = ZV_EXIT_OK;
+  if (define || start)
+    rc = validate (root, args, start ? ZV_OP_START : ZV_OP_DEFINE);
+  if (rc == ZV_EXIT_OK)
+    zv_lock_keep (g_steal_pointer (&lock));   /* released by 'post' */
+  return rc;
+}
+
+/* post EVENT: releases the lock taken by 'pre' of the same mdevctl. */
+static int
+handle_post (ZvRoot *root, const CalloutArgs *args)
+{
+  g_autofree char *name = lock_name (args->parent);
+  zv_lock_release_by_owner (root, name, getppid ());
+  return ZV_EXIT_OK;
+}
+
+/* Dispatches one callout invocation. */
+static int
+dispatch (const CalloutArgs *args)
+{
+  if (strcmp (args->event, "get") == 0 && strcmp (args->action, "attributes") == 0)
+    {
+      printf ("[]\n");   /* vfio_ccw-io mdevs have no attributes */
+      return ZV_EXIT_OK;
+    }
+  if (strcmp (args->event, "get") == 0 && strcmp (args->action, "capabilities") == 0)
+    return handle_capabilities ();
+  if (strcmp (args->event, "live") == 0)
+    {
+      fprintf (stderr, "%s: vfio_ccw-io mdevs have no attributes to change on a running "
+               "device; use 'mdevctl modify' without --live\n", PROG);
+      return ZV_EXIT_FAILURE;
+    }
+  gboolean known_action = in_list (args->action, supported_actions,
+                                   G_N_ELEMENTS (supported_actions));
+  gboolean pre = strcmp (args->event, "pre") == 0;
+  gboolean post = strcmp (args->event, "post") == 0;
+  if (!known_action || (!pre && !post))
+    return ZV_EXIT_OK;   /* notify and future events/actions: nothing to check */
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZvRoot) root = zv_root_new (NULL, &error);
+  if (root == NULL)
+    {
+      fprintf (stderr, "%s: %s\n", PROG, error->message);
+      return zv_error_exit_code (error);
+    }
+  return pre ? handle_pre (root, args) : handle_post (root, args);
+}
+
+int
+main (int argc, char **argv)
+{
+  /* foreign types leave at once: no stdin, no sysfs */
+  const char *type = peek_type (argc, argv);
+  if (type != NULL && strcmp (type, ZV_VFIO_CCW_MDEV_TYPE) != 0)
+    return EXIT_FOREIGN_TYPE;
+
+  CalloutArgs args;
+  const char *problem = NULL;
+  if (type == NULL || !parse_args (argc, argv, &args, &problem))
+    return usage (problem ? problem : "missing -t TYPE");
+  int rc = dispatch (&args);
+  return rc == EXIT_FOREIGN_TYPE ? ZV_EXIT_FAILURE : rc;
+}

@@ -1,0 +1,588 @@
+/* zvfio: driver binding with verification, rollback, records and persistence. */
+#include "zv-bind.h"
+#include "zv-css.h"
+#include "zv-error.h"
+
+#include <string.h>
+
+#define ZV_CSS_HOST_DRIVER "io_subchannel"
+#define POLL_INTERVAL_US 5000
+
+/* What wait_for_driver waits for. */
+typedef enum {
+  WAIT_UNBOUND,   /* no driver link */
+  WAIT_DRIVER,    /* the driver link names a given driver */
+  WAIT_ANY,       /* any driver link */
+} WaitFor;
+
+/* Human name of a device on BUS for messages: "subchannel 0.0.0313". */
+static char *
+device_label (ZvBus bus, const char *device)
+{
+  return g_strconcat (bus == ZV_BUS_CSS ? "subchannel " : "PCI function ", device, NULL);
+}
+
+/* The driverctl override file of a device. */
+char *
+zv_bind_persist_path (ZvBus bus, const char *device)
+{
+  g_autofree char *key = zv_bind_key (bus, device);
+  return g_strconcat (ZV_DRIVERCTL_DIR "/", key, NULL);
+}
+
+/* Opens /sys/bus/<bus>/devices/<device>; ZV_ERROR_NOT_FOUND when it does not exist. */
+static ZvDir *
+open_device (ZvRoot *root, ZvBus bus, const char *device, GError **error)
+{
+  if (!zv_bus_device_is_valid (bus, device))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "'%s' is not a %s device name", device,
+                   zv_bus_name (bus));
+      return NULL;
+    }
+  g_autofree char *path = g_strconcat ("/sys/bus/", zv_bus_name (bus), "/devices/", device,
+                                       NULL);
+  g_autoptr (GError) local = NULL;
+  ZvDir *dir = zv_root_open_dir (root, path, &local);
+  if (dir == NULL)
+    {
+      g_autofree char *label = device_label (bus, device);
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "%s does not exist", label);
+      else
+        g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "%s: %s", label, local->message);
+    }
+  return dir;
+}
+
+/* Reads the driver link of DIR into *OUT (NULL when unbound). */
+static gboolean
+read_driver (ZvDir *dir, char **out, GError **error)
+{
+  *out = NULL;
+  if (!zv_dir_has (dir, "driver"))
+    return TRUE;
+  *out = zv_dir_read_link_name (dir, "driver", error);
+  if (*out != NULL && !zv_driver_name_is_valid (*out))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: unexpected driver link target '%s'",
+                   zv_dir_path (dir), *out);
+      g_clear_pointer (out, g_free);
+    }
+  return *out != NULL;
+}
+
+/* The driver DEVICE on BUS is bound to now; NULL with no error when unbound. */
+char *
+zv_bind_current_driver (ZvRoot *root, ZvBus bus, const char *device, GError **error)
+{
+  g_autoptr (ZvDir) dir = open_device (root, bus, device, error);
+  char *driver = NULL;
+  if (dir != NULL)
+    read_driver (dir, &driver, error);
+  return driver;
+}
+
+/* Reads driver_override of DIR into *OUT (NULL for "(null)"). */
+static gboolean
+read_override (ZvDir *dir, char **out, GError **error)
+{
+  *out = NULL;
+  if (!zv_dir_has (dir, "driver_override"))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_IO,
+                   "%s has no driver_override attribute (kernel too old?); zvfio cannot "
+                   "bind it", zv_dir_path (dir));
+      return FALSE;
+    }
+  g_autofree char *value = zv_dir_read_line (dir, "driver_override", error);
+  if (value == NULL)
+    return FALSE;
+  if (value[0] == '\0' || strcmp (value, "(null)") == 0)
+    return TRUE;
+  if (!zv_driver_name_is_valid (value))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s/driver_override: unexpected value '%s'",
+                   zv_dir_path (dir), value);
+      return FALSE;
+    }
+  *out = g_steal_pointer (&value);
+  return TRUE;
+}
+
+/* Writes DRIVER (NULL clears it) to driver_override of DIR. */
+static gboolean
+write_override (ZvDir *dir, const char *driver, GError **error)
+{
+  g_autofree char *value = g_strconcat (driver ? driver : "", "\n", NULL);
+  return zv_dir_write (dir, "driver_override", value, error);
+}
+
+/* Writes "DEVICE\n" to /sys/bus/<bus>/<name> (drivers_probe). */
+static gboolean
+write_bus_attr (ZvRoot *root, ZvBus bus, const char *name, const char *device, GError **error)
+{
+  g_autofree char *path = g_strconcat ("/sys/bus/", zv_bus_name (bus), NULL);
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, path, error);
+  g_autofree char *value = g_strconcat (device, "\n", NULL);
+  return dir != NULL && zv_dir_write (dir, name, value, error);
+}
+
+/* Writes "DEVICE\n" to /sys/bus/<bus>/drivers/<driver>/<name> (bind, unbind). */
+static gboolean
+write_driver_attr (ZvRoot *root, ZvBus bus, const char *driver, const char *name,
+                   const char *device, GError **error)
+{
+  if (!zv_driver_name_is_valid (driver))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "invalid driver name '%s'", driver);
+      return FALSE;
+    }
+  g_autofree char *path = g_strconcat ("/sys/bus/", zv_bus_name (bus), "/drivers/", driver,
+                                       NULL);
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, path, error);
+  g_autofree char *value = g_strconcat (device, "\n", NULL);
+  return dir != NULL && zv_dir_write (dir, name, value, error);
+}
+
+/* Polls the driver link of DEVICE until it matches (WAIT, WANT), at most SETTLE_MS. */
+static gboolean
+wait_for_driver (ZvRoot *root, ZvBus bus, const char *device, WaitFor wait, const char *want,
+                 guint settle_ms, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) settle_ms * 1000;
+  g_autofree char *seen = NULL;
+  for (;;)
+    {
+      g_clear_pointer (&seen, g_free);
+      g_autoptr (ZvDir) dir = open_device (root, bus, device, NULL);
+      if (dir != NULL && read_driver (dir, &seen, NULL))
+        {
+          if ((wait == WAIT_ANY && seen != NULL) || (wait == WAIT_UNBOUND && seen == NULL) ||
+              (wait == WAIT_DRIVER && g_strcmp0 (seen, want) == 0))
+            return TRUE;
+        }
+      if (g_get_monotonic_time () >= deadline)
+        break;
+      g_usleep (POLL_INTERVAL_US);
+    }
+  g_autofree char *label = device_label (bus, device);
+  g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "%s: the kernel did not %s within %u ms "
+               "(driver is %s)", label,
+               wait == WAIT_UNBOUND ? "unbind it" : wait == WAIT_ANY ? "bind a driver"
+                                                                     : "bind it",
+               settle_ms, seen ? seen : "none");
+  if (wait == WAIT_DRIVER)
+    g_prefix_error (error, "binding to %s failed: ", want);
+  return FALSE;
+}
+
+/* Opens the ccw device DEVNO, waiting up to SETTLE_MS for it to appear. */
+static ZvDir *
+wait_for_ccw_device (ZvRoot *root, const char *devno, guint settle_ms, GError **error)
+{
+  g_autofree char *path = g_strconcat (ZV_CCW_DEVICES "/", devno, NULL);
+  gint64 deadline = g_get_monotonic_time () + (gint64) settle_ms * 1000;
+  for (;;)
+    {
+      g_autoptr (GError) local = NULL;
+      ZvDir *dir = zv_root_open_dir (root, path, &local);
+      if (dir != NULL)
+        return dir;
+      if (g_get_monotonic_time () >= deadline)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED,
+                       "ccw device %s did not reappear within %u ms: %s", devno, settle_ms,
+                       local->message);
+          return NULL;
+        }
+      g_usleep (POLL_INTERVAL_US);
+    }
+}
+
+/* Sets the ccw device in DIR online or offline and checks the result. */
+static gboolean
+set_ccw_online (ZvDir *dir, gboolean online, GError **error)
+{
+  if (!zv_dir_write (dir, "online", online ? "1\n" : "0\n", error))
+    return FALSE;
+  g_autofree char *value = zv_dir_read_line (dir, "online", error);
+  if (value == NULL)
+    return FALSE;
+  gboolean now;
+  if (!zv_parse_flag (value, &now) || now != online)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "ccw device %s: could not set it %s "
+                   "(online reads '%s')", zv_dir_name (dir), online ? "online" : "offline",
+                   value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads the driver named by the driverctl override of DEVICE (*OUT NULL: no file). */
+static gboolean
+read_persist (ZvRoot *root, ZvBus bus, const char *device, char **out, GError **error)
+{
+  *out = NULL;
+  g_autofree char *path = zv_bind_persist_path (bus, device);
+  g_autoptr (GError) local = NULL;
+  g_autofree char *data = zv_root_read_file (root, path, NULL, &local);
+  if (data == NULL)
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_strchomp (data);   /* driverctl reads it with $(< file): trailing newlines go */
+  if (!zv_driver_name_is_valid (data))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: unexpected content '%s'", path, data);
+      return FALSE;
+    }
+  *out = g_steal_pointer (&data);
+  return TRUE;
+}
+
+/* Writes the driverctl override of DEVICE naming DRIVER, or removes it for NULL. */
+static gboolean
+write_persist (ZvRoot *root, ZvBus bus, const char *device, const char *driver,
+               GError **error)
+{
+  g_autofree char *path = zv_bind_persist_path (bus, device);
+  if (driver == NULL)
+    return zv_root_remove_file (root, path, error);
+  /* the format driverctl's save_override writes: echo "$drv" > file */
+  g_autofree char *content = g_strconcat (driver, "\n", NULL);
+  return zv_root_write_file_atomic (root, path, content, -1, 0644, error);
+}
+
+/* Adds "PREFIX: message" of ERROR to PROBLEMS and frees ERROR. */
+static void
+add_problem (GPtrArray *problems, GError *error)
+{
+  g_ptr_array_add (problems, g_strdup (error->message));
+  g_error_free (error);
+}
+
+/* Puts the driver binding of RECORD's device back (driver_override, driver). */
+static void
+restore_driver (ZvRoot *root, const ZvBindRecord *r, guint settle_ms, GPtrArray *problems)
+{
+  GError *e = NULL;
+  g_autoptr (ZvDir) dir = open_device (root, r->bus, r->device, &e);
+  g_autofree char *current = NULL;
+  g_autofree char *override = NULL;
+  if (dir == NULL || !read_driver (dir, &current, &e) || !read_override (dir, &override, &e))
+    {
+      add_problem (problems, e);
+      return;
+    }
+  if (current != NULL && strcmp (current, r->driver) != 0 &&
+      g_strcmp0 (current, r->previous_driver) != 0)
+    {
+      g_autofree char *label = device_label (r->bus, r->device);
+      g_ptr_array_add (problems, g_strdup_printf ("%s is now bound to %s, not by zvfio; left "
+                                                  "alone", label, current));
+      return;
+    }
+  if (g_strcmp0 (override, r->previous_override) != 0 &&
+      !write_override (dir, r->previous_override, &e))
+    {
+      add_problem (problems, e);
+      return;
+    }
+  if (g_strcmp0 (current, r->previous_driver) == 0)
+    return;
+  if (current != NULL &&
+      (!write_driver_attr (root, r->bus, current, "unbind", r->device, &e) ||
+       !wait_for_driver (root, r->bus, r->device, WAIT_UNBOUND, NULL, settle_ms, &e)))
+    {
+      add_problem (problems, e);
+      return;
+    }
+  if (r->previous_driver != NULL &&
+      (!write_driver_attr (root, r->bus, r->previous_driver, "bind", r->device, &e) ||
+       !wait_for_driver (root, r->bus, r->device, WAIT_DRIVER, r->previous_driver, settle_ms,
+                         &e)))
+    add_problem (problems, e);
+}
+
+/* Undoes RECORD as far as possible; failures go to PROBLEMS, the rest carries on. */
+static void
+restore (ZvRoot *root, const ZvBindRecord *r, gboolean unpersist, guint settle_ms,
+         GPtrArray *problems)
+{
+  GError *e = NULL;
+  if (r->rebound)
+    restore_driver (root, r, settle_ms, problems);
+  if (r->offline_ccw_device != NULL)
+    {
+      g_autoptr (ZvDir) ccw = wait_for_ccw_device (root, r->offline_ccw_device, settle_ms, &e);
+      if (ccw == NULL || !set_ccw_online (ccw, TRUE, &e))
+        add_problem (problems, e);
+    }
+  if (r->persist && unpersist && !write_persist (root, r->bus, r->device, r->previous_persist, &e))
+    add_problem (problems, e);
+}
+
+/* Does the writes RECORD plans, in order, verifying each step. */
+static gboolean
+apply (ZvRoot *root, const ZvBindRecord *r, guint settle_ms, GError **error)
+{
+  if (r->offline_ccw_device != NULL)
+    {
+      g_autoptr (ZvDir) ccw = wait_for_ccw_device (root, r->offline_ccw_device, 0, error);
+      if (ccw == NULL || !set_ccw_online (ccw, FALSE, error))
+        return FALSE;
+    }
+  g_autoptr (ZvDir) dir = open_device (root, r->bus, r->device, error);
+  if (dir == NULL || !write_override (dir, r->driver, error))
+    return FALSE;
+  if (r->previous_driver != NULL &&
+      (!write_driver_attr (root, r->bus, r->previous_driver, "unbind", r->device, error) ||
+       !wait_for_driver (root, r->bus, r->device, WAIT_UNBOUND, NULL, settle_ms, error)))
+    return FALSE;
+  if (!write_bus_attr (root, r->bus, "drivers_probe", r->device, error) ||
+      !wait_for_driver (root, r->bus, r->device, WAIT_DRIVER, r->driver, settle_ms, error))
+    return FALSE;
+  return !r->persist || write_persist (root, r->bus, r->device, r->driver, error);
+}
+
+/* Joins PROBLEMS into one "; "-separated string. */
+static char *
+join_problems (GPtrArray *problems)
+{
+  g_ptr_array_add (problems, NULL);
+  char *text = g_strjoinv ("; ", (char **) problems->pdata);
+  g_ptr_array_remove_index (problems, problems->len - 1);
+  return text;
+}
+
+/* Appends SUFFIX to the message of *ERROR. */
+static void
+append_to_error (GError **error, const char *suffix)
+{
+  if (error == NULL || *error == NULL)
+    return;
+  char *message = g_strconcat ((*error)->message, suffix, NULL);
+  g_free ((*error)->message);
+  (*error)->message = message;
+}
+
+/* Rolls back a failed apply of RECORD and says in *ERROR how that went. */
+static void
+roll_back (ZvRoot *root, const ZvBindRecord *record, guint settle_ms, GError **error)
+{
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  restore (root, record, TRUE, settle_ms, problems);
+  GError *e = NULL;
+  if (problems->len == 0 && !zv_state_remove_binding (root, record->bus, record->device, &e))
+    add_problem (problems, e);
+  if (problems->len == 0)
+    {
+      append_to_error (error, "; every change was rolled back");
+      return;
+    }
+  g_autofree char *joined = join_problems (problems);
+  g_autofree char *suffix = g_strdup_printf ("; ROLLBACK INCOMPLETE: %s (record kept in "
+                                             ZV_STATE_BIND_DIR "; retry with 'zvfio release')",
+                                             joined);
+  append_to_error (error, suffix);
+}
+
+/* Prepare for a device already bound to its vfio driver: only the driverctl
+ * override may need writing. EXISTING is the device's record, if any. */
+static gboolean
+prepare_persist_only (ZvRoot *root, ZvBus bus, const char *device,
+                      const ZvBindOptions *options, ZvBindRecord *existing,
+                      ZvBindRecord **change, GError **error)
+{
+  g_autofree char *previous = NULL;
+  if (!options->persist || !read_persist (root, bus, device, &previous, error))
+    return !options->persist;
+  if (g_strcmp0 (previous, zv_bus_vfio_driver (bus)) == 0)
+    return TRUE;
+  /* what this call changes (for the caller) */
+  g_autoptr (ZvBindRecord) only = zv_bind_record_new (bus, device);
+  only->persist = TRUE;
+  only->previous_persist = g_strdup (previous);
+  only->domain = g_strdup (options->domain);
+  /* what the device's record says after it */
+  ZvBindRecord *saved = existing ? existing : only;
+  gboolean had_persist = saved->persist;
+  g_autofree char *had_previous = g_strdup (saved->previous_persist);
+  if (!had_persist)
+    {
+      saved->persist = TRUE;
+      g_free (saved->previous_persist);
+      saved->previous_persist = g_strdup (previous);
+    }
+  if (!zv_state_save_binding (root, saved, error))
+    return FALSE;
+  if (!write_persist (root, bus, device, zv_bus_vfio_driver (bus), error))
+    {
+      GError *e = NULL;
+      saved->persist = had_persist;
+      g_free (saved->previous_persist);
+      saved->previous_persist = g_steal_pointer (&had_previous);
+      gboolean undone = existing ? zv_state_save_binding (root, existing, &e)
+                                 : zv_state_remove_binding (root, bus, device, &e);
+      if (!undone)
+        {
+          append_to_error (error, "; also: ");
+          append_to_error (error, e->message);
+          g_error_free (e);
+        }
+      return FALSE;
+    }
+  *change = g_steal_pointer (&only);
+  return TRUE;
+}
+
+/* Fills in RECORD from the device's current state and OPTIONS (no writes). */
+static gboolean
+plan (ZvRoot *root, ZvDir *dir, ZvBindRecord *record, const ZvBindOptions *options,
+      GError **error)
+{
+  record->rebound = TRUE;
+  record->domain = g_strdup (options->domain);
+  if (!read_driver (dir, &record->previous_driver, error) ||
+      !read_override (dir, &record->previous_override, error))
+    return FALSE;
+  if (record->bus == ZV_BUS_CSS && options->offline)
+    {
+      g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (ZvSubchannel) sch = zv_subchannel_load (dir, warnings, error);
+      if (sch == NULL)
+        return FALSE;
+      if (sch->device != NULL && sch->device->online == 1)
+        record->offline_ccw_device = g_strdup (sch->device->id);
+    }
+  if (options->persist)
+    {
+      g_autofree char *previous = NULL;
+      if (!read_persist (root, record->bus, record->device, &previous, error))
+        return FALSE;
+      record->persist = g_strcmp0 (previous, record->driver) != 0;
+      record->previous_persist = record->persist ? g_steal_pointer (&previous) : NULL;
+    }
+  return TRUE;
+}
+
+/* Binds DEVICE on BUS to its vfio driver (see zv-bind.h). */
+gboolean
+zv_bind_prepare (ZvRoot *root, ZvBus bus, const char *device, const ZvBindOptions *options,
+                 ZvBindRecord **change, GError **error)
+{
+  *change = NULL;
+  guint settle_ms = MIN (options->settle_timeout_ms, ZV_BIND_SETTLE_MAX_MS);
+  g_autoptr (ZvDir) dir = open_device (root, bus, device, error);
+  if (dir == NULL)
+    return FALSE;
+  g_autofree char *current = NULL;
+  if (!read_driver (dir, &current, error))
+    return FALSE;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvBindRecord) existing = zv_state_load_binding (root, bus, device, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (g_strcmp0 (current, zv_bus_vfio_driver (bus)) == 0)
+    return prepare_persist_only (root, bus, device, options, existing, change, error);
+
+  /* a record of a binding that is gone (released by hand) is stale: replaced */
+  g_autoptr (ZvBindRecord) record = zv_bind_record_new (bus, device);
+  if (!plan (root, dir, record, options, error))
+    return FALSE;
+  /* the record is written before the first change, so a crash leaves a way back */
+  if (!zv_state_save_binding (root, record, error))
+    return FALSE;
+  if (!apply (root, record, settle_ms, error))
+    {
+      roll_back (root, record, settle_ms, error);
+      return FALSE;
+    }
+  *change = g_steal_pointer (&record);
+  return TRUE;
+}
+
+/* Undoes RECORD (see zv-bind.h). */
+gboolean
+zv_bind_release (ZvRoot *root, const ZvBindRecord *record, gboolean unpersist,
+                 guint settle_timeout_ms, GError **error)
+{
+  guint settle_ms = MIN (settle_timeout_ms, ZV_BIND_SETTLE_MAX_MS);
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  restore (root, record, unpersist, settle_ms, problems);
+  if (problems->len > 0)
+    {
+      g_autofree char *joined = join_problems (problems);
+      g_autofree char *label = device_label (record->bus, record->device);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "%s: release incomplete: %s (record kept "
+                   "in " ZV_STATE_BIND_DIR "; retry after fixing the cause)", label, joined);
+      return FALSE;
+    }
+  return zv_state_remove_binding (root, record->bus, record->device, error);
+}
+
+/* Release without a record (see zv-bind.h). */
+gboolean
+zv_bind_release_unrecorded (ZvRoot *root, ZvBus bus, const char *device, gboolean unpersist,
+                            guint settle_timeout_ms, guint *done, GError **error)
+{
+  guint settle_ms = MIN (settle_timeout_ms, ZV_BIND_SETTLE_MAX_MS);
+  const char *vfio = zv_bus_vfio_driver (bus);
+  *done = 0;
+  g_autoptr (ZvDir) dir = open_device (root, bus, device, error);
+  if (dir == NULL)
+    return FALSE;
+  g_autofree char *current = NULL;
+  g_autofree char *override = NULL;
+  if (!read_driver (dir, &current, error) || !read_override (dir, &override, error))
+    return FALSE;
+  if (g_strcmp0 (override, vfio) == 0)
+    {
+      if (!write_override (dir, NULL, error))
+        return FALSE;
+      *done |= ZV_RELEASED_OVERRIDE;
+    }
+  if (g_strcmp0 (current, vfio) == 0)
+    {
+      *done |= ZV_RELEASED_DRIVER;
+      if (!write_driver_attr (root, bus, vfio, "unbind", device, error) ||
+          !wait_for_driver (root, bus, device, WAIT_UNBOUND, NULL, settle_ms, error))
+        return FALSE;
+      if (bus == ZV_BUS_CSS)
+        {
+          if (!write_driver_attr (root, bus, ZV_CSS_HOST_DRIVER, "bind", device, error) ||
+              !wait_for_driver (root, bus, device, WAIT_DRIVER, ZV_CSS_HOST_DRIVER, settle_ms,
+                                error))
+            return FALSE;
+        }
+      else
+        {
+          /* whichever host driver matches; a function no driver claims stays unbound
+           * (not an error: the caller shows the driver it ends up with) */
+          if (!write_bus_attr (root, bus, "drivers_probe", device, error))
+            return FALSE;
+          wait_for_driver (root, bus, device, WAIT_ANY, NULL, settle_ms, NULL);
+        }
+    }
+  if (unpersist)
+    {
+      g_autofree char *persisted = NULL;
+      if (!read_persist (root, bus, device, &persisted, error))
+        return FALSE;
+      if (g_strcmp0 (persisted, vfio) == 0)
+        {
+          if (!write_persist (root, bus, device, NULL, error))
+            return FALSE;
+          *done |= ZV_RELEASED_PERSIST;
+        }
+    }
+  return TRUE;
+}

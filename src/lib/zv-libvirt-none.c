@@ -1,0 +1,84 @@
+/* zvfio: the libvirt API when zvfio is built with -Dlibvirt=disabled: every
+ * call fails with a clear error (exit 8), so the rest of the CLI still works. */
+#include "zv-libvirt.h"
+#include "zv-error.h"
+
+/* Sets the "built without libvirt" error. */
+static void
+set_unavailable (GError **error)
+{
+  g_set_error_literal (error, ZV_ERROR, ZV_ERROR_EXTERNAL,
+                       "zvfio was built without libvirt support (meson -Dlibvirt=disabled)");
+}
+
+/* Always fails: no libvirt. */
+ZvLibvirt *
+zv_libvirt_open (const char *uri, GError **error)
+{
+  set_unavailable (error);
+  return NULL;
+}
+
+/* Nothing to close. */
+void
+zv_libvirt_close (ZvLibvirt *lv)
+{
+}
+
+/* Unreachable without a connection. */
+const char *
+zv_libvirt_uri (ZvLibvirt *lv)
+{
+  return "";
+}
+
+/* Always fails: no libvirt. */
+char *
+zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error)
+{
+  set_unavailable (error);
+  return NULL;
+}
+
+/* Always fails: no libvirt. */
+GPtrArray *
+zv_libvirt_domain_names (ZvLibvirt *lv, GError **error)
+{
+  set_unavailable (error);
+  return NULL;
+}
+
+/* Always fails: no libvirt. */
+gboolean
+zv_libvirt_domain_state (ZvLibvirt *lv, const char *name, gboolean *active, gboolean *persistent,
+                         GError **error)
+{
+  set_unavailable (error);
+  return FALSE;
+}
+
+/* Always fails: no libvirt. */
+gboolean
+zv_libvirt_define (ZvLibvirt *lv, const char *xml, GError **error)
+{
+  set_unavailable (error);
+  return FALSE;
+}
+
+/* Always fails: no libvirt. */
+gboolean
+zv_libvirt_change_device (ZvLibvirt *lv, const char *name, gboolean attach, const char *device_xml,
+                          gboolean config, gboolean live, gboolean *unsupported, GError **error)
+{
+  *unsupported = FALSE;
+  set_unavailable (error);
+  return FALSE;
+}
+
+/* Always fails: no libvirt. */
+GPtrArray *
+zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
+{
+  set_unavailable (error);
+  return NULL;
+}

@@ -1,0 +1,245 @@
+/* zvfio: libvirt client API wrapper (domains, device attach/detach, node devices). */
+#include "zv-libvirt.h"
+#include "zv-error.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/xmlerror.h>
+#include <string.h>
+
+struct _ZvLibvirt {
+  virConnectPtr conn;
+  char *uri;
+};
+
+/* libvirt error callback that prints nothing: zvfio reports errors itself. */
+static void
+silent_error_handler (void *data, virErrorPtr err)
+{
+}
+
+/* libxml2 generic error callback that prints nothing. */
+static void
+silent_xml_error (void *ctx, const char *msg, ...)
+{
+}
+
+/* Sets ERROR from libvirt's last error, prefixed with the formatted CONTEXT. */
+static void G_GNUC_PRINTF (2, 3)
+set_libvirt_error (GError **error, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *context = g_strdup_vprintf (format, args);
+  va_end (args);
+  virErrorPtr err = virGetLastError ();
+  int code = ZV_ERROR_EXTERNAL;
+  if (err && (err->code == VIR_ERR_NO_DOMAIN || err->code == VIR_ERR_NO_NODE_DEVICE))
+    code = ZV_ERROR_NOT_FOUND;
+  g_set_error (error, ZV_ERROR, code, "libvirt: %s: %s", context,
+               err && err->message ? err->message : "unknown error");
+}
+
+/* Opens a read-write connection to URI (NULL: libvirt's default URI). */
+ZvLibvirt *
+zv_libvirt_open (const char *uri, GError **error)
+{
+  if (virInitialize () < 0)
+    {
+      set_libvirt_error (error, "cannot initialize the client library");
+      return NULL;
+    }
+  virSetErrorFunc (NULL, silent_error_handler);
+  /* the test driver parses its file with libxml2 in this process: keep
+   * libxml2's own messages off stderr (libvirt reports the error anyway) */
+  xmlSetGenericErrorFunc (NULL, silent_xml_error);
+  virConnectPtr conn = virConnectOpen (uri);
+  if (conn == NULL)
+    {
+      set_libvirt_error (error, "cannot connect to %s", uri ? uri : "the default URI");
+      return NULL;
+    }
+  ZvLibvirt *lv = g_new0 (ZvLibvirt, 1);
+  lv->conn = conn;
+  char *actual = virConnectGetURI (conn);
+  lv->uri = g_strdup (actual ? actual : uri ? uri : "");
+  free (actual);
+  return lv;
+}
+
+/* Closes the connection. */
+void
+zv_libvirt_close (ZvLibvirt *lv)
+{
+  if (lv == NULL)
+    return;
+  virConnectClose (lv->conn);
+  g_free (lv->uri);
+  g_free (lv);
+}
+
+/* The URI libvirt reports for the connection. */
+const char *
+zv_libvirt_uri (ZvLibvirt *lv)
+{
+  return lv->uri;
+}
+
+/* Looks domain NAME up. */
+static virDomainPtr
+lookup_domain (ZvLibvirt *lv, const char *name, GError **error)
+{
+  virDomainPtr dom = virDomainLookupByName (lv->conn, name);
+  if (dom == NULL)
+    set_libvirt_error (error, "domain '%s'", name);
+  return dom;
+}
+
+/* The persistent XML of domain NAME (live XML for a transient domain). */
+char *
+zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error)
+{
+  virDomainPtr dom = lookup_domain (lv, name, error);
+  if (dom == NULL)
+    return NULL;
+  int persistent = virDomainIsPersistent (dom);
+  char *xml = virDomainGetXMLDesc (dom, persistent == 1 ? VIR_DOMAIN_XML_INACTIVE : 0);
+  char *copy = NULL;
+  if (xml == NULL)
+    set_libvirt_error (error, "cannot read the XML of domain '%s'", name);
+  else
+    copy = g_strdup (xml);
+  free (xml);
+  virDomainFree (dom);
+  return copy;
+}
+
+/* Orders strings alphabetically (GPtrArray sort callback). */
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The names of every domain, sorted. */
+GPtrArray *
+zv_libvirt_domain_names (ZvLibvirt *lv, GError **error)
+{
+  virDomainPtr *domains = NULL;
+  int n = virConnectListAllDomains (lv->conn, &domains, 0);
+  if (n < 0)
+    {
+      set_libvirt_error (error, "cannot list the domains");
+      return NULL;
+    }
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < n; i++)
+    {
+      const char *name = virDomainGetName (domains[i]);
+      if (name)
+        g_ptr_array_add (names, g_strdup (name));
+      virDomainFree (domains[i]);
+    }
+  free (domains);
+  g_ptr_array_sort (names, compare_strings);
+  return names;
+}
+
+/* Whether domain NAME runs and whether it is persistent. */
+gboolean
+zv_libvirt_domain_state (ZvLibvirt *lv, const char *name, gboolean *active,
+                         gboolean *persistent, GError **error)
+{
+  virDomainPtr dom = lookup_domain (lv, name, error);
+  if (dom == NULL)
+    return FALSE;
+  int is_active = virDomainIsActive (dom);
+  int is_persistent = virDomainIsPersistent (dom);
+  if (is_active < 0 || is_persistent < 0)
+    set_libvirt_error (error, "cannot read the state of domain '%s'", name);
+  virDomainFree (dom);
+  if (is_active < 0 || is_persistent < 0)
+    return FALSE;
+  *active = is_active == 1;
+  *persistent = is_persistent == 1;
+  return TRUE;
+}
+
+/* Defines (or redefines) a domain from XML. */
+gboolean
+zv_libvirt_define (ZvLibvirt *lv, const char *xml, GError **error)
+{
+  virDomainPtr dom = virDomainDefineXML (lv->conn, xml);
+  if (dom == NULL)
+    {
+      set_libvirt_error (error, "cannot define the domain");
+      return FALSE;
+    }
+  virDomainFree (dom);
+  return TRUE;
+}
+
+/* Attaches or detaches DEVICE_XML with the device API. */
+gboolean
+zv_libvirt_change_device (ZvLibvirt *lv, const char *name, gboolean attach,
+                          const char *device_xml, gboolean config, gboolean live,
+                          gboolean *unsupported, GError **error)
+{
+  *unsupported = FALSE;
+  virDomainPtr dom = lookup_domain (lv, name, error);
+  if (dom == NULL)
+    return FALSE;
+  unsigned int flags = (config ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (live ? VIR_DOMAIN_AFFECT_LIVE : 0);
+  int rc = attach ? virDomainAttachDeviceFlags (dom, device_xml, flags)
+                  : virDomainDetachDeviceFlags (dom, device_xml, flags);
+  if (rc != 0)
+    {
+      /* read the error before virDomainFree, which resets it */
+      virErrorPtr err = virGetLastError ();
+      *unsupported = err != NULL && err->code == VIR_ERR_NO_SUPPORT;
+      set_libvirt_error (error, "cannot %s the device %s domain '%s'",
+                         attach ? "attach" : "detach", attach ? "to" : "from", name);
+    }
+  virDomainFree (dom);
+  return rc == 0;
+}
+
+/* The XML of every node device. */
+GPtrArray *
+zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
+{
+  virNodeDevicePtr *devices = NULL;
+  int n = virConnectListAllNodeDevices (lv->conn, &devices, 0);
+  if (n < 0)
+    {
+      set_libvirt_error (error, "cannot list the node devices");
+      return NULL;
+    }
+  GPtrArray *xmls = g_ptr_array_new_with_free_func (g_free);
+  gboolean ok = TRUE;
+  for (int i = 0; i < n; i++)
+    {
+      if (ok)
+        {
+          char *xml = virNodeDeviceGetXMLDesc (devices[i], 0);
+          if (xml == NULL)
+            {
+              set_libvirt_error (error, "cannot read node device '%s'",
+                                 virNodeDeviceGetName (devices[i]));
+              ok = FALSE;
+            }
+          else
+            g_ptr_array_add (xmls, g_strdup (xml));
+          free (xml);
+        }
+      virNodeDeviceFree (devices[i]);
+    }
+  free (devices);
+  if (!ok)
+    {
+      g_ptr_array_unref (xmls);
+      return NULL;
+    }
+  g_ptr_array_sort (xmls, compare_strings);   /* each starts with its <name> */
+  return xmls;
+}

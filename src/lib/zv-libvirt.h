@@ -1,0 +1,48 @@
+/* zvfio: the libvirt client API (domains and node devices) for the CLI.
+ * Lives in its own static library (libzvfio-virt) so that zvfio-hook, which
+ * must never call libvirt, does not link it. libvirt's own error messages are
+ * passed on verbatim, prefixed with what zvfio was doing (ZV_ERROR_EXTERNAL;
+ * an unknown domain is ZV_ERROR_NOT_FOUND). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _ZvLibvirt ZvLibvirt;
+
+/* How a device change reached the domain's definition. */
+typedef enum {
+  ZV_LIBVIRT_VIA_DEVICE_API,   /* virDomainAttach/DetachDeviceFlags */
+  ZV_LIBVIRT_VIA_REDEFINE,     /* virDomainDefineXML of the edited persistent XML */
+} ZvLibvirtPath;
+
+/* Opens a read-write connection to URI (NULL: libvirt's default URI). */
+ZvLibvirt *zv_libvirt_open (const char *uri, GError **error);
+/* Closes the connection. */
+void zv_libvirt_close (ZvLibvirt *lv);
+/* The URI libvirt reports for the connection. */
+const char *zv_libvirt_uri (ZvLibvirt *lv);
+
+/* The persistent (inactive) XML of domain NAME; the live XML for a transient domain. */
+char *zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error);
+/* The names of every domain (running or not), sorted. */
+GPtrArray *zv_libvirt_domain_names (ZvLibvirt *lv, GError **error);
+/* TRUE when domain NAME is running (*ACTIVE) and has a persistent definition (*PERSISTENT). */
+gboolean zv_libvirt_domain_state (ZvLibvirt *lv, const char *name, gboolean *active,
+                                  gboolean *persistent, GError **error);
+/* Defines (or redefines) a domain from XML. */
+gboolean zv_libvirt_define (ZvLibvirt *lv, const char *xml, GError **error);
+/* Attaches (ATTACH) or detaches DEVICE_XML to/from domain NAME with
+ * virDomain{Attach,Detach}DeviceFlags (CONFIG/LIVE). *UNSUPPORTED is set (and
+ * FALSE returned, ERROR set) when the driver lacks the call (VIR_ERR_NO_SUPPORT). */
+gboolean zv_libvirt_change_device (ZvLibvirt *lv, const char *name, gboolean attach,
+                                   const char *device_xml, gboolean config, gboolean live,
+                                   gboolean *unsupported, GError **error);
+
+/* The XML of every node device (virConnectListAllDevices, no filter), sorted by name. */
+GPtrArray *zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvLibvirt, zv_libvirt_close)
+
+G_END_DECLS

@@ -1,0 +1,96 @@
+/* zvfio: records of what zvfio changed on the host, kept under /run/zvfio so that
+ * release (zvfio release, zvfio-hook release end) undoes exactly that and nothing
+ * else, also after a libvirtd restart. Files are JSON, written atomically.
+ *
+ *   /run/zvfio/bind/<bus>-<device>.json   one driver binding (ZvBindRecord)
+ *   /run/zvfio/<domain>.json              one domain's bring-up (ZvDomainState) */
+#pragma once
+
+#include <glib.h>
+#include "zv-root.h"
+
+G_BEGIN_DECLS
+
+#define ZV_STATE_DIR "/run/zvfio"
+#define ZV_STATE_BIND_DIR ZV_STATE_DIR "/bind"
+#define ZV_STATE_VERSION 1
+
+/* The bus of a device zvfio binds. */
+typedef enum {
+  ZV_BUS_CSS,     /* an I/O subchannel: io_subchannel <-> vfio_ccw */
+  ZV_BUS_PCI,     /* a zPCI function: host driver <-> vfio-pci */
+} ZvBus;
+
+/* What one prepare changed on one device. */
+typedef struct {
+  ZvBus bus;
+  char *device;              /* "0.0.0313" or "0000:00:00.0" */
+  char *driver;              /* the vfio driver zvfio bound: "vfio_ccw" / "vfio-pci" */
+  gboolean rebound;          /* FALSE: the device already had DRIVER (only persist changed) */
+  char *previous_driver;     /* driver before prepare, NULL = unbound */
+  char *previous_override;   /* driver_override before prepare, NULL = "(null)" */
+  char *offline_ccw_device;  /* ccw device zvfio set offline, NULL = none */
+  gboolean persist;          /* zvfio wrote the driverctl override file */
+  char *previous_persist;    /* that file's previous driver, NULL = no file */
+  char *domain;              /* owner: the domain whose hook made it, NULL = zvfio CLI */
+} ZvBindRecord;
+
+/* What zvfio-hook did for one domain in "prepare begin". */
+typedef struct {
+  char *domain;
+  GPtrArray *bindings;       /* strings: keys ("css-0.0.0313") of ZvBindRecords it made */
+  GPtrArray *started_mdevs;  /* strings: UUIDs of mdevs it started */
+} ZvDomainState;
+
+/* "css" / "pci": the bus name in sysfs and in driverctl file names. */
+const char *zv_bus_name (ZvBus bus);
+/* The vfio driver of BUS: "vfio_ccw" / "vfio-pci". */
+const char *zv_bus_vfio_driver (ZvBus bus);
+/* Parses "css"/"pci". */
+gboolean zv_bus_from_name (const char *name, ZvBus *out);
+/* TRUE when DEVICE is a well-formed device name on BUS (0.S.XXXX or DDDD:BB:dd.f). */
+gboolean zv_bus_device_is_valid (ZvBus bus, const char *device);
+/* TRUE when NAME looks like a kernel driver name ([A-Za-z0-9_.-], 1..64 chars). */
+gboolean zv_driver_name_is_valid (const char *name);
+/* The record key of a device, also the driverctl file name: "css-0.0.0313". */
+char *zv_bind_key (ZvBus bus, const char *device);
+
+/* Allocates an empty record for DEVICE on BUS. */
+ZvBindRecord *zv_bind_record_new (ZvBus bus, const char *device);
+/* Frees a record. */
+void zv_bind_record_free (ZvBindRecord *record);
+/* Serializes a record as JSON text. */
+char *zv_bind_record_to_json (const ZvBindRecord *record);
+/* Parses and validates a record (pure, no I/O). */
+ZvBindRecord *zv_bind_record_parse (const char *data, gssize length, GError **error);
+
+/* Writes the record file of RECORD atomically. */
+gboolean zv_state_save_binding (ZvRoot *root, const ZvBindRecord *record, GError **error);
+/* Loads the record of DEVICE on BUS; NULL without error when there is none. */
+ZvBindRecord *zv_state_load_binding (ZvRoot *root, ZvBus bus, const char *device,
+                                     GError **error);
+/* Removes the record of DEVICE on BUS (a missing one is fine). */
+gboolean zv_state_remove_binding (ZvRoot *root, ZvBus bus, const char *device, GError **error);
+
+/* TRUE when NAME can be used as a domain state file name: non-empty valid UTF-8,
+ * at most 200 bytes, no '/', no control characters, not starting with '.'. */
+gboolean zv_state_domain_name_is_valid (const char *name);
+/* Allocates an empty domain state. */
+ZvDomainState *zv_domain_state_new (const char *domain);
+/* Frees a domain state. */
+void zv_domain_state_free (ZvDomainState *state);
+/* Serializes a domain state as JSON text. */
+char *zv_domain_state_to_json (const ZvDomainState *state);
+/* Parses and validates a domain state (pure, no I/O). */
+ZvDomainState *zv_domain_state_parse (const char *data, gssize length, GError **error);
+/* Writes /run/zvfio/<domain>.json atomically. */
+gboolean zv_state_save_domain (ZvRoot *root, const ZvDomainState *state, GError **error);
+/* Loads /run/zvfio/<domain>.json; NULL without error when there is none. */
+ZvDomainState *zv_state_load_domain (ZvRoot *root, const char *domain, GError **error);
+/* Removes /run/zvfio/<domain>.json (a missing one is fine). */
+gboolean zv_state_remove_domain (ZvRoot *root, const char *domain, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvBindRecord, zv_bind_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvDomainState, zv_domain_state_free)
+
+G_END_DECLS

@@ -1,0 +1,368 @@
+/* zvfio CLI: libvirt domains and <hostdev> building shared by hostdev,
+ * attach, detach, domains, show and list --from-libvirt. */
+#include "cli-libvirt.h"
+#include "zv-hostdev.h"
+#include "zv-mdevctl.h"
+#include "zv-nodedev-parse.h"
+#include "zv-rules.h"
+#include "zv-xml.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Opens the libvirt connection of --connect. */
+ZvLibvirt *
+zv_cli_libvirt_open (ZvCli *cli, GError **error)
+{
+  return zv_libvirt_open (cli->connect_uri, error);
+}
+
+/* Reads every domain; splits off TARGET. */
+gboolean
+zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean strict, char **target_xml,
+                     ZvDomain **target_domain, GPtrArray **others, GError **error)
+{
+  g_autoptr (GPtrArray) names = zv_libvirt_domain_names (lv, error);
+  if (names == NULL)
+    return FALSE;
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_domain_free);
+  g_autofree char *found_xml = NULL;
+  g_autoptr (ZvDomain) found = NULL;
+  if (target != NULL)
+    {
+      /* looked up by name first, so an unknown domain is "not found" (exit 4) */
+      found_xml = zv_libvirt_domain_xml (lv, target, error);
+      if (found_xml == NULL)
+        return FALSE;
+      found = zv_domain_parse (found_xml, -1, error);
+      if (found == NULL)
+        {
+          g_prefix_error (error, "domain '%s': ", target);
+          return FALSE;
+        }
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      if (target != NULL && strcmp (name, target) == 0)
+        continue;
+      g_autoptr (GError) local = NULL;
+      g_autofree char *xml = zv_libvirt_domain_xml (lv, name, &local);
+      ZvDomain *domain = xml ? zv_domain_parse (xml, -1, &local) : NULL;
+      if (domain != NULL)
+        {
+          g_ptr_array_add (list, domain);
+          continue;
+        }
+      if (strict)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local),
+                                      "cannot check what domain '%s' uses: ", name);
+          return FALSE;
+        }
+      fprintf (stderr, "zvfio: warning: domain '%s' skipped: %s\n", name, local->message);
+    }
+  if (target_xml)
+    *target_xml = g_steal_pointer (&found_xml);
+  if (target_domain)
+    *target_domain = g_steal_pointer (&found);
+  *others = g_steal_pointer (&list);
+  return TRUE;
+}
+
+/* The inventory from libvirt's node devices. */
+ZvInventory *
+zv_cli_libvirt_inventory (ZvCli *cli, ZvLibvirt *lv, guint scope, GError **error)
+{
+  g_autoptr (GPtrArray) xmls = zv_libvirt_node_device_xmls (lv, error);
+  if (xmls == NULL)
+    return NULL;
+  ZvInventory *inv = zv_nodedev_parse_inventory (cli->root, xmls);
+  inv->scope = scope;
+  if (!(scope & ZV_SCOPE_CCW))
+    g_ptr_array_set_size (inv->subchannels, 0);
+  if (!(scope & ZV_SCOPE_PCI))
+    g_ptr_array_set_size (inv->pci_functions, 0);
+  return inv;
+}
+
+/* Every domain for show, or NULL. */
+GPtrArray *
+zv_cli_domains_for_show (ZvCli *cli)
+{
+  if (cli->connect_uri == NULL)
+    return NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, &local);
+  GPtrArray *domains = NULL;
+  if (lv == NULL || !zv_cli_load_domains (lv, NULL, FALSE, NULL, NULL, &domains, &local))
+    {
+      fprintf (stderr, "zvfio: warning: domains using the device not shown: %s\n",
+               local->message);
+      return NULL;
+    }
+  return domains;
+}
+
+/* Reads a domain XML file ("-" = stdin), size-limited. */
+char *
+zv_cli_read_domain_file (const char *path, GError **error)
+{
+  gboolean is_stdin = strcmp (path, "-") == 0;
+  FILE *in = is_stdin ? stdin : fopen (path, "re");
+  if (in == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, ZV_ERROR, saved == ENOENT ? ZV_ERROR_NOT_FOUND : ZV_ERROR_IO,
+                   "cannot read domain XML %s: %s", path, g_strerror (saved));
+      return NULL;
+    }
+  g_autofree char *data = g_malloc (ZV_XML_MAX_SIZE + 1);
+  gsize size = fread (data, 1, ZV_XML_MAX_SIZE + 1, in);
+  gboolean failed = ferror (in);
+  if (!is_stdin)
+    fclose (in);
+  if (failed)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read domain XML %s", path);
+      return NULL;
+    }
+  if (size > ZV_XML_MAX_SIZE)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "domain XML %s is larger than %d bytes",
+                   path, ZV_XML_MAX_SIZE);
+      return NULL;
+    }
+  if (memchr (data, '\0', size) != NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "domain XML %s contains a NUL byte", path);
+      return NULL;
+    }
+  return g_strndup (data, size);
+}
+
+/* Names of the domains using an mdev of SCH or PCI function FN. */
+GPtrArray *
+zv_cli_domains_using (GPtrArray *domains, const ZvSubchannel *sch, const ZvPciFunction *fn)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; domains && i < domains->len; i++)
+    {
+      const ZvDomain *d = g_ptr_array_index (domains, i);
+      gboolean uses = fn != NULL && zv_domain_find_pci (d, fn->address) != NULL;
+      for (guint m = 0; !uses && sch && sch->mdevs && m < sch->mdevs->len; m++)
+        uses = zv_domain_find_mdev (d, ((ZvMdev *) g_ptr_array_index (sch->mdevs, m))->uuid) != NULL;
+      if (uses)
+        g_ptr_array_add (names, g_strdup (d->name));
+    }
+  return names;
+}
+
+/* Frees a built hostdev. */
+void
+zv_hostdev_built_free (ZvHostdevBuilt *built)
+{
+  if (built == NULL)
+    return;
+  g_free (built->device);
+  g_free (built->xml);
+  g_free (built->summary);
+  g_free (built->defined_uuid);
+  g_free (built);
+}
+
+/* Chooses the mdev of SCH: the UUID the user named, else its only vfio_ccw-io
+ * mdev. *NONE is set when it has none (so --define may create one). */
+static gboolean
+choose_mdev (const ZvSubchannel *sch, const ZvId *parsed, char uuid[37], gboolean *none,
+             GError **error)
+{
+  *none = FALSE;
+  if (parsed->kind == ZV_ID_UUID)
+    {
+      g_strlcpy (uuid, parsed->normalized, 37);
+      return TRUE;
+    }
+  const ZvMdev *chosen = NULL;
+  guint count = 0;
+  for (guint i = 0; sch->mdevs && i < sch->mdevs->len; i++)
+    {
+      const ZvMdev *m = g_ptr_array_index (sch->mdevs, i);
+      if (m->type != NULL && strcmp (m->type, ZV_VFIO_CCW_MDEV_TYPE) != 0)
+        continue;
+      chosen = m;
+      count++;
+    }
+  if (count > 1)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "subchannel %s has %u vfio-ccw mdevs; name the one to use by its UUID "
+                   "(see 'zvfio show %s')", sch->id, count, sch->id);
+      return FALSE;
+    }
+  if (count == 1)
+    g_strlcpy (uuid, chosen->uuid, 37);
+  else
+    *none = TRUE;
+  return TRUE;
+}
+
+/* The host devno of SCH (its ccw device, or dev_busid when bound to vfio_ccw). */
+static gboolean
+host_devno (const ZvSubchannel *sch, ZvBusId *out)
+{
+  if (sch->device != NULL)
+    {
+      *out = sch->device->busid;
+      return TRUE;
+    }
+  return sch->dev_busid != NULL && zv_parse_busid (sch->dev_busid, out);
+}
+
+/* Fills HD and CTX for a vfio-ccw subchannel. */
+static gboolean
+plan_ccw (const ZvSubchannel *sch, const ZvId *parsed, const ZvHostdevOptions *opts,
+          const ZvDomain *domain, ZvHostdev *hd, ZvRuleContext *ctx, gboolean *needs_define,
+          GError **error)
+{
+  if (opts->has_uid || opts->has_fid || opts->managed)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "--uid, --fid and --managed are for zPCI functions; %s is a subchannel "
+                   "(libvirt never creates or binds mdevs itself)", sch->id);
+      return FALSE;
+    }
+  if (!choose_mdev (sch, parsed, hd->uuid, needs_define, error))
+    return FALSE;
+  hd->kind = ZV_HOSTDEV_MDEV_CCW;
+  hd->has_ccw_address = TRUE;
+  ZvBusId host;
+  if (opts->guest_devno != NULL)
+    {
+      if (!zv_hostdev_parse_guest_devno (opts->guest_devno, &hd->ccw, error))
+        return FALSE;
+    }
+  else if (!zv_hostdev_pick_devno (domain, host_devno (sch, &host) ? &host : NULL, &hd->ccw))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "no free guest ccw address left");
+      return FALSE;
+    }
+  hd->boot_order = opts->boot_order;
+  ctx->sch = (ZvSubchannel *) sch;
+  ctx->has_guest_ccw = TRUE;
+  ctx->guest_cssid = hd->ccw.cssid;
+  ctx->guest_ssid = hd->ccw.ssid;
+  ctx->guest_devno = hd->ccw.devno;
+  return TRUE;
+}
+
+/* Fills HD and CTX for a zPCI function. */
+static gboolean
+plan_pci (const ZvPciFunction *fn, const ZvHostdevOptions *opts, const ZvDomain *domain,
+          ZvHostdev *hd, ZvRuleContext *ctx, GError **error)
+{
+  if (opts->guest_devno != NULL || opts->boot_order > 0 || opts->define)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "--guest-devno, --boot and --define are for vfio-ccw; %s is a zPCI function",
+                   fn->address);
+      return FALSE;
+    }
+  hd->kind = ZV_HOSTDEV_PCI;
+  hd->pci_source = fn->address;
+  hd->managed = opts->managed;
+  hd->has_uid = hd->has_fid = TRUE;
+  hd->uid = opts->uid;
+  hd->fid = opts->fid;
+  if ((!opts->has_uid && !zv_hostdev_pick_uid (domain, fn->uid.present, fn->uid.value, &hd->uid)) ||
+      (!opts->has_fid && !zv_hostdev_pick_fid (domain, fn->fid.present, fn->fid.value, &hd->fid)))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "no free zPCI uid/fid left in the domain");
+      return FALSE;
+    }
+  ctx->pci = (ZvPciFunction *) fn;
+  ctx->has_guest_zpci = TRUE;
+  ctx->guest_uid = hd->uid;
+  ctx->guest_fid = hd->fid;
+  return TRUE;
+}
+
+/* Resolves ID, allocates, enforces the rules, defines, writes the XML. */
+ZvHostdevBuilt *
+zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
+                      const ZvDomain *domain, GPtrArray *other_domains, GError **error)
+{
+  g_autofree char *loadparm = NULL;
+  if (opts->loadparm != NULL)
+    {
+      if (opts->boot_order <= 0)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "--loadparm needs --boot");
+          return NULL;
+        }
+      loadparm = zv_hostdev_normalize_loadparm (opts->loadparm, error);
+      if (loadparm == NULL)
+        return NULL;
+    }
+  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, error);
+  if (inv == NULL)
+    return NULL;
+  zv_cli_print_warnings (inv->warnings);
+  ZvId parsed;
+  zv_parse_id (id, &parsed);   /* cannot fail: zv_inventory_lookup accepted it */
+
+  ZvHostdev hd = { 0 };
+  ZvRuleContext ctx = {
+    .root = cli->root, .op = ZV_OP_ATTACH, .requested_id = id, .domain = domain,
+    .other_domains = other_domains, .force = opts->force,
+  };
+  gboolean needs_define = FALSE;
+  g_autoptr (ZvHostdevBuilt) built = g_new0 (ZvHostdevBuilt, 1);
+  if (inv->subchannels->len > 0)
+    {
+      const ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, 0);
+      if (!plan_ccw (sch, &parsed, opts, domain, &hd, &ctx, &needs_define, error))
+        return NULL;
+      built->device = g_strdup (sch->id);
+    }
+  else
+    {
+      const ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, 0);
+      if (!plan_pci (fn, opts, domain, &hd, &ctx, error))
+        return NULL;
+      built->device = g_strdup (fn->address);
+    }
+  ctx.device = built->device;
+  g_autofree char *what = domain ? g_strdup_printf ("attach %s to domain '%s'", built->device,
+                                                    domain->name)
+                                 : g_strdup_printf ("generate a hostdev for %s", built->device);
+  if (!zv_cli_enforce_rules (&ctx, what, error))
+    return NULL;
+  if (needs_define && !opts->define)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+                   "subchannel %s has no vfio-ccw mdev; define one with --define "
+                   "(or 'zvfio define %s')", built->device, built->device);
+      return NULL;
+    }
+  if (needs_define)
+    {
+      /* start=auto: the mdev must exist whenever the guest starts, also after a host reboot */
+      char *uuid = zv_mdevctl_define (cli->root, built->device, NULL, TRUE, error);
+      if (uuid == NULL)
+        return NULL;
+      g_strlcpy (hd.uuid, uuid, sizeof hd.uuid);
+      built->defined_uuid = uuid;
+      fprintf (stderr, "zvfio: defined mdev %s on subchannel %s (start=auto)\n", uuid,
+               built->device);
+    }
+  built->kind = hd.kind;
+  g_strlcpy (built->uuid, hd.uuid, sizeof built->uuid);
+  built->xml = zv_hostdev_to_xml (&hd, loadparm);
+  built->summary = hd.kind == ZV_HOSTDEV_MDEV_CCW
+    ? g_strdup_printf ("mdev %s, guest devno %x.%x.%04x", hd.uuid, hd.ccw.cssid, hd.ccw.ssid,
+                       hd.ccw.devno)
+    : g_strdup_printf ("guest zPCI uid 0x%04x fid 0x%08x", hd.uid, hd.fid);
+  return g_steal_pointer (&built);
+}

@@ -1,0 +1,70 @@
+/* zvfio CLI: what several commands (hostdev, attach, detach, domains, show,
+ * list --from-libvirt) share about libvirt domains and <hostdev> requests. */
+#pragma once
+
+#include <glib.h>
+#include "cli.h"
+#include "zv-domain.h"
+#include "zv-libvirt.h"
+
+G_BEGIN_DECLS
+
+/* Opens the libvirt connection of --connect (default: libvirt's default URI). */
+ZvLibvirt *zv_cli_libvirt_open (ZvCli *cli, GError **error);
+/* Reads every domain of LV. With TARGET, its persistent XML goes to *TARGET_XML,
+ * its parsed form to *TARGET_DOMAIN, and every other domain to *OTHERS
+ * (ZvDomain*); without, all go to *OTHERS. A domain whose XML zvfio cannot
+ * parse is an error when STRICT, else a warning on stderr. */
+gboolean zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean strict,
+                              char **target_xml, ZvDomain **target_domain, GPtrArray **others,
+                              GError **error);
+/* The inventory as libvirt's node devices describe it (list --from-libvirt,
+ * domains); SCOPE (ZvScope) drops the part not asked for. */
+ZvInventory *zv_cli_libvirt_inventory (ZvCli *cli, ZvLibvirt *lv, guint scope, GError **error);
+/* For show with --connect: every domain, or NULL (with a warning on stderr)
+ * when libvirt cannot be reached; NULL without a warning when no --connect. */
+GPtrArray *zv_cli_domains_for_show (ZvCli *cli);
+/* Reads and parses a domain XML file (size-limited; "-" is stdin). */
+char *zv_cli_read_domain_file (const char *path, GError **error);
+/* Names of the domains in DOMAINS (ZvDomain*) with a hostdev for an mdev of SCH
+ * or for PCI function FN (one of them NULL). */
+GPtrArray *zv_cli_domains_using (GPtrArray *domains, const ZvSubchannel *sch,
+                                 const ZvPciFunction *fn);
+
+/* What the user asked for a <hostdev> (zvfio hostdev / attach options). */
+typedef struct {
+  const char *guest_devno;   /* fe.S.DDDD, NULL: pick a free one */
+  gboolean has_uid, has_fid;
+  guint uid, fid;            /* zPCI guest identity, picked when not given */
+  gint boot_order;           /* 0: none */
+  const char *loadparm;
+  gboolean managed;          /* PCI: libvirt binds vfio-pci itself */
+  gboolean define;           /* define a vfio_ccw-io mdev when the subchannel has none */
+  gboolean force;            /* forceable rules only warn */
+} ZvHostdevOptions;
+
+/* The <hostdev> built for one device. */
+typedef struct {
+  char *device;              /* "0.0.0100" (subchannel) or "0001:00:00.0" */
+  char *xml;                 /* the <hostdev> element */
+  ZvHostdevKind kind;
+  char uuid[37];             /* vfio-ccw: the mdev */
+  char *summary;             /* "mdev <uuid>, guest fe.0.1000" / "zPCI uid 0x0001 fid 0x00000001" */
+  char *defined_uuid;        /* set when --define created the mdev definition */
+} ZvHostdevBuilt;
+
+/* Turns the --uid/--fid texts (decimal or 0x hex) and --boot into OPTS (cmd-hostdev.c). */
+gboolean zv_cli_hostdev_numbers (const char *uid, const char *fid, int boot,
+                                 ZvHostdevOptions *opts, GError **error);
+/* Frees a built hostdev. */
+void zv_hostdev_built_free (ZvHostdevBuilt *built);
+/* Resolves ID on the host, chooses free guest addresses in DOMAIN (may be NULL),
+ * enforces the rules (ZV_OP_ATTACH, violations on stderr; exit 3 on errors),
+ * defines the mdev with --define, and writes the <hostdev> XML. */
+ZvHostdevBuilt *zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
+                                      const ZvDomain *domain, GPtrArray *other_domains,
+                                      GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvHostdevBuilt, zv_hostdev_built_free)
+
+G_END_DECLS

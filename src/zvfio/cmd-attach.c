@@ -1,0 +1,362 @@
+/* zvfio attach / detach: add or remove vfio-ccw and zPCI hostdevs of a libvirt
+ * domain. Every device is checked first against an edited copy of the domain
+ * (so several IDs see each other), then libvirt is changed: through
+ * virDomain{Attach,Detach}DeviceFlags, or, when the driver lacks those
+ * (VIR_ERR_NO_SUPPORT, e.g. libvirt 9.0's test driver), by redefining the
+ * persistent definition with the edited XML. The result is read back and verified. */
+#include "cli.h"
+#include "cli-libvirt.h"
+#include "zv-hostdev.h"
+#include "zv-mdevctl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* One device change: the <hostdev> XML and how to find it in a domain again. */
+typedef struct {
+  char *id;             /* as typed */
+  char *xml;            /* the <hostdev> element (added or removed) */
+  char uuid[37];        /* vfio-ccw mdev, "" for zPCI */
+  char *pci;            /* zPCI host address, NULL for vfio-ccw */
+  char *summary;
+  char *defined_uuid;   /* attach --define: mdev definition to undo on failure */
+} Change;
+
+/* Frees a change. */
+static void
+change_free (Change *c)
+{
+  g_free (c->id);
+  g_free (c->xml);
+  g_free (c->pci);
+  g_free (c->summary);
+  g_free (c->defined_uuid);
+  g_free (c);
+}
+
+/* The common options of attach and detach. */
+typedef struct {
+  gboolean config, live, print_xml;
+} ApplyOptions;
+
+/* TRUE when DOMAIN holds the device of C. */
+static gboolean
+domain_has (const ZvDomain *domain, const Change *c)
+{
+  return c->pci ? zv_domain_find_pci (domain, c->pci) != NULL
+                : zv_domain_find_mdev (domain, c->uuid) != NULL;
+}
+
+/* Undoes the mdev definitions made by attach --define (best effort). */
+static void
+undefine_created (ZvCli *cli, GPtrArray *changes)
+{
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const Change *c = g_ptr_array_index (changes, i);
+      g_autoptr (GError) local = NULL;
+      if (c->defined_uuid && !zv_mdevctl_undefine (cli->root, c->defined_uuid, &local))
+        fprintf (stderr, "zvfio: warning: could not undefine mdev %s again: %s\n",
+                 c->defined_uuid, local->message);
+    }
+}
+
+/* Applies CHANGES to domain NAME: device API first, redefinition of EDITED_XML
+ * when the driver lacks it. Sets *PATH. A failure after some devices went in
+ * through the device API takes those out again. */
+static gboolean
+apply_changes (ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray *changes,
+               const char *edited_xml, const ApplyOptions *opts, ZvLibvirtPath *path,
+               GError **error)
+{
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const Change *c = g_ptr_array_index (changes, i);
+      gboolean unsupported = FALSE;
+      g_autoptr (GError) local = NULL;
+      if (zv_libvirt_change_device (lv, name, attach, c->xml, opts->config, opts->live,
+                                    &unsupported, &local))
+        continue;
+      if (unsupported && i == 0 && !opts->live)
+        {
+          fprintf (stderr, "zvfio: %s; redefining the persistent definition of domain '%s' "
+                   "instead\n", local->message, name);
+          *path = ZV_LIBVIRT_VIA_REDEFINE;
+          return zv_libvirt_define (lv, edited_xml, error);
+        }
+      for (guint k = 0; k < i; k++)
+        {
+          const Change *done = g_ptr_array_index (changes, k);
+          gboolean ignored;
+          g_autoptr (GError) undo = NULL;
+          if (!zv_libvirt_change_device (lv, name, !attach, done->xml, opts->config, opts->live,
+                                         &ignored, &undo))
+            fprintf (stderr, "zvfio: warning: could not undo %s: %s\n", done->id, undo->message);
+        }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  *path = ZV_LIBVIRT_VIA_DEVICE_API;
+  return TRUE;
+}
+
+/* Reads domain NAME back and checks that every change is (ATTACH) or is not there. */
+static char *
+verify_changes (ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray *changes,
+                GError **error)
+{
+  g_autofree char *xml = zv_libvirt_domain_xml (lv, name, error);
+  if (xml == NULL)
+    return NULL;
+  g_autoptr (ZvDomain) domain = zv_domain_parse (xml, -1, error);
+  if (domain == NULL)
+    return NULL;
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const Change *c = g_ptr_array_index (changes, i);
+      if (domain_has (domain, c) != attach)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL,
+                       "libvirt accepted the change, but domain '%s' %s %s afterwards", name,
+                       attach ? "does not show" : "still shows", c->id);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&xml);
+}
+
+/* Checks --config/--live against the domain's state; fills the defaults. */
+static gboolean
+check_flags (ZvLibvirt *lv, const char *name, ApplyOptions *opts, GError **error)
+{
+  gboolean active, persistent;
+  if (!zv_libvirt_domain_state (lv, name, &active, &persistent, error))
+    return FALSE;
+  if (!opts->config && !opts->live)
+    opts->config = TRUE;
+  if (opts->live && !active)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "domain '%s' is not running; --live needs "
+                   "a running domain", name);
+      return FALSE;
+    }
+  if (opts->config && !persistent)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "domain '%s' is transient (no persistent "
+                   "definition); use --live", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Applies, verifies and reports CHANGES (shared tail of attach and detach). */
+static int
+finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray *changes,
+        const char *edited_xml, const ApplyOptions *opts, GError **error)
+{
+  ZvLibvirtPath path = ZV_LIBVIRT_VIA_DEVICE_API;
+  if (!apply_changes (lv, name, attach, changes, edited_xml, opts, &path, error))
+    {
+      if (attach)
+        undefine_created (cli, changes);
+      return ZV_EXIT_EXTERNAL;
+    }
+  g_autofree char *result = verify_changes (lv, name, attach, changes, error);
+  if (result == NULL)
+    return ZV_EXIT_EXTERNAL;
+  const char *how = path == ZV_LIBVIRT_VIA_REDEFINE
+    ? "persistent definition redefined (virDomainDefineXML)"
+    : opts->config && opts->live ? "persistent definition and running guest (device API)"
+    : opts->live ? "running guest (device API)" : "persistent definition (device API)";
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const Change *c = g_ptr_array_index (changes, i);
+      printf ("%s %s %s domain '%s': %s; %s\n", attach ? "attached" : "detached", c->id,
+              attach ? "to" : "from", name, c->summary, how);
+    }
+  if (opts->print_xml)
+    fputs (result, stdout);
+  return ZV_EXIT_OK;
+}
+
+/* attach DOMAIN ID... */
+int
+zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  ZvHostdevOptions hopts = { 0 };
+  ApplyOptions opts = { 0 };
+  g_autofree char *guest_devno = NULL, *uid = NULL, *fid = NULL, *loadparm = NULL;
+  int boot = 0;
+  GOptionEntry entries[] = {
+    { "config", 0, 0, G_OPTION_ARG_NONE, &opts.config,
+      "change the persistent definition (default)", NULL },
+    { "live", 0, 0, G_OPTION_ARG_NONE, &opts.live, "change the running guest", NULL },
+    { "guest-devno", 0, 0, G_OPTION_ARG_STRING, &guest_devno,
+      "vfio-ccw guest address (one ID only)", "fe.S.DDDD" },
+    { "uid", 0, 0, G_OPTION_ARG_STRING, &uid, "zPCI guest uid (one ID only)", "U" },
+    { "fid", 0, 0, G_OPTION_ARG_STRING, &fid, "zPCI guest fid (one ID only)", "F" },
+    { "boot", 0, 0, G_OPTION_ARG_INT, &boot, "vfio-ccw boot order (one ID only)", "N" },
+    { "loadparm", 0, 0, G_OPTION_ARG_STRING, &loadparm, "IPL loadparm (with --boot)", "P" },
+    { "managed", 0, 0, G_OPTION_ARG_NONE, &hopts.managed, "zPCI: managed='yes'", NULL },
+    { "define", 0, 0, G_OPTION_ARG_NONE, &hopts.define,
+      "define a vfio_ccw-io mdev when a subchannel has none", NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &hopts.force,
+      "turn forceable rule errors into warnings", NULL },
+    { "print-xml", 0, 0, G_OPTION_ARG_NONE, &opts.print_xml,
+      "print the domain XML libvirt holds afterwards", NULL },
+    { NULL }
+  };
+  if (!zv_cli_parse ("attach", "DOMAIN ID...", "Attach devices to a libvirt domain.", entries,
+                     &argc, &argv, error))
+    return ZV_EXIT_USAGE;
+  if (argc < 3)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "attach: expected a domain and at least one ID");
+      return ZV_EXIT_USAGE;
+    }
+  if (argc > 3 && (guest_devno || uid || fid || boot))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "attach: --guest-devno, --uid, --fid and --boot need exactly one ID");
+      return ZV_EXIT_USAGE;
+    }
+  hopts.guest_devno = guest_devno;
+  hopts.loadparm = loadparm;
+  if (!zv_cli_hostdev_numbers (uid, fid, boot, &hopts, error))
+    return ZV_EXIT_USAGE;
+  const char *name = argv[1];
+
+  g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
+  g_autofree char *xml = NULL;
+  g_autoptr (ZvDomain) domain = NULL;
+  g_autoptr (GPtrArray) others = NULL;
+  if (lv == NULL || !zv_cli_load_domains (lv, name, TRUE, &xml, &domain, &others, error) ||
+      !check_flags (lv, name, &opts, error))
+    return ZV_EXIT_FAILURE;
+
+  g_autoptr (GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
+  for (int i = 2; i < argc; i++)
+    {
+      g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, argv[i], &hopts, domain,
+                                                               others, error);
+      char *edited = built ? zv_hostdev_domain_insert (xml, built->xml, error) : NULL;
+      ZvDomain *reparsed = edited ? zv_domain_parse (edited, -1, error) : NULL;
+      if (built && built->defined_uuid)
+        {
+          Change *undo = g_new0 (Change, 1);
+          undo->defined_uuid = g_strdup (built->defined_uuid);
+          if (reparsed == NULL)
+            g_ptr_array_add (changes, undo);
+          else
+            change_free (undo);
+        }
+      if (reparsed == NULL)
+        {
+          g_free (edited);
+          undefine_created (cli, changes);
+          return ZV_EXIT_FAILURE;
+        }
+      g_free (xml);
+      xml = edited;
+      zv_domain_free (domain);
+      domain = reparsed;
+      Change *c = g_new0 (Change, 1);
+      c->id = g_strdup (argv[i]);
+      c->xml = g_strdup (built->xml);
+      g_strlcpy (c->uuid, built->uuid, sizeof c->uuid);
+      c->pci = built->kind == ZV_HOSTDEV_PCI ? g_strdup (built->device) : NULL;
+      c->summary = g_steal_pointer (&built->summary);
+      c->defined_uuid = g_steal_pointer (&built->defined_uuid);
+      g_ptr_array_add (changes, c);
+    }
+  return finish (cli, lv, name, TRUE, changes, xml, &opts, error);
+}
+
+/* Finds what ID names in DOMAIN_XML: an mdev UUID, a PCI address, or (through
+ * the host inventory) the mdevs of a subchannel/devno or the function of a fid. */
+static Change *
+resolve_detach (ZvCli *cli, const char *id, const ZvDomain *domain, GError **error)
+{
+  ZvId parsed = { .kind = ZV_ID_INVALID };
+  Change *c = g_new0 (Change, 1);
+  c->id = g_strdup (id);
+  if (zv_parse_id (id, &parsed) && parsed.kind == ZV_ID_UUID)
+    g_strlcpy (c->uuid, parsed.normalized, sizeof c->uuid);
+  else if (parsed.kind == ZV_ID_PCI)
+    c->pci = g_strdup (parsed.normalized);
+  else
+    {
+      g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, error);
+      if (inv == NULL)
+        {
+          change_free (c);
+          return NULL;
+        }
+      if (inv->pci_functions->len > 0)
+        c->pci = g_strdup (((ZvPciFunction *) g_ptr_array_index (inv->pci_functions, 0))->address);
+      const ZvSubchannel *sch = inv->subchannels->len > 0 ? g_ptr_array_index (inv->subchannels, 0)
+                                                          : NULL;
+      for (guint i = 0; sch && sch->mdevs && i < sch->mdevs->len && !c->uuid[0]; i++)
+        {
+          const ZvMdev *m = g_ptr_array_index (sch->mdevs, i);
+          if (zv_domain_find_mdev (domain, m->uuid))
+            g_strlcpy (c->uuid, m->uuid, sizeof c->uuid);
+        }
+      if (sch && !c->uuid[0])
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+                       "domain '%s' uses no mdev of subchannel %s", domain->name, sch->id);
+          change_free (c);
+          return NULL;
+        }
+    }
+  c->summary = c->pci ? g_strdup_printf ("zPCI function %s", c->pci)
+                      : g_strdup_printf ("mdev %s", c->uuid);
+  return c;
+}
+
+/* detach DOMAIN ID... */
+int
+zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  ApplyOptions opts = { 0 };
+  GOptionEntry entries[] = {
+    { "config", 0, 0, G_OPTION_ARG_NONE, &opts.config,
+      "change the persistent definition (default)", NULL },
+    { "live", 0, 0, G_OPTION_ARG_NONE, &opts.live, "change the running guest", NULL },
+    { "print-xml", 0, 0, G_OPTION_ARG_NONE, &opts.print_xml,
+      "print the domain XML libvirt holds afterwards", NULL },
+    { NULL }
+  };
+  if (!zv_cli_parse ("detach", "DOMAIN ID...", "Detach devices from a libvirt domain.", entries,
+                     &argc, &argv, error))
+    return ZV_EXIT_USAGE;
+  if (argc < 3)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "detach: expected a domain and at least one ID");
+      return ZV_EXIT_USAGE;
+    }
+  const char *name = argv[1];
+  g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
+  if (lv == NULL || !check_flags (lv, name, &opts, error))
+    return ZV_EXIT_FAILURE;
+  g_autofree char *xml = zv_libvirt_domain_xml (lv, name, error);
+  if (xml == NULL)
+    return ZV_EXIT_FAILURE;
+  g_autoptr (GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
+  for (int i = 2; i < argc; i++)
+    {
+      g_autoptr (ZvDomain) domain = zv_domain_parse (xml, -1, error);
+      Change *c = domain ? resolve_detach (cli, argv[i], domain, error) : NULL;
+      if (c == NULL)
+        return ZV_EXIT_FAILURE;
+      g_ptr_array_add (changes, c);
+      char *edited = zv_hostdev_domain_remove (xml, c->pci ? NULL : c->uuid, c->pci, &c->xml,
+                                               error);
+      if (edited == NULL)
+        return ZV_EXIT_FAILURE;
+      g_free (xml);
+      xml = edited;
+    }
+  return finish (cli, lv, name, FALSE, changes, xml, &opts, error);
+}

@@ -1,0 +1,239 @@
+/* zvfio check: runs the passthrough rules on devices (and a domain) and
+ * reports every violation; also the shared "enforce rules" step of commands
+ * that change something. */
+#include "cli.h"
+#include "zv-domain.h"
+#include "zv-rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_DOMAIN_XML (4 * 1024 * 1024)
+
+/* Runs the rules on CTX; prints every violation to stderr; FALSE (ZV_ERROR_RULE)
+ * when one has error severity. WHAT names the refused action. */
+gboolean
+zv_cli_enforce_rules (const ZvRuleContext *ctx, const char *what, GError **error)
+{
+  g_autoptr (GPtrArray) violations = zv_rules_run (ctx);
+  g_autofree char *text = zv_violations_format (violations);
+  fputs (text, stderr);
+  if (!zv_violations_have_error (violations))
+    return TRUE;
+  g_set_error (error, ZV_ERROR, ZV_ERROR_RULE, "refusing to %s (see the rule violations above)",
+               what);
+  return FALSE;
+}
+
+/* Maps an --op name to the operation. */
+static gboolean
+parse_operation (const char *name, ZvOperation *op)
+{
+  static const struct { const char *name; ZvOperation op; } ops[] = {
+    { "check", ZV_OP_CHECK }, { "define", ZV_OP_DEFINE }, { "start", ZV_OP_START },
+    { "attach", ZV_OP_ATTACH }, { "prepare", ZV_OP_PREPARE },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (ops); i++)
+    if (strcmp (ops[i].name, name) == 0)
+      {
+        *op = ops[i].op;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* Reads and parses the domain XML file PATH. */
+static ZvDomain *
+load_domain (const char *path, GError **error)
+{
+  g_autofree char *xml = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (path, &xml, &len, error))
+    return NULL;
+  if (len > MAX_DOMAIN_XML)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is larger than %d bytes", path,
+                   MAX_DOMAIN_XML);
+      return NULL;
+    }
+  return zv_domain_parse (xml, (gssize) len, error);
+}
+
+/* Fills the guest address CTX gets from DOMAIN for the device in CTX. */
+static void
+add_guest_identity (ZvRuleContext *ctx, const ZvDomain *domain)
+{
+  if (domain == NULL)
+    return;
+  if (ctx->pci != NULL)
+    {
+      const ZvHostdev *hd = zv_domain_find_pci (domain, ctx->pci->address);
+      if (hd != NULL && (hd->has_uid || hd->has_fid))
+        {
+          ctx->has_guest_zpci = TRUE;
+          ctx->guest_uid = hd->uid;
+          ctx->guest_fid = hd->fid;
+        }
+    }
+  for (guint i = 0; ctx->sch && ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
+    {
+      const ZvMdev *m = g_ptr_array_index (ctx->sch->mdevs, i);
+      const ZvHostdev *hd = zv_domain_find_mdev (domain, m->uuid);
+      if (hd != NULL && hd->has_ccw_address)
+        {
+          ctx->has_guest_ccw = TRUE;
+          ctx->guest_cssid = hd->ccw.cssid;
+          ctx->guest_ssid = hd->ccw.ssid;
+          ctx->guest_devno = hd->ccw.devno;
+        }
+    }
+}
+
+/* Runs the rules for one device ID, appending to VIOLATIONS. */
+static gboolean
+check_one (ZvCli *cli, const char *id, ZvOperation op, const ZvDomain *domain,
+           GPtrArray *violations, GError **error)
+{
+  ZvRuleContext base = { .root = cli->root, .op = op, .requested_id = id, .domain = domain };
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, &local);
+  if (inv == NULL)
+    {
+      /* a ccw id that does not exist may still be explained (e.g. cio_ignore) */
+      ZvId parsed;
+      if (g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND) && zv_parse_id (id, &parsed) &&
+          (parsed.kind == ZV_ID_BUSID || parsed.kind == ZV_ID_DEVNO))
+        {
+          base.device = parsed.normalized;
+          g_autoptr (GPtrArray) found = zv_rules_run (&base);
+          if (found->len > 0)
+            {
+              g_ptr_array_extend_and_steal (violations, g_steal_pointer (&found));
+              return TRUE;
+            }
+        }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  zv_cli_print_warnings (inv->warnings);
+  for (guint i = 0; i < inv->subchannels->len; i++)
+    {
+      ZvRuleContext ctx = base;
+      ctx.sch = g_ptr_array_index (inv->subchannels, i);
+      ctx.device = ctx.sch->id;
+      add_guest_identity (&ctx, domain);
+      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
+    }
+  for (guint i = 0; i < inv->pci_functions->len; i++)
+    {
+      ZvRuleContext ctx = base;
+      ctx.pci = g_ptr_array_index (inv->pci_functions, i);
+      ctx.device = ctx.pci->address;
+      add_guest_identity (&ctx, domain);
+      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
+    }
+  return TRUE;
+}
+
+/* Builds {"ok":bool,"violations":[...]} (schemas/zvfio-check.schema.json). */
+static JsonNode *
+violations_to_json (GPtrArray *violations)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ok");
+  json_builder_add_boolean_value (b, !zv_violations_have_error (violations));
+  json_builder_set_member_name (b, "violations");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < violations->len; i++)
+    {
+      const ZvViolation *v = g_ptr_array_index (violations, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "rule");
+      json_builder_add_string_value (b, v->rule);
+      json_builder_set_member_name (b, "severity");
+      json_builder_add_string_value (b, v->severity == ZV_SEVERITY_ERROR ? "error" : "warning");
+      json_builder_set_member_name (b, "device");
+      json_builder_add_string_value (b, v->device);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, v->message);
+      json_builder_set_member_name (b, "hint");
+      json_builder_add_string_value (b, v->hint);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* Prints the violations and a summary line. */
+static void
+print_text (GPtrArray *violations)
+{
+  guint errors = 0, warnings = 0;
+  for (guint i = 0; i < violations->len; i++)
+    {
+      const ZvViolation *v = g_ptr_array_index (violations, i);
+      if (v->severity == ZV_SEVERITY_ERROR)
+        errors++;
+      else
+        warnings++;
+    }
+  g_autofree char *text = zv_violations_format (violations);
+  fputs (text, stdout);
+  if (errors > 0)
+    printf ("check: FAILED: %u error(s), %u warning(s)\n", errors, warnings);
+  else
+    printf ("check: ok: 0 errors, %u warning(s)\n", warnings);
+}
+
+/* check ID... [--domain-xml FILE] [--op OP] [--json] */
+int
+zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean json = FALSE;
+  g_autofree char *domain_xml = NULL;
+  g_autofree char *op_name = NULL;
+  GOptionEntry entries[] = {
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
+      "Print JSON (schemas/zvfio-check.schema.json)", NULL },
+    { "domain-xml", 'd', 0, G_OPTION_ARG_FILENAME, &domain_xml,
+      "Also check against this libvirt domain XML", "FILE" },
+    { "op", 'o', 0, G_OPTION_ARG_STRING, &op_name,
+      "Check for this operation: check (default), define, start, attach, prepare", "OP" },
+    { NULL }
+  };
+  if (!zv_cli_parse ("check", "ID...", "Run the passthrough rules on devices.", entries, &argc,
+                     &argv, error))
+    return ZV_EXIT_USAGE;
+  if (argc < 2)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "check: give at least one device ID");
+      return ZV_EXIT_USAGE;
+    }
+  ZvOperation op = ZV_OP_CHECK;
+  if (op_name != NULL && !parse_operation (op_name, &op))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "check: unknown --op '%s' (expected check, define, start, attach or prepare)",
+                   op_name);
+      return ZV_EXIT_USAGE;
+    }
+  g_autoptr (ZvDomain) domain = NULL;
+  if (domain_xml != NULL && (domain = load_domain (domain_xml, error)) == NULL)
+    return ZV_EXIT_INVALID;
+
+  g_autoptr (GPtrArray) violations =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+  for (int i = 1; i < argc; i++)
+    if (!check_one (cli, argv[i], op, domain, violations, error))
+      return ZV_EXIT_FAILURE;
+  if (json)
+    {
+      g_autoptr (JsonNode) node = violations_to_json (violations);
+      zv_cli_print_json (node);
+    }
+  else
+    print_text (violations);
+  return zv_violations_have_error (violations) ? ZV_EXIT_RULE : ZV_EXIT_OK;
+}

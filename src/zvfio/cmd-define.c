@@ -1,0 +1,218 @@
+/* zvfio define/undefine/start/stop: vfio_ccw-io mdevs through the real mdevctl.
+ * The rules run first (ZV_OP_DEFINE / ZV_OP_START); the definitions are
+ * mdevctl's own files, written only by mdevctl. */
+#include "cli.h"
+#include "zv-mdevctl.h"
+#include "zv-rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Looks ID up and returns its subchannel (in INV), or NULL with an error. */
+static ZvSubchannel *
+resolve_subchannel (ZvCli *cli, const char *command, const char *id, ZvInventory **inv,
+                    GError **error)
+{
+  *inv = zv_inventory_lookup (cli->root, id, error);
+  if (*inv == NULL)
+    return NULL;
+  zv_cli_print_warnings ((*inv)->warnings);
+  if ((*inv)->subchannels->len != 1)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "%s: %s is not a ccw device, subchannel or vfio-ccw mdev", command, id);
+      return NULL;
+    }
+  return g_ptr_array_index ((*inv)->subchannels, 0);
+}
+
+/* Finds the mdev UUID of SCH, or its only definition when UUID is NULL. */
+static const ZvMdev *
+find_definition (const ZvSubchannel *sch, const char *uuid, GError **error)
+{
+  const ZvMdev *found = NULL;
+  guint n_defined = 0;
+  for (guint i = 0; i < sch->mdevs->len; i++)
+    {
+      const ZvMdev *m = g_ptr_array_index (sch->mdevs, i);
+      if (uuid != NULL && strcmp (m->uuid, uuid) == 0)
+        return m;
+      if (uuid == NULL && m->defined)
+        {
+          found = m;
+          n_defined++;
+        }
+    }
+  if (uuid != NULL)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no mdev %s on %s", uuid, sch->id);
+  else if (n_defined == 0)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no mdev is defined on %s", sch->id);
+  else if (n_defined > 1)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                 "%s has %u defined mdevs; give the UUID", sch->id, n_defined);
+  return n_defined == 1 ? found : NULL;
+}
+
+/* The UUID ID names (normalized into BUF), or NULL when ID is no UUID. */
+static const char *
+id_as_uuid (const char *id, char buf[37])
+{
+  return zv_parse_uuid (id, buf) ? buf : NULL;
+}
+
+/* Checks that exactly one positional argument was given. */
+static gboolean
+one_argument (const char *command, const char *what, int argc, GError **error)
+{
+  if (argc == 2)
+    return TRUE;
+  g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s: expected one %s", command, what);
+  return FALSE;
+}
+
+/* define ID [--uuid U] [--auto|--manual] */
+int
+zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  g_autofree char *uuid = NULL;
+  gboolean autostart = FALSE, manual = FALSE;
+  GOptionEntry entries[] = {
+    { "uuid", 'u', 0, G_OPTION_ARG_STRING, &uuid, "UUID of the mdev (default: a new one)",
+      "UUID" },
+    { "auto", 'a', 0, G_OPTION_ARG_NONE, &autostart,
+      "Start the mdev automatically when its subchannel appears", NULL },
+    { "manual", 'm', 0, G_OPTION_ARG_NONE, &manual, "Start it only on request (default)",
+      NULL },
+    { NULL }
+  };
+  if (!zv_cli_parse ("define", "ID", "Define a vfio_ccw-io mdev on a subchannel with mdevctl.",
+                     entries, &argc, &argv, error) ||
+      !one_argument ("define", "device ID", argc, error))
+    return ZV_EXIT_USAGE;
+  char buf[37];
+  if (autostart && manual)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "define: --auto and --manual exclude each other");
+      return ZV_EXIT_USAGE;
+    }
+  if (uuid != NULL && !zv_parse_uuid (uuid, buf))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "define: '%s' is not a UUID", uuid);
+      return ZV_EXIT_USAGE;
+    }
+
+  g_autoptr (ZvInventory) inv = NULL;
+  ZvSubchannel *sch = resolve_subchannel (cli, "define", argv[1], &inv, error);
+  if (sch == NULL)
+    return ZV_EXIT_FAILURE;
+  ZvMdevConfig config = { .mdev_type = (char *) ZV_VFIO_CCW_MDEV_TYPE,
+                          .start = (char *) (autostart ? "auto" : "manual") };
+  ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_DEFINE, .device = sch->id,
+                        .requested_id = argv[1], .sch = sch,
+                        .mdev_type = ZV_VFIO_CCW_MDEV_TYPE, .config = &config,
+                        .autostart = autostart };
+  g_autofree char *what = g_strdup_printf ("define an mdev on %s", sch->id);
+  if (!zv_cli_enforce_rules (&ctx, what, error))
+    return ZV_EXIT_RULE;
+  g_autofree char *defined = zv_mdevctl_define (cli->root, sch->id, uuid ? buf : NULL,
+                                                autostart, error);
+  if (defined == NULL)
+    return ZV_EXIT_EXTERNAL;
+  printf ("%s\n", defined);
+  return ZV_EXIT_OK;
+}
+
+/* Options of commands that take none but --help. */
+static GOptionEntry no_options[] = { { NULL } };
+
+/* undefine ID|UUID */
+int
+zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  if (!zv_cli_parse ("undefine", "ID|UUID", "Remove an mdev definition with mdevctl.", no_options,
+                     &argc, &argv, error) ||
+      !one_argument ("undefine", "device ID or mdev UUID", argc, error))
+    return ZV_EXIT_USAGE;
+  char buf[37];
+  const char *uuid = id_as_uuid (argv[1], buf);
+  g_autoptr (ZvInventory) inv = NULL;
+  ZvSubchannel *sch = resolve_subchannel (cli, "undefine", argv[1], &inv, error);
+  if (sch == NULL)
+    return ZV_EXIT_FAILURE;
+  const ZvMdev *mdev = find_definition (sch, uuid, error);
+  if (mdev == NULL)
+    return ZV_EXIT_FAILURE;
+  if (!mdev->defined)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+                   "mdev %s is running but not defined; stop it with 'zvfio stop %s'",
+                   mdev->uuid, mdev->uuid);
+      return ZV_EXIT_NOT_FOUND;
+    }
+  if (!zv_mdevctl_undefine (cli->root, mdev->uuid, error))
+    return ZV_EXIT_EXTERNAL;
+  printf ("%s\n", mdev->uuid);
+  return ZV_EXIT_OK;
+}
+
+/* start ID|UUID: a defined mdev, or a transient one on a subchannel without definition */
+int
+zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  if (!zv_cli_parse ("start", "ID|UUID", "Start a vfio_ccw-io mdev with mdevctl.", no_options, &argc,
+                     &argv, error) ||
+      !one_argument ("start", "device ID or mdev UUID", argc, error))
+    return ZV_EXIT_USAGE;
+  char buf[37];
+  const char *uuid = id_as_uuid (argv[1], buf);
+  g_autoptr (ZvInventory) inv = NULL;
+  ZvSubchannel *sch = resolve_subchannel (cli, "start", argv[1], &inv, error);
+  if (sch == NULL)
+    return ZV_EXIT_FAILURE;
+  g_autoptr (GError) missing = NULL;
+  const ZvMdev *mdev = find_definition (sch, uuid, &missing);
+  if (mdev == NULL && (uuid != NULL || !g_error_matches (missing, ZV_ERROR, ZV_ERROR_NOT_FOUND)))
+    {
+      g_propagate_error (error, g_steal_pointer (&missing));
+      return ZV_EXIT_FAILURE;
+    }
+  ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_START, .device = sch->id,
+                        .requested_id = argv[1], .sch = sch,
+                        .mdev_type = ZV_VFIO_CCW_MDEV_TYPE };
+  g_autofree char *what = g_strdup_printf ("start an mdev on %s", sch->id);
+  if (!zv_cli_enforce_rules (&ctx, what, error))
+    return ZV_EXIT_RULE;
+  g_autofree char *transient = mdev ? NULL : g_uuid_string_random ();
+  const char *target = mdev ? mdev->uuid : transient;
+  if (!zv_mdevctl_start (cli->root, target, mdev ? NULL : sch->id, error))
+    return ZV_EXIT_EXTERNAL;
+  printf ("%s\n", target);
+  return ZV_EXIT_OK;
+}
+
+/* stop UUID */
+int
+zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  if (!zv_cli_parse ("stop", "UUID", "Stop a running mdev with mdevctl.", no_options, &argc, &argv,
+                     error) ||
+      !one_argument ("stop", "mdev UUID", argc, error))
+    return ZV_EXIT_USAGE;
+  char buf[37];
+  if (id_as_uuid (argv[1], buf) == NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "stop: '%s' is not an mdev UUID", argv[1]);
+      return ZV_EXIT_USAGE;
+    }
+  g_autoptr (ZvMdev) active = zv_mdev_load_active (cli->root, buf, NULL);
+  if (active == NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "mdev %s is not running", buf);
+      return ZV_EXIT_NOT_FOUND;
+    }
+  if (!zv_mdevctl_stop (cli->root, buf, error))
+    return ZV_EXIT_EXTERNAL;
+  printf ("%s\n", buf);
+  return ZV_EXIT_OK;
+}

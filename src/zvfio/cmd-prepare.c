@@ -1,0 +1,260 @@
+/* zvfio prepare / release: bind a subchannel to vfio_ccw or a zPCI function to
+ * vfio-pci for passthrough (rules first, rollback on failure, optional driverctl
+ * persistence), and put back exactly what prepare changed. */
+#include "cli.h"
+#include "zv-bind.h"
+#include "zv-lock.h"
+#include "zv-rules.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+/* How long prepare/release wait for another zvfio working on the same device. */
+#define LOCK_TIMEOUT_MS 10000
+
+/* Looks ID up and says which device zvfio binds for it (a UUID names its parent). */
+static ZvInventory *
+resolve (ZvCli *cli, const char *id, ZvBus *bus, const char **device, GError **error)
+{
+  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, error);
+  if (inv == NULL)
+    return NULL;
+  zv_cli_print_warnings (inv->warnings);
+  if (inv->subchannels->len == 1 && inv->pci_functions->len == 0)
+    {
+      const ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, 0);
+      *bus = ZV_BUS_CSS;
+      *device = sch->id;
+    }
+  else if (inv->pci_functions->len == 1 && inv->subchannels->len == 0)
+    {
+      const ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, 0);
+      *bus = ZV_BUS_PCI;
+      *device = fn->address;
+    }
+  else
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "'%s' does not name one subchannel or "
+                   "PCI function", id);
+      return NULL;
+    }
+  return g_steal_pointer (&inv);
+}
+
+/* "subchannel 0.0.0313" / "PCI function 0000:00:00.0". */
+static char *
+label_of (ZvBus bus, const char *device)
+{
+  return g_strconcat (bus == ZV_BUS_CSS ? "subchannel " : "PCI function ", device, NULL);
+}
+
+/* Checks a --settle-timeout value. */
+static gboolean
+check_settle (gint settle_ms, const char *command, GError **error)
+{
+  if (settle_ms >= 0 && settle_ms <= ZV_BIND_SETTLE_MAX_MS)
+    return TRUE;
+  g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s: --settle-timeout must be 0..%d ms",
+               command, ZV_BIND_SETTLE_MAX_MS);
+  return FALSE;
+}
+
+/* Prints what prepare did to DEVICE (CHANGE NULL: nothing). */
+static void
+print_prepared (ZvBus bus, const char *device, const ZvBindRecord *change)
+{
+  g_autofree char *label = label_of (bus, device);
+  const char *vfio = zv_bus_vfio_driver (bus);
+  if (change == NULL)
+    {
+      printf ("%s: already bound to %s; nothing to do\n", label, vfio);
+      return;
+    }
+  if (change->rebound)
+    printf ("%s: bound to %s (was %s)\n", label, vfio,
+            change->previous_driver ? change->previous_driver : "unbound");
+  else
+    printf ("%s: already bound to %s\n", label, vfio);
+  if (change->offline_ccw_device != NULL)
+    printf ("ccw device %s: set offline ('zvfio release' sets it online again)\n",
+            change->offline_ccw_device);
+  if (change->persist)
+    {
+      g_autofree char *path = zv_bind_persist_path (bus, device);
+      printf ("persistent: wrote %s (driverctl binds it at boot)\n", path);
+    }
+}
+
+/* prepare ID [--persist] [--offline] [--settle-timeout MS] */
+int
+zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean persist = FALSE, offline = FALSE;
+  gint settle_ms = ZV_BIND_SETTLE_MS;
+  GOptionEntry entries[] = {
+    { "persist", 'p', 0, G_OPTION_ARG_NONE, &persist,
+      "Also write a driverctl override (/etc/driverctl.d) so the binding survives a reboot",
+      NULL },
+    { "offline", 'o', 0, G_OPTION_ARG_NONE, &offline,
+      "Set the ccw device offline first (release sets it online again)", NULL },
+    { "settle-timeout", 0, 0, G_OPTION_ARG_INT, &settle_ms,
+      "Wait at most MS milliseconds for the kernel to (un)bind (default 2000)", "MS" },
+    { NULL }
+  };
+  if (!zv_cli_parse ("prepare", "ID", "Bind a subchannel to vfio_ccw or a zPCI function to "
+                     "vfio-pci (rules first; any failure restores the previous driver).",
+                     entries, &argc, &argv, error) ||
+      !check_settle (settle_ms, "prepare", error))
+    return ZV_EXIT_USAGE;
+  if (argc != 2)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "prepare: expected one device ID");
+      return ZV_EXIT_USAGE;
+    }
+  ZvBus bus;
+  const char *device;
+  g_autoptr (ZvInventory) inv = resolve (cli, argv[1], &bus, &device, error);
+  if (inv == NULL)
+    return ZV_EXIT_FAILURE;
+  ZvRuleContext ctx = {
+    .root = cli->root, .op = ZV_OP_PREPARE, .device = device, .requested_id = argv[1],
+    .allow_offline = offline,
+    .sch = bus == ZV_BUS_CSS ? g_ptr_array_index (inv->subchannels, 0) : NULL,
+    .pci = bus == ZV_BUS_PCI ? g_ptr_array_index (inv->pci_functions, 0) : NULL,
+  };
+  g_autofree char *what = g_strdup_printf ("prepare %s", device);
+  if (!zv_cli_enforce_rules (&ctx, what, error))
+    return ZV_EXIT_RULE;
+
+  g_autofree char *key = zv_bind_key (bus, device);
+  g_autoptr (ZvLock) lock = zv_lock_acquire (cli->root, key, getpid (), LOCK_TIMEOUT_MS, error);
+  if (lock == NULL)
+    return ZV_EXIT_BUSY;
+  ZvBindOptions options = { .offline = offline, .persist = persist,
+                            .settle_timeout_ms = (guint) settle_ms };
+  g_autoptr (ZvBindRecord) change = NULL;
+  if (!zv_bind_prepare (cli->root, bus, device, &options, &change, error))
+    return ZV_EXIT_FAILURE;
+  print_prepared (bus, device, change);
+  return ZV_EXIT_OK;
+}
+
+/* Prints what releasing RECORD did. */
+static void
+print_released (const ZvBindRecord *record, gboolean unpersist)
+{
+  g_autofree char *label = label_of (record->bus, record->device);
+  if (!record->rebound)
+    printf ("%s: left bound to %s (it was before 'zvfio prepare')\n", label, record->driver);
+  else if (record->previous_driver != NULL)
+    printf ("%s: bound to %s again (was %s)\n", label, record->previous_driver, record->driver);
+  else
+    printf ("%s: unbound again (was %s)\n", label, record->driver);
+  if (record->offline_ccw_device != NULL)
+    printf ("ccw device %s: set online again\n", record->offline_ccw_device);
+  if (record->persist)
+    {
+      g_autofree char *path = zv_bind_persist_path (record->bus, record->device);
+      if (!unpersist)
+        printf ("persistent: kept %s (use --persist to remove it)\n", path);
+      else if (record->previous_persist != NULL)
+        printf ("persistent: restored %s (%s)\n", path, record->previous_persist);
+      else
+        printf ("persistent: removed %s\n", path);
+    }
+}
+
+/* Prints what a release without a record did (DONE: ZvReleased flags). */
+static void
+print_released_unrecorded (ZvCli *cli, ZvBus bus, const char *device, guint done)
+{
+  g_autofree char *label = label_of (bus, device);
+  const char *vfio = zv_bus_vfio_driver (bus);
+  if (done == 0)
+    {
+      printf ("%s: not bound to %s and no zvfio record; nothing to release\n", label, vfio);
+      return;
+    }
+  if (done & ZV_RELEASED_DRIVER)
+    {
+      g_autofree char *now = zv_bind_current_driver (cli->root, bus, device, NULL);
+      if (now != NULL)
+        printf ("%s: bound to %s (was %s; no zvfio record)\n", label, now, vfio);
+      else
+        printf ("%s: unbound, no host driver claimed it (was %s; no zvfio record)\n", label,
+                vfio);
+    }
+  else if (done & ZV_RELEASED_OVERRIDE)
+    printf ("%s: cleared driver_override %s\n", label, vfio);
+  if (done & ZV_RELEASED_PERSIST)
+    {
+      g_autofree char *path = zv_bind_persist_path (bus, device);
+      printf ("persistent: removed %s\n", path);
+    }
+}
+
+/* release ID [--persist] [--force] [--settle-timeout MS] */
+int
+zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean persist = FALSE, force = FALSE;
+  gint settle_ms = ZV_BIND_SETTLE_MS;
+  GOptionEntry entries[] = {
+    { "persist", 'p', 0, G_OPTION_ARG_NONE, &persist,
+      "Also remove the driverctl override (/etc/driverctl.d)", NULL },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force,
+      "Release a binding zvfio-hook made for a domain (normally released when it stops)",
+      NULL },
+    { "settle-timeout", 0, 0, G_OPTION_ARG_INT, &settle_ms,
+      "Wait at most MS milliseconds for the kernel to (un)bind (default 2000)", "MS" },
+    { NULL }
+  };
+  if (!zv_cli_parse ("release", "ID", "Put a device back to its host driver: exactly what "
+                     "'zvfio prepare' changed, or io_subchannel / the kernel's choice.",
+                     entries, &argc, &argv, error) ||
+      !check_settle (settle_ms, "release", error))
+    return ZV_EXIT_USAGE;
+  if (argc != 2)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "release: expected one device ID");
+      return ZV_EXIT_USAGE;
+    }
+  ZvBus bus;
+  const char *device;
+  g_autoptr (ZvInventory) inv = resolve (cli, argv[1], &bus, &device, error);
+  if (inv == NULL)
+    return ZV_EXIT_FAILURE;
+  g_autofree char *key = zv_bind_key (bus, device);
+  g_autoptr (ZvLock) lock = zv_lock_acquire (cli->root, key, getpid (), LOCK_TIMEOUT_MS, error);
+  if (lock == NULL)
+    return ZV_EXIT_BUSY;
+
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvBindRecord) record = zv_state_load_binding (cli->root, bus, device, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return ZV_EXIT_FAILURE;
+    }
+  if (record != NULL)
+    {
+      if (record->domain != NULL && !force)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s was bound by zvfio-hook for domain "
+                       "'%s' and is released when it stops (--force releases it now)",
+                       device, record->domain);
+          return ZV_EXIT_BUSY;
+        }
+      if (!zv_bind_release (cli->root, record, persist, (guint) settle_ms, error))
+        return ZV_EXIT_FAILURE;
+      print_released (record, persist);
+      return ZV_EXIT_OK;
+    }
+
+  guint done = 0;
+  if (!zv_bind_release_unrecorded (cli->root, bus, device, persist, (guint) settle_ms, &done,
+                                   error))
+    return ZV_EXIT_FAILURE;
+  print_released_unrecorded (cli, bus, device, done);
+  return ZV_EXIT_OK;
+}

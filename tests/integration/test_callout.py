@@ -1,0 +1,345 @@
+"""zvfio-callout: mdevctl's callout protocol, driven directly (every event x action,
+malformed argv and stdin, missing sysfs, locks, foreign types)."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+UUID = "11111111-2222-3333-4444-555555555555"
+GOOD = json.dumps({"mdev_type": "vfio_ccw-io", "start": "manual", "attrs": []})
+AUTO = json.dumps({"mdev_type": "vfio_ccw-io", "start": "auto", "attrs": []})
+PROVIDES = json.dumps({"provides": {
+    "version": 2,
+    "actions": ["start", "stop", "define", "undefine", "modify", "attributes", "capabilities"],
+    "events": ["pre", "post", "notify", "get", "live"]}})
+ACTIONS = ["define", "undefine", "modify", "start", "stop"]
+
+
+@pytest.fixture(scope="module")
+def ccw_root(tmp_path_factory):
+    """The rules-ccw fixture tree (generated once for this module)."""
+    import zvfio_fixtures
+    return zvfio_fixtures.build_tree("rules-ccw", tmp_path_factory.mktemp("callout") / "root")
+
+
+def lock_files(root):
+    """Names of the lock files in ROOT's lock directory."""
+    lock_dir = root / "run" / "lock" / "zvfio"
+    return sorted(p.name for p in lock_dir.iterdir()) if lock_dir.exists() else []
+
+
+# --- foreign types -------------------------------------------------------------
+
+def test_foreign_type_exits_2_without_reading_stdin(callout_bin, tmp_path):
+    """stdin is a pipe nobody writes or closes: the callout must not wait for it."""
+    read_end, write_end = os.pipe()
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [str(callout_bin), "-t", "vfio_ap-passthrough", "-e", "pre", "-a", "define", "-s",
+             "none", "-u", UUID, "-p", "matrix"],
+            stdin=read_end, capture_output=True, timeout=10,
+            env={"ZVFIO_ROOT": str(tmp_path / "does-not-exist")})
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert proc.returncode == 2
+    assert proc.stdout == b"" and proc.stderr == b""
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize("event,action", [("get", "capabilities"), ("get", "attributes"),
+                                          ("post", "start"), ("live", "modify")])
+def test_foreign_type_exits_2_on_every_event(run_callout, event, action):
+    proc = run_callout(event, action, parent="matrix", type="vfio_ap-passthrough",
+                       input=PROVIDES)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+
+
+def test_foreign_type_is_cheap(callout_bin):
+    """One exec and out: well below a millisecond budget per call on average."""
+    argv = [str(callout_bin), "-t", "vfio_ap-passthrough", "-e", "pre", "-a", "start", "-s",
+            "none", "-u", UUID, "-p", "matrix"]
+    start = time.monotonic()
+    for _ in range(50):
+        assert subprocess.run(argv, stdin=subprocess.DEVNULL).returncode == 2
+    assert (time.monotonic() - start) / 50 < 0.05
+
+
+# --- argv ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [
+    [],
+    ["-e", "pre", "-a", "define", "-s", "none", "-u", UUID, "-p", "0.0.0140"],
+    ["-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", UUID],
+    ["-t", "vfio_ccw-io", "-e", "pre", "-e", "pre", "-a", "define", "-s", "none", "-u", UUID,
+     "-p", "0.0.0140"],
+    ["-t=vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", UUID, "-p", "0.0.0140"],
+    ["-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", UUID, "-p"],
+    ["-t", "vfio_ccw-io", "-x", "pre", "-a", "define", "-s", "none", "-u", UUID,
+     "-p", "0.0.0140"],
+    ["-t", "vfio_ccw-io", "-e", "PRE", "-a", "define", "-s", "none", "-u", UUID,
+     "-p", "0.0.0140"],
+    ["-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", "not-a-uuid",
+     "-p", "0.0.0140"],
+    ["-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", "AAAAAAAA-2222-3333-4444-555555555555",
+     "-p", "0.0.0140"],
+    ["-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", UUID,
+     "-p", "../../etc"],
+    ["-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", UUID,
+     "-p", "0.0.0ABC"],
+    ["-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", UUID,
+     "-p", "0.4.0001"],
+], ids=["empty", "no-type", "no-parent", "duplicate", "equals-form", "dangling", "unknown-opt",
+        "uppercase-event", "bad-uuid", "uppercase-uuid", "traversal", "uppercase-parent",
+        "bad-ssid"])
+def test_malformed_argv(run_callout, ccw_root, argv):
+    proc = run_callout(argv=argv, input=GOOD, root=ccw_root)
+    assert proc.returncode == 1
+    assert "usage: zvfio-callout -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT" \
+        in proc.stderr
+    assert lock_files(ccw_root) == []
+
+
+# --- get -----------------------------------------------------------------------
+
+def test_get_attributes_is_empty_array(run_callout, ccw_root):
+    proc = run_callout("get", "attributes", root=ccw_root)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == []
+
+
+def test_get_capabilities_answers_what_it_supports(run_callout):
+    proc = run_callout("get", "capabilities", input=PROVIDES)
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer == {"supports": {
+        "version": 2,
+        "actions": ["start", "stop", "define", "undefine", "modify", "attributes",
+                    "capabilities"],
+        "events": ["pre", "post", "get"]}}
+
+
+def test_get_capabilities_intersects_with_provides(run_callout):
+    provides = {"provides": {"version": 2, "actions": ["define", "start", "frobnicate"],
+                             "events": ["pre", "live"]}}
+    proc = run_callout("get", "capabilities", input=json.dumps(provides))
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["supports"] == {"version": 2,
+                                                   "actions": ["define", "start"],
+                                                   "events": ["pre"]}
+
+
+@pytest.mark.parametrize("stdin", ["", "{", "[]", '{"provides": 3}'])
+def test_get_capabilities_rejects_garbage(run_callout, stdin):
+    proc = run_callout("get", "capabilities", input=stdin)
+    assert proc.returncode not in (0, 2)
+    assert "invalid capabilities request" in proc.stderr
+    assert proc.stdout == ""
+
+
+# --- pre / post ------------------------------------------------------------------
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_pre_and_post_on_a_good_subchannel(run_callout, ccw_root, action):
+    """Every action passes 'pre' on a clean vfio_ccw subchannel; 'post' releases the lock."""
+    pre = run_callout("pre", action, parent="0.0.0140", input=GOOD, root=ccw_root)
+    assert pre.returncode == 0, pre.stderr
+    assert pre.stderr == ""
+    assert lock_files(ccw_root) == ["css-0.0.0140.lock"]
+    for state in ("success", "failure"):
+        post = run_callout("post", action, parent="0.0.0140", input=GOOD, state=state,
+                           root=ccw_root)
+        assert post.returncode == 0
+    assert lock_files(ccw_root) == []
+
+
+@pytest.mark.parametrize("event", ["notify", "future"])
+@pytest.mark.parametrize("action", ACTIONS + ["future"])
+def test_other_events_and_actions_are_accepted(run_callout, ccw_root, event, action):
+    proc = run_callout(event, action, parent="0.0.0110", root=ccw_root)
+    assert proc.returncode == 0
+    assert lock_files(ccw_root) == []
+
+
+def test_unknown_action_on_pre_is_not_vetoed(run_callout, ccw_root):
+    proc = run_callout("pre", "frobnicate", parent="0.0.0110", root=ccw_root)
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_live_is_refused(run_callout, ccw_root, action):
+    proc = run_callout("live", action, input=GOOD, root=ccw_root)
+    assert proc.returncode == 1
+    assert "without --live" in proc.stderr
+
+
+@pytest.mark.parametrize("parent,rule,text", [
+    ("0.0.0110", "ccw.qdio", "QDIO device"),
+    ("0.0.ff40", "ccw.not-io-subchannel", "chsc subchannel"),
+    ("0.0.ff00", "ccw.not-io-subchannel", "adm subchannel"),
+    ("0.0.ff80", "ccw.not-io-subchannel", "message subchannel"),
+    ("0.0.2000", "ccw.not-a-subchannel", "sits on subchannel 0.0.0140"),
+    ("0.0.5555", "ccw.no-subchannel", "no subchannel 0.0.5555"),
+    ("0.0.2004", "ccw.cio-ignored", "cio_ignore list"),
+    ("0.0.0100", "ccw.ipl-device", "IPL device"),
+])
+def test_pre_define_refusals(run_callout, ccw_root, parent, rule, text):
+    proc = run_callout("pre", "define", parent=parent, input=GOOD, root=ccw_root)
+    assert proc.returncode == 3
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert any(line.startswith(f"error: {rule}: ") and text in line and "(fix: " in line
+               for line in lines), proc.stderr
+    assert lock_files(ccw_root) == []   # a vetoed pre leaves no lock behind
+
+
+@pytest.mark.parametrize("stdin,text", [
+    ("", "empty input"),
+    ("{", "invalid JSON"),
+    ("[]", "not a JSON object"),
+    ('{"mdev_type":"vfio_ccw-io"}', "'start' must be a string"),
+    ('{"mdev_type":"vfio_ccw-io","start":"sometimes"}', "must be \"auto\" or \"manual\""),
+    ('{"mdev_type":"vfio_ccw-io","start":"manual","attrs":{}}', "'attrs' must be an array"),
+    ('{"mdev_type":"vfio_ccw-io","start":"manual","attrs":[{"a":"b"}]}', "1 attribute(s)"),
+    ("\0", "NUL byte"),
+])
+def test_pre_define_bad_config(run_callout, ccw_root, stdin, text):
+    proc = run_callout("pre", "define", input=stdin, root=ccw_root)
+    assert proc.returncode == 3
+    assert "error: ccw.mdev-config: 0.0.0140: " in proc.stderr
+    assert text in proc.stderr
+
+
+def test_pre_define_type_mismatch(run_callout, ccw_root):
+    config = json.dumps({"mdev_type": "vfio_ap-passthrough", "start": "manual", "attrs": []})
+    proc = run_callout("pre", "define", input=config, root=ccw_root)
+    assert proc.returncode == 3
+    assert "error: ccw.mdev-type: 0.0.0140: the definition's mdev_type 'vfio_ap-passthrough'" \
+        in proc.stderr
+
+
+def test_huge_stdin_is_refused(run_callout, ccw_root):
+    proc = run_callout("pre", "define", input=" " * (1024 * 1024) + GOOD, root=ccw_root)
+    assert proc.returncode == 3
+    assert "larger than 65536 bytes" in proc.stderr
+
+
+def test_pre_define_autostart_needs_persistent_binding(run_callout, ccw_root):
+    proc = run_callout("pre", "define", parent="0.0.0144", input=AUTO, root=ccw_root)
+    assert proc.returncode == 3
+    assert "error: ccw.autostart-not-persistent: 0.0.0144:" in proc.stderr
+    assert "driverctl -b css set-override 0.0.0144 vfio_ccw" in proc.stderr
+    assert "zvfio prepare 0.0.0144 --persist" in proc.stderr
+    relaxed = run_callout("pre", "define", parent="0.0.0144", input=AUTO, root=ccw_root,
+                          env={"ZVFIO_ALLOW_VOLATILE_AUTOSTART": "1"})
+    assert relaxed.returncode == 0
+    assert "warning: ccw.autostart-not-persistent" in relaxed.stderr
+    run_callout("post", "define", parent="0.0.0144", state="success", root=ccw_root)
+    persistent = run_callout("pre", "define", parent="0.0.0140", input=AUTO, root=ccw_root)
+    assert persistent.returncode == 0, persistent.stderr
+    run_callout("post", "define", parent="0.0.0140", state="success", root=ccw_root)
+
+
+@pytest.mark.parametrize("parent,rule,text", [
+    ("0.0.0143", "ccw.not-vfio-bound", "bound to no driver"),
+    ("0.0.0141", "ccw.no-instance", "already running"),
+    ("0.0.0103", "ccw.online", "online in the host"),
+])
+def test_pre_start_refusals(run_callout, ccw_root, parent, rule, text):
+    proc = run_callout("pre", "start", parent=parent, input=GOOD, root=ccw_root)
+    assert proc.returncode == 3
+    assert f"error: {rule}: {parent}: " in proc.stderr and text in proc.stderr
+
+
+def test_pre_stop_and_undefine_are_never_vetoed(run_callout, ccw_root):
+    """Even on a QDIO or vanished subchannel an admin can stop/undefine."""
+    for parent in ("0.0.0110", "0.0.5555"):
+        for action in ("stop", "undefine"):
+            proc = run_callout("pre", action, parent=parent, input="garbage", root=ccw_root)
+            assert proc.returncode == 0, proc.stderr
+            run_callout("post", action, parent=parent, state="success", root=ccw_root)
+    assert lock_files(ccw_root) == []
+
+
+def test_missing_sysfs(run_callout, tmp_path):
+    proc = run_callout("pre", "define", input=GOOD, root=tmp_path)
+    assert proc.returncode == 5
+    assert "no channel subsystem below root" in proc.stderr
+    stop = run_callout("pre", "stop", input=GOOD, root=tmp_path)
+    assert stop.returncode == 0
+
+
+def test_vanished_subchannel(run_callout, make_tree, tmp_path):
+    root = make_tree("rules-ccw", tmp_path)
+    ok = run_callout("pre", "start", parent="0.0.0140", input=GOOD, root=root)
+    assert ok.returncode == 0
+    run_callout("post", "start", parent="0.0.0140", state="success", root=root)
+    # the subchannel goes away (device detached from the LPAR)
+    (root / "sys" / "bus" / "css" / "devices" / "0.0.0140").unlink()
+    gone = run_callout("pre", "start", parent="0.0.0140", input=GOOD, root=root)
+    assert gone.returncode == 3
+    assert "error: ccw.no-subchannel: 0.0.0140: there is no subchannel 0.0.0140" in gone.stderr
+
+
+# --- locks -----------------------------------------------------------------------
+
+def test_pre_is_serialized_per_subchannel(callout_bin, ccw_root):
+    """A 'pre' of another live mdevctl waits for the first one's 'post' (then times out)."""
+    env = dict(os.environ, ZVFIO_ROOT=str(ccw_root), ZVFIO_LOCK_TIMEOUT_MS="300")
+    argv = ["-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", UUID,
+            "-p", "0.0.0140"]
+    # a 'pre stop' runs under a parent that stays alive (like mdevctl between pre and
+    # post): its lock stays
+    holder_argv = [a if a != "define" else "stop" for a in argv]
+    holder = subprocess.Popen(["/bin/sh", "-c", '"$0" "$@" < /dev/null; sleep 30',
+                               str(callout_bin)] + holder_argv, env=env)
+    try:
+        deadline = time.monotonic() + 10
+        while lock_files(ccw_root) == [] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert lock_files(ccw_root) == ["css-0.0.0140.lock"]
+        assert (ccw_root / "run/lock/zvfio/css-0.0.0140.lock").read_text() == f"{holder.pid}\n"
+        second = subprocess.run([str(callout_bin)] + argv, input=GOOD, capture_output=True,
+                                text=True, env=env, timeout=30)
+        assert second.returncode == 9
+        assert f"held by process {holder.pid}" in second.stderr
+        other = subprocess.run([str(callout_bin)] + argv[:-1] + ["0.0.0144"], input=GOOD,
+                               capture_output=True, text=True, env=env, timeout=30)
+        assert other.returncode == 0, other.stderr   # other subchannels are independent
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    # the holder is dead now: its stale lock is recovered
+    again = subprocess.run([str(callout_bin)] + argv, input=GOOD, capture_output=True,
+                           text=True, env=env, timeout=30)
+    assert again.returncode == 0, again.stderr
+
+
+# --- installation ------------------------------------------------------------------
+
+def test_meson_install_lays_out_both_callout_dirs(build_dir, tmp_path):
+    """meson install --destdir puts the binary in <prefix>/lib/mdevctl/scripts.d/callouts
+    and the wrapper (pointing at it) in <sysconfdir>/mdevctl.d/scripts.d/callouts."""
+    dest = tmp_path / "dest"
+    proc = subprocess.run(["meson", "install", "-C", str(build_dir), "--destdir", str(dest),
+                           "--no-rebuild", "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    binaries = list(dest.glob("**/lib/mdevctl/scripts.d/callouts/zvfio-callout"))
+    wrappers = list(dest.glob("**/mdevctl.d/scripts.d/callouts/zvfio-callout"))
+    assert len(binaries) == 1 and len(wrappers) == 1
+    binary, wrapper = binaries[0], wrappers[0]
+    assert os.access(binary, os.X_OK) and os.access(wrapper, os.X_OK)
+    assert binary.read_bytes().startswith(b"\x7fELF")
+    text = wrapper.read_text()
+    assert text.startswith("#!/bin/sh\n")
+    installed_path = "/" + str(binary.relative_to(dest))
+    assert f"bin='{installed_path}'\n" in text
+    assert 'exec "$bin" "$@"' in text
+    # outside the destdir the binary is not at its installed path: the wrapper says "not mine"
+    if not os.path.exists(installed_path):
+        assert subprocess.run([str(wrapper), "-t", "vfio_ccw-io"]).returncode == 2

@@ -1,0 +1,288 @@
+"""zvfio-hook, the libvirt qemu hook, driven like libvirt drives it: argv DOMAIN OP
+SUBOP EXTRA and the full domain XML on stdin, on fixture trees (ZVFIO_ROOT) with
+the kernel's part played by kernel_emulator.KernelEmulator."""
+
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, check_golden, host_state
+
+HOOK_XML = REPO_ROOT / "tests" / "integration" / "hook"
+DOMAIN_RNG = "/usr/share/libvirt/schemas/domain.rng"
+ISM = "0010:00:00.0"
+
+
+def xml(name):
+    """Text of the domain XML test file NAME."""
+    return (HOOK_XML / name).read_text()
+
+
+def driver_of(root, bus, device):
+    """Name of the driver a device is bound to in the fake tree, or None."""
+    link = Path(root) / f"sys/bus/{bus}/devices/{device}/driver"
+    return os.path.basename(os.readlink(link)) if link.is_symlink() else None
+
+
+def state_files(root):
+    """Names of every state file below /run/zvfio."""
+    return sorted(str(p.relative_to(Path(root) / "run/zvfio"))
+                  for p in (Path(root) / "run/zvfio").glob("**/*.json"))
+
+
+@pytest.fixture
+def root(make_tree, tmp_path):
+    """A fresh 'bind' fixture tree."""
+    return make_tree("bind", tmp_path)
+
+
+def test_domain_xml_files_are_valid_libvirt_xml():
+    for path in sorted(HOOK_XML.glob("*.xml")):
+        r = subprocess.run(["xmllint", "--noout", "--relaxng", DOMAIN_RNG, str(path)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, f"{path.name}: {r.stderr}"
+
+
+@pytest.mark.parametrize("op, subop", [
+    ("start", "begin"), ("started", "begin"), ("stopped", "end"), ("migrate", "begin"),
+    ("restore", "begin"), ("reconnect", "begin"), ("attach", "begin"), ("prepare", "end"),
+    ("release", "begin"), ("prepare", "-")])
+def test_other_operations_are_no_ops(root, run_hook, op, subop):
+    before = host_state(root, parts=("sys", "etc", "run"))
+    r = run_hook(root, "zguest", op, subop, xml("ism-and-mdev-defined.xml"))
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    assert host_state(root, parts=("sys", "etc", "run")) == before
+    assert not (Path(root) / "run").exists()
+
+
+def test_domain_without_passthrough_is_a_no_op(root, run_hook):
+    before = host_state(root)
+    for op, subop in (("prepare", "begin"), ("release", "end")):
+        r = run_hook(root, "zguest", op, subop, xml("no-passthrough.xml"))
+        assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    assert host_state(root) == before
+    assert not (Path(root) / "run").exists()
+
+
+def test_prepare_binds_zpci_and_release_restores_exactly(root, run_hook, kernel):
+    before, _ = host_state(root)
+    emu = kernel(root)
+    r = run_hook(root, "zguest", "prepare", "begin", xml("ism.xml"))
+    assert r.returncode == 0, r.stderr
+    assert driver_of(root, "pci", ISM) == "vfio-pci"
+    assert state_files(root) == [f"bind/pci-{ISM}.json", "zguest.json"]
+    state = json.loads((Path(root) / "run/zvfio/zguest.json").read_text())
+    assert state == {"version": 1, "domain": "zguest", "bindings": [f"pci-{ISM}"],
+                     "started_mdevs": []}
+    rec = json.loads((Path(root) / f"run/zvfio/bind/pci-{ISM}.json").read_text())
+    assert (rec["domain"], rec["previous_driver"], rec["rebound"]) == ("zguest", "ism", True)
+
+    # a later hook process (e.g. after a libvirtd restart) releases it from the state
+    r = run_hook(root, "zguest", "release", "end", xml("ism.xml"))
+    assert (r.returncode, r.stderr) == (0, ""), r.stderr
+    assert emu.events == [("unbind", "pci", "ism", ISM), ("bind", "pci", "vfio-pci", ISM),
+                          ("unbind", "pci", "vfio-pci", ISM), ("bind", "pci", "ism", ISM)]
+    assert host_state(root)[0] == before
+    assert state_files(root) == []
+
+
+def test_already_active_mdev_needs_no_change(root, run_hook, kernel):
+    emu = kernel(root)
+    before = host_state(root)
+    r = run_hook(root, "zguest", "prepare", "begin", xml("mdev-active.xml"))
+    assert r.returncode == 0, r.stderr
+    emu.idle()
+    assert host_state(root) == before           # parent already on vfio_ccw, mdev active
+    assert emu.events == []
+    assert state_files(root) == []
+    r = run_hook(root, "zguest", "release", "end", xml("mdev-active.xml"))
+    assert r.returncode == 0, r.stderr
+    assert host_state(root) == before
+
+
+def test_managed_pci_hostdev_is_checked_but_left_to_libvirt(root, run_hook, kernel):
+    emu = kernel(root)
+    before = host_state(root)
+    r = run_hook(root, "zguest", "prepare", "begin", xml("ism-managed.xml"))
+    assert r.returncode == 0, r.stderr
+    emu.idle()
+    assert host_state(root) == before
+    assert emu.events == []
+
+
+@pytest.mark.parametrize("name, code, golden", [
+    ("mdev-online.xml", 3, "hook/veto-online.txt"),
+    ("mdev-qdio.xml", 3, "hook/veto-qdio.txt"),
+    ("mdev-unknown.xml", 4, "hook/veto-unknown-mdev.txt"),
+])
+def test_bad_device_vetoes_prepare_without_any_write(root, run_hook, kernel, name, code, golden):
+    emu = kernel(root)
+    before = host_state(root)
+    r = run_hook(root, "zguest", "prepare", "begin", xml(name))
+    assert r.returncode == code
+    assert r.stdout == ""
+    check_golden(golden, r.stderr)
+    emu.idle()
+    assert host_state(root) == before
+    assert emu.events == []
+    assert state_files(root) == []
+
+
+def test_mdev_start_failure_undoes_every_binding(root, run_hook, kernel):
+    """The ISM function and the mdev's parent get bound, then mdevctl start fails (on a
+    fixture root zvfio refuses to run mdevctl 1.2, which has no fake-root support):
+    the hook undoes both bindings and vetoes the start."""
+    before, _ = host_state(root)
+    emu = kernel(root)
+    r = run_hook(root, "zguest", "prepare", "begin", xml("ism-and-mdev-defined.xml"))
+    assert r.returncode != 0
+    assert "zvfio-hook: zguest: refusing to run mdevctl for the root" in r.stderr
+    assert r.stderr.endswith("zvfio-hook: zguest: refusing to start the domain; undid what "
+                             "this hook changed\n")
+    assert emu.events == [("unbind", "pci", "ism", ISM), ("bind", "pci", "vfio-pci", ISM),
+                          ("unbind", "css", "io_subchannel", "0.0.0200"),
+                          ("bind", "css", "vfio_ccw", "0.0.0200"),
+                          ("unbind", "css", "vfio_ccw", "0.0.0200"),
+                          ("bind", "css", "io_subchannel", "0.0.0200"),
+                          ("unbind", "pci", "vfio-pci", ISM), ("bind", "pci", "ism", ISM)]
+    assert host_state(root)[0] == before
+    assert state_files(root) == []
+
+
+def test_bind_failure_undoes_earlier_bindings(root, run_hook, kernel):
+    """vfio-pci refuses the ISM function: nothing stays changed."""
+    before, _ = host_state(root)
+    emu = kernel(root, refuse={"vfio-pci"})
+    r = run_hook(root, "zguest", "prepare", "begin", xml("ism-and-mdev-defined.xml"))
+    assert r.returncode == 1
+    assert "binding to vfio-pci failed: PCI function 0010:00:00.0: the kernel did not bind it " \
+        "within 2000 ms (driver is none); every change was rolled back" in r.stderr
+    assert ("unbind", "css", "io_subchannel", "0.0.0200") not in emu.events
+    assert host_state(root)[0] == before
+    assert state_files(root) == []
+
+
+def test_two_domains_starting_at_once(root, run_hook, kernel):
+    """Both hooks run concurrently (different buses, so the emulated kernel sees
+    separate files): zguest gets its ISM function, zguest2's mdev cannot be started
+    on a fixture root and only zguest2's own binding is undone."""
+    before, _ = host_state(root)
+    kernel(root)
+    results = {}
+
+    def start(name, xml_name):
+        results[name] = run_hook(root, name, "prepare", "begin", xml(xml_name))
+    threads = [threading.Thread(target=start, args=("zguest", "ism.xml")),
+               threading.Thread(target=start, args=("zguest2", "zguest2-mdev-defined.xml"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results["zguest"].returncode == 0, results["zguest"].stderr
+    assert results["zguest2"].returncode != 0
+    assert "refusing to run mdevctl" in results["zguest2"].stderr
+    assert driver_of(root, "pci", ISM) == "vfio-pci"
+    assert driver_of(root, "css", "0.0.0200") == "io_subchannel"
+    assert state_files(root) == [f"bind/pci-{ISM}.json", "zguest.json"]
+    assert run_hook(root, "zguest2", "release", "end", "").returncode == 0
+    assert run_hook(root, "zguest", "release", "end", "").returncode == 0
+    assert host_state(root)[0] == before
+
+
+def test_same_device_for_two_domains_at_once_goes_to_one(root, run_hook, kernel):
+    kernel(root)
+    results = {}
+
+    def start(name, xml_name):
+        results[name] = run_hook(root, name, "prepare", "begin", xml(xml_name))
+    threads = [threading.Thread(target=start, args=("zguest", "ism.xml")),
+               threading.Thread(target=start, args=("zguest2", "zguest2-ism.xml"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(r.returncode for r in results.values())
+    assert codes == [0, 9], {n: r.stderr for n, r in results.items()}
+    loser = next(n for n, r in results.items() if r.returncode == 9)
+    winner = "zguest2" if loser == "zguest" else "zguest"
+    assert f"PCI function {ISM} is prepared for domain '{winner}'" in results[loser].stderr
+    # the loser's release (libvirt calls it after a failed start) leaves the winner alone
+    assert run_hook(root, loser, "release", "end", "").returncode == 0
+    assert driver_of(root, "pci", ISM) == "vfio-pci"
+
+
+def test_release_after_manual_release_is_clean(root, run_hook, run_zvfio, kernel):
+    kernel(root)
+    assert run_hook(root, "zguest", "prepare", "begin", xml("ism.xml")).returncode == 0
+    r = run_zvfio("release", "--force", ISM, root=root)
+    assert r.returncode == 0, r.stderr
+    r = run_hook(root, "zguest", "release", "end", xml("ism.xml"))
+    assert (r.returncode, r.stderr) == (0, "")
+    assert state_files(root) == []
+    assert driver_of(root, "pci", ISM) == "ism"
+
+
+@pytest.mark.parametrize("name, text, code, message", [
+    ("../evil", "ism.xml", 7, "refusing domain name '../evil'"),
+    (".hidden", "ism.xml", 7, "refusing domain name '.hidden'"),
+    ("other", "ism.xml", 7, "the domain XML on stdin is for 'zguest', not 'other'"),
+    ("zguest", "<domain><name>zguest</name><devices><hostdev", 7, "domain XML"),
+    ("zguest", "HUGE", 7, "the domain XML on stdin is larger than 4194304 bytes"),
+], ids=["dotdot", "hidden", "mismatch", "malformed", "huge"])
+def test_bad_input_is_rejected_without_writes(root, run_hook, name, text, code, message):
+    before = host_state(root)
+    body = xml(text) if text.endswith(".xml") else text
+    if text == "HUGE":
+        body = "<hostdev" + "x" * (4 * 1024 * 1024)
+    r = run_hook(root, name, "prepare", "begin", body)
+    assert r.returncode == code, r.stderr
+    assert message in r.stderr
+    assert host_state(root) == before
+
+
+def test_wrong_argument_count_is_a_usage_error(hook_bin):
+    r = subprocess.run([str(hook_bin), "zguest", "prepare"], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr.startswith("usage: zvfio-hook DOMAIN OPERATION SUBOP EXTRA")
+
+
+def test_stdin_that_never_ends_is_bounded(root, hook_bin):
+    """libvirt waits for the hook without a timeout: the hook must not hang."""
+    env = dict(os.environ, ZVFIO_ROOT=str(root))
+    proc = subprocess.Popen([str(hook_bin), "zguest", "prepare", "begin", "-"],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc.stdin.write("<domain>")
+    proc.stdin.flush()
+    started = time.monotonic()
+    try:
+        proc.wait(timeout=30)
+        err = proc.stderr.read()
+    finally:
+        proc.stdin.close()
+    assert time.monotonic() - started < 15
+    assert proc.returncode == 7
+    assert "no end of the domain XML on stdin within 10000 ms" in err
+
+
+def test_lock_held_by_a_live_process_gives_a_bounded_busy_error(root, run_hook, kernel):
+    kernel(root)
+    lock = Path(root) / f"run/lock/zvfio/pci-{ISM}.lock"
+    lock.parent.mkdir(parents=True)
+    holder = subprocess.Popen(["sleep", "60"])
+    try:
+        lock.write_text(f"{holder.pid}\n")
+        before = host_state(root)
+        started = time.monotonic()
+        r = run_hook(root, "zguest", "prepare", "begin", xml("ism.xml"))
+        assert time.monotonic() - started < 15
+        assert r.returncode == 9
+        assert f"lock pci-{ISM} is held by process {holder.pid}" in r.stderr
+        assert host_state(root) == before
+    finally:
+        holder.kill()
+        holder.wait()

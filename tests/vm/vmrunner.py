@@ -1,0 +1,507 @@
+#!/usr/bin/python3
+"""Runner of the emulated-mainframe system tests (tests/vm).
+
+It boots a real s390x Linux 6.1 (vfio_ccw, vfio-pci, mdev) under
+qemu-system-s390x (TCG) with a device set per scenario group, runs the
+group's scenario scripts inside the guest, and parses their results from the
+console:
+
+    ZVFIO-BEGIN  <scenario>
+    ZVFIO-RESULT <scenario> PASS|FAIL|SKIP|XFAIL <detail>
+    ZVFIO-DONE
+
+The guest's /init (tests/vm/guest/init) starts udev, virtlogd and libvirtd,
+then runs /usr/lib/zvfio-vm/run-scenarios. The initramfs is the cached
+rootfs.cpio (build-rootfs.sh) followed by an overlay cpio built here: /init,
+tests/vm/guest, the zvfio `meson install --destdir` tree (build-zvfio.sh),
+the cross self-test, the nested guest's initramfs and /etc/zvfio-vm/*.
+
+Command line (debugging):  tests/vm/vmrunner.py [GROUP|SCENARIO ...]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GUEST = HERE / "guest"
+CACHE = Path(os.environ.get("ZVFIO_VM_CACHE", "/var/cache/zvfio-vm"))
+ARTIFACTS = Path(os.environ.get("ZVFIO_VM_ARTIFACTS", "/tmp/zvfio-vm-artifacts"))
+QEMU = os.environ.get("ZVFIO_VM_QEMU", "qemu-system-s390x")
+# Boot budget: initramfs unpack (~250 MB) + udev + libvirtd under TCG.
+BOOT_BUDGET = int(os.environ.get("ZVFIO_VM_BOOT_BUDGET", "150"))
+# Multiplier for every timeout (slow CI machines).
+TIME_SCALE = float(os.environ.get("ZVFIO_VM_TIME_SCALE", "1"))
+
+MARK_RE = re.compile(
+    r"ZVFIO-RESULT (?P<name>[A-Za-z0-9_.-]+) (?P<status>PASS|FAIL|SKIP|XFAIL)(?: (?P<detail>.*))?$")
+BEGIN_RE = re.compile(r"ZVFIO-BEGIN (?P<name>[A-Za-z0-9_.-]+)")
+
+
+# ---------------------------------------------------------------------------
+# Device sets
+# ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Ccw:
+    """A virtio-ccw device of the outer QEMU: devno fe.<ssid>.<devno>."""
+    model: str          # virtio-net-ccw, virtio-rng-ccw, ...
+    ssid: int
+    devno: int
+    cutype: str         # what Linux shows for it (3832/<virtio device id>)
+    role: str = ""      # free text for the scenarios
+
+    def bus_id(self) -> str:
+        return f"0.{self.ssid:x}.{self.devno:04x}"
+
+
+@dataclasses.dataclass
+class Zpci:
+    """A zPCI function: -device zpci,uid=U,fid=F,target=ID -device MODEL,id=ID."""
+    uid: int
+    fid: int
+    model: str          # virtio-net-pci, virtio-rng-pci
+    vendor: int
+    device: int
+    role: str = ""
+
+    def address(self) -> str:
+        # one function per domain, domain = uid (uid checking is on in QEMU)
+        return f"{self.uid:04x}:00:00.0"
+
+
+# The 9p results share is a runner device: it is a virtio-ccw device too and
+# every scenario sees it (cutype 3832/09).
+RESULTS_9P = Ccw("virtio-9p-ccw", 0, 0xfffe, "3832/09", role="runner results share (9p)")
+
+
+@dataclasses.dataclass
+class Group:
+    name: str
+    scenarios: list[tuple[str, int]]     # (scenario, guest-side timeout in s)
+    ccw: list[Ccw]
+    zpci: list[Zpci]
+    cmdline: str = ""
+
+    def all_ccw(self) -> list[Ccw]:
+        return self.ccw + [RESULTS_9P]
+
+    def expected(self) -> dict:
+        """What the guest must see: subchannel numbers are handed out per
+        subchannel set in creation order, starting at 0."""
+        nxt: dict[int, int] = {}
+        ccw = []
+        for c in self.all_ccw():
+            sch = nxt.get(c.ssid, 0)
+            nxt[c.ssid] = sch + 1
+            ccw.append({"model": c.model, "devno": c.bus_id(), "subchannel": f"0.{c.ssid:x}.{sch:04x}",
+                        "cutype": c.cutype, "role": c.role})
+        pci = [{"model": z.model, "address": z.address(), "uid": z.uid, "fid": z.fid,
+                "vendor": z.vendor, "device": z.device, "pft": 0, "role": z.role} for z in self.zpci]
+        return {"group": self.name, "ccw": ccw, "pci": pci}
+
+    def qemu_devices(self) -> list[str]:
+        args: list[str] = []
+        for c in self.ccw:
+            args += ["-device", f"{c.model},devno=fe.{c.ssid:x}.{c.devno:04x}"]
+        for i, z in enumerate(self.zpci):
+            args += ["-device", f"zpci,uid={z.uid},fid={z.fid},target=zp{i}",
+                     "-device", f"{z.model},id=zp{i}"]
+        return args
+
+
+NET, RNG = "virtio-net-ccw", "virtio-rng-ccw"
+
+GROUPS: list[Group] = [
+    # Everything that runs against the host side of the emulated mainframe.
+    # Subchannel numbers != devnos in every set; sets 0, 1 and 3.
+    Group(
+        name="host",
+        scenarios=[("smoke", 240), ("inventory", 180), ("mdevctl-callout", 180),
+                   ("libvirt-nodedev", 240), ("zpci", 240)],
+        ccw=[
+            Ccw(NET, 0, 0x1000, "3832/01", "mdevctl-callout target"),
+            Ccw(RNG, 0, 0x1001, "3832/04", "libvirt-nodedev target"),
+            Ccw(NET, 0, 0x2b09, "3832/01", "smoke target"),
+            Ccw(NET, 1, 0x0005, "3832/01"),
+            Ccw(RNG, 1, 0xabcd, "3832/04"),
+            Ccw(NET, 3, 0xffff, "3832/01"),
+        ],
+        zpci=[
+            Zpci(5, 7, "virtio-net-pci", 0x1af4, 0x1000, "zpci target"),
+            Zpci(0x1234, 0x100, "virtio-rng-pci", 0x1af4, 0x1005),
+        ],
+    ),
+    # Nested TCG domains with passed-through devices.
+    Group(
+        name="nested",
+        scenarios=[("nested-view", 420), ("bringup", 480)],
+        ccw=[
+            Ccw(NET, 0, 0x1234, "3832/01", "passthrough target"),
+            Ccw(RNG, 0, 0x4711, "3832/04", "second subchannel (veto tests)"),
+            Ccw(NET, 1, 0x0042, "3832/01"),
+        ],
+        zpci=[Zpci(0x21, 0x2f, "virtio-net-pci", 0x1af4, 0x1000, "zpci nested target")],
+    ),
+]
+
+# Runner self-test: proves timeout handling (scenario + whole VM) without
+# udev/libvirtd (zvfio_vm.minimal=1), so it costs one short boot.
+SELFTEST_GROUP = Group(
+    name="runner-selftest",
+    scenarios=[("selftest-pass", 30), ("selftest-hang", 5), ("selftest-skip", 30)],
+    ccw=[Ccw(NET, 1, 0x0007, "3832/01")],
+    zpci=[],
+    cmdline="zvfio_vm.minimal=1",
+)
+
+
+def scenario_names() -> list[str]:
+    return [s for g in GROUPS for s, _ in g.scenarios]
+
+
+def group_of(scenario: str) -> Group:
+    for g in GROUPS + [SELFTEST_GROUP]:
+        if any(s == scenario for s, _ in g.scenarios):
+            return g
+    raise KeyError(scenario)
+
+
+# ---------------------------------------------------------------------------
+# Build products
+# ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Images:
+    kernel: Path
+    rootfs: Path            # cache dir with rootfs.cpio and tree/
+    zvfio_build: Path       # build-zvfio.sh build dir
+    zvfio_status: str       # "ok" or "FAILED: ..."
+
+
+def _script(name: str) -> str:
+    p = subprocess.run([str(HERE / name)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode not in (0, 3 if name == "build-zvfio.sh" else 0):
+        raise RuntimeError(f"tests/vm/{name} failed (exit {p.returncode}):\n{p.stderr[-4000:]}")
+    sys.stderr.write(p.stderr)
+    return p.stdout.strip().splitlines()[-1]
+
+
+def build_images() -> Images:
+    kernel = Path(os.environ["ZVFIO_VM_KERNEL"]) if os.environ.get("ZVFIO_VM_KERNEL") \
+        else Path(_script("build-kernel.sh"))
+    rootfs = Path(_script("build-rootfs.sh"))
+    zb = Path(_script("build-zvfio.sh"))
+    status = (zb / "zvfio-status").read_text().strip() if (zb / "zvfio-status").exists() else "FAILED: unknown"
+    return Images(kernel, rootfs, zb, status)
+
+
+# ---------------------------------------------------------------------------
+# cpio (newc) writer for the overlay
+# ---------------------------------------------------------------------------
+
+class Cpio:
+    def __init__(self, f):
+        self.f = f
+        self.ino = 300000
+        self.seen: set[str] = set()
+
+    def _hdr(self, name: str, mode: int, size: int, nlink: int = 1):
+        self.ino += 1
+        name_b = name.encode() + b"\0"
+        fields = [self.ino, mode, 0, 0, nlink, 0, size, 0, 0, 0, 0, len(name_b), 0]
+        h = b"070701" + b"".join(b"%08X" % v for v in fields)
+        self.f.write(h + name_b)
+        self._pad()
+
+    def _pad(self):
+        pos = self.f.tell()
+        if pos % 4:
+            self.f.write(b"\0" * (4 - pos % 4))
+
+    def dir(self, name: str, mode: int = 0o755):
+        name = name.strip("/")
+        parts = name.split("/")
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            if d and d not in self.seen:
+                self.seen.add(d)
+                self._hdr(d, stat.S_IFDIR | mode, 0, 2)
+
+    def file(self, name: str, data: bytes, mode: int = 0o644):
+        name = name.strip("/")
+        self.dir(os.path.dirname(name))
+        self._hdr(name, stat.S_IFREG | mode, len(data))
+        self.f.write(data)
+        self._pad()
+        self.seen.add(name)
+
+    def symlink(self, name: str, target: str):
+        name = name.strip("/")
+        self.dir(os.path.dirname(name))
+        t = target.encode()
+        self._hdr(name, stat.S_IFLNK | 0o777, len(t))
+        self.f.write(t)
+        self._pad()
+        self.seen.add(name)
+
+    def tree(self, src: Path, dest: str):
+        """Copy a directory tree (files, symlinks, dirs) under dest."""
+        for root, dirs, files in os.walk(src):
+            rel = os.path.relpath(root, src)
+            base = dest.rstrip("/") + ("" if rel == "." else "/" + rel)
+            if base.strip("/"):
+                self.dir(base, stat.S_IMODE(os.lstat(root).st_mode))
+            for n in sorted(dirs + files):
+                p = Path(root) / n
+                st = os.lstat(p)
+                if stat.S_ISLNK(st.st_mode):
+                    self.symlink(f"{base}/{n}", os.readlink(p))
+                elif stat.S_ISREG(st.st_mode):
+                    self.file(f"{base}/{n}", p.read_bytes(), stat.S_IMODE(st.st_mode))
+
+    def close(self):
+        self._hdr("TRAILER!!!", 0, 0)
+        pos = self.f.tell()
+        if pos % 512:
+            self.f.write(b"\0" * (512 - pos % 512))
+
+
+def nested_initrd(rootfs_tree: Path) -> bytes:
+    """The nested guest's whole userspace: static busybox + guest/nested-init."""
+    import io
+    buf = io.BytesIO()
+    c = Cpio(buf)
+    for d in ("bin", "proc", "sys", "dev", "tmp"):
+        c.dir(d)
+    c.file("bin/busybox", (rootfs_tree / "bin/busybox").read_bytes(), 0o755)
+    c.symlink("bin/sh", "busybox")
+    c.file("init", (GUEST / "nested-init").read_bytes(), 0o755)
+    c.close()
+    return buf.getvalue()
+
+
+def build_overlay(path: Path, group: Group, images: Images, scenarios: list[tuple[str, int]]):
+    with open(path, "wb") as f:
+        c = Cpio(f)
+        c.file("init", (GUEST / "init").read_bytes(), 0o755)
+        c.tree(GUEST, "usr/lib/zvfio-vm")
+        c.dir("etc/zvfio-vm")
+        exp = group.expected()
+        exp["zvfio_status"] = images.zvfio_status
+        c.file("etc/zvfio-vm/devices.json", json.dumps(exp, indent=1).encode())
+        c.file("etc/zvfio-vm/scenarios",
+               "".join(f"{n} {int(t * TIME_SCALE)}\n" for n, t in scenarios).encode())
+        c.file("etc/zvfio-vm/zvfio-status", (images.zvfio_status + "\n").encode())
+        st = images.zvfio_build / "staging-selftest"
+        if st.is_dir():
+            c.tree(st, "")
+        st = images.zvfio_build / "staging"
+        if images.zvfio_status == "ok" and st.is_dir():
+            c.tree(st, "")
+        c.dir("var/lib/zvfio-vm/nested")
+        c.symlink("var/lib/zvfio-vm/nested/bzImage", "/boot/zvfio-vm-bzImage")
+        c.file("var/lib/zvfio-vm/nested/initrd.cpio", nested_initrd(images.rootfs / "tree"))
+        c.close()
+
+
+# ---------------------------------------------------------------------------
+# Running a group
+# ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Result:
+    name: str
+    status: str         # PASS FAIL SKIP XFAIL
+    detail: str
+    excerpt: str        # guest log excerpt (console section of the scenario)
+    log: Path | None    # full scenario log (9p) if any
+
+
+@dataclasses.dataclass
+class GroupRun:
+    group: str
+    results: dict[str, Result]
+    console: Path
+    artifacts: Path
+    seconds: float
+
+
+def _excerpt(lines: list[str], name: str, limit: int = 80) -> str:
+    start = None
+    end = len(lines)
+    for i, l in enumerate(lines):
+        m = BEGIN_RE.search(l)
+        if m and m.group("name") == name:
+            start = i
+        m = MARK_RE.search(l)
+        if m and m.group("name") == name and start is not None:
+            end = i + 1
+    if start is None:
+        sect = lines[-limit:]
+        head = f"(scenario {name} never started; last {len(sect)} console lines)\n"
+    else:
+        sect = lines[start:end]
+        head = ""
+        if len(sect) > limit:
+            head = f"(... {len(sect) - limit} earlier lines of scenario {name} cut)\n"
+            sect = sect[-limit:]
+    return head + "\n".join(sect)
+
+
+def run_group(group: Group, images: Images, scenarios: list[tuple[str, int]] | None = None,
+              host_timeout: float | None = None) -> GroupRun:
+    scenarios = scenarios or group.scenarios
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    art = ARTIFACTS / f"{stamp}-{group.name}"
+    res_dir = art / "results"
+    res_dir.mkdir(parents=True, exist_ok=True)
+    console = art / "console.log"
+    if host_timeout is None:
+        host_timeout = (BOOT_BUDGET + sum(t + 15 for _, t in scenarios) + 30) * TIME_SCALE
+
+    with tempfile.TemporaryDirectory(prefix="zvfio-vm-") as tmp:
+        tmpd = Path(tmp)
+        overlay = tmpd / "overlay.cpio"
+        build_overlay(overlay, group, images, scenarios)
+        initrd = tmpd / "initrd.cpio"
+        with open(initrd, "wb") as out:
+            with open(images.rootfs / "rootfs.cpio", "rb") as base:
+                shutil.copyfileobj(base, out, 1 << 22)
+            # the guest's nested domains boot the very same kernel
+            c = Cpio(out)
+            c.dir("boot")
+            c.file("boot/zvfio-vm-bzImage", images.kernel.read_bytes())
+            c.close()
+            with open(overlay, "rb") as ov:
+                shutil.copyfileobj(ov, out)
+        cmd = [QEMU, "-M", "s390-ccw-virtio", "-m", "4096", "-smp", "2", "-nodefaults",
+               "-display", "none", "-monitor", "none", "-no-reboot",
+               "-chardev", "stdio,id=con,signal=off", "-device", "sclpconsole,chardev=con",
+               "-kernel", str(images.kernel), "-initrd", str(initrd),
+               "-append", f"console=ttysclp0 quiet panic=-1 {group.cmdline}".strip(),
+               "-fsdev", f"local,id=results,path={res_dir},security_model=none",
+               "-device", f"virtio-9p-ccw,fsdev=results,mount_tag=results,"
+                          f"devno=fe.{RESULTS_9P.ssid:x}.{RESULTS_9P.devno:04x}",
+               ] + group.qemu_devices()
+        (art / "qemu-cmdline.txt").write_text(" ".join(cmd) + "\n")
+        t0 = time.monotonic()
+        lines: list[str] = []
+        timed_out = False
+        current = None
+        with open(console, "w", errors="replace") as con:
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+            buf = b""
+            done = False
+            while True:
+                left = host_timeout - (time.monotonic() - t0)
+                if left <= 0:
+                    timed_out = True
+                    break
+                r, _, _ = select.select([p.stdout], [], [], min(left, 1.0))
+                if not r:
+                    if p.poll() is not None:
+                        break
+                    continue
+                chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                buf += chunk
+                *full, buf = buf.split(b"\n")
+                for raw in full:
+                    line = raw.decode(errors="replace").rstrip("\r")
+                    lines.append(line)
+                    con.write(f"[{time.monotonic() - t0:7.1f}] {line}\n")
+                    m = BEGIN_RE.search(line)
+                    if m:
+                        current = m.group("name")
+                    if "ZVFIO-DONE" in line:
+                        done = True
+                con.flush()
+                if done:
+                    # the guest powers off by itself; give it a moment
+                    try:
+                        p.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        pass
+                    break
+            if buf:
+                lines.append(buf.decode(errors="replace"))
+                con.write(buf.decode(errors="replace") + "\n")
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                    p.wait(timeout=10)
+                except (subprocess.TimeoutExpired, ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+            if timed_out:
+                con.write(f"[runner] host timeout after {host_timeout:.0f} s; QEMU killed\n")
+        seconds = time.monotonic() - t0
+
+    results: dict[str, Result] = {}
+    for l in lines:
+        m = MARK_RE.search(l)
+        if m and m.group("name") not in results:
+            n = m.group("name")
+            results[n] = Result(n, m.group("status"), (m.group("detail") or "").strip(), "", None)
+    # backup channel: results.txt on the 9p share
+    rt = res_dir / "results.txt"
+    if rt.exists():
+        for l in rt.read_text(errors="replace").splitlines():
+            m = MARK_RE.search(l)
+            if m and m.group("name") not in results:
+                n = m.group("name")
+                results[n] = Result(n, m.group("status"), (m.group("detail") or "").strip(), "", None)
+    for n, _ in scenarios:
+        if n not in results:
+            if timed_out:
+                why = (f"host timeout: the VM was killed after {host_timeout:.0f} s"
+                       + (f" while scenario {current} was running" if current else " before any scenario started"))
+            elif current is None:
+                why = "the guest never started a scenario (boot or /init failure)"
+            else:
+                why = f"no result marker (the guest stopped during scenario {current})"
+            results[n] = Result(n, "FAIL", why, "", None)
+        r = results[n]
+        r.excerpt = _excerpt(lines, n)
+        lg = res_dir / f"{n}.log"
+        r.log = lg if lg.exists() else None
+    (art / "results.json").write_text(json.dumps(
+        {n: {"status": r.status, "detail": r.detail} for n, r in results.items()}, indent=1) + "\n")
+    return GroupRun(group.name, results, console, art, seconds)
+
+
+def main(argv: list[str]) -> int:
+    wanted = set(argv)
+    images = build_images()
+    rc = 0
+    groups = GROUPS + ([SELFTEST_GROUP] if "runner-selftest" in wanted else [])
+    for g in groups:
+        sc = [(s, t) for s, t in g.scenarios if not wanted or g.name in wanted or s in wanted]
+        if not sc:
+            continue
+        run = run_group(g, images, sc)
+        print(f"== group {g.name}: {run.seconds:.0f} s, console {run.console}")
+        for n, r in run.results.items():
+            print(f"   {n:18} {r.status:5} {r.detail}")
+            if r.status == "FAIL":
+                rc = 1
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
