@@ -9,7 +9,9 @@
  *   release end    stop the mdevs and restore the bindings prepare recorded in
  *                  /run/zvfio/<domain>.json
  *   anything else  exit 0 at once, without reading stdin or touching sysfs.
- * It never calls back into libvirt and every wait is bounded. */
+ * It never calls back into libvirt and every wait is bounded. libvirt runs it
+ * through zvfio-hook-gate, which answers the calls with nothing to do without
+ * loading glib and friends. */
 #include "zv-bind.h"
 #include "zv-domain.h"
 #include "zv-error.h"
@@ -18,16 +20,14 @@
 #include "zv-mdevctl.h"
 #include "zv-rules.h"
 #include "zv-state.h"
+#include "hook-input.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #define PROG "zvfio-hook"
-#define HOOK_MAX_STDIN (4 * 1024 * 1024)
-#define HOOK_STDIN_TIMEOUT_MS 10000
 #define HOOK_LOCK_TIMEOUT_MS 10000
 
 /* One passthrough device of the domain. */
@@ -72,55 +72,6 @@ target_free (Target *target)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Target, target_free)
-
-/* Reads stdin to its end: at most HOOK_MAX_STDIN bytes within HOOK_STDIN_TIMEOUT_MS. */
-static char *
-read_stdin_bounded (gsize *length, GError **error)
-{
-  g_autoptr (GByteArray) buf = g_byte_array_new ();
-  gint64 deadline = g_get_monotonic_time () + (gint64) HOOK_STDIN_TIMEOUT_MS * 1000;
-  guint8 chunk[65536];
-  for (;;)
-    {
-      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
-      struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-      int ready = left_ms > 0 ? poll (&pfd, 1, (int) left_ms) : 0;
-      if (ready < 0 && errno == EINTR)
-        continue;
-      if (ready == 0)
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "no end of the domain XML on stdin "
-                       "within %d ms", HOOK_STDIN_TIMEOUT_MS);
-          return NULL;
-        }
-      if (ready < 0 || (pfd.revents & POLLNVAL))
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read stdin: %s",
-                       ready < 0 ? g_strerror (errno) : "not open");
-          return NULL;
-        }
-      ssize_t n = read (STDIN_FILENO, chunk, sizeof chunk);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        continue;
-      if (n < 0)
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read stdin: %s", g_strerror (errno));
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      if (buf->len + (gsize) n > HOOK_MAX_STDIN)
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "the domain XML on stdin is larger "
-                       "than %d bytes", HOOK_MAX_STDIN);
-          return NULL;
-        }
-      g_byte_array_append (buf, chunk, (guint) n);
-    }
-  *length = buf->len;
-  g_byte_array_append (buf, (const guint8 *) "", 1);
-  return (char *) g_byte_array_free (g_steal_pointer (&buf), FALSE);
-}
 
 /* Builds the target for a vfio-ccw mdev hostdev: its parent subchannel. */
 static Target *
@@ -544,12 +495,20 @@ hook_release (Hook *hook)
 static ZvDomain *
 read_domain (Hook *hook, gboolean *skip, GError **error)
 {
-  gsize length = 0;
-  g_autofree char *xml = read_stdin_bounded (&length, error);
-  if (xml == NULL)
-    return NULL;
+  char *xml = NULL;
+  size_t length = 0;
+  int code = zv_hook_read_input (STDIN_FILENO, &xml, &length);
+  if (code != 0)
+    {
+      char message[128];
+      g_set_error_literal (error, ZV_ERROR,
+                           code == EFBIG || code == ETIMEDOUT ? ZV_ERROR_INVALID : ZV_ERROR_IO,
+                           zv_hook_input_error (code, message, sizeof message));
+      return NULL;
+    }
+  g_autofree char *owned = xml;   /* malloc()ed: g_free is free on glib >= 2.46 */
   /* cheap scan first: most domains have no host devices at all */
-  if (memmem (xml, length, "<hostdev", 8) == NULL)
+  if (!zv_hook_has_hostdev (xml, length))
     {
       *skip = TRUE;
       return NULL;
@@ -576,9 +535,8 @@ main (int argc, char **argv)
                "/etc/libvirt/hooks/qemu.d/zvfio, domain XML on stdin)\n");
       return ZV_EXIT_USAGE;
     }
-  gboolean prepare = strcmp (argv[2], "prepare") == 0 && strcmp (argv[3], "begin") == 0;
-  gboolean release = strcmp (argv[2], "release") == 0 && strcmp (argv[3], "end") == 0;
-  if (!prepare && !release)
+  ZvHookWork work = zv_hook_work (argv[2], argv[3]);
+  if (work == ZV_HOOK_NOTHING)
     return ZV_EXIT_OK;
 
   Hook hook = { .name = argv[1] };
@@ -599,7 +557,7 @@ main (int argc, char **argv)
   hook.bound = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_bind_record_free);
   hook.started = g_ptr_array_new_with_free_func (g_free);
   int rc;
-  if (release)
+  if (work == ZV_HOOK_RELEASE)
     rc = hook_release (&hook);
   else
     {

@@ -239,17 +239,22 @@ zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
     {
       g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, argv[i], &hopts, domain,
                                                                others, error);
-      char *edited = built ? zv_hostdev_domain_insert (xml, built->xml, error) : NULL;
-      ZvDomain *reparsed = edited ? zv_domain_parse (edited, -1, error) : NULL;
-      if (built && built->defined_uuid)
+      if (built == NULL)
         {
-          Change *undo = g_new0 (Change, 1);
-          undo->defined_uuid = g_strdup (built->defined_uuid);
-          if (reparsed == NULL)
-            g_ptr_array_add (changes, undo);
-          else
-            change_free (undo);
+          undefine_created (cli, changes);
+          return ZV_EXIT_FAILURE;
         }
+      /* recorded first, so a later failure also undoes this device's --define */
+      Change *c = g_new0 (Change, 1);
+      c->id = g_strdup (argv[i]);
+      c->xml = g_strdup (built->xml);
+      g_strlcpy (c->uuid, built->uuid, sizeof c->uuid);
+      c->pci = built->kind == ZV_HOSTDEV_PCI ? g_strdup (built->device) : NULL;
+      c->summary = g_steal_pointer (&built->summary);
+      c->defined_uuid = g_steal_pointer (&built->defined_uuid);
+      g_ptr_array_add (changes, c);
+      char *edited = zv_hostdev_domain_insert (xml, c->xml, error);
+      ZvDomain *reparsed = edited ? zv_domain_parse (edited, -1, error) : NULL;
       if (reparsed == NULL)
         {
           g_free (edited);
@@ -260,14 +265,6 @@ zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
       xml = edited;
       zv_domain_free (domain);
       domain = reparsed;
-      Change *c = g_new0 (Change, 1);
-      c->id = g_strdup (argv[i]);
-      c->xml = g_strdup (built->xml);
-      g_strlcpy (c->uuid, built->uuid, sizeof c->uuid);
-      c->pci = built->kind == ZV_HOSTDEV_PCI ? g_strdup (built->device) : NULL;
-      c->summary = g_steal_pointer (&built->summary);
-      c->defined_uuid = g_steal_pointer (&built->defined_uuid);
-      g_ptr_array_add (changes, c);
     }
   return finish (cli, lv, name, TRUE, changes, xml, &opts, error);
 }

@@ -31,7 +31,7 @@ static const ZvCommand commands[] = {
     zv_cmd_prepare },
   { "release", "ID [--persist]", "put back what prepare changed (host driver, online state)",
     zv_cmd_release },
-  { "hostdev", "ID [--guest-devno fe.S.DDDD] [--uid U] [--fid F] [--boot N] [--domain NAME]",
+  { "hostdev", "ID [--domain NAME] [options]",
     "print the libvirt <hostdev> XML for a vfio-ccw mdev or zPCI function", zv_cmd_hostdev },
   { "attach", "DOMAIN ID... [--config] [--live]", "attach devices to a libvirt domain",
     zv_cmd_attach },

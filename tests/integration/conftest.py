@@ -89,24 +89,26 @@ def check_golden(name, text):
 
 @pytest.fixture(scope="session")
 def hook_bin(build_dir):
-    """Path of the built zvfio-hook (the libvirt qemu hook)."""
-    path = build_dir / "callouts" / "zvfio-hook"
-    if not path.exists():
-        pytest.fail(f"zvfio-hook is not built in {build_dir}")
-    return path
+    """Path of what libvirt runs as /etc/libvirt/hooks/qemu.d/zvfio: zvfio-hook-gate,
+    which execs zvfio-hook (next to it) when there is work."""
+    for name in ("zvfio-hook-gate", "zvfio-hook"):
+        if not (build_dir / "callouts" / name).exists():
+            pytest.fail(f"{name} is not built in {build_dir}")
+    return build_dir / "callouts" / "zvfio-hook-gate"
 
 
 @pytest.fixture
 def run_hook(hook_bin):
-    """Return run(root, domain, op, subop, xml_text) -> CompletedProcess of zvfio-hook,
-    invoked the way libvirt does (argv DOMAIN OP SUBOP EXTRA, domain XML on stdin)."""
-    def _run(root, domain, op, subop, xml="", extra="-", env=None, timeout=60):
+    """Return run(root, domain, op, subop, xml_text) -> CompletedProcess of the hook,
+    invoked the way libvirt does (argv DOMAIN OP SUBOP EXTRA, domain XML on stdin);
+    binary= runs another program (e.g. zvfio-hook itself) instead of the gate."""
+    def _run(root, domain, op, subop, xml="", extra="-", env=None, timeout=60, binary=None):
         full_env = dict(os.environ)
         full_env["ZVFIO_ROOT"] = str(root)
         full_env["LC_ALL"] = "C.UTF-8"
         if env:
             full_env.update(env)
-        return subprocess.run([str(hook_bin), domain, op, subop, extra], input=xml,
+        return subprocess.run([str(binary or hook_bin), domain, op, subop, extra], input=xml,
                               capture_output=True, text=True, env=full_env, timeout=timeout)
     return _run
 

@@ -343,3 +343,23 @@ def test_meson_install_lays_out_both_callout_dirs(build_dir, tmp_path):
     # outside the destdir the binary is not at its installed path: the wrapper says "not mine"
     if not os.path.exists(installed_path):
         assert subprocess.run([str(wrapper), "-t", "vfio_ccw-io"]).returncode == 2
+
+
+def test_refusal_messages_golden(run_callout, make_tree, tmp_path):
+    """The exact stderr lines mdevctl shows for each refusal (callout-only rules included)."""
+    from conftest import check_golden
+    root = make_tree("rules-ccw", tmp_path)
+    cases = [
+        ("define", "0.0.2000", GOOD), ("define", "0.0.5555", GOOD),
+        ("define", "0.0.3001", GOOD), ("define", "0.0.ff80", GOOD),
+        ("define", "0.0.0111", GOOD), ("define", "0.0.0144", AUTO),
+        ("define", "0.0.0140", '{"mdev_type":"vfio_ccw-io","start":"manual","attrs":[{"x":"1"}]}'),
+        ("define", "0.0.0140", '{"mdev_type":"vfio_ap-passthrough","start":"manual"}'),
+        ("define", "0.0.0140", "not json"),
+        ("start", "0.0.0143", GOOD), ("start", "0.0.0141", GOOD), ("start", "0.0.0103", GOOD),
+    ]
+    out = []
+    for action, parent, stdin in cases:
+        proc = run_callout("pre", action, parent=parent, input=stdin, root=root)
+        out.append(f"$ pre {action} -p {parent}: exit {proc.returncode}\n{proc.stderr}")
+    check_golden("callout/refusals.txt", "".join(out))

@@ -48,22 +48,26 @@ def test_domain_xml_files_are_valid_libvirt_xml():
         assert r.returncode == 0, f"{path.name}: {r.stderr}"
 
 
+@pytest.mark.parametrize("program", ["zvfio-hook-gate", "zvfio-hook"])
 @pytest.mark.parametrize("op, subop", [
     ("start", "begin"), ("started", "begin"), ("stopped", "end"), ("migrate", "begin"),
     ("restore", "begin"), ("reconnect", "begin"), ("attach", "begin"), ("prepare", "end"),
     ("release", "begin"), ("prepare", "-")])
-def test_other_operations_are_no_ops(root, run_hook, op, subop):
+def test_other_operations_are_no_ops(root, run_hook, hook_bin, op, subop, program):
     before = host_state(root, parts=("sys", "etc", "run"))
-    r = run_hook(root, "zguest", op, subop, xml("ism-and-mdev-defined.xml"))
+    r = run_hook(root, "zguest", op, subop, xml("ism-and-mdev-defined.xml"),
+                 binary=hook_bin.parent / program)
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
     assert host_state(root, parts=("sys", "etc", "run")) == before
     assert not (Path(root) / "run").exists()
 
 
-def test_domain_without_passthrough_is_a_no_op(root, run_hook):
+@pytest.mark.parametrize("program", ["zvfio-hook-gate", "zvfio-hook"])
+def test_domain_without_passthrough_is_a_no_op(root, run_hook, hook_bin, program):
     before = host_state(root)
     for op, subop in (("prepare", "begin"), ("release", "end")):
-        r = run_hook(root, "zguest", op, subop, xml("no-passthrough.xml"))
+        r = run_hook(root, "zguest", op, subop, xml("no-passthrough.xml"),
+                     binary=hook_bin.parent / program)
         assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
     assert host_state(root) == before
     assert not (Path(root) / "run").exists()
@@ -234,14 +238,16 @@ def test_release_after_manual_release_is_clean(root, run_hook, run_zvfio, kernel
     ("zguest", "<domain><name>zguest</name><devices><hostdev", 7, "domain XML"),
     ("zguest", "HUGE", 7, "the domain XML on stdin is larger than 4194304 bytes"),
 ], ids=["dotdot", "hidden", "mismatch", "malformed", "huge"])
-def test_bad_input_is_rejected_without_writes(root, run_hook, name, text, code, message):
+def test_bad_input_is_rejected_without_writes(root, run_hook, hook_bin, name, text, code,
+                                              message):
     before = host_state(root)
     body = xml(text) if text.endswith(".xml") else text
     if text == "HUGE":
         body = "<hostdev" + "x" * (4 * 1024 * 1024)
-    r = run_hook(root, name, "prepare", "begin", body)
-    assert r.returncode == code, r.stderr
-    assert message in r.stderr
+    for program in ("zvfio-hook-gate", "zvfio-hook"):
+        r = run_hook(root, name, "prepare", "begin", body, binary=hook_bin.parent / program)
+        assert r.returncode == code, r.stderr
+        assert message in r.stderr
     assert host_state(root) == before
 
 

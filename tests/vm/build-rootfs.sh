@@ -8,7 +8,8 @@
 # Packages are unpacked with `mmdebstrap --variant=extract --arch=s390x` from the
 # machine's own apt sources (no maintainer script runs), then the fix-ups from
 # shared/facts/emulated-mainframe.md are applied. The cache key is the sha256 of
-# the package list, this script and the apt sources used:
+# the package list + fix-ups (the BEGIN-KEY..END-KEY part of this script), the
+# suite and the apt sources used:
 #   ${ZVFIO_VM_CACHE:-/var/cache/zvfio-vm}/rootfs-<key:12>/
 set -euo pipefail
 
@@ -18,6 +19,7 @@ suite=${ZVFIO_VM_SUITE:-bookworm}
 
 log() { echo "build-rootfs: $*" >&2; }
 
+# BEGIN-KEY (the cache key covers everything up to END-KEY)
 # The guest userspace. busybox-static (not busybox) so that the same binary can
 # be the nested guest's whole userspace.
 pkgs=(
@@ -55,7 +57,7 @@ for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
 done
 ((${#sources[@]})) || { log "no apt sources found under /etc/apt"; exit 1; }
 
-key=$( { printf '%s\n' "${pkgs[@]}" | sort; echo "$suite"; cat "$0"; cat "${sources[@]}"; } | sha256sum | cut -c1-12)
+key=$( { echo "$suite"; sed -n '/^# BEGIN-KEY/,/^# END-KEY/p' "$0"; cat "${sources[@]}"; } | sha256sum | cut -c1-12)
 out=$cache/rootfs-$key
 if [[ -s $out/rootfs.cpio && -d $out/tree ]]; then
     log "cached: $out"
@@ -122,6 +124,7 @@ rm -rf "$t/usr/share/doc" "$t/usr/share/man" "$t/usr/share/locale" "$t/usr/share
 # busybox-static provides the nested guest's userspace; check it is there
 [[ -x $t/usr/bin/busybox || -x $t/bin/busybox ]] || { log "busybox missing from the tree"; exit 1; }
 
+# END-KEY
 log "writing rootfs.cpio"
 (cd "$t" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc) >"$work/rootfs.cpio"
 

@@ -392,10 +392,11 @@ def run_group(group: Group, images: Images, scenarios: list[tuple[str, int]] | N
                "-chardev", "stdio,id=con,signal=off", "-device", "sclpconsole,chardev=con",
                "-kernel", str(images.kernel), "-initrd", str(initrd),
                "-append", f"console=ttysclp0 quiet panic=-1 {group.cmdline}".strip(),
+               ] + group.qemu_devices() + [
+               # last, so that it gets the highest subchannel number of set 0
                "-fsdev", f"local,id=results,path={res_dir},security_model=none",
                "-device", f"virtio-9p-ccw,fsdev=results,mount_tag=results,"
-                          f"devno=fe.{RESULTS_9P.ssid:x}.{RESULTS_9P.devno:04x}",
-               ] + group.qemu_devices()
+                          f"devno=fe.{RESULTS_9P.ssid:x}.{RESULTS_9P.devno:04x}"]
         (art / "qemu-cmdline.txt").write_text(" ".join(cmd) + "\n")
         t0 = time.monotonic()
         lines: list[str] = []
