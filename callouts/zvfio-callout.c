@@ -73,11 +73,7 @@ static gboolean
 is_exact_busid (const char *text)
 {
   ZvBusId id;
-  char formatted[16];
-  if (!zv_parse_busid (text, &id) || id.cssid != 0)
-    return FALSE;
-  zv_format_busid (&id, formatted);
-  return strcmp (formatted, text) == 0;
+  return zv_parse_busid_canonical (text, &id);
 }
 
 /* Parses ARGV strictly: each option once, as a separate token. */

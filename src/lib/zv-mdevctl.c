@@ -104,13 +104,8 @@ static gboolean
 check_parent (const char *parent, GError **error)
 {
   ZvBusId id;
-  char formatted[16];
-  if (parent != NULL && zv_parse_busid (parent, &id))
-    {
-      zv_format_busid (&id, formatted);
-      if (strcmp (formatted, parent) == 0)
-        return TRUE;
-    }
+  if (parent != NULL && zv_parse_busid_canonical (parent, &id))
+    return TRUE;
   g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "'%s' is not a subchannel id (0.S.XXXX)",
                parent ? parent : "(null)");
   return FALSE;

@@ -57,6 +57,21 @@ zv_parse_busid (const char *text, ZvBusId *out)
   return TRUE;
 }
 
+/* Parses a bus id only when TEXT is spelled exactly as the kernel names it. */
+gboolean
+zv_parse_busid_canonical (const char *text, ZvBusId *out)
+{
+  ZvBusId id;
+  char formatted[16];
+  if (!zv_parse_busid (text, &id) || id.cssid != 0)
+    return FALSE;
+  zv_format_busid (&id, formatted);
+  if (strcmp (formatted, text) != 0)
+    return FALSE;
+  *out = id;
+  return TRUE;
+}
+
 /* Formats a bus id the way the kernel names it. */
 void
 zv_format_busid (const ZvBusId *id, char buf[16])

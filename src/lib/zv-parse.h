@@ -43,6 +43,9 @@ typedef struct {
 
 /* Parses "0.S.XXXX" strictly (one hex digit cssid 0..ff, ssid 0..3, 4 hex digits). */
 gboolean zv_parse_busid (const char *text, ZvBusId *out);
+/* Parses a bus id only when TEXT is spelled exactly as the kernel names it
+ * (literal 0 cssid, lowercase hex): parent names, sysfs directory names. */
+gboolean zv_parse_busid_canonical (const char *text, ZvBusId *out);
 /* Formats a bus id the way the kernel names it ("0.1.00ab"). */
 void zv_format_busid (const ZvBusId *id, char buf[16]);
 /* Parses a user id (see ZvIdKind) and normalizes it. */

@@ -2,13 +2,13 @@
  * reports every violation; also the shared "enforce rules" step of commands
  * that change something. */
 #include "cli.h"
+#include "cli-libvirt.h"
 #include "zv-domain.h"
 #include "zv-rules.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_DOMAIN_XML (4 * 1024 * 1024)
 
 /* Runs the rules on CTX; prints every violation to stderr; FALSE (ZV_ERROR_RULE)
  * when one has error severity. WHAT names the refused action. */
@@ -42,21 +42,12 @@ parse_operation (const char *name, ZvOperation *op)
   return FALSE;
 }
 
-/* Reads and parses the domain XML file PATH. */
+/* Reads and parses the domain XML file PATH ("-" = stdin). */
 static ZvDomain *
 load_domain (const char *path, GError **error)
 {
-  g_autofree char *xml = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents (path, &xml, &len, error))
-    return NULL;
-  if (len > MAX_DOMAIN_XML)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is larger than %d bytes", path,
-                   MAX_DOMAIN_XML);
-      return NULL;
-    }
-  return zv_domain_parse (xml, (gssize) len, error);
+  g_autofree char *xml = zv_cli_read_domain_file (path, error);
+  return xml ? zv_domain_parse (xml, -1, error) : NULL;
 }
 
 /* Fills the guest address CTX gets from DOMAIN for the device in CTX. */
