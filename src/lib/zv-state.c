@@ -40,23 +40,18 @@ zv_bus_from_name (const char *name, ZvBus *out)
 gboolean
 zv_bus_device_is_valid (ZvBus bus, const char *device)
 {
-  char buf[32];
   if (device == NULL)
     return FALSE;
   if (bus == ZV_BUS_CSS)
     {
       ZvBusId id;
-      if (!zv_parse_busid (device, &id) || id.cssid != 0)
-        return FALSE;
-      zv_format_busid (&id, buf);
+      return zv_parse_busid_canonical (device, &id);
     }
-  else
-    {
-      ZvPciAddress addr;
-      if (!zv_parse_pci_address (device, &addr))
-        return FALSE;
-      zv_format_pci_address (&addr, buf);
-    }
+  char buf[32];
+  ZvPciAddress addr;
+  if (!zv_parse_pci_address (device, &addr))
+    return FALSE;
+  zv_format_pci_address (&addr, buf);
   return strcmp (buf, device) == 0;
 }
 

@@ -107,3 +107,38 @@ raw_unbind_vfio() {
     echo $1 > /sys/bus/css/drivers_probe
     wait_for 10 sch_is $1 io_subchannel
 }
+
+# ---- nested TCG domains --------------------------------------------------
+NESTED=/var/lib/zvfio-vm/nested
+# domain_xml NAME CONSOLE_LOG [EXTRA_DEVICE_XML]: a 256 MiB s390x TCG domain
+# booting the outer kernel with the busybox-only initramfs (guest/nested-init)
+domain_xml() {
+    cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='s390x' machine='s390-ccw-virtio'>hvm</type>
+    <kernel>$NESTED/bzImage</kernel>
+    <initrd>$NESTED/initrd.cpio</initrd>
+    <cmdline>console=ttysclp0 initcall_blacklist=virtio_ccw_init panic=-1 quiet</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-s390x</emulator>
+    <console type='file'>
+      <source path='$2'/>
+      <target type='sclp' port='0'/>
+    </console>
+    <memballoon model='none'/>
+    ${3:-}
+  </devices>
+</domain>
+XML
+}
+dom_state() { virsh domstate "$1" 2>/dev/null | head -n1; }
+# qemu_cmdline NAME: the nested QEMU's command line as libvirt logged it
+qemu_cmdline() { grep -a 'qemu-system-s390x' /var/log/libvirt/qemu/$1.log 2>/dev/null | tail -n1; }

@@ -1,0 +1,66 @@
+# zvfio bring-up of a devno for a libvirt domain, and the zvfio hook driving
+# virsh start/destroy of a nested TCG domain.
+. /usr/lib/zvfio-vm/lib.sh
+need_cmd prepare define attach release stop
+need_hook
+need_callout
+sch=$(dev_field "passthrough target" subchannel); devno=$(dev_field "passthrough target" devno)
+U=5a7f0005-0000-4000-8000-000000000001
+U2=5a7f0005-0000-4000-8000-000000000002
+LOG=/var/log/libvirt/qemu/g1.console
+cleanup() {
+    for d in g1 g2; do virsh destroy $d >/dev/null 2>&1; virsh undefine $d >/dev/null 2>&1; done
+    mdevctl stop -u $U >/dev/null 2>&1; mdevctl undefine -u $U >/dev/null 2>&1
+    rm -f /etc/mdevctl.d/$sch/$U2
+    zvfio release $devno >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+step "a plain domain g1"
+domain_xml g1 $LOG > $ZV_WORK/g1.xml
+ok virsh define $ZV_WORK/g1.xml
+
+step "zvfio prepare + define + attach $devno"
+ok zvfio prepare $devno
+assert_eq "$(sch_driver $sch)" vfio_ccw "driver of $sch after prepare"
+ok zvfio define $devno --uuid $U
+assert_file /etc/mdevctl.d/$sch/$U "mdevctl definition of $U"
+ok zvfio attach g1 $devno --config
+ok virsh dumpxml g1
+printf '%s' "$OUT" | grep -q "uuid='$U'" || fail "g1's XML has no hostdev for mdev $U after zvfio attach"
+
+step "back to the host state of a fresh boot: mdev stopped, $sch on io_subchannel"
+[ -e /sys/bus/mdev/devices/$U ] && ok zvfio stop $U
+ok zvfio release $devno
+wait_for 15 sch_is $sch io_subchannel || fail "$sch not back on io_subchannel after zvfio release"
+wait_for 10 test -e /sys/bus/ccw/devices/$devno || fail "ccw device $devno missing after zvfio release"
+
+step "virsh start g1: the hook binds $sch and starts $U"
+t0=$(date +%s)
+ok virsh start g1
+note "virsh start took $(( $(date +%s) - t0 )) s"
+assert_eq "$(dom_state g1)" running "state of g1"
+assert_eq "$(sch_driver $sch)" vfio_ccw "driver of $sch while g1 runs"
+assert_file /sys/bus/mdev/devices/$U "mdev $U while g1 runs"
+qemu_cmdline g1 | grep -q "sysfsdev\":\"/sys/bus/mdev/devices/$U\"" || fail "g1's QEMU has no vfio-ccw on $U"
+
+step "veto: g2 wants a second mdev on the same subchannel while g1 runs"
+mkdir -p /etc/mdevctl.d/$sch
+printf '{"mdev_type":"vfio_ccw-io","start":"manual","attrs":[]}\n' > /etc/mdevctl.d/$sch/$U2
+domain_xml g2 /var/log/libvirt/qemu/g2.console "<hostdev mode='subsystem' type='mdev' model='vfio-ccw'>
+      <source><address uuid='$U2'/></source>
+    </hostdev>" > $ZV_WORK/g2.xml
+ok virsh define $ZV_WORK/g2.xml
+refused 'hooks/qemu.d/zvfio|zvfio' virsh start g2
+assert_eq "$(dom_state g2)" "shut off" "state of g2 after the veto"
+assert_eq "$(dom_state g1)" running "state of g1 after g2's veto"
+assert_file /sys/bus/mdev/devices/$U "g1's mdev after g2's veto"
+
+step "virsh destroy g1: the hook stops $U and restores io_subchannel + $devno"
+ok virsh destroy g1
+wait_for 20 test ! -e /sys/bus/mdev/devices/$U || fail "mdev $U still active after virsh destroy"
+wait_for 20 sch_is $sch io_subchannel || fail "$sch not back on io_subchannel after virsh destroy (driver $(sch_driver $sch))"
+wait_for 10 test -e /sys/bus/ccw/devices/$devno || fail "ccw device $devno not restored after virsh destroy"
+trap - EXIT
+cleanup
+pass "prepare/define/attach; virsh start -> hook bound $sch + started $U -> vfio-ccw realized; g2 vetoed by the hook; destroy restored io_subchannel and $devno"

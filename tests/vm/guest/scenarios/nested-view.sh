@@ -1,0 +1,51 @@
+# Infrastructure (no zvfio): a nested TCG s390x domain with a vfio-ccw hostdev
+# on a real vfio_ccw mdev; what does the nested guest see?
+. /usr/lib/zvfio-vm/lib.sh
+sch=$(dev_field "passthrough target" subchannel); devno=$(dev_field "passthrough target" devno)
+U=5a7f0004-0000-4000-8000-000000000001
+LOG=/var/log/libvirt/qemu/nested-view.console
+WAIT=${NESTED_WAIT:-240}
+# keep zvfio's hook/callout out of this infrastructure check
+moved=()
+for f in $CALLOUT /etc/mdevctl.d/scripts.d/callouts/zvfio-callout; do
+    if [ -e $f ]; then mkdir -p /tmp/nv-off; mv $f /tmp/nv-off/$(echo $f | tr / _); moved+=($f); fi
+done
+cleanup() {
+    virsh destroy nested-view >/dev/null 2>&1; virsh undefine nested-view >/dev/null 2>&1
+    [ -e /sys/bus/mdev/devices/$U ] && echo 1 > /sys/bus/mdev/devices/$U/remove
+    raw_unbind_vfio $sch >/dev/null 2>&1
+    for f in "${moved[@]}"; do mv /tmp/nv-off/$(echo $f | tr / _) $f; done
+}
+trap cleanup EXIT
+
+step "bind $sch to vfio_ccw and create mdev $U (sysfs)"
+raw_bind_vfio $sch || fail "no vfio_ccw-io type on $sch"
+echo $U > /sys/bus/css/devices/$sch/mdev_supported_types/vfio_ccw-io/create
+wait_for 10 test -e /sys/bus/mdev/devices/$U || fail "mdev $U not created"
+
+step "define + start the nested domain (vfio-ccw hostdev at fe.0.0815)"
+domain_xml nested-view $LOG "<hostdev mode='subsystem' type='mdev' model='vfio-ccw'>
+      <source><address uuid='$U'/></source>
+      <address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0815'/>
+    </hostdev>" > $ZV_WORK/dom.xml
+ok virsh define $ZV_WORK/dom.xml
+t0=$(date +%s)
+ok virsh start nested-view
+note "virsh start took $(( $(date +%s) - t0 )) s"
+qemu_cmdline nested-view | grep -o '"driver":"vfio-ccw"[^}]*' || fail "nested QEMU command line has no vfio-ccw device"
+qemu_cmdline nested-view | grep -q "sysfsdev\":\"/sys/bus/mdev/devices/$U\"" || fail "vfio-ccw not on sysfsdev of $U"
+
+step "wait up to $WAIT s for the nested guest's report"
+wait_for $WAIT grep -q NESTED-END $LOG
+secs=$(( $(date +%s) - t0 ))
+note "nested domain state: $(dom_state nested-view); console after $secs s:"
+sed 's/^/  nested| /' $LOG | tail -n 40
+if grep -q NESTED-END $LOG; then
+    line=$(grep 'NESTED-CCW 0.0.0815 ' $LOG)
+    [ -n "$line" ] || fail "the nested guest has no ccw device 0.0.0815: $(grep NESTED-SCH $LOG | tr '\n' ' ')"
+    printf '%s' "$line" | grep -q 'cutype=3832/' || fail "nested 0.0.0815 has the wrong cutype: $line"
+    pass "nested guest sees the passed-through subchannel after ${secs}s: $line"
+fi
+last=$(grep -av '^[[:space:]]*$' $LOG | tail -n1 | cut -c1-160)
+state=$(dom_state nested-view)
+xfail "vfio-ccw realized and the domain ran ($state), but the nested guest did not report within ${WAIT}s; console stopped at: '${last:-<empty console>}' ($(wc -c < $LOG) bytes)"

@@ -1,0 +1,39 @@
+# Infrastructure (no zvfio): can a nested TCG domain get a zPCI function
+# through vfio-pci? Records precisely how far it gets.
+. /usr/lib/zvfio-vm/lib.sh
+addr=$(pci_field "zpci nested target" address); uid=$(pci_field "zpci nested target" uid); fid=$(pci_field "zpci nested target" fid)
+LOG=/var/log/libvirt/qemu/nested-zpci.console
+orig=$(pci_driver $addr)
+cleanup() {
+    virsh destroy nested-zpci >/dev/null 2>&1; virsh undefine nested-zpci >/dev/null 2>&1
+    echo > /sys/bus/pci/devices/$addr/driver_override
+    [ -e /sys/bus/pci/devices/$addr/driver ] && echo $addr > /sys/bus/pci/devices/$addr/driver/unbind
+    echo $addr > /sys/bus/pci/drivers_probe
+}
+trap cleanup EXIT
+step "bind $addr (uid $uid, fid $fid) to vfio-pci"
+echo vfio-pci > /sys/bus/pci/devices/$addr/driver_override
+echo $addr > /sys/bus/pci/devices/$addr/driver/unbind
+echo $addr > /sys/bus/pci/drivers_probe
+assert_eq "$(pci_driver $addr)" vfio-pci "driver of $addr"
+d=$(printf '0x%04x' $uid)
+domain_xml nested-zpci $LOG "<hostdev mode='subsystem' type='pci' managed='no'>
+      <source><address domain='$d' bus='0x00' slot='0x00' function='0x0'/></source>
+      <address type='pci'><zpci uid='0x0042' fid='0x00000042'/></address>
+    </hostdev>" > $ZV_WORK/dom.xml
+ok virsh define $ZV_WORK/dom.xml
+step "virsh start nested-zpci"
+t0=$(date +%s)
+run virsh start nested-zpci
+if [ $RC -ne 0 ]; then
+    why=$(printf '%s' "$OUT" | grep -v '^$' | tail -n 2 | tr '\n' ' ' | cut -c1-300)
+    xfail "QEMU under TCG refuses the vfio-pci zPCI hostdev: $why"
+fi
+qemu_cmdline nested-zpci | grep -o '"driver":"zpci"[^}]*' || fail "no zpci device on the nested QEMU command line"
+wait_for 120 grep -q NESTED-END $LOG
+sed 's/^/  nested| /' $LOG | tail -n 20
+if grep -q "NESTED-PCI" $LOG; then
+    pass "nested guest sees the zPCI function after $(( $(date +%s) - t0 ))s: $(grep NESTED-PCI $LOG | head -n1)"
+fi
+last=$(grep -av '^[[:space:]]*$' $LOG | tail -n1 | cut -c1-160)
+xfail "nested domain with vfio-pci zPCI started ($(dom_state nested-zpci)) but the nested guest did not report a PCI function within 120 s; console stopped at: '${last:-<empty console>}'"
