@@ -10,6 +10,7 @@
 #include "zv-mdev.h"
 #include "zv-parse.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 /* Full path of mdevctl, or an error naming the package to install. */
@@ -51,7 +52,63 @@ mdevctl_environment (ZvRoot *root, GError **error)
   return envp;
 }
 
-/* Runs mdevctl with ARGS (NULL-terminated, without argv[0]); returns stdout. */
+/* How long one mdevctl run may take before it is killed (the hook must never
+ * hang libvirtd); ZVFIO_MDEVCTL_TIMEOUT (seconds) overrides it. */
+#define ZV_MDEVCTL_TIMEOUT_S 60
+
+/* State shared between run_mdevctl and its callbacks. */
+typedef struct {
+  GMainLoop *loop;
+  GBytes *out;
+  GBytes *err;
+  GError *error;
+  gboolean done;
+  gboolean timed_out;
+} MdevctlRun;
+
+/* Collects the child's output once it has exited. */
+static void
+on_communicated (GObject *source, GAsyncResult *result, gpointer data)
+{
+  MdevctlRun *run = data;
+  g_subprocess_communicate_finish (G_SUBPROCESS (source), result, &run->out, &run->err,
+                                   &run->error);
+  run->done = TRUE;
+  g_main_loop_quit (run->loop);
+}
+
+/* Ends the wait when the time limit is reached. */
+static gboolean
+on_timeout (gpointer data)
+{
+  MdevctlRun *run = data;
+  run->timed_out = TRUE;
+  g_main_loop_quit (run->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* The time limit for one mdevctl run, in seconds. */
+static guint
+mdevctl_timeout (void)
+{
+  const char *text = g_getenv ("ZVFIO_MDEVCTL_TIMEOUT");
+  guint32 seconds;
+  if (text != NULL && zv_parse_dec_u32 (text, &seconds) && seconds > 0 && seconds <= 3600)
+    return seconds;
+  return ZV_MDEVCTL_TIMEOUT_S;
+}
+
+/* Text of a GBytes output, stripped. */
+static char *
+bytes_to_text (GBytes *bytes)
+{
+  gsize len = 0;
+  const char *data = bytes ? g_bytes_get_data (bytes, &len) : NULL;
+  return data ? g_strndup (data, len) : g_strdup ("");
+}
+
+/* Runs mdevctl with ARGS (NULL-terminated, without argv[0]) with empty stdin and
+ * a bounded wait; returns stdout. */
 static char *
 run_mdevctl (ZvRoot *root, const char *const *args, GError **error)
 {
@@ -67,22 +124,66 @@ run_mdevctl (ZvRoot *root, const char *const *args, GError **error)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
 
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
+  g_autoptr (GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_environ (launcher, envp);
   g_autoptr (GError) local = NULL;
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                     &out, &err, &status, &local))
+  g_autoptr (GSubprocess) child =
+    g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &local);
+  if (child == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL, "cannot run %s: %s", mdevctl,
                    local->message);
       return NULL;
     }
-  if (!g_spawn_check_wait_status (status, &local))
+
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  MdevctlRun run = { .loop = g_main_loop_new (context, FALSE) };
+  g_autoptr (GBytes) no_input = g_bytes_new_static ("", 0);
+  g_subprocess_communicate_async (child, no_input, NULL, on_communicated, &run);
+  guint seconds = mdevctl_timeout ();
+  GSource *timer = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (timer, on_timeout, &run, NULL);
+  g_source_attach (timer, context);
+  g_main_loop_run (run.loop);
+  if (run.timed_out)
     {
-      g_strstrip (err);
+      g_subprocess_force_exit (child);
+      while (!run.done)
+        g_main_context_iteration (context, TRUE);
+    }
+  g_source_destroy (timer);
+  g_source_unref (timer);
+  g_main_loop_unref (run.loop);
+  g_main_context_pop_thread_default (context);
+
+  g_autoptr (GBytes) out_bytes = run.out;
+  g_autoptr (GBytes) err_bytes = run.err;
+  g_autoptr (GError) comm_error = run.error;
+  g_autofree char *out = bytes_to_text (out_bytes);
+  g_autofree char *err = bytes_to_text (err_bytes);
+  g_strstrip (err);
+  if (run.timed_out)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL,
+                   "mdevctl %s did not finish within %u s and was killed", args[0], seconds);
+      return NULL;
+    }
+  if (comm_error != NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL, "mdevctl %s: %s", args[0],
+                   comm_error->message);
+      return NULL;
+    }
+  if (!g_subprocess_get_successful (child))
+    {
+      g_autofree char *how = g_subprocess_get_if_exited (child)
+        ? g_strdup_printf ("exit status %d", g_subprocess_get_exit_status (child))
+        : g_strdup ("killed by a signal");
       g_set_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL, "mdevctl %s failed (%s)%s%s", args[0],
-                   local->message, *err ? ": " : "", err);
+                   how, *err ? ": " : "", err);
       return NULL;
     }
   return g_steal_pointer (&out);

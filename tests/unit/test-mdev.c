@@ -4,6 +4,7 @@
 #include "zv-lock.h"
 #include "zv-mdevctl.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -225,6 +226,53 @@ test_mdevctl_find (Fixture *f, gconstpointer data)
     g_assert_true (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE));
 }
 
+/* Puts an executable "mdevctl" with shell BODY first in PATH (in F's temp dir). */
+static void
+fake_mdevctl (Fixture *f, const char *body)
+{
+  g_autofree char *bin = g_build_filename (f->dir, "bin", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (bin, 0755), ==, 0);
+  g_autofree char *script = g_build_filename (bin, "mdevctl", NULL);
+  g_autofree char *text = g_strdup_printf ("#!/bin/sh\n%s\n", body);
+  g_assert_true (g_file_set_contents (script, text, -1, NULL));
+  g_assert_cmpint (g_chmod (script, 0755), ==, 0);
+  g_autofree char *path = g_strconcat (bin, ":", g_getenv ("PATH"), NULL);
+  g_setenv ("PATH", path, TRUE);
+}
+
+/* A hung mdevctl is killed after ZVFIO_MDEVCTL_TIMEOUT seconds: callers (the hook) never hang. */
+static void
+test_mdevctl_timeout (Fixture *f, gconstpointer data)
+{
+  g_autofree char *saved_path = g_strdup (g_getenv ("PATH"));
+  fake_mdevctl (f, "exec sleep 60");
+  g_setenv ("ZVFIO_MDEVCTL_TIMEOUT", "1", TRUE);
+  g_autoptr (ZvRoot) system = zv_root_new ("/", NULL);
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  g_assert_false (zv_mdevctl_undefine (system, "11111111-2222-3333-4444-555555555555", &error));
+  gint64 elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL);
+  g_assert_nonnull (strstr (error->message, "did not finish within 1 s"));
+  g_assert_cmpint (elapsed_ms, <, 10000);
+  g_unsetenv ("ZVFIO_MDEVCTL_TIMEOUT");
+  g_setenv ("PATH", saved_path, TRUE);
+}
+
+/* mdevctl's exit status and stderr end up in the error; stdin is empty, not inherited. */
+static void
+test_mdevctl_failure_message (Fixture *f, gconstpointer data)
+{
+  g_autofree char *saved_path = g_strdup (g_getenv ("PATH"));
+  fake_mdevctl (f, "cat >/dev/null; echo \"Error: no such device\" >&2; exit 3");
+  g_autoptr (ZvRoot) system = zv_root_new ("/", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (zv_mdevctl_stop (system, "11111111-2222-3333-4444-555555555555", &error));
+  g_assert_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL);
+  g_assert_cmpstr (error->message, ==, "mdevctl stop failed (exit status 3): Error: no such device");
+  g_setenv ("PATH", saved_path, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -241,5 +289,7 @@ main (int argc, char **argv)
   ADD ("/mdevctl/rooted-refused", test_mdevctl_rooted_refused);
   ADD ("/mdevctl/validation", test_mdevctl_validation);
   ADD ("/mdevctl/find", test_mdevctl_find);
+  ADD ("/mdevctl/timeout", test_mdevctl_timeout);
+  ADD ("/mdevctl/failure-message", test_mdevctl_failure_message);
   return g_test_run ();
 }
