@@ -106,13 +106,18 @@ main (int argc, char **argv)
       return code == EFBIG || code == ETIMEDOUT ? 7 : 6;   /* ZV_EXIT_INVALID / ZV_EXIT_IO */
     }
   if (!zv_hook_has_hostdev (xml, length))
-    return 0;
-  if (stdin_from (xml, length) != 0)
+    {
+      free (xml);
+      return 0;
+    }
+  int failed = stdin_from (xml, length);
+  int saved = errno;
+  free (xml);
+  if (failed != 0)
     {
       fprintf (stderr, "zvfio-hook: %s: cannot pass the domain XML on: %s\n", argv[1],
-               strerror (errno));
+               strerror (saved));
       return 1;
     }
-  free (xml);
   return exec_worker (argv);
 }
