@@ -200,10 +200,24 @@ wait_for_ccw_device (ZvRoot *root, const char *devno, guint settle_ms, GError **
     }
 }
 
-/* Sets the ccw device in DIR online or offline and checks the result. */
+/* TRUE when the ccw device in DIR reads online == ONLINE already. */
+static gboolean
+ccw_online_is (ZvDir *dir, gboolean online)
+{
+  g_autofree char *value = zv_dir_read_line (dir, "online", NULL);
+  gboolean now;
+  return value != NULL && zv_parse_flag (value, &now) && now == online;
+}
+
+/* Sets the ccw device in DIR online or offline and checks the result. A device
+ * already in that state is left alone: the kernel refuses (EINVAL) to set an
+ * online device online again, which happens when its driver (virtio_ccw, or a
+ * DASD with autoonline) brought it online by itself after the rebind. */
 static gboolean
 set_ccw_online (ZvDir *dir, gboolean online, GError **error)
 {
+  if (ccw_online_is (dir, online))
+    return TRUE;
   if (!zv_dir_write (dir, "online", online ? "1\n" : "0\n", error))
     return FALSE;
   g_autofree char *value = zv_dir_read_line (dir, "online", error);

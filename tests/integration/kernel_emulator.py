@@ -35,8 +35,10 @@ HOST_CSS_DRIVER = "io_subchannel"
 class KernelEmulator:
     """Background thread emulating sysfs bind/unbind reactions below ROOT."""
 
-    def __init__(self, root, refuse=(), ignore_probe=False, interval=0.003):
+    def __init__(self, root, refuse=(), ignore_probe=False, autoonline=False, interval=0.003):
         self.root = Path(root)
+        self.autoonline = autoonline              # the ccw driver sets devices online itself
+        self.autoonline_stamps = {}               # online file -> mtime_ns when the "driver" set it
         self.refuse = set(refuse)
         self.ignore_probe = ignore_probe
         self.interval = interval
@@ -275,8 +277,12 @@ class KernelEmulator:
             kept = self._stash_path(dev, "x").parent
             for child in sorted(kept.iterdir()) if kept.is_dir() else []:
                 if child.is_dir() and (child / "online").is_file():
-                    (child / "online").write_text("0\n")     # appears offline at once
+                    # appears offline at once, or online (virtio_ccw, DASD autoonline)
+                    (child / "online").write_text("1\n" if self.autoonline else "0\n")
                     self._bring_back(dev, child.name)
+                    if self.autoonline:
+                        online = dev / child.name / "online"
+                        self.autoonline_stamps[online] = online.stat().st_mtime_ns
         elif bus == "css" and driver == "vfio_ccw":
             types = dev / "mdev_supported_types" / MDEV_TYPE
             types.mkdir(parents=True, exist_ok=True)

@@ -120,6 +120,22 @@ def test_offline_option_sets_offline_and_release_sets_online_again(root, run_zvf
     assert host_state(root)[0] == before
 
 
+def test_release_leaves_a_device_its_driver_set_online_alone(root, run_zvfio, kernel):
+    """After the rebind virtio_ccw (or DASD autoonline) sets the device online by itself;
+    the kernel refuses a second 'online=1' with EINVAL, so release must not write it."""
+    before, _ = host_state(root)
+    emulator = kernel(root, autoonline=True)
+    assert run_zvfio("prepare", "--offline", "0.0.3001", root=root).returncode == 0
+    r = run_zvfio("release", "0.0.3001", root=root)
+    assert r.returncode == 0, r.stderr
+    online = sysfs(root, "/sys/bus/ccw/devices/0.0.3001/online")
+    assert online.read_text() == "1\n"
+    stamps = {p.resolve(): t for p, t in emulator.autoonline_stamps.items()}
+    assert online.resolve() in stamps
+    assert online.stat().st_mtime_ns == stamps[online.resolve()], "release wrote online again"
+    assert host_state(root)[0] == before
+
+
 def test_persist_writes_what_driverctl_writes(root, run_zvfio, kernel):
     # driverctl's save_override: echo "$drv" > "$confdir/$sddev" with sddev=$bus-$dev
     driverctl = Path("/usr/sbin/driverctl").read_text()

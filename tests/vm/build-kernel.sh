@@ -16,7 +16,7 @@ jobs=${ZVFIO_VM_JOBS:-2}
 
 log() { echo "build-kernel: $*" >&2; }
 
-need_pkgs=(linux-source-6.1 gcc-s390x-linux-gnu bc flex bison libssl-dev libelf-dev make xz-utils cpio)
+need_pkgs=(linux-source-6.1 gcc-s390x-linux-gnu bc flex bison libssl-dev libelf-dev make xz-utils cpio kmod)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
@@ -28,9 +28,11 @@ if ((${#missing[@]})); then
 fi
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-fraghash=$(sha256sum "$fragment" | cut -c1-12)
+# bump when the cache layout changes (2: modules/ with modules.builtin for kmod)
+format=2
+fraghash=$( { cat "$fragment"; echo "format=$format"; } | sha256sum | cut -c1-12)
 out=$cache/kernel-$srcver-$fraghash
-if [[ -s $out/bzImage ]]; then
+if [[ -s $out/bzImage && -d $out/modules ]]; then
     log "cached: $out/bzImage"
     echo "$out/bzImage"
     exit 0
@@ -71,6 +73,13 @@ mkdir -p "$out.tmp"
 cp "$ksrc/arch/s390/boot/bzImage" "$out.tmp/bzImage"
 cp "$ksrc/.config" "$out.tmp/config"
 echo "$srcver" >"$out.tmp/source-version"
+# Everything is built in, but modprobe --dry-run (driverctl) and friends look
+# drivers up in modules.builtin: ship it with depmod's indexes.
+kver=$(kmake -s kernelrelease)
+mkdir -p "$out.tmp/modules/lib/modules/$kver"
+cp "$ksrc"/modules.builtin "$ksrc"/modules.builtin.modinfo "$out.tmp/modules/lib/modules/$kver/"
+: >"$out.tmp/modules/lib/modules/$kver/modules.order"
+depmod -b "$out.tmp/modules" "$kver"
 rm -rf "$out"; mv "$out.tmp" "$out"
 log "built $out/bzImage in $((SECONDS - start)) s"
 echo "$out/bzImage"

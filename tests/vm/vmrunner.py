@@ -297,6 +297,9 @@ def build_overlay(path: Path, group: Group, images: Images, scenarios: list[tupl
     with open(path, "wb") as f:
         c = Cpio(f)
         c.file("init", (GUEST / "init").read_bytes(), 0o755)
+        mods = images.kernel.parent / "modules"
+        if mods.is_dir():
+            c.tree(mods, "")
         c.tree(GUEST, "usr/lib/zvfio-vm")
         c.dir("etc/zvfio-vm")
         exp = group.expected()
@@ -355,7 +358,14 @@ def _excerpt(lines: list[str], name: str, limit: int = 80) -> str:
     else:
         sect = lines[start:end]
         head = ""
-        if len(sect) > limit:
+        # lead with the failed check: 45 lines before it, diagnostics after it
+        af = next((i for i, l in enumerate(sect) if "ASSERTION FAILED" in l), None)
+        if af is not None and len(sect) > limit:
+            lo = max(0, af - 45)
+            tail = sect[af + 1:]
+            sect = sect[lo:af + 1] + tail[:limit - (af + 1 - lo)] + [sect[-1]]
+            head = f"(scenario {name}: {lo} earlier lines cut; diagnostics shortened)\n" if lo else ""
+        elif len(sect) > limit:
             head = f"(... {len(sect) - limit} earlier lines of scenario {name} cut)\n"
             sect = sect[-limit:]
     return head + "\n".join(sect)

@@ -23,8 +23,8 @@ zv_diag() {
     ls -l /sys/bus/mdev/devices/ 2>&1
     mdevctl list --defined 2>&1 | head
     virsh -q list --all 2>&1 | head
-    tail -n 25 /var/log/libvirt/libvirtd.log 2>/dev/null
-    for f in /var/log/libvirt/qemu/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 20 "$f"; }; done
+    grep -v virNetSocketReadWire /var/log/libvirt/libvirtd.log 2>/dev/null | tail -n 15
+    for f in /var/log/libvirt/qemu/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 4 "$f"; }; done
     dmesg | tail -n 20
 }
 
@@ -141,4 +141,15 @@ XML
 }
 dom_state() { virsh domstate "$1" 2>/dev/null | head -n1; }
 # qemu_cmdline NAME: the nested QEMU's command line as libvirt logged it
-qemu_cmdline() { grep -a 'qemu-system-s390x' /var/log/libvirt/qemu/$1.log 2>/dev/null | tail -n1; }
+qemu_cmdline() { cat /var/log/libvirt/qemu/$1.log 2>/dev/null; }
+# nested_wait NAME LOG SECONDS: until the nested guest reported (NESTED-END)
+# or its domain is no longer running
+nested_done() { grep -q NESTED-END "$2" 2>/dev/null || [ "$(dom_state "$1")" != running ]; }
+nested_wait() { wait_for "$3" nested_done "$1" "$2"; sleep 1; }
+# nested_stop_point LOG: where the nested guest's console stopped
+nested_stop_point() {
+    local p
+    p=$(grep -aE 'Kernel panic|Failed to execute|error -[0-9]+|Unable to|not syncing' "$1" | head -n 3 | tr '\n' ' ' | cut -c1-300)
+    [ -n "$p" ] || p=$(grep -av '^[[:space:]]*$' "$1" | tail -n1 | cut -c1-200)
+    echo "${p:-<empty console>}"
+}

@@ -21,7 +21,7 @@ domain_xml g1 $LOG > $ZV_WORK/g1.xml
 ok virsh define $ZV_WORK/g1.xml
 
 step "zvfio prepare + define + attach $devno"
-ok zvfio prepare $devno
+ok zvfio prepare $devno --offline
 assert_eq "$(sch_driver $sch)" vfio_ccw "driver of $sch after prepare"
 ok zvfio define $devno --uuid $U
 assert_file /etc/mdevctl.d/$sch/$U "mdevctl definition of $U"

@@ -30,10 +30,9 @@ if [ $RC -ne 0 ]; then
     xfail "QEMU under TCG refuses the vfio-pci zPCI hostdev: $why"
 fi
 qemu_cmdline nested-zpci | grep -o '"driver":"zpci"[^}]*' || fail "no zpci device on the nested QEMU command line"
-wait_for 120 grep -q NESTED-END $LOG
+nested_wait nested-zpci $LOG 120
 sed 's/^/  nested| /' $LOG | tail -n 20
 if grep -q "NESTED-PCI" $LOG; then
     pass "nested guest sees the zPCI function after $(( $(date +%s) - t0 ))s: $(grep NESTED-PCI $LOG | head -n1)"
 fi
-last=$(grep -av '^[[:space:]]*$' $LOG | tail -n1 | cut -c1-160)
-xfail "nested domain with vfio-pci zPCI started ($(dom_state nested-zpci)) but the nested guest did not report a PCI function within 120 s; console stopped at: '${last:-<empty console>}'"
+xfail "nested domain with a vfio-pci zPCI hostdev (zpci uid 0x42 fid 0x42) started under TCG, but its guest never reached the device listing (domain now '$(dom_state nested-zpci)' after $(( $(date +%s) - t0 ))s); nested console stops at: $(nested_stop_point $LOG)"

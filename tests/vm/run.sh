@@ -1,0 +1,26 @@
+#!/bin/bash
+# Runs the emulated-mainframe system-test tier alone (see docs/vm-tests.md):
+# builds or reuses the cached s390x kernel, the Debian s390x userspace and the
+# zvfio cross build, then runs one pytest test per guest scenario.
+#
+#   tests/vm/run.sh [pytest args...]        e.g. tests/vm/run.sh -k inventory
+#
+# Environment: ZVFIO_VM_CACHE (default /var/cache/zvfio-vm), ZVFIO_VM_ARTIFACTS
+# (default /tmp/zvfio-vm-artifacts), ZVFIO_VM_TIME_SCALE (timeouts x N).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+[[ $(id -u) == 0 ]] || { echo "run.sh: needs root (apt-get, mmdebstrap, ${ZVFIO_VM_CACHE:-/var/cache/zvfio-vm})" >&2; exit 2; }
+start=$SECONDS
+if ! command -v qemu-system-s390x >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-misc >/dev/null
+fi
+"$here/build-kernel.sh" >/dev/null
+"$here/build-rootfs.sh" >/dev/null
+"$here/build-zvfio.sh" >/dev/null || [[ $? == 3 ]]   # 3: zvfio did not build; scenarios say so
+echo "run.sh: images ready after $((SECONDS - start)) s" >&2
+cd "$repo"
+rc=0
+/usr/bin/python3 -m pytest tests/vm -v -rsxX -p no:cacheprovider "$@" || rc=$?
+echo "run.sh: done after $((SECONDS - start)) s (artefacts: ${ZVFIO_VM_ARTIFACTS:-/tmp/zvfio-vm-artifacts})" >&2
+exit $rc
