@@ -17,7 +17,7 @@ if ! command -v qemu-system-s390x >/dev/null; then
 fi
 "$here/build-kernel.sh" >/dev/null
 "$here/build-rootfs.sh" >/dev/null
-"$here/build-zvfio.sh" >/dev/null || [[ $? == 3 ]]   # 3: zvfio did not build; scenarios say so
+"$here/build-zvfio.sh" >/dev/null   # a zvfio that does not cross-build fails the tier
 echo "run.sh: images ready after $((SECONDS - start)) s" >&2
 cd "$repo"
 rc=0
