@@ -210,26 +210,34 @@ ccw_online_is (ZvDir *dir, gboolean online)
 }
 
 /* Sets the ccw device in DIR online or offline and checks the result. A device
- * already in that state is left alone: the kernel refuses (EINVAL) to set an
- * online device online again, which happens when its driver (virtio_ccw, or a
- * DASD with autoonline) brought it online by itself after the rebind. */
+ * already in that state is left alone. Right after a rebind the kernel refuses
+ * the write (EINVAL while no ccw driver is bound yet or when the device is
+ * already online, EAGAIN while it is being recognized), and the driver
+ * (virtio_ccw, a DASD with autoonline) may bring the device online by itself:
+ * so a refused write is retried until the device is in the wanted state or
+ * SETTLE_MS have passed. */
 static gboolean
-set_ccw_online (ZvDir *dir, gboolean online, GError **error)
+set_ccw_online (ZvDir *dir, gboolean online, guint settle_ms, GError **error)
 {
-  if (ccw_online_is (dir, online))
-    return TRUE;
-  if (!zv_dir_write (dir, "online", online ? "1\n" : "0\n", error))
-    return FALSE;
-  g_autofree char *value = zv_dir_read_line (dir, "online", error);
-  if (value == NULL)
-    return FALSE;
-  gboolean now;
-  if (!zv_parse_flag (value, &now) || now != online)
+  gint64 deadline = g_get_monotonic_time () + (gint64) settle_ms * 1000;
+  g_autoptr (GError) write_error = NULL;
+  while (!ccw_online_is (dir, online))
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "ccw device %s: could not set it %s "
-                   "(online reads '%s')", zv_dir_name (dir), online ? "online" : "offline",
-                   value);
-      return FALSE;
+      g_clear_error (&write_error);
+      if (zv_dir_write (dir, "online", online ? "1\n" : "0\n", &write_error) &&
+          ccw_online_is (dir, online))
+        break;
+      if (g_get_monotonic_time () >= deadline)
+        {
+          if (write_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&write_error));
+          else
+            g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "ccw device %s: could not set it "
+                         "%s within %u ms", zv_dir_name (dir), online ? "online" : "offline",
+                         settle_ms);
+          return FALSE;
+        }
+      g_usleep (POLL_INTERVAL_US);
     }
   return TRUE;
 }
@@ -334,7 +342,7 @@ restore (ZvRoot *root, const ZvBindRecord *r, gboolean unpersist, guint settle_m
   if (r->offline_ccw_device != NULL)
     {
       g_autoptr (ZvDir) ccw = wait_for_ccw_device (root, r->offline_ccw_device, settle_ms, &e);
-      if (ccw == NULL || !set_ccw_online (ccw, TRUE, &e))
+      if (ccw == NULL || !set_ccw_online (ccw, TRUE, settle_ms, &e))
         add_problem (problems, e);
     }
   if (r->persist && unpersist && !write_persist (root, r->bus, r->device, r->previous_persist, &e))
@@ -348,7 +356,7 @@ apply (ZvRoot *root, const ZvBindRecord *r, guint settle_ms, GError **error)
   if (r->offline_ccw_device != NULL)
     {
       g_autoptr (ZvDir) ccw = wait_for_ccw_device (root, r->offline_ccw_device, 0, error);
-      if (ccw == NULL || !set_ccw_online (ccw, FALSE, error))
+      if (ccw == NULL || !set_ccw_online (ccw, FALSE, settle_ms, error))
         return FALSE;
     }
   g_autoptr (ZvDir) dir = open_device (root, r->bus, r->device, error);
