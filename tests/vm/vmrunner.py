@@ -402,7 +402,8 @@ def run_group(group: Group, images: Images, scenarios: list[tuple[str, int]] | N
                "-chardev", "stdio,id=con,signal=off", "-device", "sclpconsole,chardev=con",
                "-kernel", str(images.kernel), "-initrd", str(initrd),
                "-append", f"console=ttysclp0 quiet panic=-1 {group.cmdline}".strip(),
-               ] + group.qemu_devices() + [
+               ] + (["-cpu", os.environ["ZVFIO_VM_QEMU_CPU"]]
+                    if os.environ.get("ZVFIO_VM_QEMU_CPU") else []) + group.qemu_devices() + [
                # last, so that it gets the highest subchannel number of set 0
                "-fsdev", f"local,id=results,path={res_dir},security_model=none",
                "-device", f"virtio-9p-ccw,fsdev=results,mount_tag=results,"

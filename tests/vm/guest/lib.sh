@@ -99,6 +99,8 @@ raw_bind_vfio() {
     echo $1 > /sys/bus/css/drivers_probe
     wait_for 10 test -d /sys/bus/css/devices/$1/mdev_supported_types/vfio_ccw-io
 }
+# ccw_online_is DEVNO 0|1: the ccw device's online attribute reads that value
+ccw_online_is() { [ "$(cat /sys/bus/ccw/devices/$1/online 2>/dev/null)" = "$2" ]; }
 raw_unbind_vfio() {
     local m
     for m in /sys/bus/css/devices/$1/*-*-*-*-*; do [ -e "$m/remove" ] && echo 1 > "$m/remove"; done

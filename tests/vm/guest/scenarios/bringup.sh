@@ -34,6 +34,16 @@ step "back to the host state of a fresh boot: mdev stopped, $sch on io_subchanne
 ok zvfio release $devno
 wait_for 15 sch_is $sch io_subchannel || fail "$sch not back on io_subchannel after zvfio release"
 wait_for 10 test -e /sys/bus/ccw/devices/$devno || fail "ccw device $devno missing after zvfio release"
+wait_for 10 ccw_online_is $devno 1 || fail "ccw device $devno not online after zvfio release"
+
+step "veto: $devno is online in the host, so the hook refuses to start g1"
+refused 'ccw.online' virsh start g1
+assert_eq "$(dom_state g1)" "shut off" "state of g1 after the ccw.online veto"
+assert_eq "$(sch_driver $sch)" io_subchannel "driver of $sch after the veto (nothing changed)"
+
+step "the admin sets $devno offline (chccwdev -d); the hook may now take it"
+echo 0 > /sys/bus/ccw/devices/$devno/online
+wait_for 10 ccw_online_is $devno 0 || fail "ccw device $devno did not go offline"
 
 step "virsh start g1: the hook binds $sch and starts $U"
 t0=$(date +%s)
