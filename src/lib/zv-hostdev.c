@@ -75,11 +75,9 @@ char *
 zv_hostdev_to_xml (const ZvHostdev *hd, const char *loadparm)
 {
   g_return_val_if_fail (hd->kind == ZV_HOSTDEV_MDEV_CCW || hd->kind == ZV_HOSTDEV_PCI, NULL);
-  xmlBufferPtr buffer = xmlBufferCreate ();
-  xmlTextWriterPtr w = xmlNewTextWriterMemory (buffer, 0);
-  xmlTextWriterSetIndent (w, 1);
-  xmlTextWriterSetIndentString (w, BAD_CAST "  ");
-  xmlTextWriterSetQuoteChar (w, '\'');
+  ZvXmlOut out;
+  zv_xml_out_init (&out);
+  xmlTextWriterPtr w = out.writer;
   xmlTextWriterStartElement (w, BAD_CAST "hostdev");
   xmlTextWriterWriteAttribute (w, BAD_CAST "mode", BAD_CAST "subsystem");
   if (hd->kind == ZV_HOSTDEV_MDEV_CCW)
@@ -104,13 +102,7 @@ zv_hostdev_to_xml (const ZvHostdev *hd, const char *loadparm)
     }
   write_guest_address (w, hd);
   xmlTextWriterEndElement (w);
-  xmlTextWriterEndDocument (w);
-  xmlFreeTextWriter (w);
-  const char *content = (const char *) xmlBufferContent (buffer);
-  char *text = g_str_has_suffix (content, "\n") ? g_strdup (content)
-                                                 : g_strconcat (content, "\n", NULL);
-  xmlBufferFree (buffer);
-  return text;
+  return zv_xml_out_finish (&out);
 }
 
 /* Parses one hex field of a guest devno (optional 0x, 1..MAX_DIGITS digits) up to MAX. */

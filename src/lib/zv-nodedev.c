@@ -1,6 +1,7 @@
 /* zvfio: libvirt node-device XML (libvirt 9.0 layout, single-quoted attributes). */
 #include "zv-nodedev.h"
 #include "zv-error.h"
+#include "zv-xml.h"
 
 #include <libxml/xmlwriter.h>
 #include <string.h>
@@ -47,36 +48,6 @@ zv_nodedev_lists_subchannel (const ZvSubchannel *sch)
 {
   return sch->driver != NULL &&
          (strcmp (sch->driver, "io_subchannel") == 0 || strcmp (sch->driver, "vfio_ccw") == 0);
-}
-
-/* A libxml2 text writer into a buffer, set up like libvirt's formatter. */
-typedef struct {
-  xmlBufferPtr buffer;
-  xmlTextWriterPtr writer;
-} XmlOut;
-
-/* Starts writing XML. */
-static void
-xml_out_init (XmlOut *out)
-{
-  out->buffer = xmlBufferCreate ();
-  out->writer = xmlNewTextWriterMemory (out->buffer, 0);
-  xmlTextWriterSetIndent (out->writer, 1);
-  xmlTextWriterSetIndentString (out->writer, BAD_CAST "  ");
-  xmlTextWriterSetQuoteChar (out->writer, '\'');
-}
-
-/* Finishes writing and returns the text with a trailing newline. */
-static char *
-xml_out_finish (XmlOut *out)
-{
-  xmlTextWriterEndDocument (out->writer);
-  xmlFreeTextWriter (out->writer);
-  const char *content = (const char *) xmlBufferContent (out->buffer);
-  char *text = g_str_has_suffix (content, "\n") ? g_strdup (content)
-                                                 : g_strconcat (content, "\n", NULL);
-  xmlBufferFree (out->buffer);
-  return text;
 }
 
 /* Writes <NAME>TEXT</NAME>. */
@@ -128,8 +99,8 @@ write_ccw_address (xmlTextWriterPtr w, const ZvBusId *id)
 char *
 zv_nodedev_css_xml (const ZvSubchannel *sch)
 {
-  XmlOut out;
-  xml_out_init (&out);
+  ZvXmlOut out;
+  zv_xml_out_init (&out);
   xmlTextWriterPtr w = out.writer;
   g_autofree char *name = zv_nodedev_css_name (sch);
   write_head (w, name, sch->path, "computer", sch->driver);
@@ -163,7 +134,7 @@ zv_nodedev_css_xml (const ZvSubchannel *sch)
     }
   xmlTextWriterEndElement (w);   /* capability */
   xmlTextWriterEndElement (w);   /* device */
-  return xml_out_finish (&out);
+  return zv_xml_out_finish (&out);
 }
 
 /* XML of the ccw node device of SCH's device. */
@@ -172,8 +143,8 @@ zv_nodedev_ccw_xml (const ZvSubchannel *sch)
 {
   const ZvCcwDevice *dev = sch->device;
   g_return_val_if_fail (dev != NULL, NULL);
-  XmlOut out;
-  xml_out_init (&out);
+  ZvXmlOut out;
+  zv_xml_out_init (&out);
   xmlTextWriterPtr w = out.writer;
   g_autofree char *name = zv_nodedev_ccw_name (dev);
   g_autofree char *parent = zv_nodedev_css_name (sch);
@@ -183,15 +154,15 @@ zv_nodedev_ccw_xml (const ZvSubchannel *sch)
   write_ccw_address (w, &dev->busid);
   xmlTextWriterEndElement (w);
   xmlTextWriterEndElement (w);
-  return xml_out_finish (&out);
+  return zv_xml_out_finish (&out);
 }
 
 /* XML of an mdev node device below SCH. */
 char *
 zv_nodedev_mdev_xml (const ZvSubchannel *sch, const ZvMdev *mdev)
 {
-  XmlOut out;
-  xml_out_init (&out);
+  ZvXmlOut out;
+  zv_xml_out_init (&out);
   xmlTextWriterPtr w = out.writer;
   g_autofree char *name = zv_nodedev_mdev_name (mdev);
   g_autofree char *parent = zv_nodedev_css_name (sch);
@@ -214,7 +185,7 @@ zv_nodedev_mdev_xml (const ZvSubchannel *sch, const ZvMdev *mdev)
     }
   xmlTextWriterEndElement (w);
   xmlTextWriterEndElement (w);
-  return xml_out_finish (&out);
+  return zv_xml_out_finish (&out);
 }
 
 /* XML of every node device libvirt would list for INV. */

@@ -75,3 +75,27 @@ zv_xml_doc_to_string (xmlDocPtr doc)
   g_free (text);
   return with_newline;
 }
+
+/* Starts writing XML into OUT. */
+void
+zv_xml_out_init (ZvXmlOut *out)
+{
+  out->buffer = xmlBufferCreate ();
+  out->writer = xmlNewTextWriterMemory (out->buffer, 0);
+  xmlTextWriterSetIndent (out->writer, 1);
+  xmlTextWriterSetIndentString (out->writer, BAD_CAST "  ");
+  xmlTextWriterSetQuoteChar (out->writer, '\'');
+}
+
+/* Finishes OUT and returns the text with a trailing newline. */
+char *
+zv_xml_out_finish (ZvXmlOut *out)
+{
+  xmlTextWriterEndDocument (out->writer);
+  xmlFreeTextWriter (out->writer);
+  const char *content = (const char *) xmlBufferContent (out->buffer);
+  char *text = g_str_has_suffix (content, "\n") ? g_strdup (content)
+                                                 : g_strconcat (content, "\n", NULL);
+  xmlBufferFree (out->buffer);
+  return text;
+}

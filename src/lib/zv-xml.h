@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,18 @@ xmlDocPtr zv_xml_parse (const char *xml, gssize length, const char *root_name, c
 char *zv_xml_node_to_string (xmlNodePtr node);
 /* Serializes DOC without the XML declaration, with a trailing newline. */
 char *zv_xml_doc_to_string (xmlDocPtr doc);
+
+/* A libxml2 text writer into memory, formatting like libvirt (2-space indent,
+ * single-quoted attributes). */
+typedef struct {
+  xmlBufferPtr buffer;
+  xmlTextWriterPtr writer;
+} ZvXmlOut;
+
+/* Starts writing XML into OUT. */
+void zv_xml_out_init (ZvXmlOut *out);
+/* Finishes OUT and returns the text with a trailing newline. */
+char *zv_xml_out_finish (ZvXmlOut *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
 
