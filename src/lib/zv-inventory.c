@@ -144,7 +144,7 @@ scan_css (ZvInventory *inv, GError **error)
       g_hash_table_add (seen, sch->id);
       g_ptr_array_add (inv->subchannels, sch);
     }
-  g_ptr_array_sort (inv->subchannels, compare_subchannels);
+  zv_inventory_sort (inv);
 
   /* definitions whose parent subchannel is gone */
   g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (inv->root);
@@ -192,7 +192,7 @@ scan_pci (ZvInventory *inv, GError **error)
       else if (local != NULL)
         zv_warning_add (inv->warnings, "%s: %s", name, local->message);
     }
-  g_ptr_array_sort (inv->pci_functions, compare_pci);
+  zv_inventory_sort (inv);
   return TRUE;
 }
 
@@ -206,6 +206,14 @@ zv_inventory_scan (ZvRoot *root, guint scope, GError **error)
   if ((scope & ZV_SCOPE_PCI) && !scan_pci (inv, error))
     return NULL;
   return g_steal_pointer (&inv);
+}
+
+/* Puts subchannels in (ssid, number) and PCI functions in address order. */
+void
+zv_inventory_sort (ZvInventory *inv)
+{
+  g_ptr_array_sort (inv->subchannels, compare_subchannels);
+  g_ptr_array_sort (inv->pci_functions, compare_pci);
 }
 
 /* Returns the subchannel in INV with id SCH_ID, or NULL. */

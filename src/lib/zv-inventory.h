@@ -41,6 +41,8 @@ ZvSubchannel *zv_inventory_load_subchannel (ZvRoot *root, const char *sch_id,
  * ccw device exists or the subchannel is bound to vfio_ccw (via dev_busid). */
 char *zv_inventory_find_subchannel_of_devno (ZvRoot *root, const char *devno,
                                              GError **error);
+/* Puts subchannels in (ssid, number) and PCI functions in address order. */
+void zv_inventory_sort (ZvInventory *inv);
 /* Returns the subchannel in INV with id SCH_ID, or NULL. */
 ZvSubchannel *zv_inventory_get_subchannel (ZvInventory *inv, const char *sch_id);
 /* Returns the PCI function in INV with ADDRESS, or NULL. */

@@ -204,25 +204,6 @@ pci_from (xmlNodePtr device, xmlNodePtr cap)
   return fn;
 }
 
-/* Orders subchannels by ssid, then number. */
-static gint
-compare_subchannels (gconstpointer a, gconstpointer b)
-{
-  const ZvSubchannel *x = *(const ZvSubchannel *const *) a;
-  const ZvSubchannel *y = *(const ZvSubchannel *const *) b;
-  if (x->busid.ssid != y->busid.ssid)
-    return x->busid.ssid < y->busid.ssid ? -1 : 1;
-  return x->busid.number < y->busid.number ? -1 : x->busid.number > y->busid.number;
-}
-
-/* Orders PCI functions by address. */
-static gint
-compare_pci (gconstpointer a, gconstpointer b)
-{
-  return strcmp ((*(const ZvPciFunction *const *) a)->address,
-                 (*(const ZvPciFunction *const *) b)->address);
-}
-
 /* The capability element of DEVICE and its type. */
 static xmlNodePtr
 capability_of (xmlNodePtr device, char **type)
@@ -319,7 +300,6 @@ zv_nodedev_parse_inventory (ZvRoot *root, GPtrArray *device_xmls)
             zv_mdev_free (mdev);   /* vfio-ap / PCI mdevs are not zvfio's business */
         }
     }
-  g_ptr_array_sort (inv->subchannels, compare_subchannels);
-  g_ptr_array_sort (inv->pci_functions, compare_pci);
+  zv_inventory_sort (inv);
   return inv;
 }
