@@ -1,9 +1,9 @@
 /* zvfio: JSON serialization of the model. */
 #include "zv-json.h"
 
-/* Adds NAME: string or null. */
-static void
-add_string_or_null (JsonBuilder *b, const char *name, const char *value)
+/* Adds member NAME to B: a string, or null when VALUE is NULL. */
+void
+zv_json_add_string_or_null (JsonBuilder *b, const char *name, const char *value)
 {
   json_builder_set_member_name (b, name);
   if (value)
@@ -59,15 +59,15 @@ static void
 build_ccw_device (JsonBuilder *b, const ZvCcwDevice *dev)
 {
   json_builder_begin_object (b);
-  add_string_or_null (b, "devno", dev->id);
+  zv_json_add_string_or_null (b, "devno", dev->id);
   json_builder_set_member_name (b, "ssid");
   json_builder_add_int_value (b, dev->busid.ssid);
-  add_string_or_null (b, "cutype", dev->cutype);
-  add_string_or_null (b, "devtype", dev->devtype);
+  zv_json_add_string_or_null (b, "cutype", dev->cutype);
+  zv_json_add_string_or_null (b, "devtype", dev->devtype);
   add_tristate (b, "online", dev->online);
-  add_string_or_null (b, "availability", dev->availability);
-  add_string_or_null (b, "driver", dev->driver);
-  add_string_or_null (b, "path", dev->path);
+  zv_json_add_string_or_null (b, "availability", dev->availability);
+  zv_json_add_string_or_null (b, "driver", dev->driver);
+  zv_json_add_string_or_null (b, "path", dev->path);
   json_builder_end_object (b);
 }
 
@@ -76,20 +76,20 @@ static void
 build_mdev (JsonBuilder *b, const ZvMdev *mdev)
 {
   json_builder_begin_object (b);
-  add_string_or_null (b, "uuid", mdev->uuid);
-  add_string_or_null (b, "type", mdev->type);
+  zv_json_add_string_or_null (b, "uuid", mdev->uuid);
+  zv_json_add_string_or_null (b, "type", mdev->type);
   json_builder_set_member_name (b, "active");
   json_builder_add_boolean_value (b, mdev->active);
   json_builder_set_member_name (b, "defined");
   json_builder_add_boolean_value (b, mdev->defined);
-  add_string_or_null (b, "start", mdev->start);
-  add_string_or_null (b, "driver", mdev->driver);
+  zv_json_add_string_or_null (b, "start", mdev->start);
+  zv_json_add_string_or_null (b, "driver", mdev->driver);
   json_builder_set_member_name (b, "iommu_group");
   if (mdev->iommu_group >= 0)
     json_builder_add_int_value (b, mdev->iommu_group);
   else
     json_builder_add_null_value (b);
-  add_string_or_null (b, "path", mdev->path);
+  zv_json_add_string_or_null (b, "path", mdev->path);
   json_builder_end_object (b);
 }
 
@@ -98,9 +98,9 @@ static void
 build_mdev_type (JsonBuilder *b, const ZvMdevType *type)
 {
   json_builder_begin_object (b);
-  add_string_or_null (b, "id", type->id);
-  add_string_or_null (b, "name", type->name);
-  add_string_or_null (b, "device_api", type->device_api);
+  zv_json_add_string_or_null (b, "id", type->id);
+  zv_json_add_string_or_null (b, "name", type->name);
+  zv_json_add_string_or_null (b, "device_api", type->device_api);
   json_builder_set_member_name (b, "available_instances");
   if (type->available_instances >= 0)
     json_builder_add_int_value (b, type->available_instances);
@@ -115,20 +115,20 @@ build_subchannel (JsonBuilder *b, const ZvSubchannel *sch)
 {
   char number[8];
   json_builder_begin_object (b);
-  add_string_or_null (b, "id", sch->id);
+  zv_json_add_string_or_null (b, "id", sch->id);
   json_builder_set_member_name (b, "ssid");
   json_builder_add_int_value (b, sch->busid.ssid);
   g_snprintf (number, sizeof number, "%04x", sch->busid.number);
-  add_string_or_null (b, "number", number);
+  zv_json_add_string_or_null (b, "number", number);
   json_builder_set_member_name (b, "type");
   if (sch->type >= 0)
     json_builder_add_int_value (b, sch->type);
   else
     json_builder_add_null_value (b);
-  add_string_or_null (b, "type_name", zv_subchannel_type_name (sch->type));
-  add_string_or_null (b, "driver", sch->driver);
+  zv_json_add_string_or_null (b, "type_name", zv_subchannel_type_name (sch->type));
+  zv_json_add_string_or_null (b, "driver", sch->driver);
   if (sch->has_driver_override_attr)
-    add_string_or_null (b, "driver_override", sch->driver_override);
+    zv_json_add_string_or_null (b, "driver_override", sch->driver_override);
   if (sch->has_chpids)
     {
       json_builder_set_member_name (b, "chpids");
@@ -147,7 +147,7 @@ build_subchannel (JsonBuilder *b, const ZvSubchannel *sch)
       add_hex_byte (b, "pam", sch->pimpampom[1]);
       add_hex_byte (b, "pom", sch->pimpampom[2]);
     }
-  add_string_or_null (b, "dev_busid", sch->dev_busid);
+  zv_json_add_string_or_null (b, "dev_busid", sch->dev_busid);
   json_builder_set_member_name (b, "qdio");
   json_builder_add_boolean_value (b, sch->qdio);
   json_builder_set_member_name (b, "device");
@@ -165,7 +165,7 @@ build_subchannel (JsonBuilder *b, const ZvSubchannel *sch)
   for (guint i = 0; sch->mdevs && i < sch->mdevs->len; i++)
     build_mdev (b, g_ptr_array_index (sch->mdevs, i));
   json_builder_end_array (b);
-  add_string_or_null (b, "path", sch->path);
+  zv_json_add_string_or_null (b, "path", sch->path);
   json_builder_end_object (b);
 }
 
@@ -174,13 +174,13 @@ static void
 build_pci_function (JsonBuilder *b, const ZvPciFunction *fn)
 {
   json_builder_begin_object (b);
-  add_string_or_null (b, "address", fn->address);
+  zv_json_add_string_or_null (b, "address", fn->address);
   add_opt_u32 (b, "fid", fn->fid);
   add_u32_if_present (b, "fh", fn->fh);
   add_opt_u32 (b, "uid", fn->uid);
   add_tristate (b, "uid_is_unique", fn->uid_is_unique);
   add_opt_u32 (b, "pft", fn->pft);
-  add_string_or_null (b, "pft_name", fn->pft.present ? zv_pft_name (fn->pft.value) : NULL);
+  zv_json_add_string_or_null (b, "pft_name", fn->pft.present ? zv_pft_name (fn->pft.value) : NULL);
   json_builder_set_member_name (b, "ism");
   json_builder_add_boolean_value (b, fn->ism);
   add_tristate (b, "mio_enabled", fn->mio_enabled);
@@ -200,16 +200,16 @@ build_pci_function (JsonBuilder *b, const ZvPciFunction *fn)
       json_builder_end_array (b);
     }
   if (fn->util_string)
-    add_string_or_null (b, "util_string", fn->util_string);
-  add_string_or_null (b, "driver", fn->driver);
-  add_string_or_null (b, "driver_override", fn->driver_override);
+    zv_json_add_string_or_null (b, "util_string", fn->util_string);
+  zv_json_add_string_or_null (b, "driver", fn->driver);
+  zv_json_add_string_or_null (b, "driver_override", fn->driver_override);
   json_builder_set_member_name (b, "iommu_group");
   if (fn->iommu_group >= 0)
     json_builder_add_int_value (b, fn->iommu_group);
   else
     json_builder_add_null_value (b);
   add_tristate (b, "slot_power", fn->slot_power);
-  add_string_or_null (b, "path", fn->path);
+  zv_json_add_string_or_null (b, "path", fn->path);
   json_builder_end_object (b);
 }
 

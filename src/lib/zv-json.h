@@ -13,6 +13,8 @@ JsonNode *zv_json_subchannel (const ZvSubchannel *sch);
 JsonNode *zv_json_pci_function (const ZvPciFunction *fn);
 /* Builds {"subchannels":[...],"pci_functions":[...],"warnings":[...]} for INV. */
 JsonNode *zv_json_inventory (const ZvInventory *inv);
+/* Adds member NAME to B: a string, or null when VALUE is NULL. */
+void zv_json_add_string_or_null (JsonBuilder *b, const char *name, const char *value);
 /* Serializes NODE as pretty JSON with a trailing newline. */
 char *zv_json_to_text (JsonNode *node);
 

@@ -1,5 +1,6 @@
 /* zvfio: the /run/zvfio state records (binding records and domain states). */
 #include "zv-state.h"
+#include "zv-json.h"
 #include "zv-error.h"
 #include "zv-parse.h"
 
@@ -101,28 +102,12 @@ zv_bind_record_free (ZvBindRecord *record)
   g_free (record);
 }
 
-/* Adds member KEY with a string value or null. */
-static void
-builder_add_string_or_null (JsonBuilder *builder, const char *key, const char *value)
-{
-  json_builder_set_member_name (builder, key);
-  if (value)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 /* Serializes the builder's root as pretty JSON with a trailing newline. */
 static char *
 builder_to_text (JsonBuilder *builder)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  return g_strconcat (text, "\n", NULL);
+  return zv_json_to_text (root);
 }
 
 /* Serializes a record as JSON text. */
@@ -133,18 +118,18 @@ zv_bind_record_to_json (const ZvBindRecord *record)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "version");
   json_builder_add_int_value (b, ZV_STATE_VERSION);
-  builder_add_string_or_null (b, "bus", zv_bus_name (record->bus));
-  builder_add_string_or_null (b, "device", record->device);
-  builder_add_string_or_null (b, "driver", record->driver);
+  zv_json_add_string_or_null (b, "bus", zv_bus_name (record->bus));
+  zv_json_add_string_or_null (b, "device", record->device);
+  zv_json_add_string_or_null (b, "driver", record->driver);
   json_builder_set_member_name (b, "rebound");
   json_builder_add_boolean_value (b, record->rebound);
-  builder_add_string_or_null (b, "previous_driver", record->previous_driver);
-  builder_add_string_or_null (b, "previous_driver_override", record->previous_override);
-  builder_add_string_or_null (b, "offline_ccw_device", record->offline_ccw_device);
+  zv_json_add_string_or_null (b, "previous_driver", record->previous_driver);
+  zv_json_add_string_or_null (b, "previous_driver_override", record->previous_override);
+  zv_json_add_string_or_null (b, "offline_ccw_device", record->offline_ccw_device);
   json_builder_set_member_name (b, "persist");
   json_builder_add_boolean_value (b, record->persist);
-  builder_add_string_or_null (b, "previous_persist", record->previous_persist);
-  builder_add_string_or_null (b, "domain", record->domain);
+  zv_json_add_string_or_null (b, "previous_persist", record->previous_persist);
+  zv_json_add_string_or_null (b, "domain", record->domain);
   json_builder_end_object (b);
   return builder_to_text (b);
 }
@@ -433,7 +418,7 @@ zv_domain_state_to_json (const ZvDomainState *state)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "version");
   json_builder_add_int_value (b, ZV_STATE_VERSION);
-  builder_add_string_or_null (b, "domain", state->domain);
+  zv_json_add_string_or_null (b, "domain", state->domain);
   builder_add_string_array (b, "bindings", state->bindings);
   builder_add_string_array (b, "started_mdevs", state->started_mdevs);
   json_builder_end_object (b);
