@@ -59,6 +59,19 @@ check_settle (gint settle_ms, const char *command, GError **error)
   return FALSE;
 }
 
+/* Checks that COMMAND got exactly one ID and resolves it (see resolve). */
+static ZvInventory *
+resolve_one (ZvCli *cli, const char *command, int argc, char **argv, ZvBus *bus,
+             const char **device, GError **error)
+{
+  if (argc != 2)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s: expected one device ID", command);
+      return NULL;
+    }
+  return resolve (cli, argv[1], bus, device, error);
+}
+
 /* Prints what prepare did to DEVICE (CHANGE NULL: nothing). */
 static void
 print_prepared (ZvBus bus, const char *device, const ZvBindRecord *change)
@@ -106,16 +119,11 @@ zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
                      entries, &argc, &argv, error) ||
       !check_settle (settle_ms, "prepare", error))
     return ZV_EXIT_USAGE;
-  if (argc != 2)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "prepare: expected one device ID");
-      return ZV_EXIT_USAGE;
-    }
   ZvBus bus;
   const char *device;
-  g_autoptr (ZvInventory) inv = resolve (cli, argv[1], &bus, &device, error);
+  g_autoptr (ZvInventory) inv = resolve_one (cli, "prepare", argc, argv, &bus, &device, error);
   if (inv == NULL)
-    return ZV_EXIT_FAILURE;
+    return zv_error_exit_code (*error);
   ZvRuleContext ctx = {
     .root = cli->root, .op = ZV_OP_PREPARE, .device = device, .requested_id = argv[1],
     .allow_offline = offline,
@@ -214,16 +222,11 @@ zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error)
                      entries, &argc, &argv, error) ||
       !check_settle (settle_ms, "release", error))
     return ZV_EXIT_USAGE;
-  if (argc != 2)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "release: expected one device ID");
-      return ZV_EXIT_USAGE;
-    }
   ZvBus bus;
   const char *device;
-  g_autoptr (ZvInventory) inv = resolve (cli, argv[1], &bus, &device, error);
+  g_autoptr (ZvInventory) inv = resolve_one (cli, "release", argc, argv, &bus, &device, error);
   if (inv == NULL)
-    return ZV_EXIT_FAILURE;
+    return zv_error_exit_code (*error);
   g_autofree char *key = zv_bind_key (bus, device);
   g_autoptr (ZvLock) lock = zv_lock_acquire (cli->root, key, getpid (), LOCK_TIMEOUT_MS, error);
   if (lock == NULL)
