@@ -18,9 +18,9 @@ zv_inventory_free (ZvInventory *inv)
   g_free (inv);
 }
 
-/* Creates an empty inventory. */
-static ZvInventory *
-inventory_new (ZvRoot *root, guint scope)
+/* Creates an empty inventory for ROOT covering SCOPE. */
+ZvInventory *
+zv_inventory_new (ZvRoot *root, guint scope)
 {
   ZvInventory *inv = g_new0 (ZvInventory, 1);
   inv->root = zv_root_ref (root);
@@ -200,7 +200,7 @@ scan_pci (ZvInventory *inv, GError **error)
 ZvInventory *
 zv_inventory_scan (ZvRoot *root, guint scope, GError **error)
 {
-  g_autoptr (ZvInventory) inv = inventory_new (root, scope);
+  g_autoptr (ZvInventory) inv = zv_inventory_new (root, scope);
   if ((scope & ZV_SCOPE_CCW) && !scan_css (inv, error))
     return NULL;
   if ((scope & ZV_SCOPE_PCI) && !scan_pci (inv, error))
@@ -391,7 +391,7 @@ zv_inventory_lookup (ZvRoot *root, const char *id, GError **error)
                    "sch:0.0.0001, a PCI address 0000:00:00.0, fid:0x1f or an mdev UUID)", id);
       return NULL;
     }
-  g_autoptr (ZvInventory) inv = inventory_new (root, ZV_SCOPE_ALL);
+  g_autoptr (ZvInventory) inv = zv_inventory_new (root, ZV_SCOPE_ALL);
   gboolean ok = FALSE;
   switch (parsed.kind)
     {

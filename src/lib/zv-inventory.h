@@ -26,6 +26,8 @@ typedef struct {
   GPtrArray *orphan_mdevs;    /* ZvMdev defined for a parent that does not exist */
 } ZvInventory;
 
+/* Creates an empty inventory for ROOT covering SCOPE. */
+ZvInventory *zv_inventory_new (ZvRoot *root, guint scope);
 /* Frees an inventory. */
 void zv_inventory_free (ZvInventory *inv);
 /* Reads the whole inventory in SCOPE. ZV_ERROR_NOT_S390 when the css bus is

@@ -217,13 +217,7 @@ capability_of (xmlNodePtr device, char **type)
 ZvInventory *
 zv_nodedev_parse_inventory (ZvRoot *root, GPtrArray *device_xmls)
 {
-  ZvInventory *inv = g_new0 (ZvInventory, 1);
-  inv->root = zv_root_ref (root);
-  inv->scope = ZV_SCOPE_ALL;
-  inv->subchannels = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_subchannel_free);
-  inv->pci_functions = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_pci_function_free);
-  inv->warnings = g_ptr_array_new_with_free_func (g_free);
-  inv->orphan_mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_free);
+  ZvInventory *inv = zv_inventory_new (root, ZV_SCOPE_ALL);
 
   /* First pass: subchannels (by node device name) and PCI functions. */
   g_autoptr (GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
