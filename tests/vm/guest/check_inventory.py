@@ -7,6 +7,7 @@ devices; zvfio nodedev must print exactly libvirt's XML."""
 import json
 import re
 import subprocess
+import time
 import sys
 import xml.etree.ElementTree as ET
 
@@ -116,12 +117,26 @@ for z in exp["pci"]:
         err(f"{z['address']}: iommu_group {p.get('iommu_group')!r}, sysfs {sys_grp}")
 
 # --- libvirt node devices vs zvfio nodedev ------------------------------
-ours = ET.fromstring("<all>" + re.sub(r"<\?xml[^>]*\?>", "", sh("zvfio", "nodedev")) + "</all>")
-ours_by_name = {d.findtext("name"): d for d in ours.iter("device")}
+def libvirt_node_names():
+    """css and ccw node device names libvirt lists now."""
+    names = set()
+    for cap in ("css", "ccw"):
+        names |= set(sh("virsh", "nodedev-list", "--cap", cap).split())
+    return names
+
+
+# A device rebound by an earlier scenario (io_subchannel again, its ccw device set
+# online by virtio_ccw) reaches libvirt's udev thread a moment later: wait (bounded)
+# until both sides list the same devices, then compare them strictly.
+deadline = time.monotonic() + 30
+while True:
+    ours = ET.fromstring("<all>" + re.sub(r"<\?xml[^>]*\?>", "", sh("zvfio", "nodedev")) + "</all>")
+    ours_by_name = {d.findtext("name"): d for d in ours.iter("device")}
+    libvirt_names = libvirt_node_names()
+    if set(ours_by_name) == libvirt_names or time.monotonic() > deadline:
+        break
+    time.sleep(1)
 print(f"zvfio nodedev printed {len(ours_by_name)} devices")
-libvirt_names = set()
-for cap in ("css", "ccw"):
-    libvirt_names |= set(sh("virsh", "nodedev-list", "--cap", cap).split())
 for name in sorted(libvirt_names - set(ours_by_name)):
     err(f"libvirt has node device {name}, zvfio nodedev does not")
 compared = 0
