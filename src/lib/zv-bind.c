@@ -242,6 +242,20 @@ set_ccw_online (ZvDir *dir, gboolean online, guint settle_ms, GError **error)
   return TRUE;
 }
 
+/* Tells udev listeners that the ccw device in DIR changed (it is online again): a
+ * "change" written to its uevent attribute. libvirt before 10.5 only keeps ccw
+ * devices that were online when it processed their last uevent; the "add" event
+ * of a re-registered device comes while it is still offline, so without this
+ * libvirt would not list the device again until it restarts. Best effort: a
+ * failure is not a failure of the restore. */
+static void
+announce_ccw_change (ZvDir *dir)
+{
+  g_autoptr (GError) local = NULL;
+  if (!zv_dir_write (dir, "uevent", "change\n", &local))
+    g_debug ("%s: %s", zv_dir_name (dir), local->message);
+}
+
 /* Reads the driver named by the driverctl override of DEVICE (*OUT NULL: no file). */
 static gboolean
 read_persist (ZvRoot *root, ZvBus bus, const char *device, char **out, GError **error)
@@ -344,6 +358,8 @@ restore (ZvRoot *root, const ZvBindRecord *r, gboolean unpersist, guint settle_m
       g_autoptr (ZvDir) ccw = wait_for_ccw_device (root, r->offline_ccw_device, settle_ms, &e);
       if (ccw == NULL || !set_ccw_online (ccw, TRUE, settle_ms, &e))
         add_problem (problems, e);
+      else
+        announce_ccw_change (ccw);
     }
   if (r->persist && unpersist && !write_persist (root, r->bus, r->device, r->previous_persist, &e))
     add_problem (problems, e);

@@ -12,7 +12,9 @@ inotify in the standard library) and reacts the way the Linux driver core does:
   for a native PCI driver its msi_irqs and net children;
 * drivers_probe / bind: binds the driver driver_override names (else the host
   driver: io_subchannel, or the PCI function's original driver); a ccw device
-  comes back offline (the kernel re-registers it offline).
+  comes back offline (the kernel re-registers it offline);
+* an action written to a ccw device's uevent ("change"): recorded as an event,
+  the attribute reads its environment again (the kernel emits the uevent).
 
 It is a test double for the kernel only; zvfio itself has no test hooks. Real
 kernel behaviour is exercised in the emulated-mainframe tier (tests/vm).
@@ -30,6 +32,7 @@ from conftest import zvfio_fixtures
 
 MDEV_TYPE = "vfio_ccw-io"
 HOST_CSS_DRIVER = "io_subchannel"
+UEVENT_ACTIONS = ("add", "remove", "change", "move", "online", "offline", "bind", "unbind")
 
 
 class KernelEmulator:
@@ -45,6 +48,10 @@ class KernelEmulator:
         self.events = []                      # ("unbind", bus, driver, device), ...
         self.stash = self.root.parent / (self.root.name + ".kernel-stash")
         self.stash.mkdir(exist_ok=True)
+        self.uevent_env = {}                  # ccw uevent file -> what it reads
+        for dev in self._devices("ccw"):
+            if (dev / "uevent").is_file():
+                self.uevent_env[dev / "uevent"] = (dev / "uevent").read_text()
         self.native_pci = {}                  # address -> driver it had at start
         for dev in self._devices("pci"):
             drv = self._driver(dev)
@@ -176,6 +183,8 @@ class KernelEmulator:
         for bus in ("css", "pci"):
             for dev in self._devices(bus):
                 self._normalise_override(dev)
+        for dev in self._devices("ccw"):
+            self._uevent(dev)
         for bus in ("css", "pci"):
             drivers = self.sys(f"/sys/bus/{bus}/drivers")
             if not drivers.is_dir():
@@ -205,6 +214,20 @@ class KernelEmulator:
         shown = (first or "(null)") + "\n"
         if data != shown:
             path.write_text(shown)
+
+    def _uevent(self, dev):
+        """A write of an action ("change") to a ccw device's uevent attribute is
+        recorded as an event; the attribute reads its environment again."""
+        path = dev / "uevent"
+        if not path.is_file():
+            return
+        data = path.read_text()
+        first = data.split("\n")[0].strip()
+        if first in UEVENT_ACTIONS:
+            self.events.append(("uevent", "ccw", first, dev.name))
+            path.write_text(self.uevent_env[path])
+        elif data:
+            self.uevent_env[path] = data
 
     @staticmethod
     def _override(dev):

@@ -106,7 +106,7 @@ def test_online_device_is_vetoed_before_any_write(root, run_zvfio, kernel):
 
 def test_offline_option_sets_offline_and_release_sets_online_again(root, run_zvfio, kernel):
     before, _ = host_state(root)
-    kernel(root)
+    emu = kernel(root)
     r = run_zvfio("prepare", "--offline", "0.0.3001", root=root)
     assert r.returncode == 0, r.stderr
     check_golden("bind/prepare-offline.txt", r.stdout)
@@ -117,6 +117,10 @@ def test_offline_option_sets_offline_and_release_sets_online_again(root, run_zvf
     assert r.returncode == 0, r.stderr
     check_golden("bind/release-offline.txt", r.stdout)
     assert sysfs(root, "/sys/bus/ccw/devices/0.0.3001/online").read_text() == "1\n"
+    emu.idle()
+    # the device online again is announced to udev listeners (libvirt < 10.5), once
+    assert emu.events.count(("uevent", "ccw", "change", "0.0.3001")) == 1
+    assert emu.events[-1] == ("uevent", "ccw", "change", "0.0.3001")
     assert host_state(root)[0] == before
 
 
@@ -133,6 +137,9 @@ def test_release_leaves_a_device_its_driver_set_online_alone(root, run_zvfio, ke
     stamps = {p.resolve(): t for p, t in emulator.autoonline_stamps.items()}
     assert online.resolve() in stamps
     assert online.stat().st_mtime_ns == stamps[online.resolve()], "release wrote online again"
+    emulator.idle()
+    # online by its driver, still announced: libvirt < 10.5 dropped it at its "add"
+    assert emulator.events[-1] == ("uevent", "ccw", "change", "0.0.3001")
     assert host_state(root)[0] == before
 
 
@@ -215,9 +222,11 @@ def test_vfio_probe_failure_restores_driver_online_state_and_persist(root, run_z
                   root=root)
     assert r.returncode == 1
     check_golden("bind/rollback-refused.txt", r.stderr.split("\n", 1)[1])
+    emu.idle()
     assert emu.events == [("unbind", "css", "io_subchannel", ONLINE_SCH),
                           ("refused", "css", "vfio_ccw", ONLINE_SCH),
-                          ("bind", "css", "io_subchannel", ONLINE_SCH)]
+                          ("bind", "css", "io_subchannel", ONLINE_SCH),
+                          ("uevent", "ccw", "change", "0.0.3001")]
     assert host_state(root)[0] == before
     assert record(root, f"css-{ONLINE_SCH}") is None
 

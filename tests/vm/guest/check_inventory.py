@@ -128,15 +128,19 @@ def libvirt_node_names():
 # A device rebound by an earlier scenario (io_subchannel again, its ccw device set
 # online by virtio_ccw) reaches libvirt's udev thread a moment later: wait (bounded)
 # until both sides list the same devices, then compare them strictly.
-deadline = time.monotonic() + 30
+started = time.monotonic()
+deadline = started + 30
 while True:
     ours = ET.fromstring("<all>" + re.sub(r"<\?xml[^>]*\?>", "", sh("zvfio", "nodedev")) + "</all>")
     ours_by_name = {d.findtext("name"): d for d in ours.iter("device")}
     libvirt_names = libvirt_node_names()
     if set(ours_by_name) == libvirt_names or time.monotonic() > deadline:
         break
+    print(f"waiting for libvirt: only zvfio lists {sorted(set(ours_by_name) - libvirt_names)}, "
+          f"only libvirt lists {sorted(libvirt_names - set(ours_by_name))}")
     time.sleep(1)
-print(f"zvfio nodedev printed {len(ours_by_name)} devices")
+print(f"zvfio nodedev printed {len(ours_by_name)} devices "
+      f"(node device lists compared after {time.monotonic() - started:.1f} s)")
 for name in sorted(libvirt_names - set(ours_by_name)):
     err(f"libvirt has node device {name}, zvfio nodedev does not")
 compared = 0

@@ -8,7 +8,7 @@ mkdir -p "$ZV_WORK"
 DEVICES=/etc/zvfio-vm/devices.json
 LIB=/usr/lib/zvfio-vm
 
-step()  { echo "--- $*"; }
+step()  { echo "--- [${SECONDS}s] $*"; }
 note()  { echo "    $*"; }
 pass()  { echo "$*" > "$ZV_DETAIL"; echo "PASS: $*"; exit 0; }
 fail()  { echo "$*" > "$ZV_DETAIL"; echo "ASSERTION FAILED: $*"; zv_diag; exit 1; }
@@ -107,7 +107,16 @@ raw_unbind_vfio() {
     echo > /sys/bus/css/devices/$1/driver_override
     [ -e /sys/bus/css/devices/$1/driver ] && echo $1 > /sys/bus/css/devices/$1/driver/unbind
     echo $1 > /sys/bus/css/drivers_probe
-    wait_for 10 sch_is $1 io_subchannel
+    wait_for 10 sch_is $1 io_subchannel || return 1
+    # libvirt 9.0 keeps a ccw device only if it was online at its last uevent, and
+    # the "add" of the re-registered device comes while it is offline: once the
+    # driver has set it online, announce it (as zvfio release does) so that later
+    # scenarios find libvirt's node devices in step with sysfs
+    local c
+    for c in /sys/bus/css/devices/$1/0.*.*; do
+        wait_for 10 grep -qx 1 $c/online && udevadm trigger --action=change $c
+    done
+    return 0
 }
 
 # ---- nested TCG domains --------------------------------------------------

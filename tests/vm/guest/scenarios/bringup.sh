@@ -35,6 +35,11 @@ ok zvfio release $devno
 wait_for 15 sch_is $sch io_subchannel || fail "$sch not back on io_subchannel after zvfio release"
 wait_for 10 test -e /sys/bus/ccw/devices/$devno || fail "ccw device $devno missing after zvfio release"
 wait_for 10 ccw_online_is $devno 1 || fail "ccw device $devno not online after zvfio release"
+# libvirt 9.0 keeps a ccw device only if it was online at its last uevent; zvfio
+# announces the device online again, so libvirt lists it (without a restart)
+ccwname=ccw_${devno//./_}
+wait_for 15 virsh nodedev-dumpxml $ccwname \
+    || fail "libvirt does not list $ccwname after zvfio release brought it online"
 
 step "veto: $devno is online in the host, so the hook refuses to start g1"
 refused 'ccw.online' virsh start g1
