@@ -49,6 +49,7 @@ typedef struct {
   ZvDomainState *state;      /* /run/zvfio/<name>.json as it is now */
   GPtrArray *bound;          /* ZvBindRecord*: bindings made by this run, in order */
   GPtrArray *started;        /* char*: mdevs started by this run, in order */
+  gboolean offline;          /* the domain allows online ccw devices to be set offline */
 } Hook;
 
 /* Prints "zvfio-hook: DOMAIN: MESSAGE" on stderr (libvirt shows it). */
@@ -171,7 +172,7 @@ check_rules (Hook *hook, const ZvDomain *domain, GPtrArray *targets)
       ZvRuleContext ctx = {
         .root = hook->root, .op = ZV_OP_PREPARE, .device = t->device,
         .requested_id = hd->kind == ZV_HOSTDEV_MDEV_CCW ? t->mdev : hd->pci_source,
-        .domain = domain,
+        .domain = domain, .allow_offline = domain->hook_offline,
       };
       if (t->bus == ZV_BUS_CSS)
         {
@@ -290,7 +291,8 @@ bind_target (Hook *hook, const Target *t, GError **error)
       if (!save_state (hook, error))
         return FALSE;
     }
-  ZvBindOptions options = { .settle_timeout_ms = ZV_BIND_SETTLE_MS, .domain = hook->name };
+  ZvBindOptions options = { .settle_timeout_ms = ZV_BIND_SETTLE_MS, .domain = hook->name,
+                            .offline = hook->offline };
   ZvBindRecord *change = NULL;
   gboolean ok = zv_bind_prepare (hook->root, t->bus, t->device, &options, &change, error);
   if (change != NULL)
@@ -390,6 +392,7 @@ hook_prepare (Hook *hook, const ZvDomain *domain)
     }
   if (targets->len == 0)
     return ZV_EXIT_OK;
+  hook->offline = domain->hook_offline;
   g_autoptr (GPtrArray) keys = g_ptr_array_new ();
   for (guint i = 0; i < targets->len; i++)
     g_ptr_array_add (keys, ((Target *) g_ptr_array_index (targets, i))->key);

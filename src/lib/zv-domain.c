@@ -343,7 +343,50 @@ collect_device (ZvDomain *domain, xmlNodePtr dev, GError **error)
   return TRUE;
 }
 
-/* Reads name/uuid/type, <os><type>, <launchSecurity> and <devices> of ROOT. */
+/* Reads zvfio's element of <metadata> (namespace ZV_DOMAIN_METADATA_NS), if any:
+ * <hook offline='allow|deny'/>. Elements of other namespaces are not ours. */
+static gboolean
+read_metadata (ZvDomain *domain, xmlNodePtr metadata, GError **error)
+{
+  gboolean seen = FALSE;
+  for (xmlNodePtr n = metadata->children; n; n = n->next)
+    {
+      if (n->type != XML_ELEMENT_NODE || n->ns == NULL || n->ns->href == NULL ||
+          xmlStrcmp (n->ns->href, BAD_CAST ZV_DOMAIN_METADATA_NS) != 0)
+        continue;
+      if (seen || xmlStrcmp (n->name, BAD_CAST "hook") != 0)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "domain XML: <metadata> may hold "
+                       "one zvfio element, <hook> (namespace %s); found <%s>",
+                       ZV_DOMAIN_METADATA_NS, (const char *) n->name);
+          return FALSE;
+        }
+      seen = TRUE;
+      for (xmlAttrPtr a = n->properties; a; a = a->next)
+        if (a->ns != NULL || xmlStrcmp (a->name, BAD_CAST "offline") != 0)
+          {
+            g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "domain XML: zvfio <hook> has an "
+                         "unknown attribute '%s' (known: offline)", (const char *) a->name);
+            return FALSE;
+          }
+      g_autofree char *offline = attr_dup (n, "offline");
+      if (offline == NULL || strcmp (offline, "deny") == 0)
+        domain->hook_offline = FALSE;
+      else if (strcmp (offline, "allow") == 0)
+        domain->hook_offline = TRUE;
+      else
+        {
+          g_autofree char *shown = g_strescape (offline, NULL);
+          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "domain XML: zvfio <hook "
+                       "offline='%.64s'>: expected 'allow' or 'deny'", shown);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Reads name/uuid/type, <os><type>, <launchSecurity>, zvfio's <metadata> and <devices>
+ * of ROOT. */
 static gboolean
 collect_domain (ZvDomain *domain, xmlNodePtr root, GError **error)
 {
@@ -371,6 +414,9 @@ collect_domain (ZvDomain *domain, xmlNodePtr root, GError **error)
       g_autofree char *type = attr_dup (security, "type");
       domain->secure_execution = type != NULL && strcmp (type, "s390-pv") == 0;
     }
+  xmlNodePtr metadata = child_element (root, "metadata");
+  if (metadata && !read_metadata (domain, metadata, error))
+    return FALSE;
   xmlNodePtr devices = child_element (root, "devices");
   if (devices == NULL)
     return TRUE;

@@ -7,6 +7,11 @@
 
 G_BEGIN_DECLS
 
+/* Namespace of zvfio's element in a domain's <metadata>:
+ *   <zvfio:hook xmlns:zvfio="urn:zvfio:metadata:1" offline="allow"/>
+ * (schemas/zvfio-domain-metadata.rng; set with virsh metadata --uri). */
+#define ZV_DOMAIN_METADATA_NS "urn:zvfio:metadata:1"
+
 /* A CCW address used by the domain (any device: virtio, vfio-ccw, ...). */
 typedef struct {
   guint cssid, ssid, devno;
@@ -39,6 +44,8 @@ struct _ZvDomain {
   char *machine;                  /* os/type/@machine, e.g. "s390-ccw-virtio-7.2" */
   char *emulator;                 /* devices/emulator */
   gboolean secure_execution;      /* <launchSecurity type='s390-pv'/> */
+  gboolean hook_offline;          /* metadata <zvfio:hook offline='allow'/>: zvfio-hook may
+                                     set online ccw devices offline (online again on release) */
   GPtrArray *hostdevs;            /* ZvHostdev* */
   GArray *ccw_addresses;          /* ZvCcwAddress of every device with a ccw address */
   GArray *zpci_uids;              /* guint: every <zpci uid> in the domain */

@@ -179,7 +179,9 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
       return;
     }
   g_autofree char *hint = g_strdup_printf ("stop using it and set it offline: chccwdev -d %s "
-                                           "(or let 'zvfio prepare --offline' do it)", devno);
+                                           "(or let 'zvfio prepare --offline' do it, or "
+                                           "zvfio-hook: <zvfio:hook offline='allow'/> in the "
+                                           "domain's metadata)", devno);
   zv_violation_add (out, rule ("ccw.online"), ctx, ZV_SEVERITY_ERROR, hint,
                     "device %s is online in the host (driver %s)", devno,
                     ctx->sch->device->driver ? ctx->sch->device->driver : "none");

@@ -7,6 +7,7 @@ import os
 import subprocess
 import threading
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,63 @@ def test_bad_device_vetoes_prepare_without_any_write(root, run_hook, kernel, nam
     assert r.returncode == code
     assert r.stdout == ""
     check_golden(golden, r.stderr)
+    emu.idle()
+    assert host_state(root) == before
+    assert emu.events == []
+    assert state_files(root) == []
+
+
+def test_metadata_is_valid_for_libvirt_and_for_zvfio_schema(tmp_path):
+    """The domain files with zvfio metadata pass libvirt's domain.rng (above) and
+    their <zvfio:hook> element passes schemas/zvfio-domain-metadata.rng."""
+    rng = REPO_ROOT / "schemas" / "zvfio-domain-metadata.rng"
+    for name, valid in (("mdev-online-offline-allowed.xml", True),
+                        ("mdev-online-bad-metadata.xml", False)):
+        tree = ET.fromstring(xml(name))
+        hook = tree.find("metadata/{urn:zvfio:metadata:1}hook")
+        assert hook is not None, name
+        part = tmp_path / f"{name}.hook.xml"
+        part.write_text(ET.tostring(hook, encoding="unicode"))
+        r = subprocess.run(["xmllint", "--noout", "--relaxng", str(rng), str(part)],
+                           capture_output=True, text=True)
+        assert (r.returncode == 0) == valid, f"{name}: {r.stderr}"
+
+
+def test_metadata_offline_allow_lets_the_hook_set_the_device_offline(root, run_hook, kernel):
+    """<zvfio:hook offline='allow'/>: no ccw.online veto; the hook sets 0.0.3001
+    offline and binds its subchannel. mdevctl start then fails (fixture root, see
+    below), so everything is undone: io_subchannel again, the device online again
+    and announced to udev."""
+    before, _ = host_state(root)
+    emu = kernel(root)
+    r = run_hook(root, "zguest", "prepare", "begin", xml("mdev-online-offline-allowed.xml"))
+    assert r.returncode != 0
+    assert ("zvfio-hook: zguest: warning: ccw.online: 0.0.0201: device 0.0.3001 is online in "
+            "the host and will be set offline") in r.stderr
+    assert "error: ccw.online" not in r.stderr
+    assert "refusing to run mdevctl for the root" in r.stderr
+    emu.idle()
+    assert emu.events == [("unbind", "css", "io_subchannel", "0.0.0201"),
+                          ("bind", "css", "vfio_ccw", "0.0.0201"),
+                          ("unbind", "css", "vfio_ccw", "0.0.0201"),
+                          ("bind", "css", "io_subchannel", "0.0.0201"),
+                          ("uevent", "ccw", "change", "0.0.3001")]
+    assert (Path(root) / "sys/bus/ccw/devices/0.0.3001/online").read_text() == "1\n"
+    assert host_state(root)[0] == before
+    assert state_files(root) == []
+
+
+@pytest.mark.parametrize("name, message", [
+    ("mdev-online-bad-metadata.xml",
+     "zvfio-hook: zguest: domain XML: zvfio <hook offline='always'>: expected 'allow' or "
+     "'deny'\n"),
+])
+def test_bad_metadata_vetoes_without_any_write(root, run_hook, kernel, name, message):
+    emu = kernel(root)
+    before = host_state(root)
+    r = run_hook(root, "zguest", "prepare", "begin", xml(name))
+    assert r.returncode == 7
+    assert (r.stdout, r.stderr) == ("", message)
     emu.idle()
     assert host_state(root) == before
     assert emu.events == []

@@ -205,6 +205,68 @@ test_malformed (void)
   g_assert_nonnull (strstr (error->message, "too large"));
 }
 
+/* Wraps METADATA (children of <metadata>) into a minimal domain. */
+static char *
+domain_with_metadata (const char *metadata)
+{
+  return g_strdup_printf ("<domain type='kvm'><name>d</name><metadata>%s</metadata>"
+                          "<devices/></domain>", metadata);
+}
+
+/* Parses XML expecting success; returns hook_offline. */
+static gboolean
+parsed_hook_offline (const char *xml)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZvDomain) d = zv_domain_parse (xml, -1, &error);
+  g_test_message ("input: %s", xml);
+  g_assert_no_error (error);
+  return d->hook_offline;
+}
+
+/* zvfio's <metadata> element: offline='allow' opts in, anything malformed is refused. */
+static void
+test_metadata (void)
+{
+  g_autofree char *none = domain_with_metadata ("");
+  g_assert_false (parsed_hook_offline (none));
+  g_autofree char *allow = domain_with_metadata (
+      "<zvfio:hook xmlns:zvfio='urn:zvfio:metadata:1' offline='allow'/>");
+  g_assert_true (parsed_hook_offline (allow));
+  g_autofree char *deny = domain_with_metadata (
+      "<hook xmlns='urn:zvfio:metadata:1' offline='deny'/>");
+  g_assert_false (parsed_hook_offline (deny));
+  g_autofree char *bare = domain_with_metadata ("<z:hook xmlns:z='urn:zvfio:metadata:1'/>");
+  g_assert_false (parsed_hook_offline (bare));
+  /* the same name in another namespace, or without one, is somebody else's */
+  g_autofree char *other = domain_with_metadata (
+      "<app:hook xmlns:app='http://example.org/app' offline='allow'/>");
+  g_assert_false (parsed_hook_offline (other));
+  g_autofree char *no_ns = domain_with_metadata ("<hook offline='allow'/>");
+  g_assert_false (parsed_hook_offline (no_ns));
+  /* metadata outside <metadata> does not count */
+  g_assert_false (parsed_hook_offline (
+      "<domain><name>d</name><devices><zvfio:hook xmlns:zvfio='urn:zvfio:metadata:1' "
+      "offline='allow'/></devices></domain>"));
+
+  g_autofree char *bad_value = domain_with_metadata (
+      "<zvfio:hook xmlns:zvfio='urn:zvfio:metadata:1' offline='yes'/>");
+  assert_invalid (bad_value, "offline='yes'>: expected 'allow' or 'deny'");
+  g_autofree char *bad_attr = domain_with_metadata (
+      "<zvfio:hook xmlns:zvfio='urn:zvfio:metadata:1' offline='allow' persist='yes'/>");
+  assert_invalid (bad_attr, "unknown attribute 'persist'");
+  g_autofree char *bad_element = domain_with_metadata (
+      "<zvfio:policy xmlns:zvfio='urn:zvfio:metadata:1'/>");
+  assert_invalid (bad_element, "found <policy>");
+  g_autofree char *twice = domain_with_metadata (
+      "<zvfio:hook xmlns:zvfio='urn:zvfio:metadata:1' offline='deny'/>"
+      "<zvfio:hook xmlns:zvfio='urn:zvfio:metadata:1' offline='allow'/>");
+  assert_invalid (twice, "may hold one zvfio element");
+  g_autofree char *control = domain_with_metadata (
+      "<zvfio:hook xmlns:zvfio='urn:zvfio:metadata:1' offline='a&#10;b'/>");
+  assert_invalid (control, "offline='a\\nb'");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -214,5 +276,6 @@ main (int argc, char **argv)
   g_test_add_func ("/domain/no-passthrough", test_no_passthrough);
   g_test_add_func ("/domain/ranges", test_ranges);
   g_test_add_func ("/domain/malformed", test_malformed);
+  g_test_add_func ("/domain/metadata", test_metadata);
   return g_test_run ();
 }

@@ -46,9 +46,12 @@ refused 'ccw.online' virsh start g1
 assert_eq "$(dom_state g1)" "shut off" "state of g1 after the ccw.online veto"
 assert_eq "$(sch_driver $sch)" io_subchannel "driver of $sch after the veto (nothing changed)"
 
-step "the admin sets $devno offline (chccwdev -d); the hook may now take it"
-echo 0 > /sys/bus/ccw/devices/$devno/online
-wait_for 10 ccw_online_is $devno 0 || fail "ccw device $devno did not go offline"
+step "the admin lets zvfio-hook set $devno offline: <zvfio:hook offline='allow'/> in g1's metadata"
+ok virsh metadata g1 --uri urn:zvfio:metadata:1 --key zvfio --set "<hook offline='allow'/>" --config
+ok virsh dumpxml --inactive g1
+printf '%s' "$OUT" | grep -q 'xmlns:zvfio="urn:zvfio:metadata:1"' \
+    || fail "g1's XML lacks the zvfio metadata after virsh metadata"
+assert_eq "$(cat /sys/bus/ccw/devices/$devno/online)" 1 "online state of $devno before virsh start"
 
 step "virsh start g1: the hook binds $sch and starts $U"
 t0=$(date +%s)
@@ -76,6 +79,9 @@ ok virsh destroy g1
 wait_for 20 test ! -e /sys/bus/mdev/devices/$U || fail "mdev $U still active after virsh destroy"
 wait_for 20 sch_is $sch io_subchannel || fail "$sch not back on io_subchannel after virsh destroy (driver $(sch_driver $sch))"
 wait_for 10 test -e /sys/bus/ccw/devices/$devno || fail "ccw device $devno not restored after virsh destroy"
+wait_for 10 ccw_online_is $devno 1 || fail "ccw device $devno not online again after virsh destroy (the hook set it offline)"
+wait_for 15 virsh nodedev-dumpxml $ccwname \
+    || fail "libvirt does not list $ccwname after the hook's release brought it online"
 trap - EXIT
 cleanup
-pass "prepare/define/attach; virsh start -> hook bound $sch + started $U -> vfio-ccw realized; g2 vetoed by the hook; destroy restored io_subchannel and $devno"
+pass "prepare/define/attach; online $devno vetoed; with offline='allow' metadata virsh start -> hook set $devno offline, bound $sch, started $U -> vfio-ccw realized; g2 vetoed; destroy restored io_subchannel and $devno online"
