@@ -95,15 +95,16 @@ lookup_domain (ZvLibvirt *lv, const char *name, GError **error)
   return dom;
 }
 
-/* The persistent XML of domain NAME (live XML for a transient domain). */
-char *
-zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error)
+/* The XML of domain NAME: persistent (INACTIVE) or as it runs now. */
+static char *
+domain_xml (ZvLibvirt *lv, const char *name, gboolean inactive, GError **error)
 {
   virDomainPtr dom = lookup_domain (lv, name, error);
   if (dom == NULL)
     return NULL;
   int persistent = virDomainIsPersistent (dom);
-  char *xml = virDomainGetXMLDesc (dom, persistent == 1 ? VIR_DOMAIN_XML_INACTIVE : 0);
+  char *xml = virDomainGetXMLDesc (dom, inactive && persistent == 1 ? VIR_DOMAIN_XML_INACTIVE
+                                                                    : 0);
   char *copy = NULL;
   if (xml == NULL)
     set_libvirt_error (error, "cannot read the XML of domain '%s'", name);
@@ -112,6 +113,20 @@ zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error)
   free (xml);
   virDomainFree (dom);
   return copy;
+}
+
+/* The persistent XML of domain NAME (live XML for a transient domain). */
+char *
+zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error)
+{
+  return domain_xml (lv, name, TRUE, error);
+}
+
+/* The XML of domain NAME as it runs now (persistent XML when it is not running). */
+char *
+zv_libvirt_domain_live_xml (ZvLibvirt *lv, const char *name, GError **error)
+{
+  return domain_xml (lv, name, FALSE, error);
 }
 
 /* Orders strings alphabetically (GPtrArray sort callback). */

@@ -18,9 +18,11 @@ zv_cli_libvirt_open (ZvCli *cli, GError **error)
   return zv_libvirt_open (cli->connect_uri, error);
 }
 
-/* Reads every domain; splits off TARGET. */
+/* Reads every domain (persistent XML); splits off TARGET (its running XML with
+ * TARGET_LIVE). */
 gboolean
-zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean strict, char **target_xml,
+zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean target_live, gboolean strict,
+                     char **target_xml,
                      ZvDomain **target_domain, GPtrArray **others, GError **error)
 {
   g_autoptr (GPtrArray) names = zv_libvirt_domain_names (lv, error);
@@ -32,7 +34,8 @@ zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean strict, char **
   if (target != NULL)
     {
       /* looked up by name first, so an unknown domain is "not found" (exit 4) */
-      found_xml = zv_libvirt_domain_xml (lv, target, error);
+      found_xml = target_live ? zv_libvirt_domain_live_xml (lv, target, error)
+                              : zv_libvirt_domain_xml (lv, target, error);
       if (found_xml == NULL)
         return FALSE;
       found = zv_domain_parse (found_xml, -1, error);
@@ -96,7 +99,7 @@ zv_cli_domains_for_show (ZvCli *cli)
   g_autoptr (GError) local = NULL;
   g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, &local);
   GPtrArray *domains = NULL;
-  if (lv == NULL || !zv_cli_load_domains (lv, NULL, FALSE, NULL, NULL, &domains, &local))
+  if (lv == NULL || !zv_cli_load_domains (lv, NULL, FALSE, FALSE, NULL, NULL, &domains, &local))
     {
       fprintf (stderr, "zvfio: warning: domains using the device not shown: %s\n",
                local->message);

@@ -11,13 +11,14 @@ G_BEGIN_DECLS
 
 /* Opens the libvirt connection of --connect (default: libvirt's default URI). */
 ZvLibvirt *zv_cli_libvirt_open (ZvCli *cli, GError **error);
-/* Reads every domain of LV. With TARGET, its persistent XML goes to *TARGET_XML,
- * its parsed form to *TARGET_DOMAIN, and every other domain to *OTHERS
- * (ZvDomain*); without, all go to *OTHERS. A domain whose XML zvfio cannot
- * parse is an error when STRICT, else a warning on stderr. */
-gboolean zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean strict,
-                              char **target_xml, ZvDomain **target_domain, GPtrArray **others,
-                              GError **error);
+/* Reads every domain of LV. With TARGET, its persistent XML (with TARGET_LIVE:
+ * the XML it runs with) goes to *TARGET_XML, its parsed form to *TARGET_DOMAIN,
+ * and every other domain to *OTHERS (ZvDomain*); without, all go to *OTHERS. A
+ * domain whose XML zvfio cannot parse is an error when STRICT, else a warning on
+ * stderr. */
+gboolean zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean target_live,
+                              gboolean strict, char **target_xml, ZvDomain **target_domain,
+                              GPtrArray **others, GError **error);
 /* The inventory as libvirt's node devices describe it (list --from-libvirt,
  * domains); SCOPE (ZvScope) drops the part not asked for. */
 ZvInventory *zv_cli_libvirt_inventory (ZvCli *cli, ZvLibvirt *lv, guint scope, GError **error);

@@ -133,7 +133,7 @@ zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error)
     }
   g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
   g_autoptr (GPtrArray) domains = NULL;
-  if (lv == NULL || !zv_cli_load_domains (lv, NULL, FALSE, NULL, NULL, &domains, error))
+  if (lv == NULL || !zv_cli_load_domains (lv, NULL, FALSE, FALSE, NULL, NULL, &domains, error))
     return ZV_EXIT_FAILURE;
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (ZvInventory) inv = libvirt_inventory (cli, lv, warnings);

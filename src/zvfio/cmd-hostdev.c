@@ -105,7 +105,7 @@ zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error)
     {
       g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
       if (lv == NULL ||
-          !zv_cli_load_domains (lv, domain_name, TRUE, NULL, &domain, &others, error))
+          !zv_cli_load_domains (lv, domain_name, FALSE, TRUE, NULL, &domain, &others, error))
         return ZV_EXIT_FAILURE;
     }
   g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, argv[1], &opts, domain, others,

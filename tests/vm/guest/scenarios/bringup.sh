@@ -7,17 +7,25 @@ need_callout
 sch=$(dev_field "passthrough target" subchannel); devno=$(dev_field "passthrough target" devno)
 U=5a7f0005-0000-4000-8000-000000000001
 U2=5a7f0005-0000-4000-8000-000000000002
+U3=5a7f0005-0000-4000-8000-000000000003
+sch2=$(dev_field "second subchannel (veto tests)" subchannel)
+devno2=$(dev_field "second subchannel (veto tests)" devno)
 LOG=/var/log/libvirt/qemu/g1.console
 cleanup() {
     for d in g1 g2; do virsh destroy $d >/dev/null 2>&1; virsh undefine $d >/dev/null 2>&1; done
     mdevctl stop -u $U >/dev/null 2>&1; mdevctl undefine -u $U >/dev/null 2>&1
     rm -f /etc/mdevctl.d/$sch/$U2
+    mdevctl stop -u $U3 >/dev/null 2>&1; mdevctl undefine -u $U3 >/dev/null 2>&1
     zvfio release $devno >/dev/null 2>&1
+    zvfio release $devno2 >/dev/null 2>&1
 }
 trap cleanup EXIT
 
 step "a plain domain g1"
-domain_xml g1 $LOG > $ZV_WORK/g1.xml
+# g1 stays up for the live attach below even when its nested kernel panics
+# (panic=-1 reboots it inside the same QEMU; a disabled wait pauses it)
+domain_xml g1 $LOG | sed -e 's|<on_reboot>destroy<|<on_reboot>restart<|' \
+    -e 's|<on_crash>destroy<|<on_crash>preserve<|' > $ZV_WORK/g1.xml
 ok virsh define $ZV_WORK/g1.xml
 
 step "zvfio prepare + define + attach $devno"
@@ -74,6 +82,32 @@ assert_eq "$(dom_state g2)" "shut off" "state of g2 after the veto"
 assert_eq "$(dom_state g1)" running "state of g1 after g2's veto"
 assert_file /sys/bus/mdev/devices/$U "g1's mdev after g2's veto"
 
+step "live attach: $devno2 prepared, its mdev $U3 defined and started by zvfio, hot-plugged into running g1"
+ok zvfio prepare $devno2 --offline
+ok zvfio define $devno2 --uuid $U3
+ok zvfio start $U3
+assert_file /sys/bus/mdev/devices/$U3 "mdev $U3 after zvfio start"
+ok zvfio attach g1 $devno2 --live
+printf '%s' "$OUT" | grep -q "running guest (device API)" \
+    || fail "zvfio attach --live did not go through the device API: $OUT"
+ok virsh dumpxml g1
+printf '%s' "$OUT" | grep -q "uuid='$U3'" || fail "g1's live XML has no hostdev for $U3 after attach --live"
+ok virsh dumpxml --inactive g1
+printf '%s' "$OUT" | grep -q "uuid='$U3'" && fail "attach --live changed g1's persistent definition"
+ok virsh qemu-monitor-command g1 --hmp "info qtree"
+printf '%s' "$OUT" | grep -q "/sys/bus/mdev/devices/$U3" \
+    || fail "g1's QEMU has no vfio-ccw device on $U3 after attach --live"
+step "live detach of $U3 from g1"
+ok zvfio detach g1 $U3 --live
+wait_for 20 eval "! virsh dumpxml g1 | grep -q \"uuid='$U3'\"" \
+    || fail "g1's live XML still has $U3 20 s after detach --live"
+ok virsh qemu-monitor-command g1 --hmp "info qtree"
+printf '%s' "$OUT" | grep -q "/sys/bus/mdev/devices/$U3" && fail "g1's QEMU still has $U3 after detach --live"
+ok zvfio stop $U3
+ok zvfio release $devno2
+wait_for 15 sch_is $sch2 io_subchannel || fail "$sch2 not back on io_subchannel after zvfio release"
+assert_eq "$(dom_state g1)" running "state of g1 after the live attach/detach"
+
 step "virsh destroy g1: the hook stops $U and restores io_subchannel + $devno"
 ok virsh destroy g1
 wait_for 20 test ! -e /sys/bus/mdev/devices/$U || fail "mdev $U still active after virsh destroy"
@@ -84,4 +118,4 @@ wait_for 15 virsh nodedev-dumpxml $ccwname \
     || fail "libvirt does not list $ccwname after the hook's release brought it online"
 trap - EXIT
 cleanup
-pass "prepare/define/attach; online $devno vetoed; with offline='allow' metadata virsh start -> hook set $devno offline, bound $sch, started $U -> vfio-ccw realized; g2 vetoed; destroy restored io_subchannel and $devno online"
+pass "prepare/define/attach; online $devno vetoed; with offline='allow' metadata virsh start -> hook set $devno offline, bound $sch, started $U -> vfio-ccw realized; g2 vetoed; live attach/detach of $U3; destroy restored io_subchannel and $devno online"
