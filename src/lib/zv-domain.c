@@ -445,6 +445,64 @@ zv_domain_parse (const char *xml, gssize length, GError **error)
   return domain;
 }
 
+/* TRUE when ADDRESSES holds the ccw address A. */
+static gboolean
+has_ccw_address (GArray *addresses, const ZvCcwAddress *a)
+{
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      const ZvCcwAddress *b = &g_array_index (addresses, ZvCcwAddress, i);
+      if (a->cssid == b->cssid && a->ssid == b->ssid && a->devno == b->devno)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* TRUE when NUMBERS holds N. */
+static gboolean
+has_number (GArray *numbers, guint n)
+{
+  for (guint i = 0; i < numbers->len; i++)
+    if (g_array_index (numbers, guint, i) == n)
+      return TRUE;
+  return FALSE;
+}
+
+/* Appends the members of FROM that INTO lacks. */
+static void
+merge_numbers (GArray *into, GArray *from)
+{
+  for (guint i = 0; i < from->len; i++)
+    if (!has_number (into, g_array_index (from, guint, i)))
+      g_array_append_val (into, g_array_index (from, guint, i));
+}
+
+/* Adds to INTO what FROM has and INTO lacks (hostdevs, ccw addresses, uids, fids). */
+void
+zv_domain_merge (ZvDomain *into, const ZvDomain *from)
+{
+  for (guint i = 0; i < from->hostdevs->len; i++)
+    {
+      const ZvHostdev *hd = g_ptr_array_index (from->hostdevs, i);
+      gboolean known = hd->kind == ZV_HOSTDEV_MDEV_CCW ? zv_domain_find_mdev (into, hd->uuid) != NULL
+                     : hd->kind == ZV_HOSTDEV_PCI ? zv_domain_find_pci (into, hd->pci_source) != NULL
+                     : TRUE;
+      if (known)
+        continue;
+      ZvHostdev *copy = g_memdup2 (hd, sizeof *hd);
+      copy->pci_source = g_strdup (hd->pci_source);
+      g_ptr_array_add (into->hostdevs, copy);
+    }
+  for (guint i = 0; i < from->ccw_addresses->len; i++)
+    {
+      const ZvCcwAddress *a = &g_array_index (from->ccw_addresses, ZvCcwAddress, i);
+      if (!has_ccw_address (into->ccw_addresses, a))
+        g_array_append_val (into->ccw_addresses, *a);
+    }
+  merge_numbers (into->zpci_uids, from->zpci_uids);
+  merge_numbers (into->zpci_fids, from->zpci_fids);
+}
+
 /* TRUE when the domain has vfio-ccw mdev or PCI hostdevs. */
 gboolean
 zv_domain_has_passthrough (const ZvDomain *domain)

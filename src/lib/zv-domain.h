@@ -58,6 +58,10 @@ typedef struct _ZvDomain ZvDomain;
 void zv_domain_free (ZvDomain *domain);
 /* Parses domain XML (rejects DTDs/external entities; size-limited). */
 ZvDomain *zv_domain_parse (const char *xml, gssize length, GError **error);
+/* Adds to INTO what FROM (the same domain's other definition, e.g. the one it runs
+ * with) has and INTO lacks: hostdevs (by mdev UUID or PCI address), guest ccw
+ * addresses, zPCI uids and fids. */
+void zv_domain_merge (ZvDomain *into, const ZvDomain *from);
 /* TRUE when the domain has vfio-ccw mdev or PCI hostdevs. */
 gboolean zv_domain_has_passthrough (const ZvDomain *domain);
 /* Finds the domain hostdev using mdev UUID, or NULL. */

@@ -18,7 +18,27 @@ zv_cli_libvirt_open (ZvCli *cli, GError **error)
   return zv_libvirt_open (cli->connect_uri, error);
 }
 
-/* Reads every domain (persistent XML); splits off TARGET (its running XML with
+/* Domain NAME as far as it uses devices: its persistent definition and, while it
+ * runs, also what it runs with (a device attached with --live only). */
+static ZvDomain *
+load_domain_both (ZvLibvirt *lv, const char *name, GError **error)
+{
+  g_autofree char *xml = zv_libvirt_domain_xml (lv, name, error);
+  g_autoptr (ZvDomain) domain = xml ? zv_domain_parse (xml, -1, error) : NULL;
+  gboolean active, persistent;
+  if (domain == NULL || !zv_libvirt_domain_state (lv, name, &active, &persistent, error))
+    return NULL;
+  if (!active || !persistent)
+    return g_steal_pointer (&domain);       /* a transient domain's XML is the live one */
+  g_autofree char *live_xml = zv_libvirt_domain_live_xml (lv, name, error);
+  g_autoptr (ZvDomain) live = live_xml ? zv_domain_parse (live_xml, -1, error) : NULL;
+  if (live == NULL)
+    return NULL;
+  zv_domain_merge (domain, live);
+  return g_steal_pointer (&domain);
+}
+
+/* Reads every domain (persistent XML, and the running one's); splits off TARGET (its running XML with
  * TARGET_LIVE). */
 gboolean
 zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean target_live, gboolean strict,
@@ -51,11 +71,10 @@ zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean target_live, gb
       if (target != NULL && strcmp (name, target) == 0)
         continue;
       g_autoptr (GError) local = NULL;
-      g_autofree char *xml = zv_libvirt_domain_xml (lv, name, &local);
-      ZvDomain *domain = xml ? zv_domain_parse (xml, -1, &local) : NULL;
+      g_autoptr (ZvDomain) domain = load_domain_both (lv, name, &local);
       if (domain != NULL)
         {
-          g_ptr_array_add (list, domain);
+          g_ptr_array_add (list, g_steal_pointer (&domain));
           continue;
         }
       if (strict)

@@ -267,6 +267,49 @@ test_metadata (void)
   assert_invalid (control, "offline='a\\nb'");
 }
 
+/* zv_domain_merge adds what the running definition has on top of the persistent one. */
+static void
+test_merge (void)
+{
+  g_autofree char *persistent_xml = domain_with_devices (
+      "<hostdev mode='subsystem' type='mdev' model='vfio-ccw'><source>"
+      "<address uuid='11111111-1111-4111-8111-111111111111'/></source>"
+      "<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/></hostdev>");
+  g_autofree char *live_xml = domain_with_devices (
+      "<hostdev mode='subsystem' type='mdev' model='vfio-ccw'><source>"
+      "<address uuid='11111111-1111-4111-8111-111111111111'/></source>"
+      "<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/></hostdev>"
+      "<hostdev mode='subsystem' type='mdev' model='vfio-ccw'><source>"
+      "<address uuid='22222222-2222-4222-8222-222222222222'/></source>"
+      "<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0002'/></hostdev>"
+      "<hostdev mode='subsystem' type='pci' managed='no'><source>"
+      "<address domain='0x0010' bus='0x00' slot='0x00' function='0x0'/></source>"
+      "<address type='pci'><zpci uid='0x0010' fid='0x00000020'/></address></hostdev>");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZvDomain) persistent = zv_domain_parse (persistent_xml, -1, &error);
+  g_assert_no_error (error);
+  g_autoptr (ZvDomain) live = zv_domain_parse (live_xml, -1, &error);
+  g_assert_no_error (error);
+  g_assert_null (zv_domain_find_mdev (persistent, "22222222-2222-4222-8222-222222222222"));
+
+  zv_domain_merge (persistent, live);
+  zv_domain_merge (persistent, live);          /* idempotent */
+  g_assert_cmpuint (persistent->hostdevs->len, ==, 3);
+  g_assert_nonnull (zv_domain_find_mdev (persistent, "22222222-2222-4222-8222-222222222222"));
+  const ZvHostdev *pci = zv_domain_find_pci (persistent, "0010:00:00.0");
+  g_assert_nonnull (pci);
+  g_assert_cmpuint (pci->uid, ==, 0x10);
+  g_assert_cmpuint (persistent->ccw_addresses->len, ==, 2);
+  g_assert_cmpuint (persistent->zpci_uids->len, ==, 1);
+  g_assert_cmpuint (persistent->zpci_fids->len, ==, 1);
+  g_assert_cmpuint (g_array_index (persistent->zpci_fids, guint, 0), ==, 0x20);
+  /* FROM is unchanged and independent of INTO */
+  g_assert_cmpuint (live->hostdevs->len, ==, 3);
+  g_clear_pointer (&live, zv_domain_free);
+  g_assert_cmpstr (zv_domain_find_pci (persistent, "0010:00:00.0")->pci_source, ==,
+                   "0010:00:00.0");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -277,5 +320,6 @@ main (int argc, char **argv)
   g_test_add_func ("/domain/ranges", test_ranges);
   g_test_add_func ("/domain/malformed", test_malformed);
   g_test_add_func ("/domain/metadata", test_metadata);
+  g_test_add_func ("/domain/merge", test_merge);
   return g_test_run ();
 }

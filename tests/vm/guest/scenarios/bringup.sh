@@ -97,6 +97,11 @@ printf '%s' "$OUT" | grep -q "uuid='$U3'" && fail "attach --live changed g1's pe
 ok virsh qemu-monitor-command g1 --hmp "info qtree"
 printf '%s' "$OUT" | grep -q "/sys/bus/mdev/devices/$U3" \
     || fail "g1's QEMU has no vfio-ccw device on $U3 after attach --live"
+step "a device g1 has only live is in use: zvfio domains lists it, g2 may not take it"
+ok zvfio domains
+printf '%s\n' "$OUT" | grep -Eq "^g1 +running +vfio-ccw +$sch2 +$devno2 +$U3 " \
+    || fail "zvfio domains does not list the live-only $U3 for g1: $OUT"
+refused 'ccw.used-by-domain' zvfio hostdev $devno2 --domain g2
 step "live detach of $U3 from g1"
 ok zvfio detach g1 $U3 --live
 wait_for 20 eval "! virsh dumpxml g1 | grep -q \"uuid='$U3'\"" \
