@@ -360,6 +360,17 @@ pci_address_of_fid (ZvRoot *root, guint32 fid)
   return NULL;
 }
 
+/* TRUE when the hotplug slot of FID exists and reads power 0 (a standby function). */
+static gboolean
+slot_is_standby (ZvRoot *root, guint32 fid)
+{
+  g_autofree char *slot = g_strdup_printf (ZV_PCI_SLOTS "/%08x", fid);
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, slot, NULL);
+  g_autofree char *power = dir ? zv_dir_read_line (dir, "power", NULL) : NULL;
+  gboolean on;
+  return power != NULL && zv_parse_flag (power, &on) && !on;
+}
+
 /* Finds the parent of mdev UUID: active in sysfs, else in a definition. */
 static char *
 parent_of_mdev (ZvRoot *root, const char *uuid, gboolean *is_pci)
@@ -421,7 +432,11 @@ zv_inventory_lookup (ZvRoot *root, const char *id, GError **error)
     case ZV_ID_FID:
       {
         g_autofree char *address = pci_address_of_fid (root, parsed.fid);
-        if (address == NULL)
+        if (address == NULL && slot_is_standby (root, parsed.fid))
+          g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "zPCI function with fid 0x%08x "
+                       "is in standby (slot %08x, power 0); configure it first: echo 1 > "
+                       ZV_PCI_SLOTS "/%08x/power", parsed.fid, parsed.fid, parsed.fid);
+        else if (address == NULL)
           g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no zPCI function with fid 0x%08x",
                        parsed.fid);
         else

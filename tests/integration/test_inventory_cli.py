@@ -153,6 +153,18 @@ def test_show_ism_and_definitions(make_tree, tmp_path, run_zvfio):
     assert "Defined:             yes (start manual)" in res.stdout
 
 
+def test_standby_function_is_named_with_how_to_configure_it(make_tree, tmp_path, run_zvfio):
+    """fid 0x40 of all-kinds has a hotplug slot with power 0 and no PCI function."""
+    root = make_tree("all-kinds", tmp_path)
+    assert (Path(root) / "sys/bus/pci/slots/00000040/power").read_text() == "0\n"
+    for command in ("show", "check"):
+        res = run_zvfio(command, "fid:0x40", root=root)
+        assert res.returncode == 4, res.stderr
+        assert res.stderr == ("zvfio: zPCI function with fid 0x00000040 is in standby (slot "
+                              "00000040, power 0); configure it first: echo 1 > "
+                              "/sys/bus/pci/slots/00000040/power\n")
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["show", "0.2.1234"], 4, "zvfio: no ccw device 0.2.1234\n"),
     (["show", "fid:0x999"], 4, "zvfio: no zPCI function with fid 0x00000999\n"),

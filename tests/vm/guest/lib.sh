@@ -92,6 +92,7 @@ pci_field() {
 sch_driver() { basename "$(readlink /sys/bus/css/devices/$1/driver 2>/dev/null)" 2>/dev/null || echo none; }
 sch_is() { [ "$(sch_driver $1)" = "$2" ]; }
 pci_driver() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 2>/dev/null || echo none; }
+pci_is() { [ "$(pci_driver $1)" = "$2" ]; }
 # raw (no zvfio) bind of a subchannel to vfio_ccw / back to io_subchannel
 raw_bind_vfio() {
     echo vfio_ccw > /sys/bus/css/devices/$1/driver_override

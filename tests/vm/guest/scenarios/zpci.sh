@@ -26,5 +26,19 @@ ok zvfio hostdev fid:$(printf '0x%x' $fid)
 step "zvfio release $addr"
 ok zvfio release $addr
 assert_eq "$(pci_driver $addr)" "$orig" "driver of $addr after release"
+
+step "standby: slot $(printf '%08x' $fid) powered off, zvfio names it and how to configure it"
+slot=/sys/bus/pci/slots/$(printf '%08x' $fid)
+echo 0 > $slot/power
+wait_for 15 test ! -e /sys/bus/pci/devices/$addr || fail "$addr still present after power 0 on its slot"
+assert_eq "$(cat $slot/power)" 0 "power of the slot in standby"
+run zvfio show fid:$(printf '0x%x' $fid)
+[ $RC -eq 4 ] || fail "zvfio show of a standby fid exited $RC, expected 4"
+printf '%s' "$OUT" | grep -q "is in standby (slot $(printf '%08x' $fid), power 0); configure it first: echo 1 > $slot/power" \
+    || fail "zvfio show of a standby fid does not say how to configure it: $OUT"
+echo 1 > $slot/power
+wait_for 20 test -e /sys/bus/pci/devices/$addr || fail "$addr did not come back after power 1"
+wait_for 10 pci_is $addr "$orig" || fail "$addr not bound to $orig again (driver $(pci_driver $addr))"
+ok zvfio show fid:$(printf '0x%x' $fid)
 trap - EXIT
-pass "prepare binds $addr to vfio-pci, hostdev XML has uid $uid/fid $fid, release restores $orig (nested zPCI start: see nested-zpci)"
+pass "prepare binds $addr to vfio-pci, hostdev XML has uid $uid/fid $fid, release restores $orig; standby fid named with its fix (nested zPCI start: see nested-zpci)"
