@@ -26,6 +26,8 @@ if ((${#missing[@]})); then
     log "installing build dependencies: ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >"$cache-apt.log" 2>&1 || { cat "$cache-apt.log" >&2; exit 1; }
 fi
+# --deps-only: stop after apt (run.sh then builds the kernel next to the rootfs)
+[[ ${1:-} == --deps-only ]] && exit 0
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 # bump when the cache layout changes (2: modules/ with modules.builtin for kmod)

@@ -15,9 +15,21 @@ start=$SECONDS
 if ! command -v qemu-system-s390x >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-misc >/dev/null
 fi
-"$here/build-kernel.sh" >/dev/null
-"$here/build-rootfs.sh" >/dev/null
-"$here/build-zvfio.sh" >/dev/null   # a zvfio that does not cross-build fails the tier
+# The kernel compiles (CPU) while the rootfs and the sysroot are fetched and
+# unpacked (network, disk); apt runs in one script at a time: the kernel's
+# build dependencies are installed first, before anything runs in parallel.
+"$here/build-kernel.sh" --deps-only >/dev/null
+"$here/build-kernel.sh" >/dev/null &
+kernel_pid=$!
+images_rc=0
+"$here/build-rootfs.sh" >/dev/null || images_rc=$?
+if ((images_rc == 0)); then
+    "$here/build-zvfio.sh" >/dev/null || images_rc=$?   # a zvfio that does not cross-build fails the tier
+fi
+kernel_rc=0
+wait $kernel_pid || kernel_rc=$?
+((kernel_rc == 0)) || { echo "run.sh: kernel build failed (exit $kernel_rc)" >&2; exit 1; }
+((images_rc == 0)) || { echo "run.sh: userspace/zvfio build failed (exit $images_rc)" >&2; exit 1; }
 echo "run.sh: images ready after $((SECONDS - start)) s" >&2
 cd "$repo"
 rc=0
