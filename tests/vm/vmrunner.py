@@ -129,8 +129,8 @@ GROUPS: list[Group] = [
     # Subchannel numbers != devnos in every set; sets 0, 1 and 3.
     Group(
         name="host",
-        scenarios=[("smoke", 240), ("inventory", 180), ("mdevctl-callout", 180),
-                   ("libvirt-nodedev", 240), ("zpci", 240)],
+        scenarios=[("smoke", 300), ("inventory", 300), ("mdevctl-callout", 300),
+                   ("libvirt-nodedev", 300), ("zpci", 300)],
         ccw=[
             Ccw(NET, 0, 0x1000, "3832/01", "mdevctl-callout target"),
             Ccw(RNG, 0, 0x1001, "3832/04", "libvirt-nodedev target"),
@@ -147,7 +147,7 @@ GROUPS: list[Group] = [
     # Nested TCG domains with passed-through devices.
     Group(
         name="nested",
-        scenarios=[("nested-view", 420), ("nested-zpci", 240), ("bringup", 420)],
+        scenarios=[("nested-view", 420), ("nested-zpci", 360), ("bringup", 420)],
         ccw=[
             Ccw(NET, 0, 0x1234, "3832/01", "passthrough target"),
             Ccw(RNG, 0, 0x4711, "3832/04", "second subchannel (veto tests)"),
