@@ -445,35 +445,35 @@ zv_domain_parse (const char *xml, gssize length, GError **error)
   return domain;
 }
 
-/* TRUE when ADDRESSES holds the ccw address A. */
-static gboolean
-has_ccw_address (GArray *addresses, const ZvCcwAddress *a)
+/* TRUE when DOMAIN (may be NULL) uses the ccw address ADDR. */
+gboolean
+zv_domain_uses_ccw_address (const ZvDomain *domain, const ZvCcwAddress *addr)
 {
-  for (guint i = 0; i < addresses->len; i++)
+  for (guint i = 0; domain && i < domain->ccw_addresses->len; i++)
     {
-      const ZvCcwAddress *b = &g_array_index (addresses, ZvCcwAddress, i);
-      if (a->cssid == b->cssid && a->ssid == b->ssid && a->devno == b->devno)
+      const ZvCcwAddress *a = &g_array_index (domain->ccw_addresses, ZvCcwAddress, i);
+      if (a->cssid == addr->cssid && a->ssid == addr->ssid && a->devno == addr->devno)
         return TRUE;
     }
   return FALSE;
 }
 
-/* TRUE when NUMBERS holds N. */
-static gboolean
-has_number (GArray *numbers, guint n)
+/* TRUE when VALUES (guint; may be NULL) holds VALUE. */
+gboolean
+zv_domain_values_have (GArray *values, guint value)
 {
-  for (guint i = 0; i < numbers->len; i++)
-    if (g_array_index (numbers, guint, i) == n)
+  for (guint i = 0; values && i < values->len; i++)
+    if (g_array_index (values, guint, i) == value)
       return TRUE;
   return FALSE;
 }
 
 /* Appends the members of FROM that INTO lacks. */
 static void
-merge_numbers (GArray *into, GArray *from)
+merge_values (GArray *into, GArray *from)
 {
   for (guint i = 0; i < from->len; i++)
-    if (!has_number (into, g_array_index (from, guint, i)))
+    if (!zv_domain_values_have (into, g_array_index (from, guint, i)))
       g_array_append_val (into, g_array_index (from, guint, i));
 }
 
@@ -496,11 +496,11 @@ zv_domain_merge (ZvDomain *into, const ZvDomain *from)
   for (guint i = 0; i < from->ccw_addresses->len; i++)
     {
       const ZvCcwAddress *a = &g_array_index (from->ccw_addresses, ZvCcwAddress, i);
-      if (!has_ccw_address (into->ccw_addresses, a))
+      if (!zv_domain_uses_ccw_address (into, a))
         g_array_append_val (into->ccw_addresses, *a);
     }
-  merge_numbers (into->zpci_uids, from->zpci_uids);
-  merge_numbers (into->zpci_fids, from->zpci_fids);
+  merge_values (into->zpci_uids, from->zpci_uids);
+  merge_values (into->zpci_fids, from->zpci_fids);
 }
 
 /* TRUE when the domain has vfio-ccw mdev or PCI hostdevs. */

@@ -62,6 +62,10 @@ ZvDomain *zv_domain_parse (const char *xml, gssize length, GError **error);
  * with) has and INTO lacks: hostdevs (by mdev UUID or PCI address), guest ccw
  * addresses, zPCI uids and fids. */
 void zv_domain_merge (ZvDomain *into, const ZvDomain *from);
+/* TRUE when DOMAIN (may be NULL) uses the ccw address ADDR. */
+gboolean zv_domain_uses_ccw_address (const ZvDomain *domain, const ZvCcwAddress *addr);
+/* TRUE when VALUES (guint, e.g. zpci_uids; may be NULL) holds VALUE. */
+gboolean zv_domain_values_have (GArray *values, guint value);
 /* TRUE when the domain has vfio-ccw mdev or PCI hostdevs. */
 gboolean zv_domain_has_passthrough (const ZvDomain *domain);
 /* Finds the domain hostdev using mdev UUID, or NULL. */

@@ -156,19 +156,6 @@ zv_hostdev_normalize_loadparm (const char *text, GError **error)
   return g_ascii_strup (text, -1);
 }
 
-/* TRUE when DOMAIN uses the ccw address ADDR. */
-gboolean
-zv_hostdev_ccw_address_used (const ZvDomain *domain, const ZvCcwAddress *addr)
-{
-  for (guint i = 0; domain && i < domain->ccw_addresses->len; i++)
-    {
-      const ZvCcwAddress *a = &g_array_index (domain->ccw_addresses, ZvCcwAddress, i);
-      if (a->cssid == addr->cssid && a->ssid == addr->ssid && a->devno == addr->devno)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* Picks a free guest ccw address: the host devno when free, else the lowest free. */
 gboolean
 zv_hostdev_pick_devno (const ZvDomain *domain, const ZvBusId *host, ZvCcwAddress *out)
@@ -176,7 +163,7 @@ zv_hostdev_pick_devno (const ZvDomain *domain, const ZvBusId *host, ZvCcwAddress
   if (host != NULL && host->ssid <= ZV_CCW_MAX_SSID)
     {
       ZvCcwAddress same = { ZV_GUEST_CSSID, host->ssid, host->number };
-      if (!zv_hostdev_ccw_address_used (domain, &same))
+      if (!zv_domain_uses_ccw_address (domain, &same))
         {
           *out = same;
           return TRUE;
@@ -186,7 +173,7 @@ zv_hostdev_pick_devno (const ZvDomain *domain, const ZvBusId *host, ZvCcwAddress
     for (guint devno = 0; devno <= ZV_CCW_MAX_DEVNO; devno++)
       {
         ZvCcwAddress candidate = { ZV_GUEST_CSSID, ssid, devno };
-        if (!zv_hostdev_ccw_address_used (domain, &candidate))
+        if (!zv_domain_uses_ccw_address (domain, &candidate))
           {
             *out = candidate;
             return TRUE;
@@ -195,28 +182,18 @@ zv_hostdev_pick_devno (const ZvDomain *domain, const ZvBusId *host, ZvCcwAddress
   return FALSE;
 }
 
-/* TRUE when VALUE is in VALUES (guint), which may be NULL. */
-static gboolean
-value_used (GArray *values, guint value)
-{
-  for (guint i = 0; values && i < values->len; i++)
-    if (g_array_index (values, guint, i) == value)
-      return TRUE;
-  return FALSE;
-}
-
 /* Picks PREFERRED when allowed and unused in USED, else the lowest unused in FIRST..LAST. */
 static gboolean
 pick_value (GArray *used, gboolean has_preferred, guint preferred, guint first, guint last,
             guint *out)
 {
-  if (has_preferred && preferred >= first && preferred <= last && !value_used (used, preferred))
+  if (has_preferred && preferred >= first && preferred <= last && !zv_domain_values_have (used, preferred))
     {
       *out = preferred;
       return TRUE;
     }
   for (guint64 v = first; v <= last; v++)
-    if (!value_used (used, v))
+    if (!zv_domain_values_have (used, v))
       {
         *out = v;
         return TRUE;

@@ -22,8 +22,6 @@ gboolean zv_hostdev_parse_guest_devno (const char *text, ZvCcwAddress *out, GErr
 /* Checks and normalizes (uppercase) a boot loadparm: 1..8 of A-Z 0-9 '.' ' '. */
 char *zv_hostdev_normalize_loadparm (const char *text, GError **error);
 
-/* TRUE when DOMAIN (may be NULL) uses the ccw address ADDR. */
-gboolean zv_hostdev_ccw_address_used (const ZvDomain *domain, const ZvCcwAddress *addr);
 /* Picks a free guest ccw address in DOMAIN (may be NULL): fe.S.DDDD of the host
  * devno HOST when given and free, else the lowest free one from fe.0.0000 upwards
  * (ssid 0 first, then 1..3). FALSE when all are used. */

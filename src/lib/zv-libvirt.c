@@ -95,15 +95,16 @@ lookup_domain (ZvLibvirt *lv, const char *name, GError **error)
   return dom;
 }
 
-/* The XML of domain NAME: persistent (INACTIVE) or as it runs now. */
-static char *
-domain_xml (ZvLibvirt *lv, const char *name, gboolean inactive, GError **error)
+/* The XML of domain NAME: as it runs now with LIVE (the persistent one when it is
+ * not running), else its persistent XML (the live one for a transient domain). */
+char *
+zv_libvirt_domain_xml_as (ZvLibvirt *lv, const char *name, gboolean live, GError **error)
 {
   virDomainPtr dom = lookup_domain (lv, name, error);
   if (dom == NULL)
     return NULL;
   int persistent = virDomainIsPersistent (dom);
-  char *xml = virDomainGetXMLDesc (dom, inactive && persistent == 1 ? VIR_DOMAIN_XML_INACTIVE
+  char *xml = virDomainGetXMLDesc (dom, !live && persistent == 1 ? VIR_DOMAIN_XML_INACTIVE
                                                                     : 0);
   char *copy = NULL;
   if (xml == NULL)
@@ -119,14 +120,7 @@ domain_xml (ZvLibvirt *lv, const char *name, gboolean inactive, GError **error)
 char *
 zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error)
 {
-  return domain_xml (lv, name, TRUE, error);
-}
-
-/* The XML of domain NAME as it runs now (persistent XML when it is not running). */
-char *
-zv_libvirt_domain_live_xml (ZvLibvirt *lv, const char *name, GError **error)
-{
-  return domain_xml (lv, name, FALSE, error);
+  return zv_libvirt_domain_xml_as (lv, name, FALSE, error);
 }
 
 /* Orders strings alphabetically (GPtrArray sort callback). */

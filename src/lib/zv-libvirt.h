@@ -26,9 +26,10 @@ const char *zv_libvirt_uri (ZvLibvirt *lv);
 
 /* The persistent (inactive) XML of domain NAME; the live XML for a transient domain. */
 char *zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error);
-/* The XML of domain NAME as it runs now (the live definition; the persistent one
- * when it is not running). */
-char *zv_libvirt_domain_live_xml (ZvLibvirt *lv, const char *name, GError **error);
+/* The XML of domain NAME as it runs now with LIVE (the persistent one when it is
+ * not running), else as zv_libvirt_domain_xml. */
+char *zv_libvirt_domain_xml_as (ZvLibvirt *lv, const char *name, gboolean live,
+                                GError **error);
 /* The names of every domain (running or not), sorted. */
 GPtrArray *zv_libvirt_domain_names (ZvLibvirt *lv, GError **error);
 /* TRUE when domain NAME is running (*ACTIVE) and has a persistent definition (*PERSISTENT). */

@@ -30,7 +30,7 @@ load_domain_both (ZvLibvirt *lv, const char *name, GError **error)
     return NULL;
   if (!active || !persistent)
     return g_steal_pointer (&domain);       /* a transient domain's XML is the live one */
-  g_autofree char *live_xml = zv_libvirt_domain_live_xml (lv, name, error);
+  g_autofree char *live_xml = zv_libvirt_domain_xml_as (lv, name, TRUE, error);
   g_autoptr (ZvDomain) live = live_xml ? zv_domain_parse (live_xml, -1, error) : NULL;
   if (live == NULL)
     return NULL;
@@ -54,8 +54,7 @@ zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean target_live, gb
   if (target != NULL)
     {
       /* looked up by name first, so an unknown domain is "not found" (exit 4) */
-      found_xml = target_live ? zv_libvirt_domain_live_xml (lv, target, error)
-                              : zv_libvirt_domain_xml (lv, target, error);
+      found_xml = zv_libvirt_domain_xml_as (lv, target, target_live, error);
       if (found_xml == NULL)
         return FALSE;
       found = zv_domain_parse (found_xml, -1, error);

@@ -108,8 +108,7 @@ static char *
 verify_changes (ZvLibvirt *lv, const char *name, gboolean attach, gboolean live,
                 GPtrArray *changes, GError **error)
 {
-  g_autofree char *xml = live ? zv_libvirt_domain_live_xml (lv, name, error)
-                              : zv_libvirt_domain_xml (lv, name, error);
+  g_autofree char *xml = zv_libvirt_domain_xml_as (lv, name, live, error);
   if (xml == NULL)
     return NULL;
   g_autoptr (ZvDomain) domain = zv_domain_parse (xml, -1, error);
@@ -362,8 +361,7 @@ zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error)
   g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
   if (lv == NULL || !check_flags (lv, name, &opts, error))
     return ZV_EXIT_FAILURE;
-  g_autofree char *xml = opts.live && !opts.config ? zv_libvirt_domain_live_xml (lv, name, error)
-                                                   : zv_libvirt_domain_xml (lv, name, error);
+  g_autofree char *xml = zv_libvirt_domain_xml_as (lv, name, opts.live && !opts.config, error);
   if (xml == NULL)
     return ZV_EXIT_FAILURE;
   g_autoptr (GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
