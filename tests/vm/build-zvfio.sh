@@ -29,19 +29,10 @@ suite=${ZVFIO_VM_SUITE:-bookworm}
 log() { echo "build-zvfio: $*" >&2; }
 
 mkdir -p "$cache" "$build"
-host_pkgs=(gcc-s390x-linux-gnu meson ninja-build pkgconf mmdebstrap)
-missing=()
-for p in "${host_pkgs[@]}"; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
-        >"$build/apt.log" 2>&1 || { cat "$build/apt.log" >&2; exit 1; }
-fi
+"$here/host-packages.sh"
 if ! dpkg --print-foreign-architectures | grep -qx s390x; then
     dpkg --add-architecture s390x
-    apt-get update -q >"$build/apt-update.log" 2>&1 || { cat "$build/apt-update.log" >&2; exit 1; }
+    apt-get -o DPkg::Lock::Timeout=900 update -q >"$build/apt-update.log" 2>&1 || { cat "$build/apt-update.log" >&2; exit 1; }
 fi
 
 # ---- sysroot -------------------------------------------------------------
