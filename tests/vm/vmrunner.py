@@ -393,9 +393,12 @@ def probe_groups() -> int:
             cmd = [QEMU, "-M", "s390-ccw-virtio", "-m", "256", "-nodefaults", "-S",
                    "-display", "none", "-monitor", "stdio", "-no-reboot"] + group_devices(g, Path(tmp))
             p = subprocess.run(cmd, input="quit\n", capture_output=True, text=True, timeout=120)
-            problem = p.returncode != 0 or p.stderr.strip()
+            # the test NICs have no network backend on purpose: that warning is expected
+            msgs = [m for m in p.stderr.splitlines()
+                    if m.strip() and not re.search(r"warning: nic \S+ has no peer$", m)]
+            problem = p.returncode != 0 or bool(msgs)
             print(f"probe {g.name}: {'FAIL' if problem else 'ok'} (exit {p.returncode})"
-                  + (f": {p.stderr.strip()}" if p.stderr.strip() else ""))
+                  + (": " + " / ".join(msgs) if msgs else ""))
             if problem:
                 print("  " + " ".join(cmd))
                 rc = 1
