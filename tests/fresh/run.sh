@@ -95,6 +95,9 @@ rc=0
 unshare --mount --propagation private /bin/bash -c '
     set -e
     root=$1
+    # the chroot root must be a mount point of its own, as on a real system:
+    # otherwise `unshare -m` (the mdevctl tests) cannot make it private
+    mount --bind "$root" "$root"
     mount -t proc proc "$root/proc"
     mount -t sysfs sysfs "$root/sys"
     mount --rbind /dev "$root/dev"

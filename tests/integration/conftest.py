@@ -198,6 +198,9 @@ def mdevctl_ns(callout_bin):
     """Return run(root, *command, env=None): COMMAND in a private mount namespace where the
     real mdevctl sees ROOT/etc/mdevctl.d and runs zvfio-callout (tests/integration/mdevctl-ns.sh)."""
     if not _can_unshare():
+        if os.geteuid() == 0:
+            pytest.fail("running as root, but 'unshare -m true' fails: the mdevctl tests need a "
+                        "private mount namespace (is / a mount point?)")
         pytest.skip("needs root and unshare -m for the private mount namespace")
     if shutil.which("mdevctl") is None:
         pytest.fail("mdevctl is not installed (apt install mdevctl)")
