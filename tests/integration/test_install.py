@@ -100,3 +100,11 @@ def test_legacy_dir_equal_to_the_callout_dir_is_refused(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
     assert "mdevctl_legacy_callout_dir must differ from mdevctl_callout_dir" in proc.stdout
+
+
+def test_debian_changelog_version_is_the_project_version(build_dir):
+    """The package and `zvfio --version` must name the same version (a native package:
+    the version is meson.build's, exactly)."""
+    from install_info import project_version
+    first = (REPO_ROOT / "debian" / "changelog").read_text().splitlines()[0]
+    assert first.startswith(f"zvfio ({project_version(build_dir)}) "), first
