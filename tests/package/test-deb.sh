@@ -48,6 +48,8 @@ finish() {
         echo "test-deb: PASS ($(( $(date +%s) - start )) s: built, lintian clean of errors, installed, smoke-tested, removed and purged without leftovers)"
         ((keep)) || rm -rf "$work"
     else
+        # keep the logs and the .deb, not the big trees (--keep keeps everything)
+        ((keep)) || rm -rf "$work/chroot" "$work"/src/zvfio-*/
         echo "test-deb: FAIL: $step (logs in $work)"
     fi
 }
