@@ -60,20 +60,7 @@ fail() { log "$*"; exit 1; }
 
 # ---- 1. host packages -------------------------------------------------------------
 step="installing host packages"
-apt_install() { # <package>...: installs the missing ones (one retry after apt-get update)
-    local missing=() p
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' \
-            || missing+=("$p")
-    done
-    ((${#missing[@]})) || return 0
-    log "installing ${missing[*]}"
-    local apt=(apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends)
-    DEBIAN_FRONTEND=noninteractive "${apt[@]}" "${missing[@]}" >>"$work/apt-host.log" 2>&1 \
-        || { apt-get -o DPkg::Lock::Timeout=900 update -q >>"$work/apt-host.log" 2>&1 \
-             && DEBIAN_FRONTEND=noninteractive "${apt[@]}" "${missing[@]}" >>"$work/apt-host.log" 2>&1; } \
-        || { tail -n 30 "$work/apt-host.log" >&2; return 1; }
-}
+. "$here/common.sh"
 apt_install debhelper dpkg-dev lintian mmdebstrap fakeroot build-essential
 if [[ -z $deb ]]; then
     # Build-Depends exactly as debian/control says (dpkg-checkbuilddeps prints what is missing)
@@ -90,15 +77,8 @@ if [[ -z $deb ]]; then
     step="copying the source tree"
     version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
     tree=$work/src/zvfio-$version
-    rm -rf "$work/src" && mkdir -p "$tree"
-    if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-        # what git knows of (tracked and new, not ignored, not deleted): no build dirs
-        git -C "$src" ls-files -z --cached --others --exclude-standard \
-            | (cd "$src" && while IFS= read -r -d '' f; do [[ -e $f || -L $f ]] && printf '%s\0' "$f"; done) \
-            | tar -C "$src" --null -T - -cf - | tar -C "$tree" -xf -
-    else
-        tar -C "$src" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$tree" -xf -
-    fi
+    rm -rf "$work/src"
+    copy_source "$src" "$tree"
     step="dpkg-source -b"
     (cd "$work/src" && dpkg-source -b "zvfio-$version") >"$work/dpkg-source.log" 2>&1 \
         || { tail -n 20 "$work/dpkg-source.log" >&2; fail "dpkg-source -b failed"; }
