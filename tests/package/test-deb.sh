@@ -132,6 +132,8 @@ if [[ ! -s $tarball ]]; then
         || { tail -n 40 "$work/mmdebstrap.log" >&2; rm -f "$tmp"; fail "mmdebstrap failed"; }
     mv "$tmp" "$tarball"
     log "chroot made in $(( $(date +%s) - t0 )) s"
+    # chroots for older package lists or sources are not used again
+    find "$cache" -maxdepth 1 -name "chroot-$suite-$arch-*.tar" ! -name "${tarball##*/}" -delete
 else
     log "using the cached chroot $tarball"
 fi
