@@ -10,6 +10,7 @@
 #include "zv-mdev.h"
 #include "zv-parse.h"
 #include "zv-rules.h"
+#include "zvfio-config.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -43,6 +44,28 @@ usage (const char *problem)
   fprintf (stderr, "%s: %s\nusage: %s -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT\n",
            PROG, problem, PROG);
   return ZV_EXIT_FAILURE;
+}
+
+/* --help: what the program is, for an admin who finds it in mdevctl's directory. */
+static int
+help (void)
+{
+  printf ("Usage: %s -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT\n"
+          "       %s --help | --version\n\n"
+          "The mdevctl callout of zvfio. mdevctl runs it around every define, start,\n"
+          "modify, stop and undefine of a mediated device, with the device's JSON config\n"
+          "on stdin. For vfio_ccw-io devices it takes zvfio's subchannel lock and runs\n"
+          "zvfio's passthrough rules (the same as 'zvfio check'): a 'pre' event that would\n"
+          "hand a device in use to a guest, or cannot work, is refused with the reasons on\n"
+          "stderr. Any other device type is answered 'not mine' (exit 2) at once.\n\n"
+          "Installed as %s/%s (mdevctl >= 1.3)\n"
+          "with a wrapper in %s (mdevctl <= 1.2).\n\n"
+          "Environment: ZVFIO_ROOT (read sysfs, /etc and /run below it),\n"
+          "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1, ZVFIO_LOCK_TIMEOUT_MS.\n"
+          "Exit codes: 0 ok, 1 usage or failure, 2 not a vfio_ccw-io device, 3 refused by\n"
+          "a rule, 5 no channel subsystem, 6 I/O error, 7 invalid data, 9 busy.\n",
+          PROG, PROG, ZVFIO_MDEVCTL_CALLOUT_DIR, PROG, ZVFIO_MDEVCTL_LEGACY_CALLOUT_DIR);
+  return ZV_EXIT_OK;
 }
 
 /* The value after the first "-t" in ARGV, or NULL (checked before anything else). */
@@ -375,6 +398,15 @@ dispatch (const CalloutArgs *args)
 int
 main (int argc, char **argv)
 {
+  /* mdevctl never calls it so: answered without stdin or sysfs */
+  if (argc == 2 && strcmp (argv[1], "--help") == 0)
+    return help ();
+  if (argc == 2 && strcmp (argv[1], "--version") == 0)
+    {
+      printf ("%s %s\n", PROG, ZVFIO_VERSION);
+      return ZV_EXIT_OK;
+    }
+
   /* foreign types leave at once: no stdin, no sysfs */
   const char *type = peek_type (argc, argv);
   if (type != NULL && strcmp (type, ZV_VFIO_CCW_MDEV_TYPE) != 0)

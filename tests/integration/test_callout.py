@@ -330,21 +330,28 @@ def test_pre_is_serialized_per_subchannel(callout_bin, ccw_root):
 # --- installation ------------------------------------------------------------------
 
 def test_meson_install_lays_out_both_callout_dirs(build_dir, tmp_path):
-    """meson install --destdir puts the binary in <prefix>/lib/mdevctl/scripts.d/callouts
-    and the wrapper (pointing at it) in <sysconfdir>/mdevctl.d/scripts.d/callouts."""
+    """meson install --destdir puts the binary in mdevctl_callout_dir and the wrapper
+    (pointing at it) in mdevctl_legacy_callout_dir (meson_options.txt)."""
+    from install_info import build_options, install_dir
+    options = build_options(build_dir)
     dest = tmp_path / "dest"
     proc = subprocess.run(["meson", "install", "-C", str(build_dir), "--destdir", str(dest),
                            "--no-rebuild", "--quiet"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    binaries = list(dest.glob("**/lib/mdevctl/scripts.d/callouts/zvfio-callout"))
-    wrappers = list(dest.glob("**/mdevctl.d/scripts.d/callouts/zvfio-callout"))
-    assert len(binaries) == 1 and len(wrappers) == 1
-    binary, wrapper = binaries[0], wrappers[0]
-    assert os.access(binary, os.X_OK) and os.access(wrapper, os.X_OK)
+    installed_path = f"{install_dir(options, 'mdevctl_callout_dir')}/zvfio-callout"
+    assert sorted(dest.glob("**/zvfio-callout")) == sorted(
+        [dest / installed_path.lstrip("/")]
+        + ([dest / install_dir(options, "mdevctl_legacy_callout_dir").lstrip("/") / "zvfio-callout"]
+           if options["mdevctl_legacy_callout_dir"] else []))
+    binary = dest / installed_path.lstrip("/")
+    assert os.access(binary, os.X_OK)
     assert binary.read_bytes().startswith(b"\x7fELF")
+    if not options["mdevctl_legacy_callout_dir"]:
+        return
+    wrapper = dest / install_dir(options, "mdevctl_legacy_callout_dir").lstrip("/") / "zvfio-callout"
+    assert os.access(wrapper, os.X_OK)
     text = wrapper.read_text()
     assert text.startswith("#!/bin/sh\n")
-    installed_path = "/" + str(binary.relative_to(dest))
     assert f"bin='{installed_path}'\n" in text
     assert 'exec "$bin" "$@"' in text
     # outside the destdir the binary is not at its installed path: the wrapper says "not mine"
@@ -370,3 +377,50 @@ def test_refusal_messages_golden(run_callout, make_tree, tmp_path):
         proc = run_callout("pre", action, parent=parent, input=stdin, root=root)
         out.append(f"$ pre {action} -p {parent}: exit {proc.returncode}\n{proc.stderr}")
     check_golden("callout/refusals.txt", "".join(out))
+
+
+# --- --help and --version ---------------------------------------------------------
+
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_and_version_touch_neither_stdin_nor_sysfs(callout_bin, build_dir, tmp_path, option):
+    """An admin asking what the file in mdevctl's directory is gets an answer on stdout,
+    exit 0; stdin (a pipe nobody closes) and every device file stay untouched."""
+    from install_info import run_info_option, touches_input
+    proc, traced, root = run_info_option(callout_bin, option, tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert touches_input(traced, root) == []
+    assert proc.stdout.startswith("Usage: zvfio-callout " if option == "--help" else "zvfio-callout ")
+
+
+def test_version_is_the_project_version(callout_bin, build_dir):
+    from install_info import project_version
+    proc = subprocess.run([str(callout_bin), "--version"], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=10)
+    assert (proc.returncode, proc.stdout, proc.stderr) == \
+        (0, f"zvfio-callout {project_version(build_dir)}\n", "")
+
+
+def test_help_says_how_mdevctl_runs_it_and_where_it_is_installed(callout_bin, build_dir):
+    from install_info import build_options, install_dir
+    proc = subprocess.run([str(callout_bin), "--help"], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=10)
+    assert proc.returncode == 0 and proc.stderr == ""
+    lines = proc.stdout.splitlines()
+    assert lines[0] == ("Usage: zvfio-callout -t TYPE -e EVENT -a ACTION -s STATE -u UUID "
+                        "-p PARENT")
+    options = build_options(build_dir)
+    assert f"{install_dir(options, 'mdevctl_callout_dir')}/zvfio-callout" in proc.stdout
+    if options["mdevctl_legacy_callout_dir"]:
+        assert install_dir(options, "mdevctl_legacy_callout_dir") in proc.stdout
+    assert "Exit codes: 0 ok" in proc.stdout
+
+
+@pytest.mark.parametrize("argv", [["--help", "-t", "vfio_ccw-io"], ["--version", "--help"],
+                                  ["-h"], ["--Help"]])
+def test_info_options_only_alone(run_callout, argv):
+    """--help/--version are answered only as the sole argument: anything else is the
+    strict mdevctl protocol (a usage error, nothing on stdout)."""
+    proc = run_callout(argv=argv)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "usage: zvfio-callout -t TYPE" in proc.stderr
