@@ -264,3 +264,73 @@ def test_helper_pages_match_their_help(name, build_dir):
     version = subprocess.run([str(binary), "--version"], capture_output=True, text=True,
                              stdin=subprocess.DEVNULL, timeout=10)
     assert version.returncode == 0 and version.stdout.startswith(f"{name} "), version
+
+
+# --- README ----------------------------------------------------------------------------
+
+README = REPO / "README.md"
+
+
+def readme_command_lines():
+    """The zvfio command lines of README.md's indented examples (comments dropped)."""
+    lines = []
+    for line in README.read_text().splitlines():
+        stripped = line.strip()
+        if line.startswith("    ") and stripped.startswith("zvfio "):
+            lines.append(stripped.split("  #", 1)[0].strip())
+    return lines
+
+
+def test_readme_commands_exist(zvfio_bin):
+    """Every zvfio command line in README.md names a real command and real options."""
+    lines = readme_command_lines()
+    assert any(" prepare " in f" {line} " for line in lines), lines
+    top = subprocess.run([str(zvfio_bin), "--help"], capture_output=True, text=True).stdout
+    commands = top.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+    commands = [c.split()[0] for c in commands.splitlines() if c.strip()]
+    global_options = {"--" + o for o in long_options(top)} | {"--help"}
+    for line in lines:
+        words = line.split()[1:]
+        while words and words[0].startswith("-"):      # global options and their values
+            assert words[0] in global_options, line
+            words = words[2:] if words[0] in ("--root", "--connect") else words[1:]
+        assert words and words[0] in commands, line
+        proc = subprocess.run([str(zvfio_bin), words[0], "--help"], capture_output=True,
+                              text=True)
+        allowed = {"--" + o for o in long_options(proc.stdout)}
+        for word in words[1:]:
+            if word.startswith("--"):
+                assert word.split("=")[0] in allowed, line
+
+
+def test_readme_rehearsal_runs_on_a_copy(zvfio_bin, tmp_path):
+    """The demo rehearsal of README.md works as written, on a copy of the demo tree."""
+    copy = tmp_path / "lpar"
+    text = README.read_text()
+    assert "cp -a examples/demo-lpar /tmp/lpar" in text
+    subprocess.run(["cp", "-a", str(REPO / "examples" / "demo-lpar"), str(copy)], check=True)
+    ran = 0
+    for line in README.read_text().splitlines():
+        if not line.startswith("    zvfio --root /tmp/lpar "):
+            continue
+        command, _, comment = line.strip().partition("  #")
+        argv = [str(zvfio_bin)] + command.replace("/tmp/lpar", str(copy)).split()[1:]
+        proc = subprocess.run(argv, capture_output=True, text=True,
+                              env=dict(os.environ, LC_ALL="C.UTF-8"))
+        expected = 3 if "refused" in comment else 0
+        assert proc.returncode == expected, (line, proc.stdout, proc.stderr)
+        if "check: ok" in comment:
+            assert comment.strip() in proc.stdout, (comment, proc.stdout)
+        ran += 1
+    assert ran >= 4
+
+
+def test_no_doc_writes_to_the_committed_demo_tree():
+    """prepare/release change the tree they work on: no documented flow or script runs
+    them (or define/start/attach) on examples/demo-lpar itself."""
+    writers = r"\b(prepare|release|define|undefine|start|stop)\b"
+    for path in [README, REPO / "examples" / "README.md", REPO / "tools" / "setup.sh",
+                 *sorted((REPO / "docs").glob("*.md")), *PAGES]:
+        for line in path.read_text().splitlines():
+            if re.search(r"--root[= ]\S*examples/demo-lpar\b", line):
+                assert not re.search(writers, line.split("#")[0]), f"{path.name}: {line}"
