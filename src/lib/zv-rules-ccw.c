@@ -137,8 +137,9 @@ check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   if (ctx->sch == NULL || ctx->sch->type == ZV_SCH_TYPE_IO)
     return;
   const char *kind = zv_subchannel_type_name (ctx->sch->type);
-  g_autofree char *what = kind ? g_strdup_printf ("a %s subchannel (type %d)", kind,
-                                                  ctx->sch->type)
+  /* the type name goes in parentheses: no article has to agree with it */
+  g_autofree char *what = kind ? g_strdup_printf ("a subchannel of type %d (%s)",
+                                                  ctx->sch->type, kind)
                                : g_strdup ("a subchannel of unknown type");
   zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_SEVERITY_ERROR,
                     "pick an I/O subchannel (type 0) that holds the device to pass through "
@@ -155,8 +156,8 @@ check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   const ZvCcwDevice *dev = ctx->sch->device;
   zv_violation_add (out, rule ("ccw.qdio"), ctx, ZV_SEVERITY_ERROR,
-                    "give the guest a virtio-net/virtio-scsi device (or a zPCI function) "
-                    "backed by this adapter instead",
+                    "give the guest its network or FCP storage through virtio devices "
+                    "(virtio-net, virtio-blk, virtio-scsi) or a dedicated zPCI device instead",
                     "device %s (control unit %s, driver %s) is a QDIO device (OSA, "
                     "HiperSockets or FCP); vfio-ccw supports only non-QDIO I/O subchannels",
                     dev->id, dev->cutype, dev->driver ? dev->driver : "none");

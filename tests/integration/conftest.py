@@ -85,7 +85,7 @@ def check_golden(name, text):
     assert text == path.read_text(), f"output differs from golden file {path}"
 
 
-# --- driver binding and zvfio-hook (Engineer C) -------------------------------------
+# --- driver binding and zvfio-hook -------------------------------------------------
 
 @pytest.fixture(scope="session")
 def hook_bin(build_dir):
@@ -149,7 +149,7 @@ def host_state(root, parts=("sys", "etc")):
     return state, mtimes
 
 
-# --- zvfio-callout and the real mdevctl (Engineer A) ---------------------------
+# --- zvfio-callout and the real mdevctl --------------------------------------
 
 import shutil  # noqa: E402
 
@@ -216,7 +216,7 @@ def mdevctl_ns(callout_bin):
     return _run
 
 
-# --- domain XML, hostdev and libvirt (Engineer B) ------------------------------
+# --- domain XML, hostdev and libvirt ------------------------------------------
 
 LIBVIRT_DATA = REPO_ROOT / "tests" / "integration" / "libvirt"
 LIBVIRT_SCHEMAS = Path("/usr/share/libvirt/schemas")

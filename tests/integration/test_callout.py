@@ -3,6 +3,7 @@ malformed argv and stdin, missing sysfs, locks, foreign types)."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -188,9 +189,9 @@ def test_live_is_refused(run_callout, ccw_root, action):
 
 @pytest.mark.parametrize("parent,rule,text", [
     ("0.0.0110", "ccw.qdio", "QDIO device"),
-    ("0.0.ff40", "ccw.not-io-subchannel", "chsc subchannel"),
-    ("0.0.ff00", "ccw.not-io-subchannel", "adm subchannel"),
-    ("0.0.ff80", "ccw.not-io-subchannel", "message subchannel"),
+    ("0.0.ff40", "ccw.not-io-subchannel", "subchannel of type 1 (chsc)"),
+    ("0.0.ff00", "ccw.not-io-subchannel", "subchannel of type 3 (adm)"),
+    ("0.0.ff80", "ccw.not-io-subchannel", "subchannel of type 2 (message)"),
     ("0.0.2000", "ccw.not-a-subchannel", "sits on subchannel 0.0.0140"),
     ("0.0.5555", "ccw.no-subchannel", "no subchannel 0.0.5555"),
     ("0.0.2004", "ccw.cio-ignored", "cio_ignore list"),
@@ -202,6 +203,10 @@ def test_pre_define_refusals(run_callout, ccw_root, parent, rule, text):
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
     assert any(line.startswith(f"error: {rule}: ") and text in line and "(fix: " in line
                for line in lines), proc.stderr
+    # no article glued to a generated name ("a adm subchannel"), no zPCI function
+    # "backed by" a QDIO adapter (there is none)
+    assert not re.search(r"\ba [aeiou]", proc.stderr), proc.stderr
+    assert "backed by" not in proc.stderr
     assert lock_files(ccw_root) == []   # a vetoed pre leaves no lock behind
 
 
