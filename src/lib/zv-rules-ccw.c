@@ -57,10 +57,22 @@ missing_subchannel (const ZvRuleContext *ctx, ZvBusId *id)
 
 /* TRUE when bus id ID is listed in the host's /proc/cio_ignore. */
 static gboolean
-is_cio_ignored (ZvRoot *root, const ZvBusId *id)
+is_cio_ignored (const ZvHostFacts *facts, const ZvBusId *id)
 {
-  g_autoptr (GArray) ranges = zv_host_read_cio_ignore (root);
-  return ranges != NULL && zv_cio_ignore_contains (ranges, id);
+  return facts->cio_ignore != NULL && zv_cio_ignore_contains (facts->cio_ignore, id);
+}
+
+/* The facts about CTX's subchannel for RULE_ID; NULL after adding an error
+ * violation when they were not read (the rule fails closed). */
+static const ZvCcwFacts *
+ccw_facts (const ZvRuleContext *ctx, const char *rule_id, GPtrArray *out)
+{
+  const ZvCcwFacts *facts = zv_host_facts_ccw (ctx->facts, ctx->sch->id);
+  if (facts == NULL)
+    zv_violation_add (out, rule (rule_id), ctx, ZV_SEVERITY_ERROR, NULL,
+                      "cannot check this rule: the host facts of subchannel %s were not read",
+                      ctx->sch->id);
+  return facts;
 }
 
 /* ccw.no-subchannel: the mdev parent named is not a subchannel of this host. */
@@ -69,7 +81,7 @@ check_no_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 {
   ZvBusId id;
   if (!OP_IN (ctx, ZV_OP_DEFINE, ZV_OP_START) || !missing_subchannel (ctx, &id) ||
-      is_cio_ignored (ctx->root, &id))
+      is_cio_ignored (ctx->facts, &id))
     return;
   char name[16];
   zv_format_busid (&id, name);
@@ -107,9 +119,17 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
   ZvBusId id;
   g_autofree char *hint = NULL;
   char name[16];
-  if (missing_subchannel (ctx, &id))
+  gboolean missing = missing_subchannel (ctx, &id);
+  if (ctx->facts->cio_ignore_error != NULL &&
+      (missing || (has_io_subchannel (ctx) && sch_devno (ctx->sch) != NULL)))
     {
-      if (!is_cio_ignored (ctx->root, &id))
+      zv_violation_add_unreadable (out, rule ("ccw.cio-ignored"), ctx,
+                                   ctx->facts->cio_ignore_error);
+      return;
+    }
+  if (missing)
+    {
+      if (!is_cio_ignored (ctx->facts, &id))
         return;
       zv_format_busid (&id, name);
       hint = g_strdup_printf ("cio_ignore -r %s (or: echo free %s > /proc/cio_ignore), then "
@@ -120,7 +140,7 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
       return;
     }
   if (!has_io_subchannel (ctx) || sch_devno (ctx->sch) == NULL ||
-      !zv_parse_busid (sch_devno (ctx->sch), &id) || !is_cio_ignored (ctx->root, &id))
+      !zv_parse_busid (sch_devno (ctx->sch), &id) || !is_cio_ignored (ctx->facts, &id))
     return;
   const char *devno = sch_devno (ctx->sch);
   hint = g_strdup_printf ("remove it from the cio_ignore list: cio_ignore -r %s, and from the "
@@ -194,7 +214,12 @@ check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
   if (ctx->sch == NULL)
     return;
   const char *devno = sch_devno (ctx->sch);
-  g_autoptr (ZvIplInfo) ipl = zv_host_read_ipl (ctx->root);
+  if (ctx->facts->ipl_error != NULL)
+    {
+      zv_violation_add_unreadable (out, rule ("ccw.ipl-device"), ctx, ctx->facts->ipl_error);
+      return;
+    }
+  const ZvIplInfo *ipl = ctx->facts->ipl;
   if (devno == NULL || ipl == NULL || ipl->device == NULL || strcmp (ipl->device, devno) != 0)
     return;
   if (strcmp (ipl->type, "ccw") != 0 && strcmp (ipl->type, "eckd") != 0 &&
@@ -212,11 +237,22 @@ check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
 {
   if (ctx->sch == NULL || ctx->sch->device == NULL)
     return;
-  g_autoptr (GPtrArray) users = zv_host_block_users (ctx->root, ctx->sch->device->path);
+  const ZvCcwFacts *facts = ccw_facts (ctx, "ccw.in-use", out);
+  if (facts == NULL)
+    return;
+  if (facts->block_error != NULL)
+    {
+      zv_violation_add_unreadable (out, rule ("ccw.in-use"), ctx, facts->block_error);
+      return;
+    }
+  GPtrArray *users = facts->block_users;
   if (users->len == 0)
     return;
-  g_ptr_array_add (users, NULL);
-  g_autofree char *list = g_strjoinv (", ", (char **) users->pdata);
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  for (guint i = 0; i < users->len; i++)
+    g_strv_builder_add (names, g_ptr_array_index (users, i));
+  g_auto (GStrv) strv = g_strv_builder_end (names);
+  g_autofree char *list = g_strjoinv (", ", strv);
   zv_violation_add (out, rule ("ccw.in-use"), ctx, ZV_SEVERITY_ERROR,
                     "unmount its file systems and remove the holders (LVM, dm-crypt, md) "
                     "first",
@@ -309,22 +345,6 @@ check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
                       "(available_instances is 0)", ctx->sch->id);
 }
 
-/* TRUE when a driverctl override keeps SCH on vfio_ccw across reboots. */
-static gboolean
-binding_is_persistent (ZvRoot *root, const char *sch)
-{
-  g_autofree char *path = g_strconcat ("/etc/driverctl.d/css-", sch, NULL);
-  g_autofree char *text = zv_root_read_file (root, path, NULL, NULL);
-  return text != NULL && strcmp (g_strstrip (text), VFIO_CCW_DRIVER) == 0;
-}
-
-/* TRUE when the admin relaxed the autostart persistence policy. */
-static gboolean
-volatile_autostart_allowed (void)
-{
-  return g_strcmp0 (g_getenv ("ZVFIO_ALLOW_VOLATILE_AUTOSTART"), "1") == 0;
-}
-
 /* TRUE when SCH has a definition with start=auto. */
 static gboolean
 has_auto_definition (const ZvSubchannel *sch)
@@ -346,10 +366,21 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   gboolean defining = ctx->op == ZV_OP_DEFINE && ctx->autostart;
   gboolean existing = OP_IN (ctx, ZV_OP_CHECK, ZV_OP_PREPARE) && has_auto_definition (ctx->sch);
-  if ((!defining && !existing) || binding_is_persistent (ctx->root, ctx->sch->id))
+  if (!defining && !existing)
     return;
-  ZvSeverity severity = defining && !volatile_autostart_allowed () ? ZV_SEVERITY_ERROR
-                                                                    : ZV_SEVERITY_WARNING;
+  const ZvCcwFacts *facts = ccw_facts (ctx, "ccw.autostart-not-persistent", out);
+  if (facts == NULL)
+    return;
+  if (facts->driverctl_error != NULL)
+    {
+      zv_violation_add_unreadable (out, rule ("ccw.autostart-not-persistent"), ctx,
+                                   facts->driverctl_error);
+      return;
+    }
+  if (g_strcmp0 (facts->driverctl_driver, VFIO_CCW_DRIVER) == 0)
+    return;
+  ZvSeverity severity = defining && !ctx->facts->allow_volatile_autostart
+                        ? ZV_SEVERITY_ERROR : ZV_SEVERITY_WARNING;
   g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw (or: "
                                            "zvfio prepare %s --persist); to accept it, set "
                                            "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",

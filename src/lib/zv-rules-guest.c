@@ -265,22 +265,21 @@ check_emulator_version (const ZvRuleContext *ctx, const ZvRule *rule, GPtrArray 
                         domain_name (ctx->domain));
       return;
     }
-  if (ctx->root == NULL || !zv_root_is_system (ctx->root))
+  const ZvEmulatorFacts *facts = zv_host_facts_emulator (ctx->facts, emulator);
+  if (facts == NULL || !facts->checked)
     {
       zv_violation_add (out, rule, ctx, ZV_SEVERITY_WARNING, NULL,
                         "emulator %s: QEMU version not checked (not running on the system root)",
                         emulator);
       return;
     }
-  ZvQemuVersion v;
-  g_autoptr (GError) error = NULL;
-  if (!zv_qemu_emulator_version (emulator, &v, &error))
+  if (facts->error != NULL)
     zv_violation_add (out, rule, ctx, ZV_SEVERITY_WARNING, NULL,
-                      "QEMU version not checked: %s", error->message);
-  else if (!zv_qemu_version_at_least (&v, ZV_ISM_QEMU_MAJOR, ZV_ISM_QEMU_MINOR))
+                      "QEMU version not checked: %s", facts->error->message);
+  else if (!zv_qemu_version_at_least (&facts->version, ZV_ISM_QEMU_MAJOR, ZV_ISM_QEMU_MINOR))
     zv_violation_add (out, rule, ctx, forceable (ctx), "install QEMU 7.2 or later",
                       "emulator %s is QEMU %u.%u; ISM needs zPCI interpretation (QEMU 7.2 or later)",
-                      emulator, v.major, v.minor);
+                      emulator, facts->version.major, facts->version.minor);
 }
 
 /* zpci.qemu-version: ISM needs QEMU and machine type 7.2 or later (forceable). */

@@ -1,7 +1,6 @@
 /* zvfio: zPCI passthrough rules, ISM in particular (non-MIO, vfio-pci,
  * zPCI interpretation); see docs/rules.md and facts kernel-and-qemu.md §6. */
 #include "zv-rules.h"
-#include "zv-hostinfo.h"
 
 #include <string.h>
 
@@ -67,7 +66,12 @@ check_ism_interpretation (const ZvRuleContext *ctx, GPtrArray *out)
   if (!is_ism (ctx))
     return;
   const ZvRule *row = rule ("zpci.ism.interpretation");
-  g_autofree char *machine = zv_host_read_machine_type (ctx->root);
+  if (ctx->facts->machine_type_error != NULL)
+    {
+      zv_violation_add_unreadable (out, row, ctx, ctx->facts->machine_type_error);
+      return;
+    }
+  const char *machine = ctx->facts->machine_type;
   if (zv_machine_lacks_zpci_interpretation (machine))
     {
       zv_violation_add (out, row, ctx, ZV_SEVERITY_ERROR,
@@ -77,8 +81,8 @@ check_ism_interpretation (const ZvRuleContext *ctx, GPtrArray *out)
                         ctx->pci->address);
       return;
     }
-  g_autofree char *why = NULL;
-  switch (zv_host_kvm_zpci_interpretation (ctx->root, &why))
+  const char *why = ctx->facts->kvm_zpci_why;
+  switch (ctx->facts->kvm_zpci)
     {
     case ZV_KVM_ZPCI_AVAILABLE:
       return;

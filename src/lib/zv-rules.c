@@ -34,6 +34,16 @@ zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
   g_ptr_array_add (out, v);
 }
 
+/* Adds an error violation of RULE: a host fact it needs could not be read. */
+void
+zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
+                             const GError *why)
+{
+  zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR,
+                    "make the file readable and well-formed; the rule fails closed until then",
+                    "cannot check this rule: %s", why->message);
+}
+
 /* Calls FUNC for every rule of every table, in table order. */
 void
 zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data)
@@ -84,12 +94,28 @@ run_one (const ZvRule *rule, gpointer data)
   rule->check (rd->ctx, rd->out);
 }
 
+/* Reads the host facts the rules need for CTX's device and domain. */
+ZvHostFacts *
+zv_rules_read_facts (const ZvRuleContext *ctx)
+{
+  ZvHostFacts *facts = zv_host_facts_new (ctx->root);
+  if (ctx->sch != NULL)
+    zv_host_facts_add_subchannel (facts, ctx->sch);
+  if (ctx->pci != NULL)
+    zv_host_facts_add_pci (facts, ctx->pci, ctx->domain);
+  return facts;
+}
+
 /* Runs every rule on CTX. */
 GPtrArray *
 zv_rules_run (const ZvRuleContext *ctx)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
-  RunData rd = { ctx, out };
+  g_autoptr (ZvHostFacts) facts = ctx->facts ? NULL : zv_rules_read_facts (ctx);
+  ZvRuleContext with_facts = *ctx;
+  if (facts != NULL)
+    with_facts.facts = facts;
+  RunData rd = { &with_facts, out };
   zv_rules_foreach (run_one, &rd);
   return out;
 }

@@ -5,14 +5,13 @@
 
 #include <glib.h>
 #include "zv-css.h"
+#include "zv-host-facts.h"
 #include "zv-inventory.h"
 #include "zv-mdev.h"
 #include "zv-root.h"
 #include "zv-zpci.h"
 
 G_BEGIN_DECLS
-
-typedef struct _ZvDomain ZvDomain;   /* zv-domain.h */
 
 typedef enum {
   ZV_SEVERITY_WARNING,
@@ -48,6 +47,8 @@ typedef struct {
   guint guest_cssid;
   gboolean has_guest_ccw;
   gboolean force;                 /* --force: rules that allow it report warnings, not errors */
+  const ZvHostFacts *facts;       /* what the rules know of the host (zv_rules_run reads them
+                                   * when NULL) */
 } ZvRuleContext;
 
 /* One finding. */
@@ -84,11 +85,18 @@ void zv_violation_free (ZvViolation *v);
 void zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
                        ZvSeverity severity, const char *hint, const char *format, ...)
   G_GNUC_PRINTF (6, 7);
+/* Adds an error violation of RULE: a host fact it needs could not be read
+ * (WHY names the file), so the rule fails closed. */
+void zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
+                                  const GError *why);
 /* Calls FUNC for every rule of every table, in table order. */
 void zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data);
 /* Looks a rule up by id. */
 const ZvRule *zv_rules_find (const char *id);
-/* Runs every rule on CTX; returns ZvViolation*, errors and warnings. */
+/* Reads the host facts the rules need for CTX's device and domain. */
+ZvHostFacts *zv_rules_read_facts (const ZvRuleContext *ctx);
+/* Runs every rule on CTX (reading the host facts first when CTX->facts is
+ * NULL); returns ZvViolation*, errors and warnings. */
 GPtrArray *zv_rules_run (const ZvRuleContext *ctx);
 /* TRUE when VIOLATIONS holds an error-severity violation. */
 gboolean zv_violations_have_error (GPtrArray *violations);

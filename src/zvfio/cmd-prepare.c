@@ -93,7 +93,7 @@ print_prepared (ZvBus bus, const char *device, const ZvBindRecord *change)
             change->offline_ccw_device);
   if (change->persist)
     {
-      g_autofree char *path = zv_bind_persist_path (bus, device);
+      g_autofree char *path = zv_driverctl_path (bus, device);
       printf ("persistent: wrote %s (driverctl binds it at boot)\n", path);
     }
 }
@@ -162,7 +162,7 @@ print_released (const ZvBindRecord *record, gboolean unpersist)
     printf ("ccw device %s: set online again\n", record->offline_ccw_device);
   if (record->persist)
     {
-      g_autofree char *path = zv_bind_persist_path (record->bus, record->device);
+      g_autofree char *path = zv_driverctl_path (record->bus, record->device);
       if (!unpersist)
         printf ("persistent: kept %s (use --persist to remove it)\n", path);
       else if (record->previous_persist != NULL)
@@ -196,7 +196,7 @@ print_released_unrecorded (ZvCli *cli, ZvBus bus, const char *device, guint done
     printf ("%s: cleared driver_override %s\n", label, vfio);
   if (done & ZV_RELEASED_PERSIST)
     {
-      g_autofree char *path = zv_bind_persist_path (bus, device);
+      g_autofree char *path = zv_driverctl_path (bus, device);
       printf ("persistent: removed %s\n", path);
     }
 }

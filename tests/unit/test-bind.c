@@ -153,7 +153,7 @@ test_names (void)
   g_assert_false (zv_driver_name_is_valid (".."));
   g_autofree char *key = zv_bind_key (ZV_BUS_PCI, "0010:00:00.0");
   g_assert_cmpstr (key, ==, "pci-0010:00:00.0");
-  g_autofree char *path = zv_bind_persist_path (ZV_BUS_CSS, "0.0.0313");
+  g_autofree char *path = zv_driverctl_path (ZV_BUS_CSS, "0.0.0313");
   g_assert_cmpstr (path, ==, "/etc/driverctl.d/css-0.0.0313");
 }
 

@@ -7,6 +7,7 @@
 #include "zv-inventory.h"
 #include "zv-rules.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 /* Fixture roots, generated once per run. */
@@ -226,6 +227,112 @@ test_in_use (void)
   assert_fires (held, "ccw.in-use", ZV_SEVERITY_ERROR, "dasdb1 (held by dm-0)");
   g_autoptr (GPtrArray) unused = run ("rules-ccw", "0.0.1002", ZV_OP_CHECK);
   assert_silent (unused, "ccw.in-use");
+}
+
+/* A fresh tree of SPEC that MUTATE then breaks (one per test, never cached). */
+static ZvRoot *
+broken_root (const char *spec, void (*mutate) (const char *dir))
+{
+  char *dir = fixture_tree_make (spec);
+  g_ptr_array_add (tree_dirs, dir);
+  mutate (dir);
+  g_autoptr (GError) error = NULL;
+  ZvRoot *root = zv_root_new (dir, &error);
+  g_assert_no_error (error);
+  return root;
+}
+
+/* Replaces the file DIR/PATH with a directory (unreadable as a file). */
+static void
+replace_with_dir (const char *dir, const char *path)
+{
+  g_autofree char *full = g_build_filename (dir, path, NULL);
+  g_assert_cmpint (g_unlink (full), ==, 0);
+  g_assert_cmpint (g_mkdir (full, 0755), ==, 0);
+}
+
+/* Writes TEXT to DIR/PATH. */
+static void
+write_text (const char *dir, const char *path, const char *text, gssize length)
+{
+  g_autofree char *full = g_build_filename (dir, path, NULL);
+  g_assert_true (g_file_set_contents (full, text, length, NULL));
+}
+
+/* /sys/firmware/ipl/ipl_type that cannot be read. */
+static void
+break_ipl (const char *dir)
+{
+  replace_with_dir (dir, "sys/firmware/ipl/ipl_type");
+}
+
+/* /proc/mounts larger than the reader's 1 MiB limit. */
+static void
+break_mounts (const char *dir)
+{
+  gsize size = ZV_MAX_FILE_SIZE + 4096;
+  g_autofree char *text = g_malloc (size);
+  memset (text, '#', size);
+  text[size - 1] = '\n';
+  write_text (dir, "proc/mounts", text, (gssize) size);
+}
+
+/* The holders directory of dasdc (device 0.0.1002) is a regular file. */
+static void
+break_holders (const char *dir)
+{
+  g_autofree char *holders = g_build_filename (dir, "sys/devices/css0/0.0.0102/0.0.1002/block/"
+                                               "dasdc/holders", NULL);
+  g_assert_cmpint (g_rmdir (holders), ==, 0);
+  write_text (dir, "sys/devices/css0/0.0.0102/0.0.1002/block/dasdc/holders", "x", -1);
+}
+
+/* A /proc/cio_ignore line that is no bus id. */
+static void
+break_cio_ignore (const char *dir)
+{
+  write_text (dir, "proc/cio_ignore", "0.0.1000-garbage\n", -1);
+}
+
+/* One unreadable host fact: how to break it, the device and rule affected,
+ * and the file the error must name. */
+typedef struct {
+  void (*mutate) (const char *dir);
+  const char *id;
+  const char *rule;
+  const char *file;
+} BrokenFact;
+
+/* A host fact that cannot be read makes the rules that need it fail closed,
+ * with an error naming the file, for every operation that runs them. */
+static void
+test_unreadable_facts (void)
+{
+  static const BrokenFact cases[] = {
+    { break_ipl, "0.0.1003", "ccw.ipl-device", "/sys/firmware/ipl/ipl_type" },
+    { break_mounts, "0.0.1002", "ccw.in-use", "/proc/mounts" },
+    { break_holders, "0.0.1002", "ccw.in-use", "/block/dasdc/holders" },
+    { break_cio_ignore, "0.0.1003", "ccw.cio-ignored", "/proc/cio_ignore" },
+  };
+  static const ZvOperation ops[] = {
+    ZV_OP_CHECK, ZV_OP_DEFINE, ZV_OP_START, ZV_OP_ATTACH, ZV_OP_PREPARE,
+  };
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (ZvRoot) root = broken_root ("rules-ccw", cases[c].mutate);
+      g_autoptr (ZvInventory) inv = zv_inventory_lookup (root, cases[c].id, NULL);
+      g_assert_nonnull (inv);
+      for (gsize o = 0; o < G_N_ELEMENTS (ops); o++)
+        {
+          ZvRuleContext ctx = { .root = root, .op = ops[o], .requested_id = cases[c].id,
+                                .sch = g_ptr_array_index (inv->subchannels, 0) };
+          ctx.device = ctx.sch->id;
+          g_autoptr (GPtrArray) v = zv_rules_run (&ctx);
+          assert_fires (v, cases[c].rule, ZV_SEVERITY_ERROR, "cannot check this rule");
+          assert_fires (v, cases[c].rule, ZV_SEVERITY_ERROR, cases[c].file);
+          g_assert_true (zv_violations_have_error (v));
+        }
+    }
 }
 
 /* ccw.cio-ignored: error for an unregistered devno, warning for an existing one. */
@@ -464,6 +571,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/ccw/ipl-device", test_ipl_device);
   g_test_add_func ("/rules/ccw/in-use", test_in_use);
   g_test_add_func ("/rules/ccw/cio-ignored", test_cio_ignored);
+  g_test_add_func ("/rules/ccw/unreadable-facts", test_unreadable_facts);
   g_test_add_func ("/rules/ccw/parent-mixups", test_parent_mixups);
   g_test_add_func ("/rules/ccw/not-vfio-bound", test_not_vfio_bound);
   g_test_add_func ("/rules/ccw/no-instance", test_no_instance);
