@@ -4,6 +4,7 @@
  * with the device's JSON config on stdin for pre/post/live events. Exit 0 lets
  * mdevctl go on, 2 says "not my device type", anything else vetoes a 'pre'.
  * The checks are the rules of libzvfio (zvfio check runs the same ones). */
+#include "zv-bus.h"
 #include "zv-error.h"
 #include "zv-inventory.h"
 #include "zv-lock.h"
@@ -231,13 +232,6 @@ handle_capabilities (void)
   return ZV_EXIT_OK;
 }
 
-/* The lock name serializing callouts for PARENT. */
-static char *
-lock_name (const char *parent)
-{
-  return g_strconcat ("css-", parent, NULL);
-}
-
 /* Lock wait in ms: ZVFIO_LOCK_TIMEOUT_MS (tests) or the default. */
 static guint
 lock_timeout (void)
@@ -314,7 +308,7 @@ handle_pre (ZvRoot *root, const CalloutArgs *args)
       fprintf (stderr, "%s: %s\n", PROG, error->message);
       return zv_error_exit_code (error);
     }
-  g_autofree char *name = lock_name (args->parent);
+  g_autofree char *name = zv_bind_key (ZV_BUS_CSS, args->parent);
   g_autoptr (ZvLock) lock = zv_lock_acquire (root, name, getppid (), lock_timeout (), &error);
   if (lock == NULL)
     {
@@ -333,7 +327,7 @@ handle_pre (ZvRoot *root, const CalloutArgs *args)
 static int
 handle_post (ZvRoot *root, const CalloutArgs *args)
 {
-  g_autofree char *name = lock_name (args->parent);
+  g_autofree char *name = zv_bind_key (ZV_BUS_CSS, args->parent);
   zv_lock_release_by_owner (root, name, getppid ());
   return ZV_EXIT_OK;
 }

@@ -469,12 +469,11 @@ hook_release (Hook *hook)
   for (guint i = keys->len; i-- > 0;)
     {
       const char *key = g_ptr_array_index (keys, i);
-      const char *dash = strchr (key, '-');
-      g_autofree char *bus_name = g_strndup (key, (gsize) (dash - key));
       ZvBus bus;
-      zv_bus_from_name (bus_name, &bus);   /* keys were validated when loaded */
+      g_autofree char *device = NULL;
+      zv_bind_key_parse (key, &bus, &device);   /* keys were validated when loaded */
       g_autoptr (GError) e = NULL;
-      g_autoptr (ZvBindRecord) record = zv_state_load_binding (hook->root, bus, dash + 1, &e);
+      g_autoptr (ZvBindRecord) record = zv_state_load_binding (hook->root, bus, device, &e);
       if (e != NULL)
         {
           say (hook, "%s", e->message);

@@ -16,13 +16,6 @@ typedef enum {
   WAIT_ANY,       /* any driver link */
 } WaitFor;
 
-/* Human name of a device on BUS for messages: "subchannel 0.0.0313". */
-static char *
-device_label (ZvBus bus, const char *device)
-{
-  return g_strconcat (bus == ZV_BUS_CSS ? "subchannel " : "PCI function ", device, NULL);
-}
-
 /* Opens /sys/bus/<bus>/devices/<device>; ZV_ERROR_NOT_FOUND when it does not exist. */
 static ZvDir *
 open_device (ZvRoot *root, ZvBus bus, const char *device, GError **error)
@@ -39,7 +32,7 @@ open_device (ZvRoot *root, ZvBus bus, const char *device, GError **error)
   ZvDir *dir = zv_root_open_dir (root, path, &local);
   if (dir == NULL)
     {
-      g_autofree char *label = device_label (bus, device);
+      g_autofree char *label = zv_bus_device_label (bus, device);
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "%s does not exist", label);
       else
@@ -159,7 +152,7 @@ wait_for_driver (ZvRoot *root, ZvBus bus, const char *device, WaitFor wait, cons
         break;
       g_usleep (POLL_INTERVAL_US);
     }
-  g_autofree char *label = device_label (bus, device);
+  g_autofree char *label = zv_bus_device_label (bus, device);
   g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "%s: the kernel did not %s within %u ms "
                "(driver is %s)", label,
                wait == WAIT_UNBOUND ? "unbind it" : wait == WAIT_ANY ? "bind a driver"
@@ -273,7 +266,7 @@ restore_driver (ZvRoot *root, const ZvBindRecord *r, guint settle_ms, GPtrArray 
   if (current != NULL && strcmp (current, r->driver) != 0 &&
       g_strcmp0 (current, r->previous_driver) != 0)
     {
-      g_autofree char *label = device_label (r->bus, r->device);
+      g_autofree char *label = zv_bus_device_label (r->bus, r->device);
       g_ptr_array_add (problems, g_strdup_printf ("%s is now bound to %s, not by zvfio; left "
                                                   "alone", label, current));
       return;
@@ -515,7 +508,7 @@ zv_bind_release (ZvRoot *root, const ZvBindRecord *record, gboolean unpersist,
   if (problems->len > 0)
     {
       g_autofree char *joined = join_problems (problems);
-      g_autofree char *label = device_label (record->bus, record->device);
+      g_autofree char *label = zv_bus_device_label (record->bus, record->device);
       g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "%s: release incomplete: %s (record kept "
                    "in " ZV_STATE_BIND_DIR "; retry after fixing the cause)", label, joined);
       return FALSE;

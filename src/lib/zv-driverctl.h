@@ -5,7 +5,7 @@
 
 #include <glib.h>
 #include "zv-root.h"
-#include "zv-state.h"
+#include "zv-bus.h"
 
 G_BEGIN_DECLS
 

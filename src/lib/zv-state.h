@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include "zv-bus.h"
 #include "zv-root.h"
 
 G_BEGIN_DECLS
@@ -14,12 +15,6 @@ G_BEGIN_DECLS
 #define ZV_STATE_DIR "/run/zvfio"
 #define ZV_STATE_BIND_DIR ZV_STATE_DIR "/bind"
 #define ZV_STATE_VERSION 1
-
-/* The bus of a device zvfio binds. */
-typedef enum {
-  ZV_BUS_CSS,     /* an I/O subchannel: io_subchannel <-> vfio_ccw */
-  ZV_BUS_PCI,     /* a zPCI function: host driver <-> vfio-pci */
-} ZvBus;
 
 /* What one prepare changed on one device. */
 typedef struct {
@@ -41,19 +36,6 @@ typedef struct {
   GPtrArray *bindings;       /* strings: keys ("css-0.0.0313") of ZvBindRecords it made */
   GPtrArray *started_mdevs;  /* strings: UUIDs of mdevs it started */
 } ZvDomainState;
-
-/* "css" / "pci": the bus name in sysfs and in driverctl file names. */
-const char *zv_bus_name (ZvBus bus);
-/* The vfio driver of BUS: "vfio_ccw" / "vfio-pci". */
-const char *zv_bus_vfio_driver (ZvBus bus);
-/* Parses "css"/"pci". */
-gboolean zv_bus_from_name (const char *name, ZvBus *out);
-/* TRUE when DEVICE is a well-formed device name on BUS (0.S.XXXX or DDDD:BB:dd.f). */
-gboolean zv_bus_device_is_valid (ZvBus bus, const char *device);
-/* TRUE when NAME looks like a kernel driver name ([A-Za-z0-9_.-], 1..64 chars). */
-gboolean zv_driver_name_is_valid (const char *name);
-/* The record key of a device, also the driverctl file name: "css-0.0.0313". */
-char *zv_bind_key (ZvBus bus, const char *device);
 
 /* Allocates an empty record for DEVICE on BUS. */
 ZvBindRecord *zv_bind_record_new (ZvBus bus, const char *device);

@@ -41,13 +41,6 @@ resolve (ZvCli *cli, const char *id, ZvBus *bus, const char **device, GError **e
   return g_steal_pointer (&inv);
 }
 
-/* "subchannel 0.0.0313" / "PCI function 0000:00:00.0". */
-static char *
-label_of (ZvBus bus, const char *device)
-{
-  return g_strconcat (bus == ZV_BUS_CSS ? "subchannel " : "PCI function ", device, NULL);
-}
-
 /* Checks a --settle-timeout value. */
 static gboolean
 check_settle (gint settle_ms, const char *command, GError **error)
@@ -76,7 +69,7 @@ resolve_one (ZvCli *cli, const char *command, int argc, char **argv, ZvBus *bus,
 static void
 print_prepared (ZvBus bus, const char *device, const ZvBindRecord *change)
 {
-  g_autofree char *label = label_of (bus, device);
+  g_autofree char *label = zv_bus_device_label (bus, device);
   const char *vfio = zv_bus_vfio_driver (bus);
   if (change == NULL)
     {
@@ -151,7 +144,7 @@ zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
 static void
 print_released (const ZvBindRecord *record, gboolean unpersist)
 {
-  g_autofree char *label = label_of (record->bus, record->device);
+  g_autofree char *label = zv_bus_device_label (record->bus, record->device);
   if (!record->rebound)
     printf ("%s: left bound to %s (it was before 'zvfio prepare')\n", label, record->driver);
   else if (record->previous_driver != NULL)
@@ -176,7 +169,7 @@ print_released (const ZvBindRecord *record, gboolean unpersist)
 static void
 print_released_unrecorded (ZvCli *cli, ZvBus bus, const char *device, guint done)
 {
-  g_autofree char *label = label_of (bus, device);
+  g_autofree char *label = zv_bus_device_label (bus, device);
   const char *vfio = zv_bus_vfio_driver (bus);
   if (done == 0)
     {
