@@ -11,6 +11,7 @@
 #include "zv-mdev.h"
 #include "zv-parse.h"
 #include "zv-rules.h"
+#include "zv-target.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -264,32 +265,29 @@ add_config_violation (GPtrArray *out, const ZvRuleContext *ctx, const GError *er
 static int
 validate (ZvRoot *root, const CalloutArgs *args, ZvOperation op)
 {
-  g_autoptr (GPtrArray) violations =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
-  ZvRuleContext ctx = { .root = root, .op = op, .device = args->parent,
-                        .requested_id = args->parent, .mdev_type = args->type };
-
   g_autoptr (GError) error = NULL;
   g_autoptr (GByteArray) input = read_stdin (&error);
   g_autoptr (ZvMdevConfig) config = NULL;
   if (input != NULL)
     config = zv_mdev_config_parse ((const char *) input->data, (gssize) input->len, &error);
-  if (config == NULL)
-    add_config_violation (violations, &ctx, error);
-  ctx.config = config;
-  ctx.autostart = config != NULL && strcmp (config->start, "auto") == 0;
 
-  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) missing = NULL;
-  g_autoptr (ZvSubchannel) sch = zv_inventory_load_subchannel (root, args->parent, warnings,
-                                                               &missing);
-  if (sch == NULL && !g_error_matches (missing, ZV_ERROR, ZV_ERROR_NOT_FOUND))
+  g_autoptr (ZvTarget) target = zv_target_resolve (root, args->parent,
+                                                   ZV_TARGET_SUBCHANNEL_ID |
+                                                   ZV_TARGET_ALLOW_MISSING, &missing);
+  if (target == NULL)
     {
       fprintf (stderr, "%s: cannot read subchannel %s: %s\n", PROG, args->parent,
                missing->message);
       return zv_error_exit_code (missing);
     }
-  ctx.sch = sch;
+  ZvRuleContext ctx = { .root = root, .op = op, .target = target, .mdev_type = args->type,
+                        .config = config,
+                        .autostart = config != NULL && strcmp (config->start, "auto") == 0 };
+  g_autoptr (GPtrArray) violations =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+  if (config == NULL)
+    add_config_violation (violations, &ctx, error);
   g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
   print_violations (violations);
   return zv_violations_have_error (violations) ? ZV_EXIT_RULE : ZV_EXIT_OK;

@@ -116,6 +116,16 @@ zv_host_facts_add_pci (ZvHostFacts *facts, const ZvPciFunction *fn, const ZvDoma
   g_hash_table_insert (facts->emulators, g_strdup (emulator), facts_of);
 }
 
+/* Adds the facts about TARGET's device. */
+void
+zv_host_facts_add_target (ZvHostFacts *facts, const ZvTarget *target, const ZvDomain *domain)
+{
+  if (target != NULL && target->sch != NULL)
+    zv_host_facts_add_subchannel (facts, target->sch);
+  if (target != NULL && target->pci != NULL)
+    zv_host_facts_add_pci (facts, target->pci, domain);
+}
+
 /* The facts about subchannel SCH_ID. */
 const ZvCcwFacts *
 zv_host_facts_ccw (const ZvHostFacts *facts, const char *sch_id)

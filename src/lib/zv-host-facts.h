@@ -12,11 +12,10 @@
 #include "zv-hostinfo.h"
 #include "zv-qemu.h"
 #include "zv-root.h"
+#include "zv-target.h"
 #include "zv-zpci.h"
 
 G_BEGIN_DECLS
-
-typedef struct _ZvDomain ZvDomain;   /* zv-domain.h */
 
 /* The facts about one ccw device the rules look at. */
 typedef struct {
@@ -58,6 +57,9 @@ void zv_host_facts_add_subchannel (ZvHostFacts *facts, const ZvSubchannel *sch);
 /* Adds the facts an ISM function FN needs (machine type, KVM, and the QEMU
  * version of DOMAIN's emulator); nothing for other functions. */
 void zv_host_facts_add_pci (ZvHostFacts *facts, const ZvPciFunction *fn, const ZvDomain *domain);
+/* Adds the facts about TARGET's device (nothing for a missing one or NULL). */
+void zv_host_facts_add_target (ZvHostFacts *facts, const ZvTarget *target,
+                               const ZvDomain *domain);
 /* The facts about subchannel SCH_ID (NULL when it was not added). */
 const ZvCcwFacts *zv_host_facts_ccw (const ZvHostFacts *facts, const char *sch_id);
 /* The facts about EMULATOR (NULL when it was not added). */

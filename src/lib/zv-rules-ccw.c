@@ -37,7 +37,7 @@ sch_devno (const ZvSubchannel *sch)
 static gboolean
 has_io_subchannel (const ZvRuleContext *ctx)
 {
-  return ctx->sch != NULL && ctx->sch->type == ZV_SCH_TYPE_IO;
+  return ctx->target->sch != NULL && ctx->target->sch->type == ZV_SCH_TYPE_IO;
 }
 
 /* TRUE when the context names a ccw id that has no subchannel on this host. */
@@ -45,8 +45,8 @@ static gboolean
 missing_subchannel (const ZvRuleContext *ctx, ZvBusId *id)
 {
   ZvId parsed;
-  if (ctx->sch != NULL || ctx->pci != NULL || ctx->requested_id == NULL ||
-      !zv_parse_id (ctx->requested_id, &parsed))
+  if (ctx->target->sch != NULL || ctx->target->pci != NULL || ctx->target->requested_id == NULL ||
+      !zv_parse_id (ctx->target->requested_id, &parsed))
     return FALSE;
   if (parsed.kind != ZV_ID_BUSID && parsed.kind != ZV_ID_DEVNO &&
       parsed.kind != ZV_ID_SUBCHANNEL)
@@ -67,11 +67,11 @@ is_cio_ignored (const ZvHostFacts *facts, const ZvBusId *id)
 static const ZvCcwFacts *
 ccw_facts (const ZvRuleContext *ctx, const char *rule_id, GPtrArray *out)
 {
-  const ZvCcwFacts *facts = zv_host_facts_ccw (ctx->facts, ctx->sch->id);
+  const ZvCcwFacts *facts = zv_host_facts_ccw (ctx->facts, ctx->target->sch->id);
   if (facts == NULL)
     zv_violation_add (out, rule (rule_id), ctx, ZV_SEVERITY_ERROR, NULL,
                       "cannot check this rule: the host facts of subchannel %s were not read",
-                      ctx->sch->id);
+                      ctx->target->sch->id);
   return facts;
 }
 
@@ -85,8 +85,7 @@ check_no_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   char name[16];
   zv_format_busid (&id, name);
-  g_autofree char *sch = zv_inventory_find_subchannel_of_devno (ctx->root, name, NULL);
-  if (sch != NULL)
+  if (ctx->target->subchannel_of_devno != NULL)
     return;   /* ccw.not-a-subchannel explains it */
   zv_violation_add (out, rule ("ccw.no-subchannel"), ctx, ZV_SEVERITY_ERROR,
                     "pick an existing I/O subchannel ('zvfio list ccw' or 'lscss')",
@@ -102,7 +101,7 @@ check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   char name[16];
   zv_format_busid (&id, name);
-  g_autofree char *sch = zv_inventory_find_subchannel_of_devno (ctx->root, name, NULL);
+  const char *sch = ctx->target->subchannel_of_devno;
   if (sch == NULL)
     return;
   g_autofree char *hint = g_strdup_printf ("use the subchannel as parent: -p %s (or 'zvfio "
@@ -121,7 +120,7 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
   char name[16];
   gboolean missing = missing_subchannel (ctx, &id);
   if (ctx->facts->cio_ignore_error != NULL &&
-      (missing || (has_io_subchannel (ctx) && sch_devno (ctx->sch) != NULL)))
+      (missing || (has_io_subchannel (ctx) && sch_devno (ctx->target->sch) != NULL)))
     {
       zv_violation_add_unreadable (out, rule ("ccw.cio-ignored"), ctx,
                                    ctx->facts->cio_ignore_error);
@@ -139,10 +138,10 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
                         "its subchannel", name);
       return;
     }
-  if (!has_io_subchannel (ctx) || sch_devno (ctx->sch) == NULL ||
-      !zv_parse_busid (sch_devno (ctx->sch), &id) || !is_cio_ignored (ctx->facts, &id))
+  if (!has_io_subchannel (ctx) || sch_devno (ctx->target->sch) == NULL ||
+      !zv_parse_busid (sch_devno (ctx->target->sch), &id) || !is_cio_ignored (ctx->facts, &id))
     return;
-  const char *devno = sch_devno (ctx->sch);
+  const char *devno = sch_devno (ctx->target->sch);
   hint = g_strdup_printf ("remove it from the cio_ignore list: cio_ignore -r %s, and from the "
                           "cio_ignore= kernel parameter (zipl)", devno);
   zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_SEVERITY_WARNING, hint,
@@ -154,26 +153,26 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL || ctx->sch->type == ZV_SCH_TYPE_IO)
+  if (ctx->target->sch == NULL || ctx->target->sch->type == ZV_SCH_TYPE_IO)
     return;
-  const char *kind = zv_subchannel_type_name (ctx->sch->type);
+  const char *kind = zv_subchannel_type_name (ctx->target->sch->type);
   g_autofree char *what = kind ? g_strdup_printf ("a %s subchannel (type %d)", kind,
-                                                  ctx->sch->type)
+                                                  ctx->target->sch->type)
                                : g_strdup ("a subchannel of unknown type");
   zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_SEVERITY_ERROR,
                     "pick an I/O subchannel (type 0) that holds the device to pass through "
                     "('zvfio list ccw')",
                     "%s is %s; vfio-ccw only passes I/O subchannels (type 0) through",
-                    ctx->sch->id, what);
+                    ctx->target->sch->id, what);
 }
 
 /* ccw.qdio: QDIO devices (control unit 1731) cannot be driven through vfio-ccw. */
 static void
 check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL || !ctx->sch->qdio)
+  if (ctx->target->sch == NULL || !ctx->target->sch->qdio)
     return;
-  const ZvCcwDevice *dev = ctx->sch->device;
+  const ZvCcwDevice *dev = ctx->target->sch->device;
   zv_violation_add (out, rule ("ccw.qdio"), ctx, ZV_SEVERITY_ERROR,
                     "give the guest a virtio-net/virtio-scsi device (or a zPCI function) "
                     "backed by this adapter instead",
@@ -187,9 +186,9 @@ static void
 check_online (const ZvRuleContext *ctx, GPtrArray *out)
 {
   if (!OP_IN (ctx, ZV_OP_CHECK, ZV_OP_START, ZV_OP_ATTACH, ZV_OP_PREPARE) ||
-      ctx->sch == NULL || ctx->sch->device == NULL || ctx->sch->device->online != 1)
+      ctx->target->sch == NULL || ctx->target->sch->device == NULL || ctx->target->sch->device->online != 1)
     return;
-  const char *devno = ctx->sch->device->id;
+  const char *devno = ctx->target->sch->device->id;
   if (ctx->allow_offline)
     {
       zv_violation_add (out, rule ("ccw.online"), ctx, ZV_SEVERITY_WARNING,
@@ -204,16 +203,16 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
                                            "domain's metadata)", devno);
   zv_violation_add (out, rule ("ccw.online"), ctx, ZV_SEVERITY_ERROR, hint,
                     "device %s is online in the host (driver %s)", devno,
-                    ctx->sch->device->driver ? ctx->sch->device->driver : "none");
+                    ctx->target->sch->device->driver ? ctx->target->sch->device->driver : "none");
 }
 
 /* ccw.ipl-device: the host's own IPL device (or IPL FCP subchannel). */
 static void
 check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL)
+  if (ctx->target->sch == NULL)
     return;
-  const char *devno = sch_devno (ctx->sch);
+  const char *devno = sch_devno (ctx->target->sch);
   if (ctx->facts->ipl_error != NULL)
     {
       zv_violation_add_unreadable (out, rule ("ccw.ipl-device"), ctx, ctx->facts->ipl_error);
@@ -235,7 +234,7 @@ check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL || ctx->sch->device == NULL)
+  if (ctx->target->sch == NULL || ctx->target->sch->device == NULL)
     return;
   const ZvCcwFacts *facts = ccw_facts (ctx, "ccw.in-use", out);
   if (facts == NULL)
@@ -256,7 +255,7 @@ check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
   zv_violation_add (out, rule ("ccw.in-use"), ctx, ZV_SEVERITY_ERROR,
                     "unmount its file systems and remove the holders (LVM, dm-crypt, md) "
                     "first",
-                    "device %s is in use in the host: %s", ctx->sch->device->id, list);
+                    "device %s is in use in the host: %s", ctx->target->sch->device->id, list);
 }
 
 /* ccw.not-vfio-bound: starting or attaching needs the subchannel on vfio_ccw. */
@@ -264,14 +263,14 @@ static void
 check_not_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
 {
   if (!OP_IN (ctx, ZV_OP_START, ZV_OP_ATTACH) || !has_io_subchannel (ctx) ||
-      g_strcmp0 (ctx->sch->driver, VFIO_CCW_DRIVER) == 0)
+      g_strcmp0 (ctx->target->sch->driver, VFIO_CCW_DRIVER) == 0)
     return;
   g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl -b css "
-                                           "set-override %s vfio_ccw)", ctx->sch->id,
-                                           ctx->sch->id);
+                                           "set-override %s vfio_ccw)", ctx->target->sch->id,
+                                           ctx->target->sch->id);
   zv_violation_add (out, rule ("ccw.not-vfio-bound"), ctx, ZV_SEVERITY_ERROR, hint,
-                    "subchannel %s is bound to %s, not to vfio_ccw", ctx->sch->id,
-                    ctx->sch->driver ? ctx->sch->driver : "no driver");
+                    "subchannel %s is bound to %s, not to vfio_ccw", ctx->target->sch->id,
+                    ctx->target->sch->driver ? ctx->target->sch->driver : "no driver");
 }
 
 /* ccw.mdev-type: the definition's type must be vfio_ccw-io (and match -t). */
@@ -307,21 +306,21 @@ static void
 check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
 {
   if (ctx->op != ZV_OP_START || !has_io_subchannel (ctx) ||
-      g_strcmp0 (ctx->sch->driver, VFIO_CCW_DRIVER) != 0)
+      g_strcmp0 (ctx->target->sch->driver, VFIO_CCW_DRIVER) != 0)
     return;
   const ZvMdevType *type = NULL;
-  for (guint i = 0; ctx->sch->mdev_types && i < ctx->sch->mdev_types->len; i++)
+  for (guint i = 0; ctx->target->sch->mdev_types && i < ctx->target->sch->mdev_types->len; i++)
     {
-      const ZvMdevType *t = g_ptr_array_index (ctx->sch->mdev_types, i);
+      const ZvMdevType *t = g_ptr_array_index (ctx->target->sch->mdev_types, i);
       if (strcmp (t->id, ZV_VFIO_CCW_MDEV_TYPE) == 0)
         type = t;
     }
   if (type != NULL && type->available_instances != 0)
     return;
   const char *active = NULL;
-  for (guint i = 0; ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
+  for (guint i = 0; ctx->target->sch->mdevs && i < ctx->target->sch->mdevs->len; i++)
     {
-      const ZvMdev *m = g_ptr_array_index (ctx->sch->mdevs, i);
+      const ZvMdev *m = g_ptr_array_index (ctx->target->sch->mdevs, i);
       if (m->active)
         active = m->uuid;
     }
@@ -329,20 +328,20 @@ check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
     zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR,
                       "rebind the subchannel to vfio_ccw (zvfio release, then zvfio prepare)",
                       "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
-                      ctx->sch->id);
+                      ctx->target->sch->id);
   else if (active != NULL)
     {
       g_autofree char *hint = g_strdup_printf ("use the running mdev %s, or stop it first "
                                                "(zvfio stop %s)", active, active);
       zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR, hint,
                         "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance: mdev "
-                        "%s is already running on it", ctx->sch->id, active);
+                        "%s is already running on it", ctx->target->sch->id, active);
     }
   else
     zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR,
                       "stop the mdev that uses it ('mdevctl list')",
                       "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance "
-                      "(available_instances is 0)", ctx->sch->id);
+                      "(available_instances is 0)", ctx->target->sch->id);
 }
 
 /* TRUE when SCH has a definition with start=auto. */
@@ -365,7 +364,7 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
   if (!has_io_subchannel (ctx))
     return;
   gboolean defining = ctx->op == ZV_OP_DEFINE && ctx->autostart;
-  gboolean existing = OP_IN (ctx, ZV_OP_CHECK, ZV_OP_PREPARE) && has_auto_definition (ctx->sch);
+  gboolean existing = OP_IN (ctx, ZV_OP_CHECK, ZV_OP_PREPARE) && has_auto_definition (ctx->target->sch);
   if (!defining && !existing)
     return;
   const ZvCcwFacts *facts = ccw_facts (ctx, "ccw.autostart-not-persistent", out);
@@ -384,11 +383,11 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
   g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw (or: "
                                            "zvfio prepare %s --persist); to accept it, set "
                                            "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
-                                           ctx->sch->id, ctx->sch->id);
+                                           ctx->target->sch->id, ctx->target->sch->id);
   zv_violation_add (out, rule ("ccw.autostart-not-persistent"), ctx, severity, hint,
                     "an autostart mdev on %s needs the vfio_ccw binding after a reboot, but "
-                    "/etc/driverctl.d/css-%s does not name vfio_ccw", ctx->sch->id,
-                    ctx->sch->id);
+                    "/etc/driverctl.d/css-%s does not name vfio_ccw", ctx->target->sch->id,
+                    ctx->target->sch->id);
 }
 
 const ZvRule zv_rules_ccw[] = {

@@ -33,28 +33,28 @@ domain_name (const ZvDomain *domain)
 static void
 check_guest_cssid (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (!ctx->has_guest_ccw || ctx->guest_cssid == ZV_GUEST_CSSID)
+  if (!ctx->target->has_guest_ccw || ctx->target->guest_ccw.cssid == ZV_GUEST_CSSID)
     return;
   zv_violation_add (out, zv_rules_find ("guest.cssid"), ctx, forceable (ctx),
                     "use a guest devno fe.S.DDDD",
                     "guest ccw address %x.%x.%04x uses cssid 0x%x; guests without MCSS-E "
                     "(every current Linux) only see cssid 0xfe",
-                    ctx->guest_cssid, ctx->guest_ssid, ctx->guest_devno, ctx->guest_cssid);
+                    ctx->target->guest_ccw.cssid, ctx->target->guest_ccw.ssid, ctx->target->guest_ccw.devno, ctx->target->guest_ccw.cssid);
 }
 
 /* The target domain's hostdev for the device being checked (an mdev of
- * ctx->sch or the PCI function ctx->pci), or NULL when it is not in the domain yet. */
+ * ctx->target->sch or the PCI function ctx->target->pci), or NULL when it is not in the domain yet. */
 static const ZvHostdev *
 own_hostdev (const ZvRuleContext *ctx)
 {
   /* when attaching, the device is new: a hostdev already there is a duplicate */
   if (ctx->domain == NULL || ctx->op == ZV_OP_ATTACH)
     return NULL;
-  if (ctx->pci != NULL)
-    return zv_domain_find_pci (ctx->domain, ctx->pci->address);
-  for (guint i = 0; ctx->sch && ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
+  if (ctx->target->pci != NULL)
+    return zv_domain_find_pci (ctx->domain, ctx->target->pci->address);
+  for (guint i = 0; ctx->target->sch && ctx->target->sch->mdevs && i < ctx->target->sch->mdevs->len; i++)
     {
-      const ZvMdev *mdev = g_ptr_array_index (ctx->sch->mdevs, i);
+      const ZvMdev *mdev = g_ptr_array_index (ctx->target->sch->mdevs, i);
       const ZvHostdev *hd = zv_domain_find_mdev (ctx->domain, mdev->uuid);
       if (hd != NULL)
         return hd;
@@ -67,7 +67,7 @@ own_hostdev (const ZvRuleContext *ctx)
 static void
 check_guest_devno_dup (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (!ctx->has_guest_ccw || ctx->domain == NULL)
+  if (!ctx->target->has_guest_ccw || ctx->domain == NULL)
     return;
   const ZvHostdev *own = own_hostdev (ctx);
   guint users = 0;
@@ -75,43 +75,43 @@ check_guest_devno_dup (const ZvRuleContext *ctx, GPtrArray *out)
   for (guint i = 0; i < used->len; i++)
     {
       const ZvCcwAddress *a = &g_array_index (used, ZvCcwAddress, i);
-      users += a->cssid == ctx->guest_cssid && a->ssid == ctx->guest_ssid &&
-               a->devno == ctx->guest_devno;
+      users += a->cssid == ctx->target->guest_ccw.cssid && a->ssid == ctx->target->guest_ccw.ssid &&
+               a->devno == ctx->target->guest_ccw.devno;
     }
-  if (own && own->has_ccw_address && own->ccw.cssid == ctx->guest_cssid &&
-      own->ccw.ssid == ctx->guest_ssid && own->ccw.devno == ctx->guest_devno)
+  if (own && own->has_ccw_address && own->ccw.cssid == ctx->target->guest_ccw.cssid &&
+      own->ccw.ssid == ctx->target->guest_ccw.ssid && own->ccw.devno == ctx->target->guest_ccw.devno)
     users--;
   if (users > 0)
     zv_violation_add (out, zv_rules_find ("guest.devno-dup"), ctx, ZV_SEVERITY_ERROR,
                       "choose another guest devno, or omit it to get the lowest free one",
                       "guest devno %x.%x.%04x is already used by another device of domain '%s'",
-                      ctx->guest_cssid, ctx->guest_ssid, ctx->guest_devno,
+                      ctx->target->guest_ccw.cssid, ctx->target->guest_ccw.ssid, ctx->target->guest_ccw.devno,
                       domain_name (ctx->domain));
 }
 
-/* Reports every hostdev of DOMAIN that uses an mdev of ctx->sch. SAME tells
+/* Reports every hostdev of DOMAIN that uses an mdev of ctx->target->sch. SAME tells
  * whether DOMAIN is the target domain (not forceable) or another one (forceable). */
 static void
 report_mdev_users (const ZvRuleContext *ctx, const ZvDomain *domain, gboolean same,
                    GPtrArray *out)
 {
   const ZvRule *rule = zv_rules_find ("ccw.used-by-domain");
-  for (guint i = 0; ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
+  for (guint i = 0; ctx->target->sch->mdevs && i < ctx->target->sch->mdevs->len; i++)
     {
-      const ZvMdev *mdev = g_ptr_array_index (ctx->sch->mdevs, i);
+      const ZvMdev *mdev = g_ptr_array_index (ctx->target->sch->mdevs, i);
       if (zv_domain_find_mdev (domain, mdev->uuid) == NULL)
         continue;
       if (same)
         zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR,
                           "it is attached already; detach it first to change its guest address",
                           "subchannel %s (mdev %s) is already attached to domain '%s'",
-                          ctx->sch->id, mdev->uuid, domain_name (domain));
+                          ctx->target->sch->id, mdev->uuid, domain_name (domain));
       else
         zv_violation_add (out, rule, ctx, forceable (ctx),
                           "detach it from that domain first; --force if the domains never run "
                           "at the same time",
                           "subchannel %s (mdev %s) is already used by domain '%s'",
-                          ctx->sch->id, mdev->uuid, domain_name (domain));
+                          ctx->target->sch->id, mdev->uuid, domain_name (domain));
     }
 }
 
@@ -120,7 +120,7 @@ report_mdev_users (const ZvRuleContext *ctx, const ZvDomain *domain, gboolean sa
 static void
 check_ccw_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL)
+  if (ctx->target->sch == NULL)
     return;
   if (ctx->domain && ctx->op == ZV_OP_ATTACH)
     report_mdev_users (ctx, ctx->domain, TRUE, out);
@@ -138,24 +138,24 @@ check_ccw_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_zpci_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->pci == NULL)
+  if (ctx->target->pci == NULL)
     return;
   const ZvRule *rule = zv_rules_find ("zpci.used-by-domain");
-  if (ctx->domain && ctx->op == ZV_OP_ATTACH && zv_domain_find_pci (ctx->domain, ctx->pci->address))
+  if (ctx->domain && ctx->op == ZV_OP_ATTACH && zv_domain_find_pci (ctx->domain, ctx->target->pci->address))
     zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR,
                       "it is attached already; detach it first to change its zPCI uid/fid",
-                      "zPCI function %s is already attached to domain '%s'", ctx->pci->address,
+                      "zPCI function %s is already attached to domain '%s'", ctx->target->pci->address,
                       domain_name (ctx->domain));
   for (guint i = 0; ctx->other_domains && i < ctx->other_domains->len; i++)
     {
       const ZvDomain *other = g_ptr_array_index (ctx->other_domains, i);
       if (ctx->domain && g_strcmp0 (other->name, ctx->domain->name) == 0)
         continue;
-      if (zv_domain_find_pci (other, ctx->pci->address))
+      if (zv_domain_find_pci (other, ctx->target->pci->address))
         zv_violation_add (out, rule, ctx, forceable (ctx),
                           "detach it from that domain first; --force if the domains never run "
                           "at the same time",
-                          "zPCI function %s is already used by domain '%s'", ctx->pci->address,
+                          "zPCI function %s is already used by domain '%s'", ctx->target->pci->address,
                           domain_name (other));
     }
 }
@@ -176,14 +176,14 @@ check_zpci_uid_range (const ZvRuleContext *ctx, GPtrArray *out)
 {
   const ZvRule *rule = zv_rules_find ("zpci.uid-range");
   const char *hint = "use a uid from 0x0001 to 0xffff";
-  if (ctx->has_guest_zpci)
+  if (ctx->target->has_guest_zpci)
     {
-      if (ctx->guest_uid == 0 || ctx->guest_uid > ZV_ZPCI_MAX_UID)
+      if (ctx->target->guest_uid == 0 || ctx->target->guest_uid > ZV_ZPCI_MAX_UID)
         zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR, hint,
-                          "guest zPCI uid 0x%04x is out of range (0x0001..0xffff)", ctx->guest_uid);
+                          "guest zPCI uid 0x%04x is out of range (0x0001..0xffff)", ctx->target->guest_uid);
       return;
     }
-  const ZvHostdev *hd = ctx->pci ? own_hostdev (ctx) : NULL;
+  const ZvHostdev *hd = ctx->target->pci ? own_hostdev (ctx) : NULL;
   if (hd && hd->has_uid && hd->uid == 0)
     zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR, hint,
                       "domain '%s' gives %s zPCI uid 0x0000 (QEMU needs 0x0001..0xffff)",
@@ -197,14 +197,14 @@ static void
 check_zpci_dup (const ZvRuleContext *ctx, GPtrArray *out, const char *rule_id, const char *what,
                 int width, gboolean uid)
 {
-  if (ctx->domain == NULL || ctx->pci == NULL)
+  if (ctx->domain == NULL || ctx->target->pci == NULL)
     return;
   const ZvHostdev *own = own_hostdev (ctx);
   gboolean own_has = own && (uid ? own->has_uid : own->has_fid);
   guint own_value = own_has ? (uid ? own->uid : own->fid) : 0;
   guint value;
-  if (ctx->has_guest_zpci)
-    value = uid ? ctx->guest_uid : ctx->guest_fid;
+  if (ctx->target->has_guest_zpci)
+    value = uid ? ctx->target->guest_uid : ctx->target->guest_fid;
   else if (own_has)
     value = own_value;
   else
@@ -286,7 +286,7 @@ check_emulator_version (const ZvRuleContext *ctx, const ZvRule *rule, GPtrArray 
 static void
 check_zpci_qemu_version (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->pci == NULL || !ctx->pci->ism || ctx->domain == NULL)
+  if (ctx->target->pci == NULL || !ctx->target->pci->ism || ctx->domain == NULL)
     return;
   const ZvRule *rule = zv_rules_find ("zpci.qemu-version");
   check_machine_version (ctx, rule, out);
@@ -297,7 +297,7 @@ check_zpci_qemu_version (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_zpci_secure_execution (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->pci == NULL || !ctx->pci->ism || ctx->domain == NULL || !ctx->domain->secure_execution)
+  if (ctx->target->pci == NULL || !ctx->target->pci->ism || ctx->domain == NULL || !ctx->domain->secure_execution)
     return;
   zv_violation_add (out, zv_rules_find ("zpci.secure-execution"), ctx, ZV_SEVERITY_ERROR,
                     "use a guest without <launchSecurity type='s390-pv'/> for ISM",

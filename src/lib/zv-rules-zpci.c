@@ -13,20 +13,20 @@ static const ZvRule *rule (const char *id);
 static gboolean
 is_ism (const ZvRuleContext *ctx)
 {
-  return ctx->pci != NULL && ctx->pci->ism;
+  return ctx->target->pci != NULL && ctx->target->pci->ism;
 }
 
 /* zpci.ism.mio: ISM is handle-based; a MIO-enabled ISM function cannot be interpreted. */
 static void
 check_ism_mio (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (!is_ism (ctx) || ctx->pci->mio_enabled != 1)
+  if (!is_ism (ctx) || ctx->target->pci->mio_enabled != 1)
     return;
   zv_violation_add (out, rule ("zpci.ism.mio"), ctx, ZV_SEVERITY_ERROR,
                     "boot the host with the kernel parameter pci=nomio (zipl), then check "
                     "that mio_enabled reads 0",
                     "ISM function %s has mio_enabled=1; ISM works only with function-handle "
-                    "(non-MIO) PCI instructions", ctx->pci->address);
+                    "(non-MIO) PCI instructions", ctx->target->pci->address);
 }
 
 /* zpci.ism.driver: ISM must be on vfio-pci, not on the host's ism (SMC-D) driver. */
@@ -34,29 +34,29 @@ static void
 check_ism_driver (const ZvRuleContext *ctx, GPtrArray *out)
 {
   if (!is_ism (ctx) || ctx->op == ZV_OP_DEFINE ||
-      g_strcmp0 (ctx->pci->driver, VFIO_PCI_DRIVER) == 0)
+      g_strcmp0 (ctx->target->pci->driver, VFIO_PCI_DRIVER) == 0)
     return;
-  const char *addr = ctx->pci->address;
+  const char *addr = ctx->target->pci->address;
   if (ctx->op == ZV_OP_PREPARE)
     {
       zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_SEVERITY_WARNING,
                         "none needed: zvfio binds it to vfio-pci; make sure SMC-D in the "
                         "host does not use it",
                         "ISM function %s is bound to %s and will be rebound to vfio-pci", addr,
-                        ctx->pci->driver ? ctx->pci->driver : "no driver");
+                        ctx->target->pci->driver ? ctx->target->pci->driver : "no driver");
       return;
     }
   g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl set-override %s "
                                            "vfio-pci)", addr, addr);
-  if (ctx->pci->driver == NULL)
+  if (ctx->target->pci->driver == NULL)
     zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_SEVERITY_ERROR, hint,
                       "ISM function %s is bound to no driver; passthrough needs vfio-pci",
                       addr);
   else
     zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_SEVERITY_ERROR, hint,
                       "ISM function %s is bound to %s%s; passthrough needs vfio-pci", addr,
-                      ctx->pci->driver,
-                      strcmp (ctx->pci->driver, "ism") == 0 ? " (the host's SMC-D driver)" : "");
+                      ctx->target->pci->driver,
+                      strcmp (ctx->target->pci->driver, "ism") == 0 ? " (the host's SMC-D driver)" : "");
 }
 
 /* zpci.ism.interpretation: ISM in a guest needs KVM zPCI interpretation. */
@@ -78,7 +78,7 @@ check_ism_interpretation (const ZvRuleContext *ctx, GPtrArray *out)
                         "ISM passthrough needs a z14 or newer machine",
                         "machine type %s (z13s or older) cannot interpret zPCI instructions; "
                         "ISM function %s cannot be passed through", machine,
-                        ctx->pci->address);
+                        ctx->target->pci->address);
       return;
     }
   const char *why = ctx->facts->kvm_zpci_why;
@@ -91,7 +91,7 @@ check_ism_interpretation (const ZvRuleContext *ctx, GPtrArray *out)
                         "run a host kernel >= 6.0 with CONFIG_VFIO_PCI_ZDEV_KVM=y on z14 or "
                         "newer",
                         "KVM on this host does not offer zPCI interpretation "
-                        "(KVM_CAP_S390_ZPCI_OP); ISM function %s needs it", ctx->pci->address);
+                        "(KVM_CAP_S390_ZPCI_OP); ISM function %s needs it", ctx->target->pci->address);
       return;
     case ZV_KVM_ZPCI_UNKNOWN:
     default:
@@ -99,7 +99,7 @@ check_ism_interpretation (const ZvRuleContext *ctx, GPtrArray *out)
                         "check on the host that KVM offers KVM_CAP_S390_ZPCI_OP (kernel >= 6.0, "
                         "CONFIG_VFIO_PCI_ZDEV_KVM=y)",
                         "could not check zPCI interpretation for ISM function %s: %s%s",
-                        ctx->pci->address, why,
+                        ctx->target->pci->address, why,
                         machine ? "" : "; machine type unknown");
       return;
     }
@@ -109,16 +109,16 @@ check_ism_interpretation (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->pci == NULL || is_ism (ctx) || (ctx->op != ZV_OP_ATTACH && ctx->op != ZV_OP_START) ||
-      g_strcmp0 (ctx->pci->driver, VFIO_PCI_DRIVER) == 0)
+  if (ctx->target->pci == NULL || is_ism (ctx) || (ctx->op != ZV_OP_ATTACH && ctx->op != ZV_OP_START) ||
+      g_strcmp0 (ctx->target->pci->driver, VFIO_PCI_DRIVER) == 0)
     return;
-  const char *addr = ctx->pci->address;
+  const char *addr = ctx->target->pci->address;
   g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl set-override %s "
                                            "vfio-pci), or use managed='yes' in the hostdev",
                                            addr, addr);
   zv_violation_add (out, rule ("zpci.vfio-bound"), ctx, ZV_SEVERITY_ERROR, hint,
                     "zPCI function %s is bound to %s, not to vfio-pci", addr,
-                    ctx->pci->driver ? ctx->pci->driver : "no driver");
+                    ctx->target->pci->driver ? ctx->target->pci->driver : "no driver");
 }
 
 const ZvRule zv_rules_zpci[] = {

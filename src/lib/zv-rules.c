@@ -25,7 +25,7 @@ zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
   ZvViolation *v = g_new0 (ZvViolation, 1);
   v->rule = g_strdup (rule->id);
   v->severity = severity;
-  v->device = g_strdup (ctx->device ? ctx->device : "-");
+  v->device = g_strdup (ctx->target && ctx->target->device ? ctx->target->device : "-");
   va_list args;
   va_start (args, format);
   v->message = g_strdup_vprintf (format, args);
@@ -99,10 +99,7 @@ ZvHostFacts *
 zv_rules_read_facts (const ZvRuleContext *ctx)
 {
   ZvHostFacts *facts = zv_host_facts_new (ctx->root);
-  if (ctx->sch != NULL)
-    zv_host_facts_add_subchannel (facts, ctx->sch);
-  if (ctx->pci != NULL)
-    zv_host_facts_add_pci (facts, ctx->pci, ctx->domain);
+  zv_host_facts_add_target (facts, ctx->target, ctx->domain);
   return facts;
 }
 

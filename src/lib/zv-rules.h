@@ -9,6 +9,7 @@
 #include "zv-inventory.h"
 #include "zv-mdev.h"
 #include "zv-root.h"
+#include "zv-target.h"
 #include "zv-zpci.h"
 
 G_BEGIN_DECLS
@@ -27,28 +28,21 @@ typedef enum {
   ZV_OP_PREPARE,      /* bring-up before a guest starts (zvfio prepare, zvfio-hook) */
 } ZvOperation;
 
-/* Everything a rule may look at. Fields a caller does not know stay NULL/0. */
+/* Everything a rule may look at: the device (target), what the host is
+ * like (facts), the operation and what it brings. Fields a caller does not
+ * know stay NULL/0. */
 typedef struct {
-  ZvRoot *root;
+  ZvRoot *root;                   /* only to read the facts when FACTS is NULL */
   ZvOperation op;
-  const char *device;             /* device id as shown in violations */
-  const char *requested_id;       /* what the user typed (to explain devno/subchannel mixups) */
-  ZvSubchannel *sch;              /* target subchannel, with device, mdevs */
-  ZvPciFunction *pci;             /* target zPCI function */
+  const ZvTarget *target;         /* the device, its mdev and guest address */
+  const ZvHostFacts *facts;       /* the host (zv_rules_run reads them when NULL) */
   const char *mdev_type;          /* callout -t */
   const ZvMdevConfig *config;     /* callout stdin / definition being written */
   gboolean autostart;             /* definition with start=auto */
-  gboolean allow_offline;         /* prepare --offline: ccw.online may be fixed by zvfio */
+  gboolean allow_offline;         /* the caller may set an online ccw device offline */
   const ZvDomain *domain;         /* the domain the device goes to */
   GPtrArray *other_domains;       /* ZvDomain*: every other defined domain (may be NULL) */
-  guint guest_uid, guest_fid;     /* zPCI guest identity being assigned (when has_guest_zpci) */
-  gboolean has_guest_zpci;
-  guint guest_ssid, guest_devno;  /* vfio-ccw guest address being assigned (when has_guest_ccw) */
-  guint guest_cssid;
-  gboolean has_guest_ccw;
-  gboolean force;                 /* --force: rules that allow it report warnings, not errors */
-  const ZvHostFacts *facts;       /* what the rules know of the host (zv_rules_run reads them
-                                   * when NULL) */
+  gboolean force;                 /* forceable rules report warnings, not errors */
 } ZvRuleContext;
 
 /* One finding. */

@@ -196,13 +196,13 @@ zv_hostdev_built_free (ZvHostdevBuilt *built)
 /* Chooses the mdev of SCH: the UUID the user named, else its only vfio_ccw-io
  * mdev. *NONE is set when it has none (so --define may create one). */
 static gboolean
-choose_mdev (const ZvSubchannel *sch, const ZvId *parsed, char uuid[37], gboolean *none,
+choose_mdev (const ZvSubchannel *sch, const char *named, char uuid[37], gboolean *none,
              GError **error)
 {
   *none = FALSE;
-  if (parsed->kind == ZV_ID_UUID)
+  if (named[0] != '\0')
     {
-      g_strlcpy (uuid, parsed->normalized, 37);
+      g_strlcpy (uuid, named, 37);
       return TRUE;
     }
   const ZvMdev *chosen = NULL;
@@ -241,12 +241,12 @@ host_devno (const ZvSubchannel *sch, ZvBusId *out)
   return sch->dev_busid != NULL && zv_parse_busid (sch->dev_busid, out);
 }
 
-/* Fills HD and CTX for a vfio-ccw subchannel. */
+/* Fills HD and the guest address of TARGET for a vfio-ccw subchannel. */
 static gboolean
-plan_ccw (const ZvSubchannel *sch, const ZvId *parsed, const ZvHostdevOptions *opts,
-          const ZvDomain *domain, ZvHostdev *hd, ZvRuleContext *ctx, gboolean *needs_define,
-          GError **error)
+plan_ccw (ZvTarget *target, const ZvHostdevOptions *opts, const ZvDomain *domain,
+          ZvHostdev *hd, gboolean *needs_define, GError **error)
 {
+  const ZvSubchannel *sch = target->sch;
   if (opts->has_uid || opts->has_fid || opts->managed)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
@@ -254,7 +254,7 @@ plan_ccw (const ZvSubchannel *sch, const ZvId *parsed, const ZvHostdevOptions *o
                    "(libvirt never creates or binds mdevs itself)", sch->id);
       return FALSE;
     }
-  if (!choose_mdev (sch, parsed, hd->uuid, needs_define, error))
+  if (!choose_mdev (sch, target->mdev, hd->uuid, needs_define, error))
     return FALSE;
   hd->kind = ZV_HOSTDEV_MDEV_CCW;
   hd->has_ccw_address = TRUE;
@@ -270,19 +270,17 @@ plan_ccw (const ZvSubchannel *sch, const ZvId *parsed, const ZvHostdevOptions *o
       return FALSE;
     }
   hd->boot_order = opts->boot_order;
-  ctx->sch = (ZvSubchannel *) sch;
-  ctx->has_guest_ccw = TRUE;
-  ctx->guest_cssid = hd->ccw.cssid;
-  ctx->guest_ssid = hd->ccw.ssid;
-  ctx->guest_devno = hd->ccw.devno;
+  target->has_guest_ccw = TRUE;
+  target->guest_ccw = hd->ccw;
   return TRUE;
 }
 
-/* Fills HD and CTX for a zPCI function. */
+/* Fills HD and the guest identity of TARGET for a zPCI function. */
 static gboolean
-plan_pci (const ZvPciFunction *fn, const ZvHostdevOptions *opts, const ZvDomain *domain,
-          ZvHostdev *hd, ZvRuleContext *ctx, GError **error)
+plan_pci (ZvTarget *target, const ZvHostdevOptions *opts, const ZvDomain *domain,
+          ZvHostdev *hd, GError **error)
 {
+  const ZvPciFunction *fn = target->pci;
   if (opts->guest_devno != NULL || opts->boot_order > 0 || opts->define)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
@@ -302,10 +300,9 @@ plan_pci (const ZvPciFunction *fn, const ZvHostdevOptions *opts, const ZvDomain 
       g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "no free zPCI uid/fid left in the domain");
       return FALSE;
     }
-  ctx->pci = (ZvPciFunction *) fn;
-  ctx->has_guest_zpci = TRUE;
-  ctx->guest_uid = hd->uid;
-  ctx->guest_fid = hd->fid;
+  target->has_guest_zpci = TRUE;
+  target->guest_uid = hd->uid;
+  target->guest_fid = hd->fid;
   return TRUE;
 }
 
@@ -326,35 +323,22 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
       if (loadparm == NULL)
         return NULL;
     }
-  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, error);
-  if (inv == NULL)
+  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, error);
+  if (target == NULL)
     return NULL;
-  zv_cli_print_warnings (inv->warnings);
-  ZvId parsed;
-  zv_parse_id (id, &parsed);   /* cannot fail: zv_inventory_lookup accepted it */
+  zv_cli_print_warnings (target->inv->warnings);
 
   ZvHostdev hd = { 0 };
-  ZvRuleContext ctx = {
-    .root = cli->root, .op = ZV_OP_ATTACH, .requested_id = id, .domain = domain,
-    .other_domains = other_domains, .force = opts->force,
-  };
   gboolean needs_define = FALSE;
   g_autoptr (ZvHostdevBuilt) built = g_new0 (ZvHostdevBuilt, 1);
-  if (inv->subchannels->len > 0)
-    {
-      const ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, 0);
-      if (!plan_ccw (sch, &parsed, opts, domain, &hd, &ctx, &needs_define, error))
-        return NULL;
-      built->device = g_strdup (sch->id);
-    }
-  else
-    {
-      const ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, 0);
-      if (!plan_pci (fn, opts, domain, &hd, &ctx, error))
-        return NULL;
-      built->device = g_strdup (fn->address);
-    }
-  ctx.device = built->device;
+  if (target->sch != NULL ? !plan_ccw (target, opts, domain, &hd, &needs_define, error)
+                          : !plan_pci (target, opts, domain, &hd, error))
+    return NULL;
+  built->device = g_strdup (target->device);
+  ZvRuleContext ctx = {
+    .root = cli->root, .op = ZV_OP_ATTACH, .target = target, .domain = domain,
+    .other_domains = other_domains, .force = opts->force,
+  };
   g_autofree char *what = domain ? g_strdup_printf ("attach %s to domain '%s'", built->device,
                                                     domain->name)
                                  : g_strdup_printf ("generate a hostdev for %s", built->device);

@@ -50,79 +50,25 @@ load_domain (const char *path, GError **error)
   return xml ? zv_domain_parse (xml, -1, error) : NULL;
 }
 
-/* Fills the guest address CTX gets from DOMAIN for the device in CTX. */
-static void
-add_guest_identity (ZvRuleContext *ctx, const ZvDomain *domain)
-{
-  if (domain == NULL)
-    return;
-  if (ctx->pci != NULL)
-    {
-      const ZvHostdev *hd = zv_domain_find_pci (domain, ctx->pci->address);
-      if (hd != NULL && (hd->has_uid || hd->has_fid))
-        {
-          ctx->has_guest_zpci = TRUE;
-          ctx->guest_uid = hd->uid;
-          ctx->guest_fid = hd->fid;
-        }
-    }
-  for (guint i = 0; ctx->sch && ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
-    {
-      const ZvMdev *m = g_ptr_array_index (ctx->sch->mdevs, i);
-      const ZvHostdev *hd = zv_domain_find_mdev (domain, m->uuid);
-      if (hd != NULL && hd->has_ccw_address)
-        {
-          ctx->has_guest_ccw = TRUE;
-          ctx->guest_cssid = hd->ccw.cssid;
-          ctx->guest_ssid = hd->ccw.ssid;
-          ctx->guest_devno = hd->ccw.devno;
-        }
-    }
-}
-
 /* Runs the rules for one device ID, appending to VIOLATIONS. */
 static gboolean
 check_one (ZvCli *cli, const char *id, ZvOperation op, const ZvDomain *domain,
            GPtrArray *violations, GError **error)
 {
-  ZvRuleContext base = { .root = cli->root, .op = op, .requested_id = id, .domain = domain };
-  g_autoptr (GError) local = NULL;
-  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, &local);
-  if (inv == NULL)
+  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_ALLOW_MISSING, error);
+  if (target == NULL)
+    return FALSE;
+  zv_cli_print_warnings (target->inv->warnings);
+  zv_target_set_guest_from_domain (target, domain);
+  ZvRuleContext ctx = { .root = cli->root, .op = op, .target = target, .domain = domain };
+  g_autoptr (GPtrArray) found = zv_rules_run (&ctx);
+  if (target->sch == NULL && target->pci == NULL && found->len == 0)
     {
-      /* a ccw id that does not exist may still be explained (e.g. cio_ignore) */
-      ZvId parsed;
-      if (g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND) && zv_parse_id (id, &parsed) &&
-          (parsed.kind == ZV_ID_BUSID || parsed.kind == ZV_ID_DEVNO))
-        {
-          base.device = parsed.normalized;
-          g_autoptr (GPtrArray) found = zv_rules_run (&base);
-          if (found->len > 0)
-            {
-              g_ptr_array_extend_and_steal (violations, g_steal_pointer (&found));
-              return TRUE;
-            }
-        }
-      g_propagate_error (error, g_steal_pointer (&local));
+      /* a ccw id that names nothing and that no rule explains */
+      g_propagate_error (error, g_error_copy (target->not_found));
       return FALSE;
     }
-  zv_cli_print_warnings (inv->warnings);
-  for (guint i = 0; i < inv->subchannels->len; i++)
-    {
-      ZvRuleContext ctx = base;
-      ctx.sch = g_ptr_array_index (inv->subchannels, i);
-      ctx.device = ctx.sch->id;
-      add_guest_identity (&ctx, domain);
-      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
-    }
-  for (guint i = 0; i < inv->pci_functions->len; i++)
-    {
-      ZvRuleContext ctx = base;
-      ctx.pci = g_ptr_array_index (inv->pci_functions, i);
-      ctx.device = ctx.pci->address;
-      add_guest_identity (&ctx, domain);
-      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
-    }
+  g_ptr_array_extend_and_steal (violations, g_steal_pointer (&found));
   return TRUE;
 }
 
