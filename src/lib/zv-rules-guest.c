@@ -5,6 +5,7 @@
 #include "zv-rules.h"
 #include "zv-domain.h"
 #include "zv-error.h"
+#include "zv-hostdev.h"
 #include "zv-qemu.h"
 
 #include <string.h>
@@ -12,7 +13,6 @@
 /* QEMU version that brought zPCI interpretation (needed for ISM). */
 #define ZV_ISM_QEMU_MAJOR 7
 #define ZV_ISM_QEMU_MINOR 2
-#define ZV_GUEST_CSSID 0xfe
 #define ZV_ZPCI_MAX_UID 0xffff
 
 /* Severity of a forceable rule: a warning when the user passed --force. */

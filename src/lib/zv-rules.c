@@ -4,6 +4,42 @@
 
 #include <string.h>
 
+/* The names of severities and operations (the one table of each). */
+static const char *const severity_names[] = {
+  [ZV_SEVERITY_WARNING] = "warning", [ZV_SEVERITY_ERROR] = "error",
+};
+static const char *const operation_names[] = {
+  [ZV_OP_CHECK] = "check", [ZV_OP_DEFINE] = "define", [ZV_OP_START] = "start",
+  [ZV_OP_ATTACH] = "attach", [ZV_OP_PREPARE] = "prepare",
+};
+
+/* "error" / "warning". */
+const char *
+zv_severity_name (ZvSeverity severity)
+{
+  return severity_names[severity];
+}
+
+/* The name of operation OP. */
+const char *
+zv_operation_name (ZvOperation op)
+{
+  return operation_names[op];
+}
+
+/* Parses an operation name. */
+gboolean
+zv_operation_from_name (const char *name, ZvOperation *op)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (operation_names); i++)
+    if (g_strcmp0 (operation_names[i], name) == 0)
+      {
+        *op = (ZvOperation) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 /* Frees a violation. */
 void
 zv_violation_free (ZvViolation *v)
@@ -132,7 +168,7 @@ static void
 format_one (GString *s, const ZvViolation *v)
 {
   g_string_append_printf (s, "%s: %s: %s: %s",
-                          v->severity == ZV_SEVERITY_ERROR ? "error" : "warning", v->rule,
+                          zv_severity_name (v->severity), v->rule,
                           v->device, v->message);
   if (v->hint && *v->hint)
     g_string_append_printf (s, " (fix: %s)", v->hint);
@@ -149,22 +185,4 @@ zv_violations_format (GPtrArray *violations)
       g_string_append_c (s, '\n');
     }
   return g_string_free (s, FALSE);
-}
-
-/* Sets ERROR (ZV_ERROR_RULE) from the first error-severity violation, if any. */
-gboolean
-zv_violations_to_error (GPtrArray *violations, GError **error)
-{
-  for (guint i = 0; violations && i < violations->len; i++)
-    {
-      const ZvViolation *v = g_ptr_array_index (violations, i);
-      if (v->severity != ZV_SEVERITY_ERROR)
-        continue;
-      GString *s = g_string_new (NULL);
-      format_one (s, v);
-      g_set_error_literal (error, ZV_ERROR, ZV_ERROR_RULE, s->str);
-      g_string_free (s, TRUE);
-      return TRUE;
-    }
-  return FALSE;
 }

@@ -73,6 +73,12 @@ extern const gsize zv_rules_zpci_count;
 extern const ZvRule zv_rules_guest[];
 extern const gsize zv_rules_guest_count;
 
+/* "error" / "warning", as printed and in JSON. */
+const char *zv_severity_name (ZvSeverity severity);
+/* "check", "define", "start", "attach", "prepare". */
+const char *zv_operation_name (ZvOperation op);
+/* Parses an operation name; FALSE for an unknown one. */
+gboolean zv_operation_from_name (const char *name, ZvOperation *op);
 /* Frees a violation. */
 void zv_violation_free (ZvViolation *v);
 /* Adds a violation of RULE for CTX->device with a formatted message and a hint. */
@@ -96,8 +102,6 @@ GPtrArray *zv_rules_run (const ZvRuleContext *ctx);
 gboolean zv_violations_have_error (GPtrArray *violations);
 /* One line per violation: "error: ccw.qdio: 0.0.f000: message (fix: hint)". */
 char *zv_violations_format (GPtrArray *violations);
-/* Sets ERROR (ZV_ERROR_RULE) from the first error-severity violation, if any. */
-gboolean zv_violations_to_error (GPtrArray *violations, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvViolation, zv_violation_free)
 

@@ -1,46 +1,13 @@
 /* zvfio check: runs the passthrough rules on devices (and a domain) and
- * reports every violation; also the shared "enforce rules" step of commands
- * that change something. */
+ * reports every violation. */
 #include "cli.h"
 #include "cli-libvirt.h"
 #include "zv-domain.h"
+#include "zv-json.h"
 #include "zv-rules.h"
 
 #include <stdio.h>
-#include <string.h>
 
-
-/* Runs the rules on CTX; prints every violation to stderr; FALSE (ZV_ERROR_RULE)
- * when one has error severity. WHAT names the refused action. */
-gboolean
-zv_cli_enforce_rules (const ZvRuleContext *ctx, const char *what, GError **error)
-{
-  g_autoptr (GPtrArray) violations = zv_rules_run (ctx);
-  g_autofree char *text = zv_violations_format (violations);
-  fputs (text, stderr);
-  if (!zv_violations_have_error (violations))
-    return TRUE;
-  g_set_error (error, ZV_ERROR, ZV_ERROR_RULE, "refusing to %s (see the rule violations above)",
-               what);
-  return FALSE;
-}
-
-/* Maps an --op name to the operation. */
-static gboolean
-parse_operation (const char *name, ZvOperation *op)
-{
-  static const struct { const char *name; ZvOperation op; } ops[] = {
-    { "check", ZV_OP_CHECK }, { "define", ZV_OP_DEFINE }, { "start", ZV_OP_START },
-    { "attach", ZV_OP_ATTACH }, { "prepare", ZV_OP_PREPARE },
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS (ops); i++)
-    if (strcmp (ops[i].name, name) == 0)
-      {
-        *op = ops[i].op;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 /* Reads and parses the domain XML file PATH ("-" = stdin). */
 static ZvDomain *
@@ -70,37 +37,6 @@ check_one (ZvCli *cli, const char *id, ZvOperation op, const ZvDomain *domain,
     }
   g_ptr_array_extend_and_steal (violations, g_steal_pointer (&found));
   return TRUE;
-}
-
-/* Builds {"ok":bool,"violations":[...]} (schemas/zvfio-check.schema.json). */
-static JsonNode *
-violations_to_json (GPtrArray *violations)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "ok");
-  json_builder_add_boolean_value (b, !zv_violations_have_error (violations));
-  json_builder_set_member_name (b, "violations");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < violations->len; i++)
-    {
-      const ZvViolation *v = g_ptr_array_index (violations, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "rule");
-      json_builder_add_string_value (b, v->rule);
-      json_builder_set_member_name (b, "severity");
-      json_builder_add_string_value (b, v->severity == ZV_SEVERITY_ERROR ? "error" : "warning");
-      json_builder_set_member_name (b, "device");
-      json_builder_add_string_value (b, v->device);
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, v->message);
-      json_builder_set_member_name (b, "hint");
-      json_builder_add_string_value (b, v->hint);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
 }
 
 /* Prints the violations and a summary line. */
@@ -149,7 +85,7 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
       return ZV_EXIT_USAGE;
     }
   ZvOperation op = ZV_OP_CHECK;
-  if (op_name != NULL && !parse_operation (op_name, &op))
+  if (op_name != NULL && !zv_operation_from_name (op_name, &op))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "check: unknown --op '%s' (expected check, define, start, attach or prepare)",
@@ -167,7 +103,7 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
       return ZV_EXIT_FAILURE;
   if (json)
     {
-      g_autoptr (JsonNode) node = violations_to_json (violations);
+      g_autoptr (JsonNode) node = zv_json_violations (violations);
       zv_cli_print_json (node);
     }
   else
