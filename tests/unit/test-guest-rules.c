@@ -1,7 +1,7 @@
 /* Unit tests: the domain-dependent rules (zv-rules-guest.c) and the QEMU
  * version parsers they use (zv-qemu.c). Every rule has a case that triggers
  * it and one that passes; all messages are compared with
- * tests/unit/golden/guest-rules.txt (regenerate: ZVFIO_UPDATE_GOLDEN=1). */
+ * tests/unit/golden/guest-rules.txt (regenerate: ZVFIO_REGEN_GOLDEN=1). */
 #include "zv-domain.h"
 #include "zv-error.h"
 #include "zv-qemu.h"
@@ -118,12 +118,12 @@ expect_none (GString *log, const char *name, const ZvRuleContext *ctx)
   g_assert_cmpuint (run_case (log, name, ctx), ==, 0);
 }
 
-/* Compares LOG with the golden file (or rewrites it with ZVFIO_UPDATE_GOLDEN=1). */
+/* Compares LOG with the golden file (or rewrites it with ZVFIO_REGEN_GOLDEN=1). */
 static void
 compare_golden (GString *log, const char *file)
 {
   g_autofree char *path = source_path ("unit/golden", file);
-  if (g_getenv ("ZVFIO_UPDATE_GOLDEN"))
+  if (g_strcmp0 (g_getenv ("ZVFIO_REGEN_GOLDEN"), "1") == 0)
     g_assert_true (g_file_set_contents (path, log->str, log->len, NULL));
   g_autofree char *golden = NULL;
   g_assert_true (g_file_get_contents (path, &golden, NULL, NULL));
