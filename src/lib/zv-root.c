@@ -1,5 +1,6 @@
 /* zvfio: root-prefixed, root-confined file access. */
 #include "zv-root.h"
+#include "zv-paths.h"
 #include "zv-error.h"
 
 #include <errno.h>
@@ -38,7 +39,7 @@ zv_root_new (const char *dir, GError **error)
 {
   const char *source = dir;
   if (source == NULL || *source == '\0')
-    source = g_getenv ("ZVFIO_ROOT");
+    source = g_getenv (ZV_ROOT_ENV);
   if (source == NULL || *source == '\0')
     source = "/";
 

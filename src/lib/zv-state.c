@@ -7,7 +7,6 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#define STATE_MAX_DOMAIN_NAME 200
 #define STATE_MAX_ITEMS 256
 
 /* Allocates an empty record. */
@@ -303,7 +302,7 @@ gboolean
 zv_state_domain_name_is_valid (const char *name)
 {
   if (name == NULL || name[0] == '\0' || name[0] == '.' ||
-      strlen (name) > STATE_MAX_DOMAIN_NAME || !g_utf8_validate (name, -1, NULL))
+      strlen (name) > ZV_STATE_MAX_DOMAIN_NAME || !g_utf8_validate (name, -1, NULL))
     return FALSE;
   for (const char *p = name; *p; p++)
     if (*p == '/' || g_ascii_iscntrl (*p))
@@ -447,7 +446,7 @@ domain_path (const char *domain, GError **error)
                    "starts with '.', or contains '/' or control characters)", domain);
       return NULL;
     }
-  return g_strconcat (ZV_STATE_DIR "/", domain, ".json", NULL);
+  return g_strdup_printf (ZV_STATE_DOMAIN_FILE, domain);
 }
 
 /* Writes /run/zvfio/<domain>.json atomically. */

@@ -8,11 +8,11 @@
 
 #include <glib.h>
 #include "zv-bus.h"
+#include "zv-paths.h"
 #include "zv-root.h"
 
 G_BEGIN_DECLS
 
-#define ZV_STATE_DIR "/run/zvfio"
 #define ZV_STATE_BIND_DIR ZV_STATE_DIR "/bind"
 #define ZV_STATE_VERSION 1
 
