@@ -20,6 +20,7 @@
 #include "zv-prepare.h"
 #include "zv-mdevctl.h"
 #include "zv-rules.h"
+#include "zv-domain-state.h"
 #include "zv-state.h"
 #include "hook-input.h"
 

@@ -4,6 +4,7 @@
 #include "fixture-tree.h"
 #include "zv-bind.h"
 #include "zv-error.h"
+#include "zv-domain-state.h"
 #include "zv-state.h"
 
 #include <string.h>
