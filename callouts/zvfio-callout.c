@@ -255,7 +255,7 @@ print_violations (GPtrArray *violations)
 static void
 add_config_violation (GPtrArray *out, const ZvRuleContext *ctx, const GError *error)
 {
-  zv_violation_add (out, zv_rules_find ("ccw.mdev-config"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, zv_rules_find ("ccw.mdev-config"), ctx, ZV_FINDING_STRICT,
                     "pass a definition like {\"mdev_type\":\"" ZV_VFIO_CCW_MDEV_TYPE
                     "\",\"start\":\"manual\",\"attrs\":[]}",
                     "invalid device configuration on stdin: %s", error->message);

@@ -11,19 +11,6 @@
 /* The table row of rule ID (the table is below; rows reference themselves). */
 static const ZvRule *rule (const char *id);
 
-/* TRUE when OP is one of the N operations OPS (see OP_IN). */
-static gboolean
-op_in (ZvOperation op, const ZvOperation *ops, gsize n)
-{
-  for (gsize i = 0; i < n; i++)
-    if (ops[i] == op)
-      return TRUE;
-  return FALSE;
-}
-#define OP_IN(ctx, ...) \
-  op_in ((ctx)->op, (const ZvOperation[]) { __VA_ARGS__ }, \
-         sizeof ((const ZvOperation[]) { __VA_ARGS__ }) / sizeof (ZvOperation))
-
 /* The devno of the subchannel's device (ccw device or dev_busid), or NULL. */
 static const char *
 sch_devno (const ZvSubchannel *sch)
@@ -37,16 +24,18 @@ sch_devno (const ZvSubchannel *sch)
 static gboolean
 has_io_subchannel (const ZvRuleContext *ctx)
 {
-  return ctx->target->sch != NULL && ctx->target->sch->type == ZV_SCH_TYPE_IO;
+  const ZvTarget *target = ctx->target;
+  return target->sch != NULL && target->sch->type == ZV_SCH_TYPE_IO;
 }
 
 /* TRUE when the context names a ccw id that has no subchannel on this host. */
 static gboolean
 missing_subchannel (const ZvRuleContext *ctx, ZvBusId *id)
 {
+  const ZvTarget *target = ctx->target;
   ZvId parsed;
-  if (ctx->target->sch != NULL || ctx->target->pci != NULL || ctx->target->requested_id == NULL ||
-      !zv_parse_id (ctx->target->requested_id, &parsed))
+  if (target->sch != NULL || target->pci != NULL || target->requested_id == NULL ||
+      !zv_parse_id (target->requested_id, &parsed))
     return FALSE;
   if (parsed.kind != ZV_ID_BUSID && parsed.kind != ZV_ID_DEVNO &&
       parsed.kind != ZV_ID_SUBCHANNEL)
@@ -67,11 +56,12 @@ is_cio_ignored (const ZvHostFacts *facts, const ZvBusId *id)
 static const ZvCcwFacts *
 ccw_facts (const ZvRuleContext *ctx, const char *rule_id, GPtrArray *out)
 {
-  const ZvCcwFacts *facts = zv_host_facts_ccw (ctx->facts, ctx->target->sch->id);
+  const ZvTarget *target = ctx->target;
+  const ZvCcwFacts *facts = zv_host_facts_ccw (ctx->facts, target->sch->id);
   if (facts == NULL)
-    zv_violation_add (out, rule (rule_id), ctx, ZV_SEVERITY_ERROR, NULL,
+    zv_violation_add (out, rule (rule_id), ctx, ZV_FINDING_STRICT, NULL,
                       "cannot check this rule: the host facts of subchannel %s were not read",
-                      ctx->target->sch->id);
+                      target->sch->id);
   return facts;
 }
 
@@ -80,14 +70,14 @@ static void
 check_no_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 {
   ZvBusId id;
-  if (!OP_IN (ctx, ZV_OP_DEFINE, ZV_OP_START) || !missing_subchannel (ctx, &id) ||
+  if (!missing_subchannel (ctx, &id) ||
       is_cio_ignored (ctx->facts, &id))
     return;
   char name[16];
   zv_format_busid (&id, name);
   if (ctx->target->subchannel_of_devno != NULL)
     return;   /* ccw.not-a-subchannel explains it */
-  zv_violation_add (out, rule ("ccw.no-subchannel"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule ("ccw.no-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an existing I/O subchannel ('zvfio list ccw' or 'lscss')",
                     "there is no subchannel %s and no ccw device %s on this host", name, name);
 }
@@ -97,7 +87,7 @@ static void
 check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 {
   ZvBusId id;
-  if (!OP_IN (ctx, ZV_OP_DEFINE, ZV_OP_START) || !missing_subchannel (ctx, &id))
+  if (!missing_subchannel (ctx, &id))
     return;
   char name[16];
   zv_format_busid (&id, name);
@@ -106,7 +96,7 @@ check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   g_autofree char *hint = g_strdup_printf ("use the subchannel as parent: -p %s (or 'zvfio "
                                            "define %s', which resolves devnos)", sch, name);
-  zv_violation_add (out, rule ("ccw.not-a-subchannel"), ctx, ZV_SEVERITY_ERROR, hint,
+  zv_violation_add (out, rule ("ccw.not-a-subchannel"), ctx, ZV_FINDING_STRICT, hint,
                     "%s is a ccw device number, not a subchannel; device %s sits on "
                     "subchannel %s", name, name, sch);
 }
@@ -115,12 +105,13 @@ check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
 {
+  const ZvTarget *target = ctx->target;
   ZvBusId id;
   g_autofree char *hint = NULL;
   char name[16];
   gboolean missing = missing_subchannel (ctx, &id);
   if (ctx->facts->cio_ignore_error != NULL &&
-      (missing || (has_io_subchannel (ctx) && sch_devno (ctx->target->sch) != NULL)))
+      (missing || (has_io_subchannel (ctx) && sch_devno (target->sch) != NULL)))
     {
       zv_violation_add_unreadable (out, rule ("ccw.cio-ignored"), ctx,
                                    ctx->facts->cio_ignore_error);
@@ -133,18 +124,18 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
       zv_format_busid (&id, name);
       hint = g_strdup_printf ("cio_ignore -r %s (or: echo free %s > /proc/cio_ignore), then "
                               "wait for the subchannel to appear", name, name);
-      zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_SEVERITY_ERROR, hint,
+      zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_FINDING_STRICT, hint,
                         "device %s is on the cio_ignore list, so Linux has not registered "
                         "its subchannel", name);
       return;
     }
-  if (!has_io_subchannel (ctx) || sch_devno (ctx->target->sch) == NULL ||
-      !zv_parse_busid (sch_devno (ctx->target->sch), &id) || !is_cio_ignored (ctx->facts, &id))
+  if (!has_io_subchannel (ctx) || sch_devno (target->sch) == NULL ||
+      !zv_parse_busid (sch_devno (target->sch), &id) || !is_cio_ignored (ctx->facts, &id))
     return;
-  const char *devno = sch_devno (ctx->target->sch);
+  const char *devno = sch_devno (target->sch);
   hint = g_strdup_printf ("remove it from the cio_ignore list: cio_ignore -r %s, and from the "
                           "cio_ignore= kernel parameter (zipl)", devno);
-  zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_SEVERITY_WARNING, hint,
+  zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_FINDING_RELAXED, hint,
                     "device %s is on the cio_ignore list: its subchannel will not come back "
                     "after a reboot or a purge", devno);
 }
@@ -153,27 +144,29 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->target->sch == NULL || ctx->target->sch->type == ZV_SCH_TYPE_IO)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL || target->sch->type == ZV_SCH_TYPE_IO)
     return;
-  const char *kind = zv_subchannel_type_name (ctx->target->sch->type);
+  const char *kind = zv_subchannel_type_name (target->sch->type);
   g_autofree char *what = kind ? g_strdup_printf ("a %s subchannel (type %d)", kind,
-                                                  ctx->target->sch->type)
+                                                  target->sch->type)
                                : g_strdup ("a subchannel of unknown type");
-  zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an I/O subchannel (type 0) that holds the device to pass through "
                     "('zvfio list ccw')",
                     "%s is %s; vfio-ccw only passes I/O subchannels (type 0) through",
-                    ctx->target->sch->id, what);
+                    target->sch->id, what);
 }
 
 /* ccw.qdio: QDIO devices (control unit 1731) cannot be driven through vfio-ccw. */
 static void
 check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->target->sch == NULL || !ctx->target->sch->qdio)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL || !target->sch->qdio)
     return;
-  const ZvCcwDevice *dev = ctx->target->sch->device;
-  zv_violation_add (out, rule ("ccw.qdio"), ctx, ZV_SEVERITY_ERROR,
+  const ZvCcwDevice *dev = target->sch->device;
+  zv_violation_add (out, rule ("ccw.qdio"), ctx, ZV_FINDING_STRICT,
                     "give the guest a virtio-net/virtio-scsi device (or a zPCI function) "
                     "backed by this adapter instead",
                     "device %s (control unit %s, driver %s) is a QDIO device (OSA, "
@@ -185,13 +178,13 @@ check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_online (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (!OP_IN (ctx, ZV_OP_CHECK, ZV_OP_START, ZV_OP_ATTACH, ZV_OP_PREPARE) ||
-      ctx->target->sch == NULL || ctx->target->sch->device == NULL || ctx->target->sch->device->online != 1)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL || target->sch->device == NULL || target->sch->device->online != 1)
     return;
-  const char *devno = ctx->target->sch->device->id;
+  const char *devno = target->sch->device->id;
   if (ctx->allow_offline)
     {
-      zv_violation_add (out, rule ("ccw.online"), ctx, ZV_SEVERITY_WARNING,
+      zv_violation_add (out, rule ("ccw.online"), ctx, ZV_FINDING_RELAXED,
                         "none needed: zvfio takes it offline and sets it online again if "
                         "the preparation fails",
                         "device %s is online in the host and will be set offline", devno);
@@ -201,18 +194,19 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
                                            "(or let 'zvfio prepare --offline' do it, or "
                                            "zvfio-hook: <zvfio:hook offline='allow'/> in the "
                                            "domain's metadata)", devno);
-  zv_violation_add (out, rule ("ccw.online"), ctx, ZV_SEVERITY_ERROR, hint,
+  zv_violation_add (out, rule ("ccw.online"), ctx, ZV_FINDING_STRICT, hint,
                     "device %s is online in the host (driver %s)", devno,
-                    ctx->target->sch->device->driver ? ctx->target->sch->device->driver : "none");
+                    target->sch->device->driver ? target->sch->device->driver : "none");
 }
 
 /* ccw.ipl-device: the host's own IPL device (or IPL FCP subchannel). */
 static void
 check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->target->sch == NULL)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL)
     return;
-  const char *devno = sch_devno (ctx->target->sch);
+  const char *devno = sch_devno (target->sch);
   if (ctx->facts->ipl_error != NULL)
     {
       zv_violation_add_unreadable (out, rule ("ccw.ipl-device"), ctx, ctx->facts->ipl_error);
@@ -224,7 +218,7 @@ check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
   if (strcmp (ipl->type, "ccw") != 0 && strcmp (ipl->type, "eckd") != 0 &&
       strcmp (ipl->type, "fcp") != 0)
     return;
-  zv_violation_add (out, rule ("ccw.ipl-device"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule ("ccw.ipl-device"), ctx, ZV_FINDING_STRICT,
                     "never pass the host's boot device to a guest; choose another device",
                     "device %s is the host's IPL device (ipl_type %s); the host booted from "
                     "it and still needs it", devno, ipl->type);
@@ -234,7 +228,8 @@ check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->target->sch == NULL || ctx->target->sch->device == NULL)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL || target->sch->device == NULL)
     return;
   const ZvCcwFacts *facts = ccw_facts (ctx, "ccw.in-use", out);
   if (facts == NULL)
@@ -252,25 +247,26 @@ check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
     g_strv_builder_add (names, g_ptr_array_index (users, i));
   g_auto (GStrv) strv = g_strv_builder_end (names);
   g_autofree char *list = g_strjoinv (", ", strv);
-  zv_violation_add (out, rule ("ccw.in-use"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule ("ccw.in-use"), ctx, ZV_FINDING_STRICT,
                     "unmount its file systems and remove the holders (LVM, dm-crypt, md) "
                     "first",
-                    "device %s is in use in the host: %s", ctx->target->sch->device->id, list);
+                    "device %s is in use in the host: %s", target->sch->device->id, list);
 }
 
 /* ccw.not-vfio-bound: starting or attaching needs the subchannel on vfio_ccw. */
 static void
 check_not_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (!OP_IN (ctx, ZV_OP_START, ZV_OP_ATTACH) || !has_io_subchannel (ctx) ||
-      g_strcmp0 (ctx->target->sch->driver, VFIO_CCW_DRIVER) == 0)
+  const ZvTarget *target = ctx->target;
+  if (!has_io_subchannel (ctx) ||
+      g_strcmp0 (target->sch->driver, VFIO_CCW_DRIVER) == 0)
     return;
   g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl -b css "
-                                           "set-override %s vfio_ccw)", ctx->target->sch->id,
-                                           ctx->target->sch->id);
-  zv_violation_add (out, rule ("ccw.not-vfio-bound"), ctx, ZV_SEVERITY_ERROR, hint,
-                    "subchannel %s is bound to %s, not to vfio_ccw", ctx->target->sch->id,
-                    ctx->target->sch->driver ? ctx->target->sch->driver : "no driver");
+                                           "set-override %s vfio_ccw)", target->sch->id,
+                                           target->sch->id);
+  zv_violation_add (out, rule ("ccw.not-vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
+                    "subchannel %s is bound to %s, not to vfio_ccw", target->sch->id,
+                    target->sch->driver ? target->sch->driver : "no driver");
 }
 
 /* ccw.mdev-type: the definition's type must be vfio_ccw-io (and match -t). */
@@ -279,12 +275,12 @@ check_mdev_type (const ZvRuleContext *ctx, GPtrArray *out)
 {
   const char *expected = ctx->mdev_type ? ctx->mdev_type : ZV_VFIO_CCW_MDEV_TYPE;
   if (ctx->config != NULL && g_strcmp0 (ctx->config->mdev_type, expected) != 0)
-    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
                       "write \"mdev_type\": \"" ZV_VFIO_CCW_MDEV_TYPE "\" in the definition",
                       "the definition's mdev_type '%s' does not match the mdev type '%s'",
                       ctx->config->mdev_type, expected);
   else if (ctx->mdev_type != NULL && strcmp (ctx->mdev_type, ZV_VFIO_CCW_MDEV_TYPE) != 0)
-    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
                       "subchannels offer only the type " ZV_VFIO_CCW_MDEV_TYPE,
                       "mdev type '%s' is not " ZV_VFIO_CCW_MDEV_TYPE, ctx->mdev_type);
 }
@@ -295,7 +291,7 @@ check_mdev_config (const ZvRuleContext *ctx, GPtrArray *out)
 {
   if (ctx->config == NULL || ctx->config->n_attrs == 0)
     return;
-  zv_violation_add (out, rule ("ccw.mdev-config"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule ("ccw.mdev-config"), ctx, ZV_FINDING_STRICT,
                     "remove the attributes: use \"attrs\": []",
                     "the definition has %u attribute(s); vfio_ccw-io mdevs have none",
                     ctx->config->n_attrs);
@@ -305,43 +301,44 @@ check_mdev_config (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->op != ZV_OP_START || !has_io_subchannel (ctx) ||
-      g_strcmp0 (ctx->target->sch->driver, VFIO_CCW_DRIVER) != 0)
+  const ZvTarget *target = ctx->target;
+  if (!has_io_subchannel (ctx) ||
+      g_strcmp0 (target->sch->driver, VFIO_CCW_DRIVER) != 0)
     return;
   const ZvMdevType *type = NULL;
-  for (guint i = 0; ctx->target->sch->mdev_types && i < ctx->target->sch->mdev_types->len; i++)
+  for (guint i = 0; target->sch->mdev_types && i < target->sch->mdev_types->len; i++)
     {
-      const ZvMdevType *t = g_ptr_array_index (ctx->target->sch->mdev_types, i);
+      const ZvMdevType *t = g_ptr_array_index (target->sch->mdev_types, i);
       if (strcmp (t->id, ZV_VFIO_CCW_MDEV_TYPE) == 0)
         type = t;
     }
   if (type != NULL && type->available_instances != 0)
     return;
   const char *active = NULL;
-  for (guint i = 0; ctx->target->sch->mdevs && i < ctx->target->sch->mdevs->len; i++)
+  for (guint i = 0; target->sch->mdevs && i < target->sch->mdevs->len; i++)
     {
-      const ZvMdev *m = g_ptr_array_index (ctx->target->sch->mdevs, i);
+      const ZvMdev *m = g_ptr_array_index (target->sch->mdevs, i);
       if (m->active)
         active = m->uuid;
     }
   if (type == NULL)
-    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
                       "rebind the subchannel to vfio_ccw (zvfio release, then zvfio prepare)",
                       "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
-                      ctx->target->sch->id);
+                      target->sch->id);
   else if (active != NULL)
     {
       g_autofree char *hint = g_strdup_printf ("use the running mdev %s, or stop it first "
                                                "(zvfio stop %s)", active, active);
-      zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR, hint,
+      zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT, hint,
                         "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance: mdev "
-                        "%s is already running on it", ctx->target->sch->id, active);
+                        "%s is already running on it", target->sch->id, active);
     }
   else
-    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
                       "stop the mdev that uses it ('mdevctl list')",
                       "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance "
-                      "(available_instances is 0)", ctx->target->sch->id);
+                      "(available_instances is 0)", target->sch->id);
 }
 
 /* TRUE when SCH has a definition with start=auto. */
@@ -361,10 +358,12 @@ has_auto_definition (const ZvSubchannel *sch)
 static void
 check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
 {
+  const ZvTarget *target = ctx->target;
   if (!has_io_subchannel (ctx))
     return;
-  gboolean defining = ctx->op == ZV_OP_DEFINE && ctx->autostart;
-  gboolean existing = OP_IN (ctx, ZV_OP_CHECK, ZV_OP_PREPARE) && has_auto_definition (ctx->target->sch);
+  gboolean new_definition = zv_operation_has (ctx, ZV_OP_WRITES_DEFINITION);
+  gboolean defining = new_definition && ctx->autostart;
+  gboolean existing = !new_definition && has_auto_definition (target->sch);
   if (!defining && !existing)
     return;
   const ZvCcwFacts *facts = ccw_facts (ctx, "ccw.autostart-not-persistent", out);
@@ -378,51 +377,58 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
     }
   if (g_strcmp0 (facts->driverctl_driver, VFIO_CCW_DRIVER) == 0)
     return;
-  ZvSeverity severity = defining && !ctx->facts->allow_volatile_autostart
-                        ? ZV_SEVERITY_ERROR : ZV_SEVERITY_WARNING;
+  ZvFinding finding = defining && !ctx->facts->allow_volatile_autostart
+                      ? ZV_FINDING_STRICT : ZV_FINDING_RELAXED;
   g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw (or: "
                                            "zvfio prepare %s --persist); to accept it, set "
                                            "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
-                                           ctx->target->sch->id, ctx->target->sch->id);
-  zv_violation_add (out, rule ("ccw.autostart-not-persistent"), ctx, severity, hint,
+                                           target->sch->id, target->sch->id);
+  zv_violation_add (out, rule ("ccw.autostart-not-persistent"), ctx, finding, hint,
                     "an autostart mdev on %s needs the vfio_ccw binding after a reboot, but "
-                    "/etc/driverctl.d/css-%s does not name vfio_ccw", ctx->target->sch->id,
-                    ctx->target->sch->id);
+                    "/etc/driverctl.d/css-%s does not name vfio_ccw", target->sch->id,
+                    target->sch->id);
 }
 
 const ZvRule zv_rules_ccw[] = {
-  { "ccw.no-subchannel", ZV_SEVERITY_ERROR,
-    "the mdev parent names no subchannel or ccw device of this host", check_no_subchannel },
-  { "ccw.not-a-subchannel", ZV_SEVERITY_ERROR,
+  { "ccw.no-subchannel", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_DEFINE | ZV_IN_START,
+    "the mdev parent names no subchannel or ccw device of this host",
+    check_no_subchannel },
+  { "ccw.not-a-subchannel", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_DEFINE | ZV_IN_START,
     "a ccw device number was given where the subchannel (mdev parent) is needed",
     check_not_a_subchannel },
-  { "ccw.cio-ignored", ZV_SEVERITY_ERROR,
+  { "ccw.cio-ignored", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "the device number is on the cio_ignore list (warning if its subchannel still exists)",
     check_cio_ignored },
-  { "ccw.not-io-subchannel", ZV_SEVERITY_ERROR,
+  { "ccw.not-io-subchannel", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "only I/O subchannels (type 0) can be passed through, not CHSC/message/EADM",
     check_not_io_subchannel },
-  { "ccw.qdio", ZV_SEVERITY_ERROR,
+  { "ccw.qdio", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "QDIO devices (control unit 1731: OSA, HiperSockets, FCP) are not supported by vfio-ccw",
     check_qdio },
-  { "ccw.online", ZV_SEVERITY_ERROR,
-    "the ccw device is online in the host (warning with prepare --offline)", check_online },
-  { "ccw.ipl-device", ZV_SEVERITY_ERROR,
+  { "ccw.online", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING,
+    ZV_IN_CHECK | ZV_IN_START | ZV_IN_ATTACH | ZV_IN_PREPARE,
+    "the ccw device is online in the host (warning with prepare --offline)",
+    check_online },
+  { "ccw.ipl-device", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "the device is the host's IPL device (ccw/eckd IPL, or the FCP IPL subchannel)",
     check_ipl_device },
-  { "ccw.in-use", ZV_SEVERITY_ERROR,
-    "the DASD has mounted partitions or holders (LVM, dm, md) in the host", check_in_use },
-  { "ccw.not-vfio-bound", ZV_SEVERITY_ERROR,
-    "start/attach: the subchannel is not bound to vfio_ccw", check_not_vfio_bound },
-  { "ccw.mdev-type", ZV_SEVERITY_ERROR,
+  { "ccw.in-use", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the DASD has mounted partitions or holders (LVM, dm, md) in the host",
+    check_in_use },
+  { "ccw.not-vfio-bound", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_START | ZV_IN_ATTACH,
+    "start/attach: the subchannel is not bound to vfio_ccw",
+    check_not_vfio_bound },
+  { "ccw.mdev-type", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "the mdev type is not vfio_ccw-io or the definition's mdev_type does not match",
     check_mdev_type },
-  { "ccw.mdev-config", ZV_SEVERITY_ERROR,
+  { "ccw.mdev-config", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "the mdev definition is malformed or has attributes (vfio_ccw-io takes none)",
     check_mdev_config },
-  { "ccw.no-instance", ZV_SEVERITY_ERROR,
-    "start: the subchannel has no free vfio_ccw-io instance", check_no_instance },
-  { "ccw.autostart-not-persistent", ZV_SEVERITY_ERROR,
+  { "ccw.no-instance", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_START,
+    "start: the subchannel has no free vfio_ccw-io instance",
+    check_no_instance },
+  { "ccw.autostart-not-persistent", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING,
+    ZV_IN_CHECK | ZV_IN_DEFINE | ZV_IN_PREPARE,
     "an autostart mdev needs a persistent vfio_ccw binding (driverctl override)",
     check_autostart_persistent },
 };

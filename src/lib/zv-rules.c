@@ -8,9 +8,15 @@
 static const char *const severity_names[] = {
   [ZV_SEVERITY_WARNING] = "warning", [ZV_SEVERITY_ERROR] = "error",
 };
-static const char *const operation_names[] = {
-  [ZV_OP_CHECK] = "check", [ZV_OP_DEFINE] = "define", [ZV_OP_START] = "start",
-  [ZV_OP_ATTACH] = "attach", [ZV_OP_PREPARE] = "prepare",
+static const struct {
+  const char *name;
+  guint traits;   /* ZvOperationTrait */
+} operations[] = {
+  [ZV_OP_CHECK] = { "check", 0 },
+  [ZV_OP_DEFINE] = { "define", ZV_OP_WRITES_DEFINITION },
+  [ZV_OP_START] = { "start", 0 },
+  [ZV_OP_ATTACH] = { "attach", ZV_OP_ADDS_TO_DOMAIN },
+  [ZV_OP_PREPARE] = { "prepare", ZV_OP_BINDS },
 };
 
 /* "error" / "warning". */
@@ -24,20 +30,27 @@ zv_severity_name (ZvSeverity severity)
 const char *
 zv_operation_name (ZvOperation op)
 {
-  return operation_names[op];
+  return operations[op].name;
 }
 
 /* Parses an operation name. */
 gboolean
 zv_operation_from_name (const char *name, ZvOperation *op)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (operation_names); i++)
-    if (g_strcmp0 (operation_names[i], name) == 0)
+  for (gsize i = 0; i < G_N_ELEMENTS (operations); i++)
+    if (g_strcmp0 (operations[i].name, name) == 0)
       {
         *op = (ZvOperation) i;
         return TRUE;
       }
   return FALSE;
+}
+
+/* TRUE when CTX's operation has TRAIT. */
+gboolean
+zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait)
+{
+  return (operations[ctx->op].traits & trait) != 0;
 }
 
 /* Frees a violation. */
@@ -56,11 +69,11 @@ zv_violation_free (ZvViolation *v)
 /* Adds a violation of RULE with a formatted message and a hint. */
 void
 zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
-                  ZvSeverity severity, const char *hint, const char *format, ...)
+                  ZvFinding finding, const char *hint, const char *format, ...)
 {
   ZvViolation *v = g_new0 (ZvViolation, 1);
   v->rule = g_strdup (rule->id);
-  v->severity = severity;
+  v->severity = finding == ZV_FINDING_RELAXED ? rule->relaxed : rule->severity;
   v->device = g_strdup (ctx->target && ctx->target->device ? ctx->target->device : "-");
   va_list args;
   va_start (args, format);
@@ -75,7 +88,7 @@ void
 zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
                              const GError *why)
 {
-  zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
                     "make the file readable and well-formed; the rule fails closed until then",
                     "cannot check this rule: %s", why->message);
 }
@@ -127,7 +140,8 @@ static void
 run_one (const ZvRule *rule, gpointer data)
 {
   RunData *rd = data;
-  rule->check (rd->ctx, rd->out);
+  if (rule->ops & ZV_OP_BIT (rd->ctx->op))
+    rule->check (rd->ctx, rd->out);
 }
 
 /* Reads the host facts the rules need for CTX's device and domain. */

@@ -54,13 +54,42 @@ typedef struct {
   char *hint;
 } ZvViolation;
 
-/* A rule's predicate: appends violations to OUT (zv_violation_add). */
+/* A rule's predicate: a pure function of the target, the host facts and the
+ * operation; appends violations to OUT (zv_violation_add). */
 typedef void (*ZvRuleFunc) (const ZvRuleContext *ctx, GPtrArray *out);
+
+/* The bit of operation OP in a rule's operation set. */
+#define ZV_OP_BIT(op) (1u << (op))
+/* Short names of the operation bits for the tables. */
+#define ZV_IN_CHECK ZV_OP_BIT (ZV_OP_CHECK)
+#define ZV_IN_DEFINE ZV_OP_BIT (ZV_OP_DEFINE)
+#define ZV_IN_START ZV_OP_BIT (ZV_OP_START)
+#define ZV_IN_ATTACH ZV_OP_BIT (ZV_OP_ATTACH)
+#define ZV_IN_PREPARE ZV_OP_BIT (ZV_OP_PREPARE)
+/* Every operation. */
+#define ZV_OPS_ALL (ZV_OP_BIT (ZV_OP_CHECK) | ZV_OP_BIT (ZV_OP_DEFINE) | ZV_OP_BIT (ZV_OP_START) | \
+                    ZV_OP_BIT (ZV_OP_ATTACH) | ZV_OP_BIT (ZV_OP_PREPARE))
+
+/* What an operation does, for the few rules whose finding depends on it. */
+typedef enum {
+  ZV_OP_WRITES_DEFINITION = 1 << 0,   /* define: a new mdev definition */
+  ZV_OP_ADDS_TO_DOMAIN = 1 << 1,      /* attach: the device is new to the domain */
+  ZV_OP_BINDS = 1 << 2,               /* prepare: zvfio binds the vfio driver itself */
+} ZvOperationTrait;
+
+/* How a finding counts: with the row's severity, or with its relaxed one
+ * (forced, allowed by the caller, or a case the rule only warns about). */
+typedef enum {
+  ZV_FINDING_STRICT,
+  ZV_FINDING_RELAXED,
+} ZvFinding;
 
 /* One row of the rules table. */
 typedef struct {
   const char *id;          /* stable id, e.g. "ccw.qdio" */
-  ZvSeverity severity;     /* default severity */
+  ZvSeverity severity;     /* the severity of a finding */
+  ZvSeverity relaxed;      /* the severity of a relaxed finding */
+  guint ops;               /* ZV_OP_BIT()s of the operations the rule applies to */
   const char *summary;     /* one line for 'zvfio rules' */
   ZvRuleFunc check;
 } ZvRule;
@@ -81,9 +110,12 @@ const char *zv_operation_name (ZvOperation op);
 gboolean zv_operation_from_name (const char *name, ZvOperation *op);
 /* Frees a violation. */
 void zv_violation_free (ZvViolation *v);
-/* Adds a violation of RULE for CTX->device with a formatted message and a hint. */
+/* TRUE when CTX's operation has TRAIT (ZvOperationTrait). */
+gboolean zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait);
+/* Adds a violation of RULE for CTX's target with a formatted message and a
+ * hint; FINDING picks the row's severity or its relaxed one. */
 void zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
-                       ZvSeverity severity, const char *hint, const char *format, ...)
+                       ZvFinding finding, const char *hint, const char *format, ...)
   G_GNUC_PRINTF (6, 7);
 /* Adds an error violation of RULE: a host fact it needs could not be read
  * (WHY names the file), so the rule fails closed. */
