@@ -4,12 +4,14 @@
  * with the device's JSON config on stdin for pre/post/live events. Exit 0 lets
  * mdevctl go on, 2 says "not my device type", anything else vetoes a 'pre'.
  * The checks are the rules of libzvfio (zvfio check runs the same ones). */
+#include "zv-bus.h"
 #include "zv-error.h"
 #include "zv-inventory.h"
 #include "zv-lock.h"
 #include "zv-mdev.h"
 #include "zv-parse.h"
 #include "zv-rules.h"
+#include "zv-target.h"
 #include "zvfio-config.h"
 
 #include <errno.h>
@@ -254,13 +256,6 @@ handle_capabilities (void)
   return ZV_EXIT_OK;
 }
 
-/* The lock name serializing callouts for PARENT. */
-static char *
-lock_name (const char *parent)
-{
-  return g_strconcat ("css-", parent, NULL);
-}
-
 /* Lock wait in ms: ZVFIO_LOCK_TIMEOUT_MS (tests) or the default. */
 static guint
 lock_timeout (void)
@@ -283,7 +278,7 @@ print_violations (GPtrArray *violations)
 static void
 add_config_violation (GPtrArray *out, const ZvRuleContext *ctx, const GError *error)
 {
-  zv_violation_add (out, zv_rules_find ("ccw.mdev-config"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, zv_rules_find ("ccw.mdev-config"), ctx, ZV_FINDING_STRICT,
                     "pass a definition like {\"mdev_type\":\"" ZV_VFIO_CCW_MDEV_TYPE
                     "\",\"start\":\"manual\",\"attrs\":[]}",
                     "invalid device configuration on stdin: %s", error->message);
@@ -293,32 +288,29 @@ add_config_violation (GPtrArray *out, const ZvRuleContext *ctx, const GError *er
 static int
 validate (ZvRoot *root, const CalloutArgs *args, ZvOperation op)
 {
-  g_autoptr (GPtrArray) violations =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
-  ZvRuleContext ctx = { .root = root, .op = op, .device = args->parent,
-                        .requested_id = args->parent, .mdev_type = args->type };
-
   g_autoptr (GError) error = NULL;
   g_autoptr (GByteArray) input = read_stdin (&error);
   g_autoptr (ZvMdevConfig) config = NULL;
   if (input != NULL)
     config = zv_mdev_config_parse ((const char *) input->data, (gssize) input->len, &error);
-  if (config == NULL)
-    add_config_violation (violations, &ctx, error);
-  ctx.config = config;
-  ctx.autostart = config != NULL && strcmp (config->start, "auto") == 0;
 
-  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) missing = NULL;
-  g_autoptr (ZvSubchannel) sch = zv_inventory_load_subchannel (root, args->parent, warnings,
-                                                               &missing);
-  if (sch == NULL && !g_error_matches (missing, ZV_ERROR, ZV_ERROR_NOT_FOUND))
+  g_autoptr (ZvTarget) target = zv_target_resolve (root, args->parent,
+                                                   ZV_TARGET_SUBCHANNEL_ID |
+                                                   ZV_TARGET_ALLOW_MISSING, &missing);
+  if (target == NULL)
     {
       fprintf (stderr, "%s: cannot read subchannel %s: %s\n", PROG, args->parent,
                missing->message);
       return zv_error_exit_code (missing);
     }
-  ctx.sch = sch;
+  ZvRuleContext ctx = { .root = root, .op = op, .target = target, .mdev_type = args->type,
+                        .config = config,
+                        .autostart = config != NULL && strcmp (config->start, "auto") == 0 };
+  g_autoptr (GPtrArray) violations =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+  if (config == NULL)
+    add_config_violation (violations, &ctx, error);
   g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
   print_violations (violations);
   return zv_violations_have_error (violations) ? ZV_EXIT_RULE : ZV_EXIT_OK;
@@ -337,7 +329,7 @@ handle_pre (ZvRoot *root, const CalloutArgs *args)
       fprintf (stderr, "%s: %s\n", PROG, error->message);
       return zv_error_exit_code (error);
     }
-  g_autofree char *name = lock_name (args->parent);
+  g_autofree char *name = zv_bind_key (ZV_BUS_CSS, args->parent);
   g_autoptr (ZvLock) lock = zv_lock_acquire (root, name, getppid (), lock_timeout (), &error);
   if (lock == NULL)
     {
@@ -356,7 +348,7 @@ handle_pre (ZvRoot *root, const CalloutArgs *args)
 static int
 handle_post (ZvRoot *root, const CalloutArgs *args)
 {
-  g_autofree char *name = lock_name (args->parent);
+  g_autofree char *name = zv_bind_key (ZV_BUS_CSS, args->parent);
   zv_lock_release_by_owner (root, name, getppid ());
   return ZV_EXIT_OK;
 }

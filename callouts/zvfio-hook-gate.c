@@ -8,6 +8,7 @@
  * Otherwise it execs zvfio-hook (next to the gate's own binary) with the same
  * argv and the XML it already read on stdin. docs/hook.md. */
 #include "hook-input.h"
+#include "../src/lib/zv-paths.h"   /* libc only: the state path libzvfio uses */
 
 #include <errno.h>
 #include <limits.h>
@@ -71,13 +72,12 @@ stdin_from (const char *data, size_t length)
 static int
 has_state (const char *name)
 {
-  if (name[0] == '\0' || name[0] == '.' || strchr (name, '/') != NULL || strlen (name) > 200)
+  if (name[0] == '\0' || name[0] == '.' || strchr (name, '/') != NULL ||
+      strlen (name) > ZV_STATE_MAX_DOMAIN_NAME)
     return 1;
-  const char *root = getenv ("ZVFIO_ROOT");
   char path[PATH_MAX];
-  int n = snprintf (path, sizeof path, "%s/run/zvfio/%s.json",
-                    root != NULL && root[0] != '\0' ? root : "", name);
-  return n < 0 || (size_t) n >= sizeof path || access (path, F_OK) == 0 || errno != ENOENT;
+  return zv_paths_domain_state_file (path, sizeof path, zv_paths_root_prefix (), name) < 0 ||
+         access (path, F_OK) == 0 || errno != ENOENT;
 }
 
 int

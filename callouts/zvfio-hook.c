@@ -17,8 +17,10 @@
 #include "zv-error.h"
 #include "zv-inventory.h"
 #include "zv-lock.h"
+#include "zv-prepare.h"
 #include "zv-mdevctl.h"
 #include "zv-rules.h"
+#include "zv-domain-state.h"
 #include "zv-state.h"
 #include "hook-input.h"
 #include "zvfio-config.h"
@@ -31,26 +33,14 @@
 #define PROG "zvfio-hook"
 #define HOOK_LOCK_TIMEOUT_MS 10000
 
-/* One passthrough device of the domain. */
-typedef struct {
-  const ZvHostdev *hostdev;
-  ZvInventory *inv;          /* the device and everything related */
-  ZvBus bus;
-  const char *device;        /* subchannel id or PCI address (owned by INV) */
-  char *key;                 /* "css-0.0.0313": record, lock and driverctl name */
-  gboolean bind;             /* FALSE: a managed PCI hostdev, libvirt binds it itself */
-  char mdev[37];             /* MDEV_CCW: the mdev UUID */
-  gboolean start_mdev;       /* the mdev is defined but not active */
-} Target;
-
 /* One hook run. */
 typedef struct {
   ZvRoot *root;
   const char *name;          /* the domain name from argv */
   ZvDomainState *state;      /* /run/zvfio/<name>.json as it is now */
-  GPtrArray *bound;          /* ZvBindRecord*: bindings made by this run, in order */
+  GPtrArray *bound;          /* ZvBindRecord* or NULL: bindings made by this run, in order */
   GPtrArray *started;        /* char*: mdevs started by this run, in order */
-  gboolean offline;          /* the domain allows online ccw devices to be set offline */
+  gboolean added_key;        /* the binding being made was added to STATE by this run */
 } Hook;
 
 /* Prints "zvfio-hook: DOMAIN: MESSAGE" on stderr (libvirt shows it). */
@@ -64,95 +54,17 @@ say (const Hook *hook, const char *format, ...)
   fprintf (stderr, PROG ": %s: %s\n", hook->name, message);
 }
 
-/* Frees a target. */
-static void
-target_free (Target *target)
-{
-  zv_inventory_free (target->inv);
-  g_free (target->key);
-  g_free (target);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Target, target_free)
-
-/* Builds the target for a vfio-ccw mdev hostdev: its parent subchannel. */
-static Target *
-mdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
-{
-  g_autoptr (Target) t = g_new0 (Target, 1);
-  t->hostdev = hd;
-  t->bus = ZV_BUS_CSS;
-  t->bind = TRUE;
-  if (!zv_parse_uuid (hd->uuid, t->mdev))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "hostdev mdev UUID '%s' is invalid",
-                   hd->uuid);
-      return NULL;
-    }
-  g_autoptr (GError) local = NULL;
-  t->inv = zv_inventory_lookup (root, t->mdev, &local);
-  if (t->inv == NULL && !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-  if (t->inv == NULL || t->inv->subchannels->len != 1)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "vfio-ccw mdev %s is neither active "
-                   "nor defined in mdevctl (define it: zvfio define SUBCHANNEL --uuid %s)",
-                   t->mdev, t->mdev);
-      return NULL;
-    }
-  const ZvSubchannel *sch = g_ptr_array_index (t->inv->subchannels, 0);
-  t->device = sch->id;
-  for (guint i = 0; sch->mdevs && i < sch->mdevs->len; i++)
-    {
-      const ZvMdev *m = g_ptr_array_index (sch->mdevs, i);
-      if (strcmp (m->uuid, t->mdev) == 0)
-        t->start_mdev = !m->active;
-    }
-  t->key = zv_bind_key (t->bus, t->device);
-  return g_steal_pointer (&t);
-}
-
-/* Builds the target for a PCI hostdev (a zPCI function). */
-static Target *
-pci_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
-{
-  g_autoptr (Target) t = g_new0 (Target, 1);
-  t->hostdev = hd;
-  t->bus = ZV_BUS_PCI;
-  t->bind = !hd->managed;
-  t->inv = zv_inventory_lookup (root, hd->pci_source ? hd->pci_source : "", error);
-  if (t->inv == NULL)
-    return NULL;
-  if (t->inv->pci_functions->len != 1)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "PCI hostdev %s is not a zPCI function",
-                   hd->pci_source);
-      return NULL;
-    }
-  const ZvPciFunction *fn = g_ptr_array_index (t->inv->pci_functions, 0);
-  t->device = fn->address;
-  t->key = zv_bind_key (t->bus, t->device);
-  return g_steal_pointer (&t);
-}
-
 /* The targets of every vfio-ccw mdev and PCI hostdev of DOMAIN. */
 static GPtrArray *
 collect_targets (ZvRoot *root, const ZvDomain *domain, GError **error)
 {
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) target_free);
+  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_target_free);
   for (guint i = 0; i < domain->hostdevs->len; i++)
     {
       const ZvHostdev *hd = g_ptr_array_index (domain->hostdevs, i);
-      Target *t = NULL;
-      if (hd->kind == ZV_HOSTDEV_MDEV_CCW)
-        t = mdev_target (root, hd, error);
-      else if (hd->kind == ZV_HOSTDEV_PCI)
-        t = pci_target (root, hd, error);
-      else
+      if (hd->kind != ZV_HOSTDEV_MDEV_CCW && hd->kind != ZV_HOSTDEV_PCI)
         continue;
+      ZvTarget *t = zv_target_from_hostdev (root, hd, error);
       if (t == NULL)
         return NULL;
       g_ptr_array_add (targets, t);
@@ -160,72 +72,15 @@ collect_targets (ZvRoot *root, const ZvDomain *domain, GError **error)
   return g_steal_pointer (&targets);
 }
 
-/* Runs the rules for every target; prints every violation; FALSE on an error one. */
-static gboolean
-check_rules (Hook *hook, const ZvDomain *domain, GPtrArray *targets)
+/* Prints VIOLATIONS, one "zvfio-hook: DOMAIN: ..." line each. */
+static void
+say_violations (const Hook *hook, GPtrArray *violations)
 {
-  g_autoptr (GPtrArray) violations =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
-  for (guint i = 0; i < targets->len; i++)
-    {
-      const Target *t = g_ptr_array_index (targets, i);
-      const ZvHostdev *hd = t->hostdev;
-      ZvRuleContext ctx = {
-        .root = hook->root, .op = ZV_OP_PREPARE, .device = t->device,
-        .requested_id = hd->kind == ZV_HOSTDEV_MDEV_CCW ? t->mdev : hd->pci_source,
-        .domain = domain, .allow_offline = domain->hook_offline,
-      };
-      if (t->bus == ZV_BUS_CSS)
-        {
-          ctx.sch = g_ptr_array_index (t->inv->subchannels, 0);
-          ctx.mdev_type = ZV_VFIO_CCW_MDEV_TYPE;
-          ctx.has_guest_ccw = hd->has_ccw_address;
-          ctx.guest_cssid = hd->ccw.cssid;
-          ctx.guest_ssid = hd->ccw.ssid;
-          ctx.guest_devno = hd->ccw.devno;
-        }
-      else
-        {
-          ctx.pci = g_ptr_array_index (t->inv->pci_functions, 0);
-          ctx.has_guest_zpci = hd->has_uid || hd->has_fid;
-          ctx.guest_uid = hd->uid;
-          ctx.guest_fid = hd->fid;
-        }
-      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
-    }
   g_autofree char *text = zv_violations_format (violations);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i]; i++)
     if (lines[i][0] != '\0')
       say (hook, "%s", lines[i]);
-  return !zv_violations_have_error (violations);
-}
-
-/* Compares two C strings for sorting. */
-static gint
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* Takes the locks named by KEYS (sorted, each once, so two hooks cannot deadlock). */
-static GPtrArray *
-lock_all (ZvRoot *root, GPtrArray *keys, GError **error)
-{
-  g_autoptr (GPtrArray) sorted = g_ptr_array_copy (keys, NULL, NULL);
-  g_ptr_array_sort (sorted, compare_strings);
-  g_autoptr (GPtrArray) locks = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_lock_release);
-  for (guint i = 0; i < sorted->len; i++)
-    {
-      const char *key = g_ptr_array_index (sorted, i);
-      if (i > 0 && strcmp (key, g_ptr_array_index (sorted, i - 1)) == 0)
-        continue;
-      ZvLock *lock = zv_lock_acquire (root, key, getpid (), HOOK_LOCK_TIMEOUT_MS, error);
-      if (lock == NULL)
-        return NULL;
-      g_ptr_array_add (locks, lock);
-    }
-  return g_steal_pointer (&locks);
 }
 
 /* Removes the first copy of ITEM (a string) from ITEMS. */
@@ -269,55 +124,56 @@ save_state (Hook *hook, GError **error)
   return zv_state_save_domain (hook->root, hook->state, error);
 }
 
-/* Binds the device of T for the domain, recording the binding in the domain
- * state before anything changes. */
+/* zv_prepare step before binding T: refuses a device another domain's hook
+ * bound, and records the binding in the domain state before anything changes. */
 static gboolean
-bind_target (Hook *hook, const Target *t, GError **error)
+before_bind (const ZvTarget *t, gpointer data, GError **error)
 {
+  Hook *hook = data;
   g_autoptr (ZvBindRecord) other = zv_state_load_binding (hook->root, t->bus, t->device, error);
   if (other == NULL && error != NULL && *error != NULL)
     return FALSE;
   if (other != NULL && other->domain != NULL && strcmp (other->domain, hook->name) != 0)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s %s is prepared for domain '%s' (bound "
+      g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s is prepared for domain '%s' (bound "
                    "by zvfio-hook); a device can be passed to one running domain only",
-                   t->bus == ZV_BUS_CSS ? "subchannel" : "PCI function", t->device,
-                   other->domain);
+                   t->label, other->domain);
       return FALSE;
     }
-  gboolean listed = has_string (hook->state->bindings, t->key);
-  if (!listed)
+  if (hook->state == NULL)
     {
-      g_ptr_array_add (hook->state->bindings, g_strdup (t->key));
-      if (!save_state (hook, error))
+      hook->state = zv_state_load_domain (hook->root, hook->name, error);
+      if (error != NULL && *error != NULL)
         return FALSE;
+      if (hook->state == NULL)
+        hook->state = zv_domain_state_new (hook->name);
     }
-  ZvBindOptions options = { .settle_timeout_ms = ZV_BIND_SETTLE_MS, .domain = hook->name,
-                            .offline = hook->offline };
-  ZvBindRecord *change = NULL;
-  gboolean ok = zv_bind_prepare (hook->root, t->bus, t->device, &options, &change, error);
-  if (change != NULL)
-    {
-      g_ptr_array_add (hook->bound, change);
-      return TRUE;
-    }
-  if (!listed)
-    {
-      /* nothing changed (already bound, or rolled back): not ours to release */
-      remove_string (hook->state->bindings, t->key);
-      g_autoptr (GError) e = NULL;
-      if (!save_state (hook, &e) && ok)
-        {
-          g_propagate_error (error, g_steal_pointer (&e));
-          return FALSE;
-        }
-    }
-  return ok;
+  hook->added_key = !has_string (hook->state->bindings, t->key);
+  if (!hook->added_key)
+    return TRUE;
+  g_ptr_array_add (hook->state->bindings, g_strdup (t->key));
+  return save_state (hook, error);
+}
+
+/* zv_prepare step after binding T: a binding that changed nothing (already
+ * bound, or rolled back) is not ours to release, so its key leaves the state. */
+static gboolean
+after_bind (const ZvTarget *t, const ZvBindRecord *change, gpointer data, GError **error)
+{
+  Hook *hook = data;
+  if (change != NULL || !hook->added_key)
+    return TRUE;
+  remove_string (hook->state->bindings, t->key);
+  g_autoptr (GError) e = NULL;
+  if (save_state (hook, &e) || error == NULL)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&e));
+  return FALSE;
 }
 
 /* Starts the mdev of T, recording it in the domain state first. */
 static gboolean
-start_mdev (Hook *hook, const Target *t, GError **error)
+start_mdev (Hook *hook, const ZvTarget *t, GError **error)
 {
   g_ptr_array_add (hook->state->started_mdevs, g_strdup (t->mdev));
   if (!save_state (hook, error))
@@ -343,19 +199,24 @@ stop_mdev (ZvRoot *root, const char *uuid, GError **error)
   return active == NULL || zv_mdevctl_stop (root, uuid, error);
 }
 
-/* Releases one binding record made for the domain; FALSE (message said) on failure. */
+/* Releases the binding of DEVICE on BUS made for the domain (not one made
+ * elsewhere); FALSE (message said) on failure. */
 static gboolean
-release_record (Hook *hook, const ZvBindRecord *record)
+release_binding (Hook *hook, ZvBus bus, const char *device)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *key = zv_bind_key (record->bus, record->device);
-  g_autoptr (ZvLock) lock = zv_lock_acquire (hook->root, key, getpid (), HOOK_LOCK_TIMEOUT_MS,
-                                             &error);
-  if (lock == NULL || !zv_bind_release (hook->root, record, TRUE, ZV_BIND_SETTLE_MS, &error))
+  ZvReleaseOptions options = { .unpersist = TRUE, .settle_timeout_ms = ZV_BIND_SETTLE_MS,
+                               .lock_timeout_ms = HOOK_LOCK_TIMEOUT_MS, .lock_owner = getpid (),
+                               .owner = hook->name };
+  ZvReleaseResult result = { 0 };
+  gboolean ok = zv_release (hook->root, bus, device, &options, &result, &error);
+  zv_release_result_clear (&result);
+  if (!ok)
     {
       say (hook, "%s", error->message);
       return FALSE;
     }
+  g_autofree char *key = zv_bind_key (bus, device);
   remove_string (hook->state->bindings, key);
   return TRUE;
 }
@@ -373,14 +234,19 @@ undo (Hook *hook)
       else
         say (hook, "undo: cannot stop mdev %s: %s", uuid, error->message);
     }
-  for (guint i = hook->bound->len; i-- > 0;)
-    release_record (hook, g_ptr_array_index (hook->bound, i));
+  for (guint i = hook->bound ? hook->bound->len : 0; i-- > 0;)
+    {
+      const ZvBindRecord *record = g_ptr_array_index (hook->bound, i);
+      if (record != NULL)
+        release_binding (hook, record->bus, record->device);
+    }
   g_autoptr (GError) error = NULL;
   if (!save_state (hook, &error))
     say (hook, "undo: %s", error->message);
 }
 
-/* prepare begin: rules, bindings, mdev starts; all or nothing. */
+/* prepare begin: locks, host facts, rules, bindings (zv_prepare), then mdev
+ * starts; all or nothing. */
 static int
 hook_prepare (Hook *hook, const ZvDomain *domain)
 {
@@ -393,43 +259,28 @@ hook_prepare (Hook *hook, const ZvDomain *domain)
     }
   if (targets->len == 0)
     return ZV_EXIT_OK;
-  hook->offline = domain->hook_offline;
-  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
-  for (guint i = 0; i < targets->len; i++)
-    g_ptr_array_add (keys, ((Target *) g_ptr_array_index (targets, i))->key);
-
-  g_autoptr (GPtrArray) locks = lock_all (hook->root, keys, &error);
-  if (locks == NULL)
+  ZvPrepareOptions options = {
+    .allow_offline = domain->hook_offline, .settle_timeout_ms = ZV_BIND_SETTLE_MS,
+    .lock_timeout_ms = HOOK_LOCK_TIMEOUT_MS, .lock_owner = getpid (),
+    .action = "start the domain", .domain = domain, .owner = hook->name,
+    .before_bind = before_bind, .after_bind = after_bind, .data = hook,
+  };
+  ZvPrepareResult result = { 0 };
+  gboolean ok = zv_prepare (hook->root, targets, &options, &result, &error);
+  say_violations (hook, result.violations);
+  hook->bound = g_ptr_array_ref (result.changes);
+  zv_prepare_result_clear (&result);
+  if (!ok && hook->state == NULL)
     {
+      /* refused before anything changed: lock, rules, or the first device's state */
       say (hook, "%s", error->message);
       return zv_error_exit_code (error);
     }
-  if (!check_rules (hook, domain, targets))
-    {
-      say (hook, "refusing to start the domain (see the rule violations above)");
-      return ZV_EXIT_RULE;
-    }
-  hook->state = zv_state_load_domain (hook->root, hook->name, &error);
-  if (error != NULL)
-    {
-      say (hook, "%s", error->message);
-      return zv_error_exit_code (error);
-    }
-  if (hook->state == NULL)
-    hook->state = zv_domain_state_new (hook->name);
-
-  gboolean ok = TRUE;
+  /* mdevctl's callout takes the subchannel lock itself: zv_prepare released ours */
   for (guint i = 0; ok && i < targets->len; i++)
     {
-      const Target *t = g_ptr_array_index (targets, i);
-      ok = !t->bind || bind_target (hook, t, &error);
-    }
-  /* mdevctl's callout takes the subchannel lock itself: ours go first */
-  g_clear_pointer (&locks, g_ptr_array_unref);
-  for (guint i = 0; ok && i < targets->len; i++)
-    {
-      const Target *t = g_ptr_array_index (targets, i);
-      ok = !t->start_mdev || start_mdev (hook, t, &error);
+      const ZvTarget *t = g_ptr_array_index (targets, i);
+      ok = t->mdev[0] == '\0' || t->mdev_active || start_mdev (hook, t, &error);
     }
   if (ok)
     return ZV_EXIT_OK;
@@ -470,21 +321,10 @@ hook_release (Hook *hook)
   for (guint i = keys->len; i-- > 0;)
     {
       const char *key = g_ptr_array_index (keys, i);
-      const char *dash = strchr (key, '-');
-      g_autofree char *bus_name = g_strndup (key, (gsize) (dash - key));
       ZvBus bus;
-      zv_bus_from_name (bus_name, &bus);   /* keys were validated when loaded */
-      g_autoptr (GError) e = NULL;
-      g_autoptr (ZvBindRecord) record = zv_state_load_binding (hook->root, bus, dash + 1, &e);
-      if (e != NULL)
-        {
-          say (hook, "%s", e->message);
-          ok = FALSE;
-        }
-      else if (record == NULL || g_strcmp0 (record->domain, hook->name) != 0)
-        remove_string (hook->state->bindings, key);   /* released elsewhere: not ours */
-      else
-        ok = release_record (hook, record) && ok;
+      g_autofree char *device = NULL;
+      zv_bind_key_parse (key, &bus, &device);   /* keys were validated when loaded */
+      ok = release_binding (hook, bus, device) && ok;
     }
   if (!save_state (hook, &error))
     {
@@ -593,7 +433,6 @@ main (int argc, char **argv)
       return zv_error_exit_code (error);
     }
   hook.root = root;
-  hook.bound = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_bind_record_free);
   hook.started = g_ptr_array_new_with_free_func (g_free);
   int rc;
   if (work == ZV_HOOK_RELEASE)
@@ -613,7 +452,8 @@ main (int argc, char **argv)
         }
     }
   zv_domain_state_free (hook.state);
-  g_ptr_array_unref (hook.bound);
+  if (hook.bound)
+    g_ptr_array_unref (hook.bound);
   g_ptr_array_unref (hook.started);
   return rc;
 }

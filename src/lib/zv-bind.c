@@ -1,6 +1,7 @@
 /* zvfio: driver binding with verification, rollback, records and persistence. */
 #include "zv-bind.h"
 #include "zv-css.h"
+#include "zv-driverctl.h"
 #include "zv-error.h"
 
 #include <string.h>
@@ -14,21 +15,6 @@ typedef enum {
   WAIT_DRIVER,    /* the driver link names a given driver */
   WAIT_ANY,       /* any driver link */
 } WaitFor;
-
-/* Human name of a device on BUS for messages: "subchannel 0.0.0313". */
-static char *
-device_label (ZvBus bus, const char *device)
-{
-  return g_strconcat (bus == ZV_BUS_CSS ? "subchannel " : "PCI function ", device, NULL);
-}
-
-/* The driverctl override file of a device. */
-char *
-zv_bind_persist_path (ZvBus bus, const char *device)
-{
-  g_autofree char *key = zv_bind_key (bus, device);
-  return g_strconcat (ZV_DRIVERCTL_DIR "/", key, NULL);
-}
 
 /* Opens /sys/bus/<bus>/devices/<device>; ZV_ERROR_NOT_FOUND when it does not exist. */
 static ZvDir *
@@ -46,7 +32,7 @@ open_device (ZvRoot *root, ZvBus bus, const char *device, GError **error)
   ZvDir *dir = zv_root_open_dir (root, path, &local);
   if (dir == NULL)
     {
-      g_autofree char *label = device_label (bus, device);
+      g_autofree char *label = zv_bus_device_label (bus, device);
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "%s does not exist", label);
       else
@@ -166,7 +152,7 @@ wait_for_driver (ZvRoot *root, ZvBus bus, const char *device, WaitFor wait, cons
         break;
       g_usleep (POLL_INTERVAL_US);
     }
-  g_autofree char *label = device_label (bus, device);
+  g_autofree char *label = zv_bus_device_label (bus, device);
   g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "%s: the kernel did not %s within %u ms "
                "(driver is %s)", label,
                wait == WAIT_UNBOUND ? "unbind it" : wait == WAIT_ANY ? "bind a driver"
@@ -256,44 +242,6 @@ announce_ccw_change (ZvDir *dir)
     g_debug ("%s: %s", zv_dir_name (dir), local->message);
 }
 
-/* Reads the driver named by the driverctl override of DEVICE (*OUT NULL: no file). */
-static gboolean
-read_persist (ZvRoot *root, ZvBus bus, const char *device, char **out, GError **error)
-{
-  *out = NULL;
-  g_autofree char *path = zv_bind_persist_path (bus, device);
-  g_autoptr (GError) local = NULL;
-  g_autofree char *data = zv_root_read_file (root, path, NULL, &local);
-  if (data == NULL)
-    {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  g_strchomp (data);   /* driverctl reads it with $(< file): trailing newlines go */
-  if (!zv_driver_name_is_valid (data))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: unexpected content '%s'", path, data);
-      return FALSE;
-    }
-  *out = g_steal_pointer (&data);
-  return TRUE;
-}
-
-/* Writes the driverctl override of DEVICE naming DRIVER, or removes it for NULL. */
-static gboolean
-write_persist (ZvRoot *root, ZvBus bus, const char *device, const char *driver,
-               GError **error)
-{
-  g_autofree char *path = zv_bind_persist_path (bus, device);
-  if (driver == NULL)
-    return zv_root_remove_file (root, path, error);
-  /* the format driverctl's save_override writes: echo "$drv" > file */
-  g_autofree char *content = g_strconcat (driver, "\n", NULL);
-  return zv_root_write_file_atomic (root, path, content, -1, 0644, error);
-}
-
 /* Adds "PREFIX: message" of ERROR to PROBLEMS and frees ERROR. */
 static void
 add_problem (GPtrArray *problems, GError *error)
@@ -318,7 +266,7 @@ restore_driver (ZvRoot *root, const ZvBindRecord *r, guint settle_ms, GPtrArray 
   if (current != NULL && strcmp (current, r->driver) != 0 &&
       g_strcmp0 (current, r->previous_driver) != 0)
     {
-      g_autofree char *label = device_label (r->bus, r->device);
+      g_autofree char *label = zv_bus_device_label (r->bus, r->device);
       g_ptr_array_add (problems, g_strdup_printf ("%s is now bound to %s, not by zvfio; left "
                                                   "alone", label, current));
       return;
@@ -361,7 +309,8 @@ restore (ZvRoot *root, const ZvBindRecord *r, gboolean unpersist, guint settle_m
       else
         announce_ccw_change (ccw);
     }
-  if (r->persist && unpersist && !write_persist (root, r->bus, r->device, r->previous_persist, &e))
+  if (r->persist && unpersist &&
+      !zv_driverctl_write (root, r->bus, r->device, r->previous_persist, &e))
     add_problem (problems, e);
 }
 
@@ -385,7 +334,7 @@ apply (ZvRoot *root, const ZvBindRecord *r, guint settle_ms, GError **error)
   if (!write_bus_attr (root, r->bus, "drivers_probe", r->device, error) ||
       !wait_for_driver (root, r->bus, r->device, WAIT_DRIVER, r->driver, settle_ms, error))
     return FALSE;
-  return !r->persist || write_persist (root, r->bus, r->device, r->driver, error);
+  return !r->persist || zv_driverctl_write (root, r->bus, r->device, r->driver, error);
 }
 
 /* Joins PROBLEMS into one "; "-separated string. */
@@ -438,7 +387,7 @@ prepare_persist_only (ZvRoot *root, ZvBus bus, const char *device,
                       ZvBindRecord **change, GError **error)
 {
   g_autofree char *previous = NULL;
-  if (!options->persist || !read_persist (root, bus, device, &previous, error))
+  if (!options->persist || !zv_driverctl_read (root, bus, device, &previous, error))
     return !options->persist;
   if (g_strcmp0 (previous, zv_bus_vfio_driver (bus)) == 0)
     return TRUE;
@@ -459,7 +408,7 @@ prepare_persist_only (ZvRoot *root, ZvBus bus, const char *device,
     }
   if (!zv_state_save_binding (root, saved, error))
     return FALSE;
-  if (!write_persist (root, bus, device, zv_bus_vfio_driver (bus), error))
+  if (!zv_driverctl_write (root, bus, device, zv_bus_vfio_driver (bus), error))
     {
       GError *e = NULL;
       saved->persist = had_persist;
@@ -501,7 +450,7 @@ plan (ZvRoot *root, ZvDir *dir, ZvBindRecord *record, const ZvBindOptions *optio
   if (options->persist)
     {
       g_autofree char *previous = NULL;
-      if (!read_persist (root, record->bus, record->device, &previous, error))
+      if (!zv_driverctl_read (root, record->bus, record->device, &previous, error))
         return FALSE;
       record->persist = g_strcmp0 (previous, record->driver) != 0;
       record->previous_persist = record->persist ? g_steal_pointer (&previous) : NULL;
@@ -559,7 +508,7 @@ zv_bind_release (ZvRoot *root, const ZvBindRecord *record, gboolean unpersist,
   if (problems->len > 0)
     {
       g_autofree char *joined = join_problems (problems);
-      g_autofree char *label = device_label (record->bus, record->device);
+      g_autofree char *label = zv_bus_device_label (record->bus, record->device);
       g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "%s: release incomplete: %s (record kept "
                    "in " ZV_STATE_BIND_DIR "; retry after fixing the cause)", label, joined);
       return FALSE;
@@ -613,11 +562,11 @@ zv_bind_release_unrecorded (ZvRoot *root, ZvBus bus, const char *device, gboolea
   if (unpersist)
     {
       g_autofree char *persisted = NULL;
-      if (!read_persist (root, bus, device, &persisted, error))
+      if (!zv_driverctl_read (root, bus, device, &persisted, error))
         return FALSE;
       if (g_strcmp0 (persisted, vfio) == 0)
         {
-          if (!write_persist (root, bus, device, NULL, error))
+          if (!zv_driverctl_write (root, bus, device, NULL, error))
             return FALSE;
           *done |= ZV_RELEASED_PERSIST;
         }

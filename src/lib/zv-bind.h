@@ -9,11 +9,11 @@
 
 #include <glib.h>
 #include "zv-root.h"
+#include "zv-driverctl.h"
 #include "zv-state.h"
 
 G_BEGIN_DECLS
 
-#define ZV_DRIVERCTL_DIR "/etc/driverctl.d"
 /* Default time the kernel gets to (un)bind a device before zvfio gives up. */
 #define ZV_BIND_SETTLE_MS 2000
 /* Longest accepted --settle-timeout. */
@@ -55,7 +55,5 @@ gboolean zv_bind_release_unrecorded (ZvRoot *root, ZvBus bus, const char *device
                                      guint *done, GError **error);
 /* The driver DEVICE on BUS is bound to now; NULL with no error when unbound. */
 char *zv_bind_current_driver (ZvRoot *root, ZvBus bus, const char *device, GError **error);
-/* The driverctl override file of a device: "/etc/driverctl.d/css-0.0.0313". */
-char *zv_bind_persist_path (ZvBus bus, const char *device);
 
 G_END_DECLS

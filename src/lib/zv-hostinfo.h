@@ -36,18 +36,23 @@ typedef struct {
 
 /* Frees an IPL description. */
 void zv_ipl_info_free (ZvIplInfo *ipl);
-/* Reads /sys/firmware/ipl/{ipl_type,device}; NULL when ipl_type is absent. */
-ZvIplInfo *zv_host_read_ipl (ZvRoot *root);
-/* Reads and parses /proc/cio_ignore; NULL when absent or malformed. */
-GArray *zv_host_read_cio_ignore (ZvRoot *root);
-/* Reads /proc/mounts into a set of mounted device names (empty if absent). */
-GHashTable *zv_host_read_mounted_devices (ZvRoot *root);
-/* Reads the machine type from /proc/sysinfo, NULL if unknown. */
-char *zv_host_read_machine_type (ZvRoot *root);
+/* Reads /sys/firmware/ipl/{ipl_type,device} into *IPL (NULL when there is no
+ * ipl_type); FALSE with an error naming the file when it cannot be read or a
+ * ccw/eckd/fcp IPL names no device number. */
+gboolean zv_host_read_ipl (ZvRoot *root, ZvIplInfo **ipl, GError **error);
+/* Reads and parses /proc/cio_ignore into *RANGES (NULL when absent); FALSE
+ * with an error naming the file when it cannot be read or is malformed. */
+gboolean zv_host_read_cio_ignore (ZvRoot *root, GArray **ranges, GError **error);
+/* Reads /proc/mounts into a set of mounted device names; NULL with an error
+ * naming the file when it is absent, unreadable or too large. */
+GHashTable *zv_host_read_mounted_devices (ZvRoot *root, GError **error);
+/* Reads the machine type from /proc/sysinfo into *TYPE (NULL: absent or no
+ * Type: line); FALSE with an error naming the file when it cannot be read. */
+gboolean zv_host_read_machine_type (ZvRoot *root, char **type, GError **error);
 /* Block devices below the ccw device at sysfs DEVICE_PATH that are mounted or
  * held (e.g. by device-mapper): one "dasda1 (mounted)" / "dasdb1 (held by dm-0)"
- * string each. */
-GPtrArray *zv_host_block_users (ZvRoot *root, const char *device_path);
+ * string each; NULL with an error naming the file that could not be read. */
+GPtrArray *zv_host_block_users (ZvRoot *root, const char *device_path, GError **error);
 
 /* Result of asking KVM for zPCI interpretation (KVM_CAP_S390_ZPCI_OP). */
 typedef enum {

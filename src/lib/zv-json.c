@@ -1,5 +1,6 @@
 /* zvfio: JSON serialization of the model. */
 #include "zv-json.h"
+#include "zv-rules.h"
 
 /* Adds member NAME to B: a string, or null when VALUE is NULL. */
 void
@@ -213,24 +214,6 @@ build_pci_function (JsonBuilder *b, const ZvPciFunction *fn)
   json_builder_end_object (b);
 }
 
-/* Builds the JSON object of one subchannel. */
-JsonNode *
-zv_json_subchannel (const ZvSubchannel *sch)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  build_subchannel (b, sch);
-  return json_builder_get_root (b);
-}
-
-/* Builds the JSON object of one PCI function. */
-JsonNode *
-zv_json_pci_function (const ZvPciFunction *fn)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  build_pci_function (b, fn);
-  return json_builder_get_root (b);
-}
-
 /* Builds {"subchannels":[...],"pci_functions":[...],"warnings":[...]}. */
 JsonNode *
 zv_json_inventory (const ZvInventory *inv)
@@ -266,4 +249,35 @@ zv_json_to_text (JsonNode *node)
   json_generator_set_root (gen, node);
   g_autofree char *text = json_generator_to_data (gen, NULL);
   return g_strconcat (text, "\n", NULL);
+}
+
+/* Builds {"ok":bool,"violations":[...]} (schemas/zvfio-check.schema.json). */
+JsonNode *
+zv_json_violations (GPtrArray *violations)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ok");
+  json_builder_add_boolean_value (b, !zv_violations_have_error (violations));
+  json_builder_set_member_name (b, "violations");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < violations->len; i++)
+    {
+      const ZvViolation *v = g_ptr_array_index (violations, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "rule");
+      json_builder_add_string_value (b, v->rule);
+      json_builder_set_member_name (b, "severity");
+      json_builder_add_string_value (b, zv_severity_name (v->severity));
+      json_builder_set_member_name (b, "device");
+      json_builder_add_string_value (b, v->device);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, v->message);
+      json_builder_set_member_name (b, "hint");
+      json_builder_add_string_value (b, v->hint);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
 }

@@ -7,12 +7,10 @@
 
 G_BEGIN_DECLS
 
-/* Builds the JSON object of one subchannel. */
-JsonNode *zv_json_subchannel (const ZvSubchannel *sch);
-/* Builds the JSON object of one PCI function. */
-JsonNode *zv_json_pci_function (const ZvPciFunction *fn);
 /* Builds {"subchannels":[...],"pci_functions":[...],"warnings":[...]} for INV. */
 JsonNode *zv_json_inventory (const ZvInventory *inv);
+/* Builds {"ok":bool,"violations":[...]} of VIOLATIONS (schemas/zvfio-check.schema.json). */
+JsonNode *zv_json_violations (GPtrArray *violations);
 /* Adds member NAME to B: a string, or null when VALUE is NULL. */
 void zv_json_add_string_or_null (JsonBuilder *b, const char *name, const char *value);
 /* Serializes NODE as pretty JSON with a trailing newline. */

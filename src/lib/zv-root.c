@@ -1,5 +1,6 @@
 /* zvfio: root-prefixed, root-confined file access. */
 #include "zv-root.h"
+#include "zv-paths.h"
 #include "zv-error.h"
 
 #include <errno.h>
@@ -46,7 +47,7 @@ zv_root_new (const char *dir, GError **error)
       return NULL;
     }
   if (source == NULL)
-    source = g_getenv ("ZVFIO_ROOT");
+    source = g_getenv (ZV_ROOT_ENV);
   if (source == NULL || *source == '\0')
     source = "/";
 

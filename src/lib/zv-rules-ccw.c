@@ -11,19 +11,6 @@
 /* The table row of rule ID (the table is below; rows reference themselves). */
 static const ZvRule *rule (const char *id);
 
-/* TRUE when OP is one of the N operations OPS (see OP_IN). */
-static gboolean
-op_in (ZvOperation op, const ZvOperation *ops, gsize n)
-{
-  for (gsize i = 0; i < n; i++)
-    if (ops[i] == op)
-      return TRUE;
-  return FALSE;
-}
-#define OP_IN(ctx, ...) \
-  op_in ((ctx)->op, (const ZvOperation[]) { __VA_ARGS__ }, \
-         sizeof ((const ZvOperation[]) { __VA_ARGS__ }) / sizeof (ZvOperation))
-
 /* The devno of the subchannel's device (ccw device or dev_busid), or NULL. */
 static const char *
 sch_devno (const ZvSubchannel *sch)
@@ -37,16 +24,18 @@ sch_devno (const ZvSubchannel *sch)
 static gboolean
 has_io_subchannel (const ZvRuleContext *ctx)
 {
-  return ctx->sch != NULL && ctx->sch->type == ZV_SCH_TYPE_IO;
+  const ZvTarget *target = ctx->target;
+  return target->sch != NULL && target->sch->type == ZV_SCH_TYPE_IO;
 }
 
 /* TRUE when the context names a ccw id that has no subchannel on this host. */
 static gboolean
 missing_subchannel (const ZvRuleContext *ctx, ZvBusId *id)
 {
+  const ZvTarget *target = ctx->target;
   ZvId parsed;
-  if (ctx->sch != NULL || ctx->pci != NULL || ctx->requested_id == NULL ||
-      !zv_parse_id (ctx->requested_id, &parsed))
+  if (target->sch != NULL || target->pci != NULL || target->requested_id == NULL ||
+      !zv_parse_id (target->requested_id, &parsed))
     return FALSE;
   if (parsed.kind != ZV_ID_BUSID && parsed.kind != ZV_ID_DEVNO &&
       parsed.kind != ZV_ID_SUBCHANNEL)
@@ -57,10 +46,23 @@ missing_subchannel (const ZvRuleContext *ctx, ZvBusId *id)
 
 /* TRUE when bus id ID is listed in the host's /proc/cio_ignore. */
 static gboolean
-is_cio_ignored (ZvRoot *root, const ZvBusId *id)
+is_cio_ignored (const ZvHostFacts *facts, const ZvBusId *id)
 {
-  g_autoptr (GArray) ranges = zv_host_read_cio_ignore (root);
-  return ranges != NULL && zv_cio_ignore_contains (ranges, id);
+  return facts->cio_ignore != NULL && zv_cio_ignore_contains (facts->cio_ignore, id);
+}
+
+/* The facts about CTX's subchannel for RULE_ID; NULL after adding an error
+ * violation when they were not read (the rule fails closed). */
+static const ZvCcwFacts *
+ccw_facts (const ZvRuleContext *ctx, const char *rule_id, GPtrArray *out)
+{
+  const ZvTarget *target = ctx->target;
+  const ZvCcwFacts *facts = zv_host_facts_ccw (ctx->facts, target->sch->id);
+  if (facts == NULL)
+    zv_violation_add (out, rule (rule_id), ctx, ZV_FINDING_STRICT, NULL,
+                      "cannot check this rule: the host facts of subchannel %s were not read",
+                      target->sch->id);
+  return facts;
 }
 
 /* ccw.no-subchannel: the mdev parent named is not a subchannel of this host. */
@@ -68,15 +70,14 @@ static void
 check_no_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 {
   ZvBusId id;
-  if (!OP_IN (ctx, ZV_OP_DEFINE, ZV_OP_START) || !missing_subchannel (ctx, &id) ||
-      is_cio_ignored (ctx->root, &id))
+  if (!missing_subchannel (ctx, &id) ||
+      is_cio_ignored (ctx->facts, &id))
     return;
   char name[16];
   zv_format_busid (&id, name);
-  g_autofree char *sch = zv_inventory_find_subchannel_of_devno (ctx->root, name, NULL);
-  if (sch != NULL)
+  if (ctx->target->subchannel_of_devno != NULL)
     return;   /* ccw.not-a-subchannel explains it */
-  zv_violation_add (out, rule ("ccw.no-subchannel"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule ("ccw.no-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an existing I/O subchannel ('zvfio list ccw' or 'lscss')",
                     "there is no subchannel %s and no ccw device %s on this host", name, name);
 }
@@ -86,16 +87,16 @@ static void
 check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 {
   ZvBusId id;
-  if (!OP_IN (ctx, ZV_OP_DEFINE, ZV_OP_START) || !missing_subchannel (ctx, &id))
+  if (!missing_subchannel (ctx, &id))
     return;
   char name[16];
   zv_format_busid (&id, name);
-  g_autofree char *sch = zv_inventory_find_subchannel_of_devno (ctx->root, name, NULL);
+  const char *sch = ctx->target->subchannel_of_devno;
   if (sch == NULL)
     return;
   g_autofree char *hint = g_strdup_printf ("use the subchannel as parent: -p %s (or 'zvfio "
                                            "define %s', which resolves devnos)", sch, name);
-  zv_violation_add (out, rule ("ccw.not-a-subchannel"), ctx, ZV_SEVERITY_ERROR, hint,
+  zv_violation_add (out, rule ("ccw.not-a-subchannel"), ctx, ZV_FINDING_STRICT, hint,
                     "%s is a ccw device number, not a subchannel; device %s sits on "
                     "subchannel %s", name, name, sch);
 }
@@ -104,28 +105,37 @@ check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
 {
+  const ZvTarget *target = ctx->target;
   ZvBusId id;
   g_autofree char *hint = NULL;
   char name[16];
-  if (missing_subchannel (ctx, &id))
+  gboolean missing = missing_subchannel (ctx, &id);
+  if (ctx->facts->cio_ignore_error != NULL &&
+      (missing || (has_io_subchannel (ctx) && sch_devno (target->sch) != NULL)))
     {
-      if (!is_cio_ignored (ctx->root, &id))
+      zv_violation_add_unreadable (out, rule ("ccw.cio-ignored"), ctx,
+                                   ctx->facts->cio_ignore_error);
+      return;
+    }
+  if (missing)
+    {
+      if (!is_cio_ignored (ctx->facts, &id))
         return;
       zv_format_busid (&id, name);
       hint = g_strdup_printf ("cio_ignore -r %s (or: echo free %s > /proc/cio_ignore), then "
                               "wait for the subchannel to appear", name, name);
-      zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_SEVERITY_ERROR, hint,
+      zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_FINDING_STRICT, hint,
                         "device %s is on the cio_ignore list, so Linux has not registered "
                         "its subchannel", name);
       return;
     }
-  if (!has_io_subchannel (ctx) || sch_devno (ctx->sch) == NULL ||
-      !zv_parse_busid (sch_devno (ctx->sch), &id) || !is_cio_ignored (ctx->root, &id))
+  if (!has_io_subchannel (ctx) || sch_devno (target->sch) == NULL ||
+      !zv_parse_busid (sch_devno (target->sch), &id) || !is_cio_ignored (ctx->facts, &id))
     return;
-  const char *devno = sch_devno (ctx->sch);
+  const char *devno = sch_devno (target->sch);
   hint = g_strdup_printf ("remove it from the cio_ignore list: cio_ignore -r %s, and from the "
                           "cio_ignore= kernel parameter (zipl)", devno);
-  zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_SEVERITY_WARNING, hint,
+  zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_FINDING_RELAXED, hint,
                     "device %s is on the cio_ignore list: its subchannel will not come back "
                     "after a reboot or a purge", devno);
 }
@@ -134,28 +144,30 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL || ctx->sch->type == ZV_SCH_TYPE_IO)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL || target->sch->type == ZV_SCH_TYPE_IO)
     return;
-  const char *kind = zv_subchannel_type_name (ctx->sch->type);
+  const char *kind = zv_subchannel_type_name (target->sch->type);
   /* the type name goes in parentheses: no article has to agree with it */
   g_autofree char *what = kind ? g_strdup_printf ("a subchannel of type %d (%s)",
-                                                  ctx->sch->type, kind)
+                                                  target->sch->type, kind)
                                : g_strdup ("a subchannel of unknown type");
-  zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an I/O subchannel (type 0) that holds the device to pass through "
                     "('zvfio list ccw')",
                     "%s is %s; vfio-ccw only passes I/O subchannels (type 0) through",
-                    ctx->sch->id, what);
+                    target->sch->id, what);
 }
 
 /* ccw.qdio: QDIO devices (control unit 1731) cannot be driven through vfio-ccw. */
 static void
 check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL || !ctx->sch->qdio)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL || !target->sch->qdio)
     return;
-  const ZvCcwDevice *dev = ctx->sch->device;
-  zv_violation_add (out, rule ("ccw.qdio"), ctx, ZV_SEVERITY_ERROR,
+  const ZvCcwDevice *dev = target->sch->device;
+  zv_violation_add (out, rule ("ccw.qdio"), ctx, ZV_FINDING_STRICT,
                     "give the guest its network or FCP storage through virtio devices "
                     "(virtio-net, virtio-blk, virtio-scsi) or a dedicated zPCI device instead",
                     "device %s (control unit %s, driver %s) is a QDIO device (OSA, "
@@ -167,13 +179,13 @@ check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_online (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (!OP_IN (ctx, ZV_OP_CHECK, ZV_OP_START, ZV_OP_ATTACH, ZV_OP_PREPARE) ||
-      ctx->sch == NULL || ctx->sch->device == NULL || ctx->sch->device->online != 1)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL || target->sch->device == NULL || target->sch->device->online != 1)
     return;
-  const char *devno = ctx->sch->device->id;
+  const char *devno = target->sch->device->id;
   if (ctx->allow_offline)
     {
-      zv_violation_add (out, rule ("ccw.online"), ctx, ZV_SEVERITY_WARNING,
+      zv_violation_add (out, rule ("ccw.online"), ctx, ZV_FINDING_RELAXED,
                         "none needed: zvfio takes it offline and sets it online again if "
                         "the preparation fails",
                         "device %s is online in the host and will be set offline", devno);
@@ -183,25 +195,31 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
                                            "(or let 'zvfio prepare --offline' do it, or "
                                            "zvfio-hook: <zvfio:hook offline='allow'/> in the "
                                            "domain's metadata)", devno);
-  zv_violation_add (out, rule ("ccw.online"), ctx, ZV_SEVERITY_ERROR, hint,
+  zv_violation_add (out, rule ("ccw.online"), ctx, ZV_FINDING_STRICT, hint,
                     "device %s is online in the host (driver %s)", devno,
-                    ctx->sch->device->driver ? ctx->sch->device->driver : "none");
+                    target->sch->device->driver ? target->sch->device->driver : "none");
 }
 
 /* ccw.ipl-device: the host's own IPL device (or IPL FCP subchannel). */
 static void
 check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL)
     return;
-  const char *devno = sch_devno (ctx->sch);
-  g_autoptr (ZvIplInfo) ipl = zv_host_read_ipl (ctx->root);
+  const char *devno = sch_devno (target->sch);
+  if (ctx->facts->ipl_error != NULL)
+    {
+      zv_violation_add_unreadable (out, rule ("ccw.ipl-device"), ctx, ctx->facts->ipl_error);
+      return;
+    }
+  const ZvIplInfo *ipl = ctx->facts->ipl;
   if (devno == NULL || ipl == NULL || ipl->device == NULL || strcmp (ipl->device, devno) != 0)
     return;
   if (strcmp (ipl->type, "ccw") != 0 && strcmp (ipl->type, "eckd") != 0 &&
       strcmp (ipl->type, "fcp") != 0)
     return;
-  zv_violation_add (out, rule ("ccw.ipl-device"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule ("ccw.ipl-device"), ctx, ZV_FINDING_STRICT,
                     "never pass the host's boot device to a guest; choose another device",
                     "device %s is the host's IPL device (ipl_type %s); the host booted from "
                     "it and still needs it", devno, ipl->type);
@@ -211,32 +229,45 @@ check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL || ctx->sch->device == NULL)
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL || target->sch->device == NULL)
     return;
-  g_autoptr (GPtrArray) users = zv_host_block_users (ctx->root, ctx->sch->device->path);
+  const ZvCcwFacts *facts = ccw_facts (ctx, "ccw.in-use", out);
+  if (facts == NULL)
+    return;
+  if (facts->block_error != NULL)
+    {
+      zv_violation_add_unreadable (out, rule ("ccw.in-use"), ctx, facts->block_error);
+      return;
+    }
+  GPtrArray *users = facts->block_users;
   if (users->len == 0)
     return;
-  g_ptr_array_add (users, NULL);
-  g_autofree char *list = g_strjoinv (", ", (char **) users->pdata);
-  zv_violation_add (out, rule ("ccw.in-use"), ctx, ZV_SEVERITY_ERROR,
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  for (guint i = 0; i < users->len; i++)
+    g_strv_builder_add (names, g_ptr_array_index (users, i));
+  g_auto (GStrv) strv = g_strv_builder_end (names);
+  g_autofree char *list = g_strjoinv (", ", strv);
+  zv_violation_add (out, rule ("ccw.in-use"), ctx, ZV_FINDING_STRICT,
                     "unmount its file systems and remove the holders (LVM, dm-crypt, md) "
                     "first",
-                    "device %s is in use in the host: %s", ctx->sch->device->id, list);
+                    "device %s is in use in the host: %s", target->sch->device->id, list);
 }
 
 /* ccw.not-vfio-bound: starting or attaching needs the subchannel on vfio_ccw. */
 static void
 check_not_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (!OP_IN (ctx, ZV_OP_START, ZV_OP_ATTACH) || !has_io_subchannel (ctx) ||
-      g_strcmp0 (ctx->sch->driver, VFIO_CCW_DRIVER) == 0)
+  const ZvTarget *target = ctx->target;
+  if (!has_io_subchannel (ctx) ||
+      g_strcmp0 (target->sch->driver, VFIO_CCW_DRIVER) == 0)
     return;
   g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl -b css "
-                                           "set-override %s vfio_ccw)", ctx->sch->id,
-                                           ctx->sch->id);
-  zv_violation_add (out, rule ("ccw.not-vfio-bound"), ctx, ZV_SEVERITY_ERROR, hint,
-                    "subchannel %s is bound to %s, not to vfio_ccw", ctx->sch->id,
-                    ctx->sch->driver ? ctx->sch->driver : "no driver");
+                                           "set-override %s vfio_ccw)", target->sch->id,
+                                           target->sch->id);
+  zv_violation_add (out, rule ("ccw.not-vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
+                    "subchannel %s is bound to %s, not to vfio_ccw", target->sch->id,
+                    target->sch->driver ? target->sch->driver : "no driver");
 }
 
 /* ccw.mdev-type: the definition's type must be vfio_ccw-io (and match -t). */
@@ -245,12 +276,12 @@ check_mdev_type (const ZvRuleContext *ctx, GPtrArray *out)
 {
   const char *expected = ctx->mdev_type ? ctx->mdev_type : ZV_VFIO_CCW_MDEV_TYPE;
   if (ctx->config != NULL && g_strcmp0 (ctx->config->mdev_type, expected) != 0)
-    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
                       "write \"mdev_type\": \"" ZV_VFIO_CCW_MDEV_TYPE "\" in the definition",
                       "the definition's mdev_type '%s' does not match the mdev type '%s'",
                       ctx->config->mdev_type, expected);
   else if (ctx->mdev_type != NULL && strcmp (ctx->mdev_type, ZV_VFIO_CCW_MDEV_TYPE) != 0)
-    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
                       "subchannels offer only the type " ZV_VFIO_CCW_MDEV_TYPE,
                       "mdev type '%s' is not " ZV_VFIO_CCW_MDEV_TYPE, ctx->mdev_type);
 }
@@ -261,7 +292,7 @@ check_mdev_config (const ZvRuleContext *ctx, GPtrArray *out)
 {
   if (ctx->config == NULL || ctx->config->n_attrs == 0)
     return;
-  zv_violation_add (out, rule ("ccw.mdev-config"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, rule ("ccw.mdev-config"), ctx, ZV_FINDING_STRICT,
                     "remove the attributes: use \"attrs\": []",
                     "the definition has %u attribute(s); vfio_ccw-io mdevs have none",
                     ctx->config->n_attrs);
@@ -271,59 +302,44 @@ check_mdev_config (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->op != ZV_OP_START || !has_io_subchannel (ctx) ||
-      g_strcmp0 (ctx->sch->driver, VFIO_CCW_DRIVER) != 0)
+  const ZvTarget *target = ctx->target;
+  if (!has_io_subchannel (ctx) ||
+      g_strcmp0 (target->sch->driver, VFIO_CCW_DRIVER) != 0)
     return;
   const ZvMdevType *type = NULL;
-  for (guint i = 0; ctx->sch->mdev_types && i < ctx->sch->mdev_types->len; i++)
+  for (guint i = 0; target->sch->mdev_types && i < target->sch->mdev_types->len; i++)
     {
-      const ZvMdevType *t = g_ptr_array_index (ctx->sch->mdev_types, i);
+      const ZvMdevType *t = g_ptr_array_index (target->sch->mdev_types, i);
       if (strcmp (t->id, ZV_VFIO_CCW_MDEV_TYPE) == 0)
         type = t;
     }
   if (type != NULL && type->available_instances != 0)
     return;
   const char *active = NULL;
-  for (guint i = 0; ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
+  for (guint i = 0; target->sch->mdevs && i < target->sch->mdevs->len; i++)
     {
-      const ZvMdev *m = g_ptr_array_index (ctx->sch->mdevs, i);
+      const ZvMdev *m = g_ptr_array_index (target->sch->mdevs, i);
       if (m->active)
         active = m->uuid;
     }
   if (type == NULL)
-    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
                       "rebind the subchannel to vfio_ccw (zvfio release, then zvfio prepare)",
                       "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
-                      ctx->sch->id);
+                      target->sch->id);
   else if (active != NULL)
     {
       g_autofree char *hint = g_strdup_printf ("use the running mdev %s, or stop it first "
                                                "(zvfio stop %s)", active, active);
-      zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR, hint,
+      zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT, hint,
                         "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance: mdev "
-                        "%s is already running on it", ctx->sch->id, active);
+                        "%s is already running on it", target->sch->id, active);
     }
   else
-    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
                       "stop the mdev that uses it ('mdevctl list')",
                       "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance "
-                      "(available_instances is 0)", ctx->sch->id);
-}
-
-/* TRUE when a driverctl override keeps SCH on vfio_ccw across reboots. */
-static gboolean
-binding_is_persistent (ZvRoot *root, const char *sch)
-{
-  g_autofree char *path = g_strconcat ("/etc/driverctl.d/css-", sch, NULL);
-  g_autofree char *text = zv_root_read_file (root, path, NULL, NULL);
-  return text != NULL && strcmp (g_strstrip (text), VFIO_CCW_DRIVER) == 0;
-}
-
-/* TRUE when the admin relaxed the autostart persistence policy. */
-static gboolean
-volatile_autostart_allowed (void)
-{
-  return g_strcmp0 (g_getenv ("ZVFIO_ALLOW_VOLATILE_AUTOSTART"), "1") == 0;
+                      "(available_instances is 0)", target->sch->id);
 }
 
 /* TRUE when SCH has a definition with start=auto. */
@@ -343,57 +359,77 @@ has_auto_definition (const ZvSubchannel *sch)
 static void
 check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
 {
+  const ZvTarget *target = ctx->target;
   if (!has_io_subchannel (ctx))
     return;
-  gboolean defining = ctx->op == ZV_OP_DEFINE && ctx->autostart;
-  gboolean existing = OP_IN (ctx, ZV_OP_CHECK, ZV_OP_PREPARE) && has_auto_definition (ctx->sch);
-  if ((!defining && !existing) || binding_is_persistent (ctx->root, ctx->sch->id))
+  gboolean new_definition = zv_operation_has (ctx, ZV_OP_WRITES_DEFINITION);
+  gboolean defining = new_definition && ctx->autostart;
+  gboolean existing = !new_definition && has_auto_definition (target->sch);
+  if (!defining && !existing)
     return;
-  ZvSeverity severity = defining && !volatile_autostart_allowed () ? ZV_SEVERITY_ERROR
-                                                                    : ZV_SEVERITY_WARNING;
+  const ZvCcwFacts *facts = ccw_facts (ctx, "ccw.autostart-not-persistent", out);
+  if (facts == NULL)
+    return;
+  if (facts->driverctl_error != NULL)
+    {
+      zv_violation_add_unreadable (out, rule ("ccw.autostart-not-persistent"), ctx,
+                                   facts->driverctl_error);
+      return;
+    }
+  if (g_strcmp0 (facts->driverctl_driver, VFIO_CCW_DRIVER) == 0)
+    return;
+  ZvFinding finding = defining && !ctx->facts->allow_volatile_autostart
+                      ? ZV_FINDING_STRICT : ZV_FINDING_RELAXED;
   g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw (or: "
                                            "zvfio prepare %s --persist); to accept it, set "
                                            "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
-                                           ctx->sch->id, ctx->sch->id);
-  zv_violation_add (out, rule ("ccw.autostart-not-persistent"), ctx, severity, hint,
+                                           target->sch->id, target->sch->id);
+  zv_violation_add (out, rule ("ccw.autostart-not-persistent"), ctx, finding, hint,
                     "an autostart mdev on %s needs the vfio_ccw binding after a reboot, but "
-                    "/etc/driverctl.d/css-%s does not name vfio_ccw", ctx->sch->id,
-                    ctx->sch->id);
+                    "/etc/driverctl.d/css-%s does not name vfio_ccw", target->sch->id,
+                    target->sch->id);
 }
 
 const ZvRule zv_rules_ccw[] = {
-  { "ccw.no-subchannel", ZV_SEVERITY_ERROR,
-    "the mdev parent names no subchannel or ccw device of this host", check_no_subchannel },
-  { "ccw.not-a-subchannel", ZV_SEVERITY_ERROR,
+  { "ccw.no-subchannel", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_DEFINE | ZV_IN_START,
+    "the mdev parent names no subchannel or ccw device of this host",
+    check_no_subchannel },
+  { "ccw.not-a-subchannel", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_DEFINE | ZV_IN_START,
     "a ccw device number was given where the subchannel (mdev parent) is needed",
     check_not_a_subchannel },
-  { "ccw.cio-ignored", ZV_SEVERITY_ERROR,
+  { "ccw.cio-ignored", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "the device number is on the cio_ignore list (warning if its subchannel still exists)",
     check_cio_ignored },
-  { "ccw.not-io-subchannel", ZV_SEVERITY_ERROR,
+  { "ccw.not-io-subchannel", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "only I/O subchannels (type 0) can be passed through, not CHSC/message/EADM",
     check_not_io_subchannel },
-  { "ccw.qdio", ZV_SEVERITY_ERROR,
+  { "ccw.qdio", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "QDIO devices (control unit 1731: OSA, HiperSockets, FCP) are not supported by vfio-ccw",
     check_qdio },
-  { "ccw.online", ZV_SEVERITY_ERROR,
-    "the ccw device is online in the host (warning with prepare --offline)", check_online },
-  { "ccw.ipl-device", ZV_SEVERITY_ERROR,
+  { "ccw.online", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING,
+    ZV_IN_CHECK | ZV_IN_START | ZV_IN_ATTACH | ZV_IN_PREPARE,
+    "the ccw device is online in the host (warning with prepare --offline)",
+    check_online },
+  { "ccw.ipl-device", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "the device is the host's IPL device (ccw/eckd IPL, or the FCP IPL subchannel)",
     check_ipl_device },
-  { "ccw.in-use", ZV_SEVERITY_ERROR,
-    "the DASD has mounted partitions or holders (LVM, dm, md) in the host", check_in_use },
-  { "ccw.not-vfio-bound", ZV_SEVERITY_ERROR,
-    "start/attach: the subchannel is not bound to vfio_ccw", check_not_vfio_bound },
-  { "ccw.mdev-type", ZV_SEVERITY_ERROR,
+  { "ccw.in-use", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the DASD has mounted partitions or holders (LVM, dm, md) in the host",
+    check_in_use },
+  { "ccw.not-vfio-bound", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_START | ZV_IN_ATTACH,
+    "start/attach: the subchannel is not bound to vfio_ccw",
+    check_not_vfio_bound },
+  { "ccw.mdev-type", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "the mdev type is not vfio_ccw-io or the definition's mdev_type does not match",
     check_mdev_type },
-  { "ccw.mdev-config", ZV_SEVERITY_ERROR,
+  { "ccw.mdev-config", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "the mdev definition is malformed or has attributes (vfio_ccw-io takes none)",
     check_mdev_config },
-  { "ccw.no-instance", ZV_SEVERITY_ERROR,
-    "start: the subchannel has no free vfio_ccw-io instance", check_no_instance },
-  { "ccw.autostart-not-persistent", ZV_SEVERITY_ERROR,
+  { "ccw.no-instance", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_START,
+    "start: the subchannel has no free vfio_ccw-io instance",
+    check_no_instance },
+  { "ccw.autostart-not-persistent", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING,
+    ZV_IN_CHECK | ZV_IN_DEFINE | ZV_IN_PREPARE,
     "an autostart mdev needs a persistent vfio_ccw binding (driverctl override)",
     check_autostart_persistent },
 };

@@ -5,6 +5,7 @@
 #include "zv-rules.h"
 #include "zv-domain.h"
 #include "zv-error.h"
+#include "zv-hostdev.h"
 #include "zv-qemu.h"
 
 #include <string.h>
@@ -12,14 +13,13 @@
 /* QEMU version that brought zPCI interpretation (needed for ISM). */
 #define ZV_ISM_QEMU_MAJOR 7
 #define ZV_ISM_QEMU_MINOR 2
-#define ZV_GUEST_CSSID 0xfe
 #define ZV_ZPCI_MAX_UID 0xffff
 
-/* Severity of a forceable rule: a warning when the user passed --force. */
-static ZvSeverity
-forceable (const ZvRuleContext *ctx)
+/* A forceable finding: relaxed (a warning) when the caller forces it. */
+static ZvFinding
+forced (const ZvRuleContext *ctx)
 {
-  return ctx->force ? ZV_SEVERITY_WARNING : ZV_SEVERITY_ERROR;
+  return ctx->force ? ZV_FINDING_RELAXED : ZV_FINDING_STRICT;
 }
 
 /* The domain's name for messages. */
@@ -33,28 +33,32 @@ domain_name (const ZvDomain *domain)
 static void
 check_guest_cssid (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (!ctx->has_guest_ccw || ctx->guest_cssid == ZV_GUEST_CSSID)
+  const ZvTarget *target = ctx->target;
+  if (!target->has_guest_ccw || target->guest_ccw.cssid == ZV_GUEST_CSSID)
     return;
-  zv_violation_add (out, zv_rules_find ("guest.cssid"), ctx, forceable (ctx),
+  zv_violation_add (out, zv_rules_find ("guest.cssid"), ctx, forced (ctx),
                     "use a guest devno fe.S.DDDD",
                     "guest ccw address %x.%x.%04x uses cssid 0x%x; guests without MCSS-E "
                     "(every current Linux) only see cssid 0xfe",
-                    ctx->guest_cssid, ctx->guest_ssid, ctx->guest_devno, ctx->guest_cssid);
+                    target->guest_ccw.cssid, target->guest_ccw.ssid, target->guest_ccw.devno,
+                    target->guest_ccw.cssid);
 }
 
 /* The target domain's hostdev for the device being checked (an mdev of
- * ctx->sch or the PCI function ctx->pci), or NULL when it is not in the domain yet. */
+ * the target's subchannel or its PCI function), or NULL when it is not in the
+ * domain yet. */
 static const ZvHostdev *
 own_hostdev (const ZvRuleContext *ctx)
 {
+  const ZvTarget *target = ctx->target;
   /* when attaching, the device is new: a hostdev already there is a duplicate */
-  if (ctx->domain == NULL || ctx->op == ZV_OP_ATTACH)
+  if (ctx->domain == NULL || zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN))
     return NULL;
-  if (ctx->pci != NULL)
-    return zv_domain_find_pci (ctx->domain, ctx->pci->address);
-  for (guint i = 0; ctx->sch && ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
+  if (target->pci != NULL)
+    return zv_domain_find_pci (ctx->domain, target->pci->address);
+  for (guint i = 0; target->sch && target->sch->mdevs && i < target->sch->mdevs->len; i++)
     {
-      const ZvMdev *mdev = g_ptr_array_index (ctx->sch->mdevs, i);
+      const ZvMdev *mdev = g_ptr_array_index (target->sch->mdevs, i);
       const ZvHostdev *hd = zv_domain_find_mdev (ctx->domain, mdev->uuid);
       if (hd != NULL)
         return hd;
@@ -67,7 +71,8 @@ own_hostdev (const ZvRuleContext *ctx)
 static void
 check_guest_devno_dup (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (!ctx->has_guest_ccw || ctx->domain == NULL)
+  const ZvTarget *target = ctx->target;
+  if (!target->has_guest_ccw || ctx->domain == NULL)
     return;
   const ZvHostdev *own = own_hostdev (ctx);
   guint users = 0;
@@ -75,43 +80,44 @@ check_guest_devno_dup (const ZvRuleContext *ctx, GPtrArray *out)
   for (guint i = 0; i < used->len; i++)
     {
       const ZvCcwAddress *a = &g_array_index (used, ZvCcwAddress, i);
-      users += a->cssid == ctx->guest_cssid && a->ssid == ctx->guest_ssid &&
-               a->devno == ctx->guest_devno;
+      users += a->cssid == target->guest_ccw.cssid && a->ssid == target->guest_ccw.ssid &&
+               a->devno == target->guest_ccw.devno;
     }
-  if (own && own->has_ccw_address && own->ccw.cssid == ctx->guest_cssid &&
-      own->ccw.ssid == ctx->guest_ssid && own->ccw.devno == ctx->guest_devno)
+  if (own && own->has_ccw_address && own->ccw.cssid == target->guest_ccw.cssid &&
+      own->ccw.ssid == target->guest_ccw.ssid && own->ccw.devno == target->guest_ccw.devno)
     users--;
   if (users > 0)
-    zv_violation_add (out, zv_rules_find ("guest.devno-dup"), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, zv_rules_find ("guest.devno-dup"), ctx, ZV_FINDING_STRICT,
                       "choose another guest devno, or omit it to get the lowest free one",
                       "guest devno %x.%x.%04x is already used by another device of domain '%s'",
-                      ctx->guest_cssid, ctx->guest_ssid, ctx->guest_devno,
+                      target->guest_ccw.cssid, target->guest_ccw.ssid, target->guest_ccw.devno,
                       domain_name (ctx->domain));
 }
 
-/* Reports every hostdev of DOMAIN that uses an mdev of ctx->sch. SAME tells
+/* Reports every hostdev of DOMAIN that uses an mdev of ctx->target->sch. SAME tells
  * whether DOMAIN is the target domain (not forceable) or another one (forceable). */
 static void
 report_mdev_users (const ZvRuleContext *ctx, const ZvDomain *domain, gboolean same,
                    GPtrArray *out)
 {
+  const ZvTarget *target = ctx->target;
   const ZvRule *rule = zv_rules_find ("ccw.used-by-domain");
-  for (guint i = 0; ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
+  for (guint i = 0; target->sch->mdevs && i < target->sch->mdevs->len; i++)
     {
-      const ZvMdev *mdev = g_ptr_array_index (ctx->sch->mdevs, i);
+      const ZvMdev *mdev = g_ptr_array_index (target->sch->mdevs, i);
       if (zv_domain_find_mdev (domain, mdev->uuid) == NULL)
         continue;
       if (same)
-        zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR,
+        zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
                           "it is attached already; detach it first to change its guest address",
                           "subchannel %s (mdev %s) is already attached to domain '%s'",
-                          ctx->sch->id, mdev->uuid, domain_name (domain));
+                          target->sch->id, mdev->uuid, domain_name (domain));
       else
-        zv_violation_add (out, rule, ctx, forceable (ctx),
+        zv_violation_add (out, rule, ctx, forced (ctx),
                           "detach it from that domain first; --force if the domains never run "
                           "at the same time",
                           "subchannel %s (mdev %s) is already used by domain '%s'",
-                          ctx->sch->id, mdev->uuid, domain_name (domain));
+                          target->sch->id, mdev->uuid, domain_name (domain));
     }
 }
 
@@ -120,9 +126,9 @@ report_mdev_users (const ZvRuleContext *ctx, const ZvDomain *domain, gboolean sa
 static void
 check_ccw_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->sch == NULL)
+  if (ctx->target->sch == NULL)
     return;
-  if (ctx->domain && ctx->op == ZV_OP_ATTACH)
+  if (ctx->domain && zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN))
     report_mdev_users (ctx, ctx->domain, TRUE, out);
   for (guint i = 0; ctx->other_domains && i < ctx->other_domains->len; i++)
     {
@@ -138,24 +144,26 @@ check_ccw_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_zpci_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->pci == NULL)
+  const ZvTarget *target = ctx->target;
+  if (target->pci == NULL)
     return;
   const ZvRule *rule = zv_rules_find ("zpci.used-by-domain");
-  if (ctx->domain && ctx->op == ZV_OP_ATTACH && zv_domain_find_pci (ctx->domain, ctx->pci->address))
-    zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR,
+  if (ctx->domain && zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN) &&
+      zv_domain_find_pci (ctx->domain, target->pci->address))
+    zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
                       "it is attached already; detach it first to change its zPCI uid/fid",
-                      "zPCI function %s is already attached to domain '%s'", ctx->pci->address,
+                      "zPCI function %s is already attached to domain '%s'", target->pci->address,
                       domain_name (ctx->domain));
   for (guint i = 0; ctx->other_domains && i < ctx->other_domains->len; i++)
     {
       const ZvDomain *other = g_ptr_array_index (ctx->other_domains, i);
       if (ctx->domain && g_strcmp0 (other->name, ctx->domain->name) == 0)
         continue;
-      if (zv_domain_find_pci (other, ctx->pci->address))
-        zv_violation_add (out, rule, ctx, forceable (ctx),
+      if (zv_domain_find_pci (other, target->pci->address))
+        zv_violation_add (out, rule, ctx, forced (ctx),
                           "detach it from that domain first; --force if the domains never run "
                           "at the same time",
-                          "zPCI function %s is already used by domain '%s'", ctx->pci->address,
+                          "zPCI function %s is already used by domain '%s'", target->pci->address,
                           domain_name (other));
     }
 }
@@ -174,18 +182,20 @@ count_value (GArray *values, guint value)
 static void
 check_zpci_uid_range (const ZvRuleContext *ctx, GPtrArray *out)
 {
+  const ZvTarget *target = ctx->target;
   const ZvRule *rule = zv_rules_find ("zpci.uid-range");
   const char *hint = "use a uid from 0x0001 to 0xffff";
-  if (ctx->has_guest_zpci)
+  if (target->has_guest_zpci)
     {
-      if (ctx->guest_uid == 0 || ctx->guest_uid > ZV_ZPCI_MAX_UID)
-        zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR, hint,
-                          "guest zPCI uid 0x%04x is out of range (0x0001..0xffff)", ctx->guest_uid);
+      if (target->guest_uid == 0 || target->guest_uid > ZV_ZPCI_MAX_UID)
+        zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT, hint,
+                          "guest zPCI uid 0x%04x is out of range (0x0001..0xffff)",
+                          target->guest_uid);
       return;
     }
-  const ZvHostdev *hd = ctx->pci ? own_hostdev (ctx) : NULL;
+  const ZvHostdev *hd = target->pci ? own_hostdev (ctx) : NULL;
   if (hd && hd->has_uid && hd->uid == 0)
-    zv_violation_add (out, rule, ctx, ZV_SEVERITY_ERROR, hint,
+    zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT, hint,
                       "domain '%s' gives %s zPCI uid 0x0000 (QEMU needs 0x0001..0xffff)",
                       domain_name (ctx->domain), hd->pci_source);
 }
@@ -197,14 +207,15 @@ static void
 check_zpci_dup (const ZvRuleContext *ctx, GPtrArray *out, const char *rule_id, const char *what,
                 int width, gboolean uid)
 {
-  if (ctx->domain == NULL || ctx->pci == NULL)
+  const ZvTarget *target = ctx->target;
+  if (ctx->domain == NULL || target->pci == NULL)
     return;
   const ZvHostdev *own = own_hostdev (ctx);
   gboolean own_has = own && (uid ? own->has_uid : own->has_fid);
   guint own_value = own_has ? (uid ? own->uid : own->fid) : 0;
   guint value;
-  if (ctx->has_guest_zpci)
-    value = uid ? ctx->guest_uid : ctx->guest_fid;
+  if (target->has_guest_zpci)
+    value = uid ? target->guest_uid : target->guest_fid;
   else if (own_has)
     value = own_value;
   else
@@ -213,7 +224,7 @@ check_zpci_dup (const ZvRuleContext *ctx, GPtrArray *out, const char *rule_id, c
   if (own_has && own_value == value)
     users--;
   if (users > 0)
-    zv_violation_add (out, zv_rules_find (rule_id), ctx, ZV_SEVERITY_ERROR,
+    zv_violation_add (out, zv_rules_find (rule_id), ctx, ZV_FINDING_STRICT,
                       "choose another one, or omit it to get a free one",
                       "guest zPCI %s 0x%0*x is already used by another device of domain '%s'",
                       what, width, value, domain_name (ctx->domain));
@@ -242,11 +253,11 @@ check_machine_version (const ZvRuleContext *ctx, const ZvRule *rule, GPtrArray *
   if (machine == NULL)
     return;   /* libvirt fills in the default (latest) machine type */
   if (!zv_qemu_parse_machine (machine, &v))
-    zv_violation_add (out, rule, ctx, ZV_SEVERITY_WARNING, NULL,
+    zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, NULL,
                       "machine type '%s' of domain '%s' is not s390-ccw-virtio; its zPCI "
                       "interpretation support was not checked", machine, domain_name (ctx->domain));
   else if (!zv_qemu_version_at_least (&v, ZV_ISM_QEMU_MAJOR, ZV_ISM_QEMU_MINOR))
-    zv_violation_add (out, rule, ctx, forceable (ctx),
+    zv_violation_add (out, rule, ctx, forced (ctx),
                       "use machine type s390-ccw-virtio-7.2 or later (or plain s390-ccw-virtio)",
                       "domain '%s' uses machine type %s; ISM needs zPCI interpretation, which "
                       "needs machine type 7.2 or later", domain_name (ctx->domain), machine);
@@ -260,34 +271,35 @@ check_emulator_version (const ZvRuleContext *ctx, const ZvRule *rule, GPtrArray 
   const char *emulator = ctx->domain->emulator;
   if (emulator == NULL)
     {
-      zv_violation_add (out, rule, ctx, ZV_SEVERITY_WARNING, NULL,
+      zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, NULL,
                         "domain '%s' names no <emulator>; its QEMU version was not checked",
                         domain_name (ctx->domain));
       return;
     }
-  if (ctx->root == NULL || !zv_root_is_system (ctx->root))
+  const ZvEmulatorFacts *facts = zv_host_facts_emulator (ctx->facts, emulator);
+  if (facts == NULL || !facts->checked)
     {
-      zv_violation_add (out, rule, ctx, ZV_SEVERITY_WARNING, NULL,
+      zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, NULL,
                         "emulator %s: QEMU version not checked (not running on the system root)",
                         emulator);
       return;
     }
-  ZvQemuVersion v;
-  g_autoptr (GError) error = NULL;
-  if (!zv_qemu_emulator_version (emulator, &v, &error))
-    zv_violation_add (out, rule, ctx, ZV_SEVERITY_WARNING, NULL,
-                      "QEMU version not checked: %s", error->message);
-  else if (!zv_qemu_version_at_least (&v, ZV_ISM_QEMU_MAJOR, ZV_ISM_QEMU_MINOR))
-    zv_violation_add (out, rule, ctx, forceable (ctx), "install QEMU 7.2 or later",
-                      "emulator %s is QEMU %u.%u; ISM needs zPCI interpretation (QEMU 7.2 or later)",
-                      emulator, v.major, v.minor);
+  if (facts->error != NULL)
+    zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, NULL,
+                      "QEMU version not checked: %s", facts->error->message);
+  else if (!zv_qemu_version_at_least (&facts->version, ZV_ISM_QEMU_MAJOR, ZV_ISM_QEMU_MINOR))
+    zv_violation_add (out, rule, ctx, forced (ctx), "install QEMU 7.2 or later",
+                      "emulator %s is QEMU %u.%u; ISM needs zPCI interpretation "
+                      "(QEMU 7.2 or later)",
+                      emulator, facts->version.major, facts->version.minor);
 }
 
 /* zpci.qemu-version: ISM needs QEMU and machine type 7.2 or later (forceable). */
 static void
 check_zpci_qemu_version (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->pci == NULL || !ctx->pci->ism || ctx->domain == NULL)
+  const ZvTarget *target = ctx->target;
+  if (target->pci == NULL || !target->pci->ism || ctx->domain == NULL)
     return;
   const ZvRule *rule = zv_rules_find ("zpci.qemu-version");
   check_machine_version (ctx, rule, out);
@@ -298,34 +310,42 @@ check_zpci_qemu_version (const ZvRuleContext *ctx, GPtrArray *out)
 static void
 check_zpci_secure_execution (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  if (ctx->pci == NULL || !ctx->pci->ism || ctx->domain == NULL || !ctx->domain->secure_execution)
+  const ZvTarget *target = ctx->target;
+  if (target->pci == NULL || !target->pci->ism || ctx->domain == NULL ||
+      !ctx->domain->secure_execution)
     return;
-  zv_violation_add (out, zv_rules_find ("zpci.secure-execution"), ctx, ZV_SEVERITY_ERROR,
+  zv_violation_add (out, zv_rules_find ("zpci.secure-execution"), ctx, ZV_FINDING_STRICT,
                     "use a guest without <launchSecurity type='s390-pv'/> for ISM",
                     "domain '%s' is a Secure Execution guest; ISM cannot be passed through to it",
                     domain_name (ctx->domain));
 }
 
 const ZvRule zv_rules_guest[] = {
-  { "guest.cssid", ZV_SEVERITY_ERROR,
-    "a vfio-ccw guest address must use cssid 0xfe (forceable)", check_guest_cssid },
-  { "guest.devno-dup", ZV_SEVERITY_ERROR,
-    "the guest devno is already used by another device of the domain", check_guest_devno_dup },
-  { "ccw.used-by-domain", ZV_SEVERITY_ERROR,
+  { "guest.cssid", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "a vfio-ccw guest address must use cssid 0xfe (forceable)",
+    check_guest_cssid },
+  { "guest.devno-dup", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the guest devno is already used by another device of the domain",
+    check_guest_devno_dup },
+  { "ccw.used-by-domain", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "another domain (forceable) or the same domain already uses the subchannel's mdev",
     check_ccw_used_by_domain },
-  { "zpci.used-by-domain", ZV_SEVERITY_ERROR,
+  { "zpci.used-by-domain", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "another domain (forceable) or the same domain already uses the PCI function",
     check_zpci_used_by_domain },
-  { "zpci.uid-range", ZV_SEVERITY_ERROR, "the guest zPCI uid must be 0x0001..0xffff",
+  { "zpci.uid-range", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the guest zPCI uid must be 0x0001..0xffff",
     check_zpci_uid_range },
-  { "zpci.uid-dup", ZV_SEVERITY_ERROR, "the guest zPCI uid is already used in the domain",
+  { "zpci.uid-dup", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the guest zPCI uid is already used in the domain",
     check_zpci_uid_dup },
-  { "zpci.fid-dup", ZV_SEVERITY_ERROR, "the guest zPCI fid is already used in the domain",
+  { "zpci.fid-dup", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the guest zPCI fid is already used in the domain",
     check_zpci_fid_dup },
-  { "zpci.qemu-version", ZV_SEVERITY_ERROR,
-    "ISM needs QEMU and machine type 7.2 or later (forceable)", check_zpci_qemu_version },
-  { "zpci.secure-execution", ZV_SEVERITY_ERROR,
+  { "zpci.qemu-version", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "ISM needs QEMU and machine type 7.2 or later (forceable)",
+    check_zpci_qemu_version },
+  { "zpci.secure-execution", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "ISM cannot be passed through to a Secure Execution (s390-pv) guest",
     check_zpci_secure_execution },
 };

@@ -4,6 +4,55 @@
 
 #include <string.h>
 
+/* The names of severities and operations (the one table of each). */
+static const char *const severity_names[] = {
+  [ZV_SEVERITY_WARNING] = "warning", [ZV_SEVERITY_ERROR] = "error",
+};
+static const struct {
+  const char *name;
+  guint traits;   /* ZvOperationTrait */
+} operations[] = {
+  [ZV_OP_CHECK] = { "check", 0 },
+  [ZV_OP_DEFINE] = { "define", ZV_OP_WRITES_DEFINITION },
+  [ZV_OP_START] = { "start", 0 },
+  [ZV_OP_ATTACH] = { "attach", ZV_OP_ADDS_TO_DOMAIN },
+  [ZV_OP_PREPARE] = { "prepare", ZV_OP_BINDS },
+};
+
+/* "error" / "warning". */
+const char *
+zv_severity_name (ZvSeverity severity)
+{
+  return severity_names[severity];
+}
+
+/* The name of operation OP. */
+const char *
+zv_operation_name (ZvOperation op)
+{
+  return operations[op].name;
+}
+
+/* Parses an operation name. */
+gboolean
+zv_operation_from_name (const char *name, ZvOperation *op)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (operations); i++)
+    if (g_strcmp0 (operations[i].name, name) == 0)
+      {
+        *op = (ZvOperation) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* TRUE when CTX's operation has TRAIT. */
+gboolean
+zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait)
+{
+  return (operations[ctx->op].traits & trait) != 0;
+}
+
 /* Frees a violation. */
 void
 zv_violation_free (ZvViolation *v)
@@ -20,18 +69,28 @@ zv_violation_free (ZvViolation *v)
 /* Adds a violation of RULE with a formatted message and a hint. */
 void
 zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
-                  ZvSeverity severity, const char *hint, const char *format, ...)
+                  ZvFinding finding, const char *hint, const char *format, ...)
 {
   ZvViolation *v = g_new0 (ZvViolation, 1);
   v->rule = g_strdup (rule->id);
-  v->severity = severity;
-  v->device = g_strdup (ctx->device ? ctx->device : "-");
+  v->severity = finding == ZV_FINDING_RELAXED ? rule->relaxed : rule->severity;
+  v->device = g_strdup (ctx->target && ctx->target->device ? ctx->target->device : "-");
   va_list args;
   va_start (args, format);
   v->message = g_strdup_vprintf (format, args);
   va_end (args);
   v->hint = g_strdup (hint ? hint : "");
   g_ptr_array_add (out, v);
+}
+
+/* Adds an error violation of RULE: a host fact it needs could not be read. */
+void
+zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
+                             const GError *why)
+{
+  zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
+                    "make the file readable and well-formed; the rule fails closed until then",
+                    "cannot check this rule: %s", why->message);
 }
 
 /* Calls FUNC for every rule of every table, in table order. */
@@ -81,7 +140,17 @@ static void
 run_one (const ZvRule *rule, gpointer data)
 {
   RunData *rd = data;
-  rule->check (rd->ctx, rd->out);
+  if (rule->ops & ZV_OP_BIT (rd->ctx->op))
+    rule->check (rd->ctx, rd->out);
+}
+
+/* Reads the host facts the rules need for CTX's device and domain. */
+ZvHostFacts *
+zv_rules_read_facts (const ZvRuleContext *ctx)
+{
+  ZvHostFacts *facts = zv_host_facts_new (ctx->root);
+  zv_host_facts_add_target (facts, ctx->target, ctx->domain);
+  return facts;
 }
 
 /* Runs every rule on CTX. */
@@ -89,7 +158,11 @@ GPtrArray *
 zv_rules_run (const ZvRuleContext *ctx)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
-  RunData rd = { ctx, out };
+  g_autoptr (ZvHostFacts) facts = ctx->facts ? NULL : zv_rules_read_facts (ctx);
+  ZvRuleContext with_facts = *ctx;
+  if (facts != NULL)
+    with_facts.facts = facts;
+  RunData rd = { &with_facts, out };
   zv_rules_foreach (run_one, &rd);
   return out;
 }
@@ -109,7 +182,7 @@ static void
 format_one (GString *s, const ZvViolation *v)
 {
   g_string_append_printf (s, "%s: %s: %s: %s",
-                          v->severity == ZV_SEVERITY_ERROR ? "error" : "warning", v->rule,
+                          zv_severity_name (v->severity), v->rule,
                           v->device, v->message);
   if (v->hint && *v->hint)
     g_string_append_printf (s, " (fix: %s)", v->hint);
@@ -126,22 +199,4 @@ zv_violations_format (GPtrArray *violations)
       g_string_append_c (s, '\n');
     }
   return g_string_free (s, FALSE);
-}
-
-/* Sets ERROR (ZV_ERROR_RULE) from the first error-severity violation, if any. */
-gboolean
-zv_violations_to_error (GPtrArray *violations, GError **error)
-{
-  for (guint i = 0; violations && i < violations->len; i++)
-    {
-      const ZvViolation *v = g_ptr_array_index (violations, i);
-      if (v->severity != ZV_SEVERITY_ERROR)
-        continue;
-      GString *s = g_string_new (NULL);
-      format_one (s, v);
-      g_set_error_literal (error, ZV_ERROR, ZV_ERROR_RULE, s->str);
-      g_string_free (s, TRUE);
-      return TRUE;
-    }
-  return FALSE;
 }

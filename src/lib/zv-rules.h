@@ -5,14 +5,14 @@
 
 #include <glib.h>
 #include "zv-css.h"
+#include "zv-host-facts.h"
 #include "zv-inventory.h"
 #include "zv-mdev.h"
 #include "zv-root.h"
+#include "zv-target.h"
 #include "zv-zpci.h"
 
 G_BEGIN_DECLS
-
-typedef struct _ZvDomain ZvDomain;   /* zv-domain.h */
 
 typedef enum {
   ZV_SEVERITY_WARNING,
@@ -28,26 +28,21 @@ typedef enum {
   ZV_OP_PREPARE,      /* bring-up before a guest starts (zvfio prepare, zvfio-hook) */
 } ZvOperation;
 
-/* Everything a rule may look at. Fields a caller does not know stay NULL/0. */
+/* Everything a rule may look at: the device (target), what the host is
+ * like (facts), the operation and what it brings. Fields a caller does not
+ * know stay NULL/0. */
 typedef struct {
-  ZvRoot *root;
+  ZvRoot *root;                   /* only to read the facts when FACTS is NULL */
   ZvOperation op;
-  const char *device;             /* device id as shown in violations */
-  const char *requested_id;       /* what the user typed (to explain devno/subchannel mixups) */
-  ZvSubchannel *sch;              /* target subchannel, with device, mdevs */
-  ZvPciFunction *pci;             /* target zPCI function */
+  const ZvTarget *target;         /* the device, its mdev and guest address */
+  const ZvHostFacts *facts;       /* the host (zv_rules_run reads them when NULL) */
   const char *mdev_type;          /* callout -t */
   const ZvMdevConfig *config;     /* callout stdin / definition being written */
   gboolean autostart;             /* definition with start=auto */
-  gboolean allow_offline;         /* prepare --offline: ccw.online may be fixed by zvfio */
+  gboolean allow_offline;         /* the caller may set an online ccw device offline */
   const ZvDomain *domain;         /* the domain the device goes to */
   GPtrArray *other_domains;       /* ZvDomain*: every other defined domain (may be NULL) */
-  guint guest_uid, guest_fid;     /* zPCI guest identity being assigned (when has_guest_zpci) */
-  gboolean has_guest_zpci;
-  guint guest_ssid, guest_devno;  /* vfio-ccw guest address being assigned (when has_guest_ccw) */
-  guint guest_cssid;
-  gboolean has_guest_ccw;
-  gboolean force;                 /* --force: rules that allow it report warnings, not errors */
+  gboolean force;                 /* forceable rules report warnings, not errors */
 } ZvRuleContext;
 
 /* One finding. */
@@ -59,13 +54,42 @@ typedef struct {
   char *hint;
 } ZvViolation;
 
-/* A rule's predicate: appends violations to OUT (zv_violation_add). */
+/* A rule's predicate: a pure function of the target, the host facts and the
+ * operation; appends violations to OUT (zv_violation_add). */
 typedef void (*ZvRuleFunc) (const ZvRuleContext *ctx, GPtrArray *out);
+
+/* The bit of operation OP in a rule's operation set. */
+#define ZV_OP_BIT(op) (1u << (op))
+/* Short names of the operation bits for the tables. */
+#define ZV_IN_CHECK ZV_OP_BIT (ZV_OP_CHECK)
+#define ZV_IN_DEFINE ZV_OP_BIT (ZV_OP_DEFINE)
+#define ZV_IN_START ZV_OP_BIT (ZV_OP_START)
+#define ZV_IN_ATTACH ZV_OP_BIT (ZV_OP_ATTACH)
+#define ZV_IN_PREPARE ZV_OP_BIT (ZV_OP_PREPARE)
+/* Every operation. */
+#define ZV_OPS_ALL (ZV_OP_BIT (ZV_OP_CHECK) | ZV_OP_BIT (ZV_OP_DEFINE) | ZV_OP_BIT (ZV_OP_START) | \
+                    ZV_OP_BIT (ZV_OP_ATTACH) | ZV_OP_BIT (ZV_OP_PREPARE))
+
+/* What an operation does, for the few rules whose finding depends on it. */
+typedef enum {
+  ZV_OP_WRITES_DEFINITION = 1 << 0,   /* define: a new mdev definition */
+  ZV_OP_ADDS_TO_DOMAIN = 1 << 1,      /* attach: the device is new to the domain */
+  ZV_OP_BINDS = 1 << 2,               /* prepare: zvfio binds the vfio driver itself */
+} ZvOperationTrait;
+
+/* How a finding counts: with the row's severity, or with its relaxed one
+ * (forced, allowed by the caller, or a case the rule only warns about). */
+typedef enum {
+  ZV_FINDING_STRICT,
+  ZV_FINDING_RELAXED,
+} ZvFinding;
 
 /* One row of the rules table. */
 typedef struct {
   const char *id;          /* stable id, e.g. "ccw.qdio" */
-  ZvSeverity severity;     /* default severity */
+  ZvSeverity severity;     /* the severity of a finding */
+  ZvSeverity relaxed;      /* the severity of a relaxed finding */
+  guint ops;               /* ZV_OP_BIT()s of the operations the rule applies to */
   const char *summary;     /* one line for 'zvfio rules' */
   ZvRuleFunc check;
 } ZvRule;
@@ -78,24 +102,38 @@ extern const gsize zv_rules_zpci_count;
 extern const ZvRule zv_rules_guest[];
 extern const gsize zv_rules_guest_count;
 
+/* "error" / "warning", as printed and in JSON. */
+const char *zv_severity_name (ZvSeverity severity);
+/* "check", "define", "start", "attach", "prepare". */
+const char *zv_operation_name (ZvOperation op);
+/* Parses an operation name; FALSE for an unknown one. */
+gboolean zv_operation_from_name (const char *name, ZvOperation *op);
 /* Frees a violation. */
 void zv_violation_free (ZvViolation *v);
-/* Adds a violation of RULE for CTX->device with a formatted message and a hint. */
+/* TRUE when CTX's operation has TRAIT (ZvOperationTrait). */
+gboolean zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait);
+/* Adds a violation of RULE for CTX's target with a formatted message and a
+ * hint; FINDING picks the row's severity or its relaxed one. */
 void zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
-                       ZvSeverity severity, const char *hint, const char *format, ...)
+                       ZvFinding finding, const char *hint, const char *format, ...)
   G_GNUC_PRINTF (6, 7);
+/* Adds an error violation of RULE: a host fact it needs could not be read
+ * (WHY names the file), so the rule fails closed. */
+void zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
+                                  const GError *why);
 /* Calls FUNC for every rule of every table, in table order. */
 void zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data);
 /* Looks a rule up by id. */
 const ZvRule *zv_rules_find (const char *id);
-/* Runs every rule on CTX; returns ZvViolation*, errors and warnings. */
+/* Reads the host facts the rules need for CTX's device and domain. */
+ZvHostFacts *zv_rules_read_facts (const ZvRuleContext *ctx);
+/* Runs every rule on CTX (reading the host facts first when CTX->facts is
+ * NULL); returns ZvViolation*, errors and warnings. */
 GPtrArray *zv_rules_run (const ZvRuleContext *ctx);
 /* TRUE when VIOLATIONS holds an error-severity violation. */
 gboolean zv_violations_have_error (GPtrArray *violations);
 /* One line per violation: "error: ccw.qdio: 0.0.f000: message (fix: hint)". */
 char *zv_violations_format (GPtrArray *violations);
-/* Sets ERROR (ZV_ERROR_RULE) from the first error-severity violation, if any. */
-gboolean zv_violations_to_error (GPtrArray *violations, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvViolation, zv_violation_free)
 

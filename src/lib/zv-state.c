@@ -1,4 +1,5 @@
-/* zvfio: the /run/zvfio state records (binding records and domain states). */
+/* zvfio: the /run/zvfio binding records, and the JSON file helpers every
+ * state record uses. */
 #include "zv-state.h"
 #include "zv-json.h"
 #include "zv-error.h"
@@ -7,73 +8,6 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#define STATE_MAX_DOMAIN_NAME 200
-#define STATE_MAX_ITEMS 256
-
-/* "css" / "pci". */
-const char *
-zv_bus_name (ZvBus bus)
-{
-  return bus == ZV_BUS_CSS ? "css" : "pci";
-}
-
-/* The vfio driver of BUS. */
-const char *
-zv_bus_vfio_driver (ZvBus bus)
-{
-  return bus == ZV_BUS_CSS ? "vfio_ccw" : "vfio-pci";
-}
-
-/* Parses "css"/"pci". */
-gboolean
-zv_bus_from_name (const char *name, ZvBus *out)
-{
-  if (g_strcmp0 (name, "css") == 0)
-    *out = ZV_BUS_CSS;
-  else if (g_strcmp0 (name, "pci") == 0)
-    *out = ZV_BUS_PCI;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-/* TRUE when DEVICE is the canonical kernel name of a device on BUS. */
-gboolean
-zv_bus_device_is_valid (ZvBus bus, const char *device)
-{
-  if (device == NULL)
-    return FALSE;
-  if (bus == ZV_BUS_CSS)
-    {
-      ZvBusId id;
-      return zv_parse_busid_canonical (device, &id);
-    }
-  char buf[32];
-  ZvPciAddress addr;
-  if (!zv_parse_pci_address (device, &addr))
-    return FALSE;
-  zv_format_pci_address (&addr, buf);
-  return strcmp (buf, device) == 0;
-}
-
-/* TRUE when NAME looks like a kernel driver name. */
-gboolean
-zv_driver_name_is_valid (const char *name)
-{
-  if (name == NULL || name[0] == '\0' || strlen (name) > 64 || name[0] == '.')
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
-      return FALSE;
-  return TRUE;
-}
-
-/* The record key of a device: "css-0.0.0313". */
-char *
-zv_bind_key (ZvBus bus, const char *device)
-{
-  return g_strconcat (zv_bus_name (bus), "-", device, NULL);
-}
 
 /* Allocates an empty record. */
 ZvBindRecord *
@@ -103,8 +37,8 @@ zv_bind_record_free (ZvBindRecord *record)
 }
 
 /* Serializes the builder's root as pretty JSON with a trailing newline. */
-static char *
-builder_to_text (JsonBuilder *builder)
+char *
+zv_state_builder_to_text (JsonBuilder *builder)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
   return zv_json_to_text (root);
@@ -131,12 +65,12 @@ zv_bind_record_to_json (const ZvBindRecord *record)
   zv_json_add_string_or_null (b, "previous_persist", record->previous_persist);
   zv_json_add_string_or_null (b, "domain", record->domain);
   json_builder_end_object (b);
-  return builder_to_text (b);
+  return zv_state_builder_to_text (b);
 }
 
 /* Parses DATA as a JSON object; WHAT names the input in errors. */
-static JsonParser *
-parse_object (const char *data, gssize length, const char *what, JsonObject **out,
+JsonParser *
+zv_state_parse_object (const char *data, gssize length, const char *what, JsonObject **out,
               GError **error)
 {
   if (length < 0)
@@ -175,8 +109,8 @@ parse_object (const char *data, gssize length, const char *what, JsonObject **ou
 }
 
 /* Reads member KEY: a string (nullable when NULLABLE); *OUT borrows it. */
-static gboolean
-get_string (JsonObject *object, const char *key, gboolean nullable, const char **out,
+gboolean
+zv_state_get_string (JsonObject *object, const char *key, gboolean nullable, const char **out,
             const char *what, GError **error)
 {
   JsonNode *node = json_object_get_member (object, key);
@@ -214,8 +148,8 @@ get_boolean (JsonObject *object, const char *key, gboolean *out, const char *wha
 }
 
 /* Sets an "invalid value" error for KEY. */
-static void
-set_invalid (GError **error, const char *what, const char *key, const char *value)
+void
+zv_state_set_invalid (GError **error, const char *what, const char *key, const char *value)
 {
   g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: invalid %s '%s'", what, key,
                value ? value : "null");
@@ -227,11 +161,11 @@ get_driver_or_null (JsonObject *object, const char *key, char **out, const char 
                     GError **error)
 {
   const char *value;
-  if (!get_string (object, key, TRUE, &value, what, error))
+  if (!zv_state_get_string (object, key, TRUE, &value, what, error))
     return FALSE;
   if (value != NULL && !zv_driver_name_is_valid (value))
     {
-      set_invalid (error, what, key, value);
+      zv_state_set_invalid (error, what, key, value);
       return FALSE;
     }
   *out = g_strdup (value);
@@ -244,40 +178,40 @@ zv_bind_record_parse (const char *data, gssize length, GError **error)
 {
   const char *what = "binding record";
   JsonObject *o = NULL;
-  g_autoptr (JsonParser) parser = parse_object (data, length, what, &o, error);
+  g_autoptr (JsonParser) parser = zv_state_parse_object (data, length, what, &o, error);
   if (parser == NULL)
     return NULL;
   const char *bus_name, *device, *driver, *ccw, *domain;
   ZvBus bus;
-  if (!get_string (o, "bus", FALSE, &bus_name, what, error) ||
-      !get_string (o, "device", FALSE, &device, what, error) ||
-      !get_string (o, "driver", FALSE, &driver, what, error) ||
-      !get_string (o, "offline_ccw_device", TRUE, &ccw, what, error) ||
-      !get_string (o, "domain", TRUE, &domain, what, error))
+  if (!zv_state_get_string (o, "bus", FALSE, &bus_name, what, error) ||
+      !zv_state_get_string (o, "device", FALSE, &device, what, error) ||
+      !zv_state_get_string (o, "driver", FALSE, &driver, what, error) ||
+      !zv_state_get_string (o, "offline_ccw_device", TRUE, &ccw, what, error) ||
+      !zv_state_get_string (o, "domain", TRUE, &domain, what, error))
     return NULL;
   if (!zv_bus_from_name (bus_name, &bus))
     {
-      set_invalid (error, what, "bus", bus_name);
+      zv_state_set_invalid (error, what, "bus", bus_name);
       return NULL;
     }
   if (!zv_bus_device_is_valid (bus, device))
     {
-      set_invalid (error, what, "device", device);
+      zv_state_set_invalid (error, what, "device", device);
       return NULL;
     }
   if (strcmp (driver, zv_bus_vfio_driver (bus)) != 0)
     {
-      set_invalid (error, what, "driver", driver);
+      zv_state_set_invalid (error, what, "driver", driver);
       return NULL;
     }
   if (ccw != NULL && (bus != ZV_BUS_CSS || !zv_bus_device_is_valid (ZV_BUS_CSS, ccw)))
     {
-      set_invalid (error, what, "offline_ccw_device", ccw);
+      zv_state_set_invalid (error, what, "offline_ccw_device", ccw);
       return NULL;
     }
   if (domain != NULL && !zv_state_domain_name_is_valid (domain))
     {
-      set_invalid (error, what, "domain", domain);
+      zv_state_set_invalid (error, what, "domain", domain);
       return NULL;
     }
 
@@ -313,8 +247,8 @@ zv_state_save_binding (ZvRoot *root, const ZvBindRecord *record, GError **error)
 }
 
 /* Reads the state file PATH; NULL without error when it does not exist. */
-static char *
-read_state_file (ZvRoot *root, const char *path, gsize *length, GError **error)
+char *
+zv_state_read_file (ZvRoot *root, const char *path, gsize *length, GError **error)
 {
   g_autoptr (GError) local = NULL;
   char *data = zv_root_read_file (root, path, length, &local);
@@ -335,7 +269,7 @@ zv_state_load_binding (ZvRoot *root, ZvBus bus, const char *device, GError **err
     }
   g_autofree char *path = binding_path (bus, device);
   gsize length = 0;
-  g_autofree char *data = read_state_file (root, path, &length, error);
+  g_autofree char *data = zv_state_read_file (root, path, &length, error);
   if (data == NULL)
     return NULL;
   g_autoptr (GError) local = NULL;
@@ -368,198 +302,10 @@ gboolean
 zv_state_domain_name_is_valid (const char *name)
 {
   if (name == NULL || name[0] == '\0' || name[0] == '.' ||
-      strlen (name) > STATE_MAX_DOMAIN_NAME || !g_utf8_validate (name, -1, NULL))
+      strlen (name) > ZV_STATE_MAX_DOMAIN_NAME || !g_utf8_validate (name, -1, NULL))
     return FALSE;
   for (const char *p = name; *p; p++)
     if (*p == '/' || g_ascii_iscntrl (*p))
       return FALSE;
   return TRUE;
-}
-
-/* Allocates an empty domain state. */
-ZvDomainState *
-zv_domain_state_new (const char *domain)
-{
-  ZvDomainState *state = g_new0 (ZvDomainState, 1);
-  state->domain = g_strdup (domain);
-  state->bindings = g_ptr_array_new_with_free_func (g_free);
-  state->started_mdevs = g_ptr_array_new_with_free_func (g_free);
-  return state;
-}
-
-/* Frees a domain state. */
-void
-zv_domain_state_free (ZvDomainState *state)
-{
-  if (state == NULL)
-    return;
-  g_free (state->domain);
-  g_ptr_array_unref (state->bindings);
-  g_ptr_array_unref (state->started_mdevs);
-  g_free (state);
-}
-
-/* Adds member KEY as an array of the strings in ITEMS. */
-static void
-builder_add_string_array (JsonBuilder *builder, const char *key, GPtrArray *items)
-{
-  json_builder_set_member_name (builder, key);
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < items->len; i++)
-    json_builder_add_string_value (builder, g_ptr_array_index (items, i));
-  json_builder_end_array (builder);
-}
-
-/* Serializes a domain state as JSON text. */
-char *
-zv_domain_state_to_json (const ZvDomainState *state)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, ZV_STATE_VERSION);
-  zv_json_add_string_or_null (b, "domain", state->domain);
-  builder_add_string_array (b, "bindings", state->bindings);
-  builder_add_string_array (b, "started_mdevs", state->started_mdevs);
-  json_builder_end_object (b);
-  return builder_to_text (b);
-}
-
-/* TRUE when KEY is "<bus>-<device>" with a valid device. */
-static gboolean
-bind_key_is_valid (const char *key)
-{
-  ZvBus bus;
-  const char *dash = strchr (key, '-');
-  if (dash == NULL)
-    return FALSE;
-  g_autofree char *bus_name = g_strndup (key, (gsize) (dash - key));
-  return zv_bus_from_name (bus_name, &bus) && zv_bus_device_is_valid (bus, dash + 1);
-}
-
-/* Reads the string array member KEY into OUT, checking each item with VALID. */
-static gboolean
-get_string_array (JsonObject *object, const char *key, gboolean (*valid) (const char *),
-                  GPtrArray *out, const char *what, GError **error)
-{
-  JsonNode *node = json_object_get_member (object, key);
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: '%s' must be an array", what, key);
-      return FALSE;
-    }
-  JsonArray *array = json_node_get_array (node);
-  guint n = json_array_get_length (array);
-  if (n > STATE_MAX_ITEMS)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: '%s' has more than %d items", what,
-                   key, STATE_MAX_ITEMS);
-      return FALSE;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      const char *value = (JSON_NODE_HOLDS_VALUE (element) &&
-                           json_node_get_value_type (element) == G_TYPE_STRING)
-                          ? json_node_get_string (element) : NULL;
-      if (value == NULL || !valid (value))
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: invalid %s[%u]", what, key, i);
-          return FALSE;
-        }
-      g_ptr_array_add (out, g_strdup (value));
-    }
-  return TRUE;
-}
-
-/* TRUE when TEXT is a canonical lowercase UUID. */
-static gboolean
-uuid_is_valid (const char *text)
-{
-  char buf[37];
-  return zv_parse_uuid (text, buf) && strcmp (buf, text) == 0;
-}
-
-/* Parses and validates a domain state. */
-ZvDomainState *
-zv_domain_state_parse (const char *data, gssize length, GError **error)
-{
-  const char *what = "domain state";
-  JsonObject *o = NULL;
-  g_autoptr (JsonParser) parser = parse_object (data, length, what, &o, error);
-  if (parser == NULL)
-    return NULL;
-  const char *domain;
-  if (!get_string (o, "domain", FALSE, &domain, what, error))
-    return NULL;
-  if (!zv_state_domain_name_is_valid (domain))
-    {
-      set_invalid (error, what, "domain", domain);
-      return NULL;
-    }
-  g_autoptr (ZvDomainState) state = zv_domain_state_new (domain);
-  if (!get_string_array (o, "bindings", bind_key_is_valid, state->bindings, what, error) ||
-      !get_string_array (o, "started_mdevs", uuid_is_valid, state->started_mdevs, what, error))
-    return NULL;
-  return g_steal_pointer (&state);
-}
-
-/* The state file path of DOMAIN, or an error for a name unfit for a path. */
-static char *
-domain_path (const char *domain, GError **error)
-{
-  if (!zv_state_domain_name_is_valid (domain))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
-                   "domain name '%s' cannot be used for a state file (empty, too long, "
-                   "starts with '.', or contains '/' or control characters)", domain);
-      return NULL;
-    }
-  return g_strconcat (ZV_STATE_DIR "/", domain, ".json", NULL);
-}
-
-/* Writes /run/zvfio/<domain>.json atomically. */
-gboolean
-zv_state_save_domain (ZvRoot *root, const ZvDomainState *state, GError **error)
-{
-  g_autofree char *path = domain_path (state->domain, error);
-  if (path == NULL)
-    return FALSE;
-  g_autofree char *text = zv_domain_state_to_json (state);
-  return zv_root_write_file_atomic (root, path, text, -1, 0644, error);
-}
-
-/* Loads /run/zvfio/<domain>.json; NULL without error when there is none. */
-ZvDomainState *
-zv_state_load_domain (ZvRoot *root, const char *domain, GError **error)
-{
-  g_autofree char *path = domain_path (domain, error);
-  if (path == NULL)
-    return NULL;
-  gsize length = 0;
-  g_autofree char *data = read_state_file (root, path, &length, error);
-  if (data == NULL)
-    return NULL;
-  g_autoptr (GError) local = NULL;
-  g_autoptr (ZvDomainState) state = zv_domain_state_parse (data, (gssize) length, &local);
-  if (state == NULL)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: %s", path, local->message);
-      return NULL;
-    }
-  if (strcmp (state->domain, domain) != 0)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: state is for domain '%s'", path,
-                   state->domain);
-      return NULL;
-    }
-  return g_steal_pointer (&state);
-}
-
-/* Removes /run/zvfio/<domain>.json. */
-gboolean
-zv_state_remove_domain (ZvRoot *root, const char *domain, GError **error)
-{
-  g_autofree char *path = domain_path (domain, error);
-  return path != NULL && zv_root_remove_file (root, path, error);
 }

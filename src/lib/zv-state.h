@@ -3,23 +3,19 @@
  * else, also after a libvirtd restart. Files are JSON, written atomically.
  *
  *   /run/zvfio/bind/<bus>-<device>.json   one driver binding (ZvBindRecord)
- *   /run/zvfio/<domain>.json              one domain's bring-up (ZvDomainState) */
+ *   /run/zvfio/<domain>.json              one domain's bring-up (zv-domain-state.h) */
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
+#include "zv-bus.h"
+#include "zv-paths.h"
 #include "zv-root.h"
 
 G_BEGIN_DECLS
 
-#define ZV_STATE_DIR "/run/zvfio"
 #define ZV_STATE_BIND_DIR ZV_STATE_DIR "/bind"
 #define ZV_STATE_VERSION 1
-
-/* The bus of a device zvfio binds. */
-typedef enum {
-  ZV_BUS_CSS,     /* an I/O subchannel: io_subchannel <-> vfio_ccw */
-  ZV_BUS_PCI,     /* a zPCI function: host driver <-> vfio-pci */
-} ZvBus;
 
 /* What one prepare changed on one device. */
 typedef struct {
@@ -35,25 +31,6 @@ typedef struct {
   char *domain;              /* owner: the domain whose hook made it, NULL = zvfio CLI */
 } ZvBindRecord;
 
-/* What zvfio-hook did for one domain in "prepare begin". */
-typedef struct {
-  char *domain;
-  GPtrArray *bindings;       /* strings: keys ("css-0.0.0313") of ZvBindRecords it made */
-  GPtrArray *started_mdevs;  /* strings: UUIDs of mdevs it started */
-} ZvDomainState;
-
-/* "css" / "pci": the bus name in sysfs and in driverctl file names. */
-const char *zv_bus_name (ZvBus bus);
-/* The vfio driver of BUS: "vfio_ccw" / "vfio-pci". */
-const char *zv_bus_vfio_driver (ZvBus bus);
-/* Parses "css"/"pci". */
-gboolean zv_bus_from_name (const char *name, ZvBus *out);
-/* TRUE when DEVICE is a well-formed device name on BUS (0.S.XXXX or DDDD:BB:dd.f). */
-gboolean zv_bus_device_is_valid (ZvBus bus, const char *device);
-/* TRUE when NAME looks like a kernel driver name ([A-Za-z0-9_.-], 1..64 chars). */
-gboolean zv_driver_name_is_valid (const char *name);
-/* The record key of a device, also the driverctl file name: "css-0.0.0313". */
-char *zv_bind_key (ZvBus bus, const char *device);
 
 /* Allocates an empty record for DEVICE on BUS. */
 ZvBindRecord *zv_bind_record_new (ZvBus bus, const char *device);
@@ -75,22 +52,19 @@ gboolean zv_state_remove_binding (ZvRoot *root, ZvBus bus, const char *device, G
 /* TRUE when NAME can be used as a domain state file name: non-empty valid UTF-8,
  * at most 200 bytes, no '/', no control characters, not starting with '.'. */
 gboolean zv_state_domain_name_is_valid (const char *name);
-/* Allocates an empty domain state. */
-ZvDomainState *zv_domain_state_new (const char *domain);
-/* Frees a domain state. */
-void zv_domain_state_free (ZvDomainState *state);
-/* Serializes a domain state as JSON text. */
-char *zv_domain_state_to_json (const ZvDomainState *state);
-/* Parses and validates a domain state (pure, no I/O). */
-ZvDomainState *zv_domain_state_parse (const char *data, gssize length, GError **error);
-/* Writes /run/zvfio/<domain>.json atomically. */
-gboolean zv_state_save_domain (ZvRoot *root, const ZvDomainState *state, GError **error);
-/* Loads /run/zvfio/<domain>.json; NULL without error when there is none. */
-ZvDomainState *zv_state_load_domain (ZvRoot *root, const char *domain, GError **error);
-/* Removes /run/zvfio/<domain>.json (a missing one is fine). */
-gboolean zv_state_remove_domain (ZvRoot *root, const char *domain, GError **error);
+/* Shared by the state files (zv-domain-state.c): JSON text of BUILDER's root. */
+char *zv_state_builder_to_text (JsonBuilder *builder);
+/* Parses DATA as a state object of ZV_STATE_VERSION (WHAT names it in errors). */
+JsonParser *zv_state_parse_object (const char *data, gssize length, const char *what,
+                                   JsonObject **out, GError **error);
+/* Reads member KEY: a string (nullable when NULLABLE); *OUT borrows it. */
+gboolean zv_state_get_string (JsonObject *object, const char *key, gboolean nullable,
+                              const char **out, const char *what, GError **error);
+/* Sets an "invalid value of KEY" error for WHAT. */
+void zv_state_set_invalid (GError **error, const char *what, const char *key, const char *value);
+/* Reads a state file (size-limited); NULL without error when it does not exist. */
+char *zv_state_read_file (ZvRoot *root, const char *path, gsize *length, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvBindRecord, zv_bind_record_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvDomainState, zv_domain_state_free)
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* zvfio CLI: libvirt domains and <hostdev> building shared by hostdev,
  * attach, detach, domains, show and list --from-libvirt. */
 #include "cli-libvirt.h"
-#include "zv-hostdev.h"
+#include "zv-hostdev-plan.h"
 #include "zv-mdevctl.h"
 #include "zv-nodedev-parse.h"
 #include "zv-rules.h"
@@ -193,96 +193,23 @@ zv_hostdev_built_free (ZvHostdevBuilt *built)
   g_free (built);
 }
 
-/* Chooses the mdev of SCH: the UUID the user named, else its only vfio_ccw-io
- * mdev. *NONE is set when it has none (so --define may create one). */
+/* Checks that the options fit TARGET's kind (usage errors name them). */
 static gboolean
-choose_mdev (const ZvSubchannel *sch, const ZvId *parsed, char uuid[37], gboolean *none,
-             GError **error)
+options_fit (const ZvTarget *target, const ZvHostdevOptions *opts, GError **error)
 {
-  *none = FALSE;
-  if (parsed->kind == ZV_ID_UUID)
+  if (target->sch != NULL)
     {
-      g_strlcpy (uuid, parsed->normalized, 37);
+      const ZvSubchannel *sch = target->sch;
+      if (opts->has_uid || opts->has_fid || opts->managed)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                       "--uid, --fid and --managed are for zPCI functions; %s is a subchannel "
+                       "(libvirt never creates or binds mdevs itself)", sch->id);
+          return FALSE;
+        }
       return TRUE;
     }
-  const ZvMdev *chosen = NULL;
-  guint count = 0;
-  for (guint i = 0; sch->mdevs && i < sch->mdevs->len; i++)
-    {
-      const ZvMdev *m = g_ptr_array_index (sch->mdevs, i);
-      if (m->type != NULL && strcmp (m->type, ZV_VFIO_CCW_MDEV_TYPE) != 0)
-        continue;
-      chosen = m;
-      count++;
-    }
-  if (count > 1)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
-                   "subchannel %s has %u vfio-ccw mdevs; name the one to use by its UUID "
-                   "(see 'zvfio show %s')", sch->id, count, sch->id);
-      return FALSE;
-    }
-  if (count == 1)
-    g_strlcpy (uuid, chosen->uuid, 37);
-  else
-    *none = TRUE;
-  return TRUE;
-}
-
-/* The host devno of SCH (its ccw device, or dev_busid when bound to vfio_ccw). */
-static gboolean
-host_devno (const ZvSubchannel *sch, ZvBusId *out)
-{
-  if (sch->device != NULL)
-    {
-      *out = sch->device->busid;
-      return TRUE;
-    }
-  return sch->dev_busid != NULL && zv_parse_busid (sch->dev_busid, out);
-}
-
-/* Fills HD and CTX for a vfio-ccw subchannel. */
-static gboolean
-plan_ccw (const ZvSubchannel *sch, const ZvId *parsed, const ZvHostdevOptions *opts,
-          const ZvDomain *domain, ZvHostdev *hd, ZvRuleContext *ctx, gboolean *needs_define,
-          GError **error)
-{
-  if (opts->has_uid || opts->has_fid || opts->managed)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
-                   "--uid, --fid and --managed are for zPCI functions; %s is a subchannel "
-                   "(libvirt never creates or binds mdevs itself)", sch->id);
-      return FALSE;
-    }
-  if (!choose_mdev (sch, parsed, hd->uuid, needs_define, error))
-    return FALSE;
-  hd->kind = ZV_HOSTDEV_MDEV_CCW;
-  hd->has_ccw_address = TRUE;
-  ZvBusId host;
-  if (opts->guest_devno != NULL)
-    {
-      if (!zv_hostdev_parse_guest_devno (opts->guest_devno, &hd->ccw, error))
-        return FALSE;
-    }
-  else if (!zv_hostdev_pick_devno (domain, host_devno (sch, &host) ? &host : NULL, &hd->ccw))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "no free guest ccw address left");
-      return FALSE;
-    }
-  hd->boot_order = opts->boot_order;
-  ctx->sch = (ZvSubchannel *) sch;
-  ctx->has_guest_ccw = TRUE;
-  ctx->guest_cssid = hd->ccw.cssid;
-  ctx->guest_ssid = hd->ccw.ssid;
-  ctx->guest_devno = hd->ccw.devno;
-  return TRUE;
-}
-
-/* Fills HD and CTX for a zPCI function. */
-static gboolean
-plan_pci (const ZvPciFunction *fn, const ZvHostdevOptions *opts, const ZvDomain *domain,
-          ZvHostdev *hd, ZvRuleContext *ctx, GError **error)
-{
+  const ZvPciFunction *fn = target->pci;
   if (opts->guest_devno != NULL || opts->boot_order > 0 || opts->define)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
@@ -290,22 +217,6 @@ plan_pci (const ZvPciFunction *fn, const ZvHostdevOptions *opts, const ZvDomain 
                    fn->address);
       return FALSE;
     }
-  hd->kind = ZV_HOSTDEV_PCI;
-  hd->pci_source = fn->address;
-  hd->managed = opts->managed;
-  hd->has_uid = hd->has_fid = TRUE;
-  hd->uid = opts->uid;
-  hd->fid = opts->fid;
-  if ((!opts->has_uid && !zv_hostdev_pick_uid (domain, fn->uid.present, fn->uid.value, &hd->uid)) ||
-      (!opts->has_fid && !zv_hostdev_pick_fid (domain, fn->fid.present, fn->fid.value, &hd->fid)))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "no free zPCI uid/fid left in the domain");
-      return FALSE;
-    }
-  ctx->pci = (ZvPciFunction *) fn;
-  ctx->has_guest_zpci = TRUE;
-  ctx->guest_uid = hd->uid;
-  ctx->guest_fid = hd->fid;
   return TRUE;
 }
 
@@ -326,35 +237,22 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
       if (loadparm == NULL)
         return NULL;
     }
-  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, error);
-  if (inv == NULL)
+  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, error);
+  if (target == NULL)
     return NULL;
-  zv_cli_print_warnings (inv->warnings);
-  ZvId parsed;
-  zv_parse_id (id, &parsed);   /* cannot fail: zv_inventory_lookup accepted it */
+  zv_cli_print_warnings (target->inv->warnings);
 
   ZvHostdev hd = { 0 };
-  ZvRuleContext ctx = {
-    .root = cli->root, .op = ZV_OP_ATTACH, .requested_id = id, .domain = domain,
-    .other_domains = other_domains, .force = opts->force,
-  };
   gboolean needs_define = FALSE;
   g_autoptr (ZvHostdevBuilt) built = g_new0 (ZvHostdevBuilt, 1);
-  if (inv->subchannels->len > 0)
-    {
-      const ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, 0);
-      if (!plan_ccw (sch, &parsed, opts, domain, &hd, &ctx, &needs_define, error))
-        return NULL;
-      built->device = g_strdup (sch->id);
-    }
-  else
-    {
-      const ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, 0);
-      if (!plan_pci (fn, opts, domain, &hd, &ctx, error))
-        return NULL;
-      built->device = g_strdup (fn->address);
-    }
-  ctx.device = built->device;
+  if (!options_fit (target, opts, error) ||
+      !zv_hostdev_plan (target, opts, domain, &hd, &needs_define, error))
+    return NULL;
+  built->device = g_strdup (target->device);
+  ZvRuleContext ctx = {
+    .root = cli->root, .op = ZV_OP_ATTACH, .target = target, .domain = domain,
+    .other_domains = other_domains, .force = opts->force,
+  };
   g_autofree char *what = domain ? g_strdup_printf ("attach %s to domain '%s'", built->device,
                                                     domain->name)
                                  : g_strdup_printf ("generate a hostdev for %s", built->device);

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include "cli.h"
 #include "zv-domain.h"
+#include "zv-hostdev-plan.h"
 #include "zv-libvirt.h"
 
 G_BEGIN_DECLS
@@ -31,18 +32,6 @@ char *zv_cli_read_domain_file (const char *path, GError **error);
  * or for PCI function FN (one of them NULL). */
 GPtrArray *zv_cli_domains_using (GPtrArray *domains, const ZvSubchannel *sch,
                                  const ZvPciFunction *fn);
-
-/* What the user asked for a <hostdev> (zvfio hostdev / attach options). */
-typedef struct {
-  const char *guest_devno;   /* fe.S.DDDD, NULL: pick a free one */
-  gboolean has_uid, has_fid;
-  guint uid, fid;            /* zPCI guest identity, picked when not given */
-  gint boot_order;           /* 0: none */
-  const char *loadparm;
-  gboolean managed;          /* PCI: libvirt binds vfio-pci itself */
-  gboolean define;           /* define a vfio_ccw-io mdev when the subchannel has none */
-  gboolean force;            /* forceable rules only warn */
-} ZvHostdevOptions;
 
 /* The <hostdev> built for one device. */
 typedef struct {

@@ -46,7 +46,7 @@ int zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error);
 int zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error);
 
 /* Runs the rules on CTX, prints the violations to stderr; FALSE (ZV_ERROR_RULE,
- * "refusing to WHAT") when one is an error (cmd-check.c). */
+ * "refusing to WHAT") when one is an error (cli-rules.c). */
 gboolean zv_cli_enforce_rules (const ZvRuleContext *ctx, const char *what, GError **error);
 
 /* Parses command options with GOption; sets a ZV_ERROR_USAGE error on failure. */

@@ -307,16 +307,15 @@ resolve_detach (ZvCli *cli, const char *id, const ZvDomain *domain, GError **err
     c->pci = g_strdup (parsed.normalized);
   else
     {
-      g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, error);
-      if (inv == NULL)
+      g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, error);
+      if (target == NULL)
         {
           change_free (c);
           return NULL;
         }
-      if (inv->pci_functions->len > 0)
-        c->pci = g_strdup (((ZvPciFunction *) g_ptr_array_index (inv->pci_functions, 0))->address);
-      const ZvSubchannel *sch = inv->subchannels->len > 0 ? g_ptr_array_index (inv->subchannels, 0)
-                                                          : NULL;
+      if (target->pci != NULL)
+        c->pci = g_strdup (target->pci->address);
+      const ZvSubchannel *sch = target->sch;
       for (guint i = 0; sch && sch->mdevs && i < sch->mdevs->len && !c->uuid[0]; i++)
         {
           const ZvMdev *m = g_ptr_array_index (sch->mdevs, i);

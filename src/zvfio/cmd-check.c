@@ -1,46 +1,13 @@
 /* zvfio check: runs the passthrough rules on devices (and a domain) and
- * reports every violation; also the shared "enforce rules" step of commands
- * that change something. */
+ * reports every violation. */
 #include "cli.h"
 #include "cli-libvirt.h"
 #include "zv-domain.h"
+#include "zv-json.h"
 #include "zv-rules.h"
 
 #include <stdio.h>
-#include <string.h>
 
-
-/* Runs the rules on CTX; prints every violation to stderr; FALSE (ZV_ERROR_RULE)
- * when one has error severity. WHAT names the refused action. */
-gboolean
-zv_cli_enforce_rules (const ZvRuleContext *ctx, const char *what, GError **error)
-{
-  g_autoptr (GPtrArray) violations = zv_rules_run (ctx);
-  g_autofree char *text = zv_violations_format (violations);
-  fputs (text, stderr);
-  if (!zv_violations_have_error (violations))
-    return TRUE;
-  g_set_error (error, ZV_ERROR, ZV_ERROR_RULE, "refusing to %s (see the rule violations above)",
-               what);
-  return FALSE;
-}
-
-/* Maps an --op name to the operation. */
-static gboolean
-parse_operation (const char *name, ZvOperation *op)
-{
-  static const struct { const char *name; ZvOperation op; } ops[] = {
-    { "check", ZV_OP_CHECK }, { "define", ZV_OP_DEFINE }, { "start", ZV_OP_START },
-    { "attach", ZV_OP_ATTACH }, { "prepare", ZV_OP_PREPARE },
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS (ops); i++)
-    if (strcmp (ops[i].name, name) == 0)
-      {
-        *op = ops[i].op;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 /* Reads and parses the domain XML file PATH ("-" = stdin). */
 static ZvDomain *
@@ -50,111 +17,26 @@ load_domain (const char *path, GError **error)
   return xml ? zv_domain_parse (xml, -1, error) : NULL;
 }
 
-/* Fills the guest address CTX gets from DOMAIN for the device in CTX. */
-static void
-add_guest_identity (ZvRuleContext *ctx, const ZvDomain *domain)
-{
-  if (domain == NULL)
-    return;
-  if (ctx->pci != NULL)
-    {
-      const ZvHostdev *hd = zv_domain_find_pci (domain, ctx->pci->address);
-      if (hd != NULL && (hd->has_uid || hd->has_fid))
-        {
-          ctx->has_guest_zpci = TRUE;
-          ctx->guest_uid = hd->uid;
-          ctx->guest_fid = hd->fid;
-        }
-    }
-  for (guint i = 0; ctx->sch && ctx->sch->mdevs && i < ctx->sch->mdevs->len; i++)
-    {
-      const ZvMdev *m = g_ptr_array_index (ctx->sch->mdevs, i);
-      const ZvHostdev *hd = zv_domain_find_mdev (domain, m->uuid);
-      if (hd != NULL && hd->has_ccw_address)
-        {
-          ctx->has_guest_ccw = TRUE;
-          ctx->guest_cssid = hd->ccw.cssid;
-          ctx->guest_ssid = hd->ccw.ssid;
-          ctx->guest_devno = hd->ccw.devno;
-        }
-    }
-}
-
 /* Runs the rules for one device ID, appending to VIOLATIONS. */
 static gboolean
 check_one (ZvCli *cli, const char *id, ZvOperation op, const ZvDomain *domain,
            GPtrArray *violations, GError **error)
 {
-  ZvRuleContext base = { .root = cli->root, .op = op, .requested_id = id, .domain = domain };
-  g_autoptr (GError) local = NULL;
-  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, &local);
-  if (inv == NULL)
+  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_ALLOW_MISSING, error);
+  if (target == NULL)
+    return FALSE;
+  zv_cli_print_warnings (target->inv->warnings);
+  zv_target_set_guest_from_domain (target, domain);
+  ZvRuleContext ctx = { .root = cli->root, .op = op, .target = target, .domain = domain };
+  g_autoptr (GPtrArray) found = zv_rules_run (&ctx);
+  if (target->sch == NULL && target->pci == NULL && found->len == 0)
     {
-      /* a ccw id that does not exist may still be explained (e.g. cio_ignore) */
-      ZvId parsed;
-      if (g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND) && zv_parse_id (id, &parsed) &&
-          (parsed.kind == ZV_ID_BUSID || parsed.kind == ZV_ID_DEVNO))
-        {
-          base.device = parsed.normalized;
-          g_autoptr (GPtrArray) found = zv_rules_run (&base);
-          if (found->len > 0)
-            {
-              g_ptr_array_extend_and_steal (violations, g_steal_pointer (&found));
-              return TRUE;
-            }
-        }
-      g_propagate_error (error, g_steal_pointer (&local));
+      /* a ccw id that names nothing and that no rule explains */
+      g_propagate_error (error, g_error_copy (target->not_found));
       return FALSE;
     }
-  zv_cli_print_warnings (inv->warnings);
-  for (guint i = 0; i < inv->subchannels->len; i++)
-    {
-      ZvRuleContext ctx = base;
-      ctx.sch = g_ptr_array_index (inv->subchannels, i);
-      ctx.device = ctx.sch->id;
-      add_guest_identity (&ctx, domain);
-      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
-    }
-  for (guint i = 0; i < inv->pci_functions->len; i++)
-    {
-      ZvRuleContext ctx = base;
-      ctx.pci = g_ptr_array_index (inv->pci_functions, i);
-      ctx.device = ctx.pci->address;
-      add_guest_identity (&ctx, domain);
-      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
-    }
+  g_ptr_array_extend_and_steal (violations, g_steal_pointer (&found));
   return TRUE;
-}
-
-/* Builds {"ok":bool,"violations":[...]} (schemas/zvfio-check.schema.json). */
-static JsonNode *
-violations_to_json (GPtrArray *violations)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "ok");
-  json_builder_add_boolean_value (b, !zv_violations_have_error (violations));
-  json_builder_set_member_name (b, "violations");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < violations->len; i++)
-    {
-      const ZvViolation *v = g_ptr_array_index (violations, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "rule");
-      json_builder_add_string_value (b, v->rule);
-      json_builder_set_member_name (b, "severity");
-      json_builder_add_string_value (b, v->severity == ZV_SEVERITY_ERROR ? "error" : "warning");
-      json_builder_set_member_name (b, "device");
-      json_builder_add_string_value (b, v->device);
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, v->message);
-      json_builder_set_member_name (b, "hint");
-      json_builder_add_string_value (b, v->hint);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
 }
 
 /* Prints the violations and a summary line. */
@@ -203,7 +85,7 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
       return ZV_EXIT_USAGE;
     }
   ZvOperation op = ZV_OP_CHECK;
-  if (op_name != NULL && !parse_operation (op_name, &op))
+  if (op_name != NULL && !zv_operation_from_name (op_name, &op))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "check: unknown --op '%s' (expected check, define, start, attach or prepare)",
@@ -221,7 +103,7 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
       return ZV_EXIT_FAILURE;
   if (json)
     {
-      g_autoptr (JsonNode) node = violations_to_json (violations);
+      g_autoptr (JsonNode) node = zv_json_violations (violations);
       zv_cli_print_json (node);
     }
   else

@@ -8,22 +8,21 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Looks ID up and returns its subchannel (in INV), or NULL with an error. */
-static ZvSubchannel *
-resolve_subchannel (ZvCli *cli, const char *command, const char *id, ZvInventory **inv,
-                    GError **error)
+/* Resolves ID to a subchannel target, or NULL with an error. */
+static ZvTarget *
+resolve_subchannel (ZvCli *cli, const char *command, const char *id, GError **error)
 {
-  *inv = zv_inventory_lookup (cli->root, id, error);
-  if (*inv == NULL)
+  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, error);
+  if (target == NULL)
     return NULL;
-  zv_cli_print_warnings ((*inv)->warnings);
-  if ((*inv)->subchannels->len != 1)
+  zv_cli_print_warnings (target->inv->warnings);
+  if (target->sch == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "%s: %s is not a ccw device, subchannel or vfio-ccw mdev", command, id);
       return NULL;
     }
-  return g_ptr_array_index ((*inv)->subchannels, 0);
+  return g_steal_pointer (&target);
 }
 
 /* Finds the mdev UUID of SCH, or its only definition when UUID is NULL. */
@@ -102,14 +101,13 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
       return ZV_EXIT_USAGE;
     }
 
-  g_autoptr (ZvInventory) inv = NULL;
-  ZvSubchannel *sch = resolve_subchannel (cli, "define", argv[1], &inv, error);
-  if (sch == NULL)
+  g_autoptr (ZvTarget) device = resolve_subchannel (cli, "define", argv[1], error);
+  if (device == NULL)
     return ZV_EXIT_FAILURE;
+  const ZvSubchannel *sch = device->sch;
   ZvMdevConfig config = { .mdev_type = (char *) ZV_VFIO_CCW_MDEV_TYPE,
                           .start = (char *) (autostart ? "auto" : "manual") };
-  ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_DEFINE, .device = sch->id,
-                        .requested_id = argv[1], .sch = sch,
+  ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_DEFINE, .target = device,
                         .mdev_type = ZV_VFIO_CCW_MDEV_TYPE, .config = &config,
                         .autostart = autostart };
   g_autofree char *what = g_strdup_printf ("define an mdev on %s", sch->id);
@@ -136,10 +134,10 @@ zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error)
     return ZV_EXIT_USAGE;
   char buf[37];
   const char *uuid = id_as_uuid (argv[1], buf);
-  g_autoptr (ZvInventory) inv = NULL;
-  ZvSubchannel *sch = resolve_subchannel (cli, "undefine", argv[1], &inv, error);
-  if (sch == NULL)
+  g_autoptr (ZvTarget) device = resolve_subchannel (cli, "undefine", argv[1], error);
+  if (device == NULL)
     return ZV_EXIT_FAILURE;
+  const ZvSubchannel *sch = device->sch;
   const ZvMdev *mdev = find_definition (sch, uuid, error);
   if (mdev == NULL)
     return ZV_EXIT_FAILURE;
@@ -166,10 +164,10 @@ zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
     return ZV_EXIT_USAGE;
   char buf[37];
   const char *uuid = id_as_uuid (argv[1], buf);
-  g_autoptr (ZvInventory) inv = NULL;
-  ZvSubchannel *sch = resolve_subchannel (cli, "start", argv[1], &inv, error);
-  if (sch == NULL)
+  g_autoptr (ZvTarget) device = resolve_subchannel (cli, "start", argv[1], error);
+  if (device == NULL)
     return ZV_EXIT_FAILURE;
+  const ZvSubchannel *sch = device->sch;
   g_autoptr (GError) missing = NULL;
   const ZvMdev *mdev = find_definition (sch, uuid, &missing);
   if (mdev == NULL && (uuid != NULL || !g_error_matches (missing, ZV_ERROR, ZV_ERROR_NOT_FOUND)))
@@ -177,8 +175,7 @@ zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
       g_propagate_error (error, g_steal_pointer (&missing));
       return ZV_EXIT_FAILURE;
     }
-  ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_START, .device = sch->id,
-                        .requested_id = argv[1], .sch = sch,
+  ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_START, .target = device,
                         .mdev_type = ZV_VFIO_CCW_MDEV_TYPE };
   g_autofree char *what = g_strdup_printf ("start an mdev on %s", sch->id);
   if (!zv_cli_enforce_rules (&ctx, what, error))

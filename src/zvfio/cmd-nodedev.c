@@ -48,11 +48,12 @@ print_one (ZvCli *cli, const char *id, GError **error)
                    "format; use 'zvfio show %s'", id);
       return ZV_EXIT_USAGE;
     }
-  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, lookup_id, error);
-  if (inv == NULL)
+  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, lookup_id, ZV_TARGET_DEFAULT,
+                                                   error);
+  if (target == NULL)
     return ZV_EXIT_FAILURE;
-  zv_cli_print_warnings (inv->warnings);
-  ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, 0);
+  zv_cli_print_warnings (target->inv->warnings);
+  const ZvSubchannel *sch = target->sch;
   g_autofree char *xml = NULL;
   if (parsed.kind == ZV_ID_UUID)
     {

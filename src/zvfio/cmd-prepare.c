@@ -2,8 +2,7 @@
  * vfio-pci for passthrough (rules first, rollback on failure, optional driverctl
  * persistence), and put back exactly what prepare changed. */
 #include "cli.h"
-#include "zv-bind.h"
-#include "zv-lock.h"
+#include "zv-prepare.h"
 #include "zv-rules.h"
 
 #include <stdio.h>
@@ -11,42 +10,6 @@
 
 /* How long prepare/release wait for another zvfio working on the same device. */
 #define LOCK_TIMEOUT_MS 10000
-
-/* Looks ID up and says which device zvfio binds for it (a UUID names its parent). */
-static ZvInventory *
-resolve (ZvCli *cli, const char *id, ZvBus *bus, const char **device, GError **error)
-{
-  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, id, error);
-  if (inv == NULL)
-    return NULL;
-  zv_cli_print_warnings (inv->warnings);
-  if (inv->subchannels->len == 1 && inv->pci_functions->len == 0)
-    {
-      const ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, 0);
-      *bus = ZV_BUS_CSS;
-      *device = sch->id;
-    }
-  else if (inv->pci_functions->len == 1 && inv->subchannels->len == 0)
-    {
-      const ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, 0);
-      *bus = ZV_BUS_PCI;
-      *device = fn->address;
-    }
-  else
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "'%s' does not name one subchannel or "
-                   "PCI function", id);
-      return NULL;
-    }
-  return g_steal_pointer (&inv);
-}
-
-/* "subchannel 0.0.0313" / "PCI function 0000:00:00.0". */
-static char *
-label_of (ZvBus bus, const char *device)
-{
-  return g_strconcat (bus == ZV_BUS_CSS ? "subchannel " : "PCI function ", device, NULL);
-}
 
 /* Checks a --settle-timeout value. */
 static gboolean
@@ -59,24 +22,26 @@ check_settle (gint settle_ms, const char *command, GError **error)
   return FALSE;
 }
 
-/* Checks that COMMAND got exactly one ID and resolves it (see resolve). */
-static ZvInventory *
-resolve_one (ZvCli *cli, const char *command, int argc, char **argv, ZvBus *bus,
-             const char **device, GError **error)
+/* Checks that COMMAND got exactly one ID and resolves it (a UUID names its parent). */
+static ZvTarget *
+resolve_one (ZvCli *cli, const char *command, int argc, char **argv, GError **error)
 {
   if (argc != 2)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s: expected one device ID", command);
       return NULL;
     }
-  return resolve (cli, argv[1], bus, device, error);
+  ZvTarget *target = zv_target_resolve (cli->root, argv[1], ZV_TARGET_DEFAULT, error);
+  if (target != NULL)
+    zv_cli_print_warnings (target->inv->warnings);
+  return target;
 }
 
 /* Prints what prepare did to DEVICE (CHANGE NULL: nothing). */
 static void
 print_prepared (ZvBus bus, const char *device, const ZvBindRecord *change)
 {
-  g_autofree char *label = label_of (bus, device);
+  g_autofree char *label = zv_bus_device_label (bus, device);
   const char *vfio = zv_bus_vfio_driver (bus);
   if (change == NULL)
     {
@@ -93,7 +58,7 @@ print_prepared (ZvBus bus, const char *device, const ZvBindRecord *change)
             change->offline_ccw_device);
   if (change->persist)
     {
-      g_autofree char *path = zv_bind_persist_path (bus, device);
+      g_autofree char *path = zv_driverctl_path (bus, device);
       printf ("persistent: wrote %s (driverctl binds it at boot)\n", path);
     }
 }
@@ -119,39 +84,31 @@ zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
                      entries, &argc, &argv, error) ||
       !check_settle (settle_ms, "prepare", error))
     return ZV_EXIT_USAGE;
-  ZvBus bus;
-  const char *device;
-  g_autoptr (ZvInventory) inv = resolve_one (cli, "prepare", argc, argv, &bus, &device, error);
-  if (inv == NULL)
+  g_autoptr (ZvTarget) target = resolve_one (cli, "prepare", argc, argv, error);
+  if (target == NULL)
     return zv_error_exit_code (*error);
-  ZvRuleContext ctx = {
-    .root = cli->root, .op = ZV_OP_PREPARE, .device = device, .requested_id = argv[1],
-    .allow_offline = offline,
-    .sch = bus == ZV_BUS_CSS ? g_ptr_array_index (inv->subchannels, 0) : NULL,
-    .pci = bus == ZV_BUS_PCI ? g_ptr_array_index (inv->pci_functions, 0) : NULL,
+  g_autofree char *action = g_strdup_printf ("prepare %s", target->device);
+  ZvPrepareOptions options = {
+    .allow_offline = offline, .persist = persist, .settle_timeout_ms = (guint) settle_ms,
+    .lock_timeout_ms = LOCK_TIMEOUT_MS, .lock_owner = getpid (), .action = action,
   };
-  g_autofree char *what = g_strdup_printf ("prepare %s", device);
-  if (!zv_cli_enforce_rules (&ctx, what, error))
-    return ZV_EXIT_RULE;
-
-  g_autofree char *key = zv_bind_key (bus, device);
-  g_autoptr (ZvLock) lock = zv_lock_acquire (cli->root, key, getpid (), LOCK_TIMEOUT_MS, error);
-  if (lock == NULL)
-    return ZV_EXIT_BUSY;
-  ZvBindOptions options = { .offline = offline, .persist = persist,
-                            .settle_timeout_ms = (guint) settle_ms };
-  g_autoptr (ZvBindRecord) change = NULL;
-  if (!zv_bind_prepare (cli->root, bus, device, &options, &change, error))
-    return ZV_EXIT_FAILURE;
-  print_prepared (bus, device, change);
-  return ZV_EXIT_OK;
+  g_autoptr (GPtrArray) targets = g_ptr_array_new ();
+  g_ptr_array_add (targets, target);
+  ZvPrepareResult result = { 0 };
+  gboolean ok = zv_prepare (cli->root, targets, &options, &result, error);
+  g_autofree char *text = zv_violations_format (result.violations);
+  fputs (text, stderr);
+  if (ok)
+    print_prepared (target->bus, target->device, g_ptr_array_index (result.changes, 0));
+  zv_prepare_result_clear (&result);
+  return ok ? ZV_EXIT_OK : zv_error_exit_code (*error);
 }
 
 /* Prints what releasing RECORD did. */
 static void
 print_released (const ZvBindRecord *record, gboolean unpersist)
 {
-  g_autofree char *label = label_of (record->bus, record->device);
+  g_autofree char *label = zv_bus_device_label (record->bus, record->device);
   if (!record->rebound)
     printf ("%s: left bound to %s (it was before 'zvfio prepare')\n", label, record->driver);
   else if (record->previous_driver != NULL)
@@ -162,7 +119,7 @@ print_released (const ZvBindRecord *record, gboolean unpersist)
     printf ("ccw device %s: set online again\n", record->offline_ccw_device);
   if (record->persist)
     {
-      g_autofree char *path = zv_bind_persist_path (record->bus, record->device);
+      g_autofree char *path = zv_driverctl_path (record->bus, record->device);
       if (!unpersist)
         printf ("persistent: kept %s (use --persist to remove it)\n", path);
       else if (record->previous_persist != NULL)
@@ -176,7 +133,7 @@ print_released (const ZvBindRecord *record, gboolean unpersist)
 static void
 print_released_unrecorded (ZvCli *cli, ZvBus bus, const char *device, guint done)
 {
-  g_autofree char *label = label_of (bus, device);
+  g_autofree char *label = zv_bus_device_label (bus, device);
   const char *vfio = zv_bus_vfio_driver (bus);
   if (done == 0)
     {
@@ -196,7 +153,7 @@ print_released_unrecorded (ZvCli *cli, ZvBus bus, const char *device, guint done
     printf ("%s: cleared driver_override %s\n", label, vfio);
   if (done & ZV_RELEASED_PERSIST)
     {
-      g_autofree char *path = zv_bind_persist_path (bus, device);
+      g_autofree char *path = zv_driverctl_path (bus, device);
       printf ("persistent: removed %s\n", path);
     }
 }
@@ -222,42 +179,24 @@ zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error)
                      entries, &argc, &argv, error) ||
       !check_settle (settle_ms, "release", error))
     return ZV_EXIT_USAGE;
-  ZvBus bus;
-  const char *device;
-  g_autoptr (ZvInventory) inv = resolve_one (cli, "release", argc, argv, &bus, &device, error);
-  if (inv == NULL)
+  g_autoptr (ZvTarget) target = resolve_one (cli, "release", argc, argv, error);
+  if (target == NULL)
     return zv_error_exit_code (*error);
-  g_autofree char *key = zv_bind_key (bus, device);
-  g_autoptr (ZvLock) lock = zv_lock_acquire (cli->root, key, getpid (), LOCK_TIMEOUT_MS, error);
-  if (lock == NULL)
-    return ZV_EXIT_BUSY;
-
+  ZvReleaseOptions options = {
+    .unpersist = persist, .settle_timeout_ms = (guint) settle_ms,
+    .lock_timeout_ms = LOCK_TIMEOUT_MS, .lock_owner = getpid (), .force = force,
+  };
+  ZvReleaseResult result = { 0 };
   g_autoptr (GError) local = NULL;
-  g_autoptr (ZvBindRecord) record = zv_state_load_binding (cli->root, bus, device, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return ZV_EXIT_FAILURE;
-    }
-  if (record != NULL)
-    {
-      if (record->domain != NULL && !force)
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s was bound by zvfio-hook for domain "
-                       "'%s' and is released when it stops (--force releases it now)",
-                       device, record->domain);
-          return ZV_EXIT_BUSY;
-        }
-      if (!zv_bind_release (cli->root, record, persist, (guint) settle_ms, error))
-        return ZV_EXIT_FAILURE;
-      print_released (record, persist);
-      return ZV_EXIT_OK;
-    }
-
-  guint done = 0;
-  if (!zv_bind_release_unrecorded (cli->root, bus, device, persist, (guint) settle_ms, &done,
-                                   error))
-    return ZV_EXIT_FAILURE;
-  print_released_unrecorded (cli, bus, device, done);
-  return ZV_EXIT_OK;
+  gboolean ok = zv_release (cli->root, target->bus, target->device, &options, &result, &local);
+  if (ok && result.record != NULL)
+    print_released (result.record, persist);
+  else if (ok)
+    print_released_unrecorded (cli, target->bus, target->device, result.unrecorded);
+  else if (result.domain_owned)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s (--force releases it now)", local->message);
+  else
+    g_propagate_error (error, g_steal_pointer (&local));
+  zv_release_result_clear (&result);
+  return ok ? ZV_EXIT_OK : zv_error_exit_code (*error);
 }

@@ -4,18 +4,11 @@
 
 #include <stdio.h>
 
-/* Name of a severity as printed and in JSON. */
-static const char *
-severity_name (ZvSeverity severity)
-{
-  return severity == ZV_SEVERITY_ERROR ? "error" : "warning";
-}
-
 /* zv_rules_foreach callback: adds one table row. */
 static void
 add_row (const ZvRule *rule, gpointer data)
 {
-  zv_table_add (data, rule->id, severity_name (rule->severity), rule->summary, NULL);
+  zv_table_add (data, rule->id, zv_severity_name (rule->severity), rule->summary, NULL);
 }
 
 /* zv_rules_foreach callback: adds one JSON object. */
@@ -27,7 +20,7 @@ add_json (const ZvRule *rule, gpointer data)
   json_builder_set_member_name (b, "id");
   json_builder_add_string_value (b, rule->id);
   json_builder_set_member_name (b, "severity");
-  json_builder_add_string_value (b, severity_name (rule->severity));
+  json_builder_add_string_value (b, zv_severity_name (rule->severity));
   json_builder_set_member_name (b, "summary");
   json_builder_add_string_value (b, rule->summary);
   json_builder_end_object (b);

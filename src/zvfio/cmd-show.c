@@ -195,9 +195,10 @@ zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "show: expected exactly one ID");
       return ZV_EXIT_USAGE;
     }
-  g_autoptr (ZvInventory) inv = zv_inventory_lookup (cli->root, argv[1], error);
-  if (inv == NULL)
+  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, argv[1], ZV_TARGET_DEFAULT, error);
+  if (target == NULL)
     return ZV_EXIT_FAILURE;
+  ZvInventory *inv = target->inv;
   zv_cli_print_warnings (inv->warnings);
   g_autoptr (GPtrArray) domains = zv_cli_domains_for_show (cli);   /* NULL without --connect */
   if (json)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DIR = REPO_ROOT.parent / "shared"
+REFERENCE_DIR = REPO_ROOT / "tests" / "reference"
 FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 
 sys.path.insert(0, str(FIXTURES_DIR))
@@ -17,12 +17,6 @@ import zvfio_fixtures  # noqa: E402  (needs the sys.path entry above)
 def repo_root():
     """Path of the zvfio repository."""
     return REPO_ROOT
-
-
-@pytest.fixture
-def shared_dir():
-    """Path of the shared facts/reference directory (<repo>/../shared)."""
-    return SHARED_DIR
 
 
 @pytest.fixture

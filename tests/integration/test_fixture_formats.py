@@ -1,7 +1,7 @@
 """The fixture generator's trees match real Linux s390x sysfs formats.
 
 (a) reference-initial / reference-bound reproduce
-    shared/reference/linux-6.1-s390x-sysfs-snapshot.txt;
+    tests/reference/linux-6.1-s390x-sysfs-snapshot.txt;
 (b) every spec's tree passes format checks derived from shared/facts/kernel-and-qemu.md;
 (c) the committed examples/demo-lpar tree equals a fresh generation of examples/demo-lpar.json.
 """
@@ -17,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
-SNAPSHOT = REPO.parent / "shared" / "reference" / "linux-6.1-s390x-sysfs-snapshot.txt"
+SNAPSHOT = REPO / "tests" / "reference" / "linux-6.1-s390x-sysfs-snapshot.txt"
 SPECS = sorted(p.stem for p in (FIXTURES / "specs").glob("*.json"))
 WELL_FORMED_SPECS = [s for s in SPECS if s != "garbage"]
 
@@ -168,9 +168,7 @@ def generated_entries(root, top, max_depth):
 
 @pytest.fixture(scope="module")
 def snapshots():
-    """The parsed reference snapshot; skip when the shared dir is absent."""
-    if not SNAPSHOT.exists():
-        pytest.skip(f"reference snapshot not found at {SNAPSHOT} (shared dir missing)")
+    """The parsed reference snapshot (tests/reference, copied from the real kernel)."""
     return parse_snapshot(SNAPSHOT)
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import REPO_ROOT, SHARED_DIR, check_golden, zvfio_fixtures
+from conftest import REFERENCE_DIR, REPO_ROOT, check_golden, zvfio_fixtures
 
 SPECS_DIR = REPO_ROOT / "tests" / "fixtures" / "specs"
 SCHEMA = json.loads((REPO_ROOT / "schemas" / "zvfio-list.schema.json").read_text())
 NODEDEV_RNG = Path("/usr/share/libvirt/schemas/nodedev.rng")
-REFERENCE_XML = SHARED_DIR / "reference" / "libvirt-9.0-nodedev-dumpxml.xml"
+REFERENCE_XML = REFERENCE_DIR / "libvirt-9.0-nodedev-dumpxml.xml"
 S390_SPECS = sorted(p.stem for p in SPECS_DIR.glob("*.json") if p.stem != "no-css")
 
 
@@ -230,7 +230,6 @@ def reference_devices():
     return split_devices(REFERENCE_XML.read_text())
 
 
-@pytest.mark.skipif(not REFERENCE_XML.exists(), reason="shared/reference not available")
 def test_nodedev_equals_libvirt_output(tmp_path, run_zvfio):
     """Byte-for-byte equality with libvirt's own dumpxml of the same devices."""
     ref = reference_devices()

@@ -204,5 +204,6 @@ def test_zvfio_define_usage(run_zvfio, root):
     assert run_zvfio("define", "0.0.2000", "--auto", "--manual", root=root).returncode == 2
     assert run_zvfio("define", "0.0.2000", "--uuid", "xyz", root=root).returncode == 2
     assert run_zvfio("stop", "0.0.2000", root=root).returncode == 2
-    pci = run_zvfio("define", "0.0.9999", root=root)
-    assert pci.returncode in (3, 4)
+    missing = run_zvfio("define", "0.0.9999", root=root)
+    assert missing.returncode == 4     # no such device: not found, not a rule violation
+    assert "no ccw device 0.0.9999" in missing.stderr

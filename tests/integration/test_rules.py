@@ -72,7 +72,6 @@ SILENT = [
     ("rules-ccw", "0.0.2000", "define"),
     ("rules-ccw", "0.0.2001", "check"),       # running autostart mdev, persistent binding
     ("rules-ccw", "0.0.2005", "start"),       # defined manual mdev, free instance
-    ("rules-fcp-ipl", "0.0.b200", "prepare"),  # QDIO only: no IPL/online/in-use
     ("rules-zpci", "fid:0x21", "attach"),     # RoCE on vfio-pci
     ("rules-zpci", "fid:0x20", "check"),      # RoCE on mlx5: fine until attach
 ]
@@ -91,10 +90,16 @@ def test_rule_fires(run_zvfio, trees, tree, device, op, rule, severity):
 @pytest.mark.parametrize("tree,device,op", SILENT, ids=[f"{d}-{o}" for _, d, o in SILENT])
 def test_rule_silent_on_clean_device(run_zvfio, trees, tree, device, op):
     code, doc = check_json(run_zvfio, trees[tree], "--op", op, device)
-    assert doc == {"ok": True, "violations": []} or \
-        rules_of(doc) == {"ccw.qdio"} and device == "0.0.b200"
-    if device != "0.0.b200":
-        assert code == 0
+    assert doc == {"ok": True, "violations": []}
+    assert code == 0
+
+
+def test_fcp_next_to_the_ipl_device_is_refused_only_as_qdio(run_zvfio, trees):
+    """The FCP subchannel beside the IPL one: not the IPL device, not online, not in
+    use -- only ccw.qdio fires."""
+    code, doc = check_json(run_zvfio, trees["rules-fcp-ipl"], "--op", "prepare", "0.0.b200")
+    assert rules_of(doc) == {"ccw.qdio"}
+    assert code == 3
 
 
 def test_every_listed_rule_has_a_firing_fixture(run_zvfio):

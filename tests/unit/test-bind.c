@@ -4,6 +4,7 @@
 #include "fixture-tree.h"
 #include "zv-bind.h"
 #include "zv-error.h"
+#include "zv-domain-state.h"
 #include "zv-state.h"
 
 #include <string.h>
@@ -153,7 +154,7 @@ test_names (void)
   g_assert_false (zv_driver_name_is_valid (".."));
   g_autofree char *key = zv_bind_key (ZV_BUS_PCI, "0010:00:00.0");
   g_assert_cmpstr (key, ==, "pci-0010:00:00.0");
-  g_autofree char *path = zv_bind_persist_path (ZV_BUS_CSS, "0.0.0313");
+  g_autofree char *path = zv_driverctl_path (ZV_BUS_CSS, "0.0.0313");
   g_assert_cmpstr (path, ==, "/etc/driverctl.d/css-0.0.0313");
 }
 

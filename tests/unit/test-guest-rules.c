@@ -1,7 +1,7 @@
 /* Unit tests: the domain-dependent rules (zv-rules-guest.c) and the QEMU
  * version parsers they use (zv-qemu.c). Every rule has a case that triggers
  * it and one that passes; all messages are compared with
- * tests/unit/golden/guest-rules.txt (regenerate: ZVFIO_UPDATE_GOLDEN=1). */
+ * tests/unit/golden/guest-rules.txt (regenerate: ZVFIO_REGEN_GOLDEN=1). */
 #include "zv-domain.h"
 #include "zv-error.h"
 #include "zv-qemu.h"
@@ -64,14 +64,28 @@ pci_function (const char *address, gboolean ism)
   return fn;
 }
 
+/* Runs only the guest table on CTX with the host facts read for it. */
+static void
+run_guest_table (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  g_autoptr (ZvHostFacts) facts = zv_rules_read_facts (ctx);
+  ZvRuleContext with_facts = *ctx;
+  with_facts.facts = facts;
+  for (gsize i = 0; i < zv_rules_guest_count; i++)
+    zv_rules_guest[i].check (&with_facts, out);
+}
+
 /* Runs only the guest table on CTX and appends "## NAME" plus the formatted
  * violations to LOG; returns the number of violations. */
 static guint
 run_case (GString *log, const char *name, const ZvRuleContext *ctx)
 {
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+  g_autoptr (ZvHostFacts) facts = zv_host_facts_new (NULL);   /* no host: nothing known */
+  ZvRuleContext with_facts = *ctx;
+  with_facts.facts = facts;
   for (gsize i = 0; i < zv_rules_guest_count; i++)
-    zv_rules_guest[i].check (ctx, out);
+    zv_rules_guest[i].check (&with_facts, out);
   g_autofree char *text = zv_violations_format (out);
   g_string_append_printf (log, "## %s\n%s", name, text);
   return out->len;
@@ -83,8 +97,11 @@ expect_one (GString *log, const char *name, const ZvRuleContext *ctx, const char
             ZvSeverity severity)
 {
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+  g_autoptr (ZvHostFacts) facts = zv_host_facts_new (NULL);   /* no host: nothing known */
+  ZvRuleContext with_facts = *ctx;
+  with_facts.facts = facts;
   for (gsize i = 0; i < zv_rules_guest_count; i++)
-    zv_rules_guest[i].check (ctx, out);
+    zv_rules_guest[i].check (&with_facts, out);
   g_test_message ("case %s", name);
   g_assert_cmpuint (out->len, ==, 1);
   const ZvViolation *v = g_ptr_array_index (out, 0);
@@ -101,12 +118,12 @@ expect_none (GString *log, const char *name, const ZvRuleContext *ctx)
   g_assert_cmpuint (run_case (log, name, ctx), ==, 0);
 }
 
-/* Compares LOG with the golden file (or rewrites it with ZVFIO_UPDATE_GOLDEN=1). */
+/* Compares LOG with the golden file (or rewrites it with ZVFIO_REGEN_GOLDEN=1). */
 static void
 compare_golden (GString *log, const char *file)
 {
   g_autofree char *path = source_path ("unit/golden", file);
-  if (g_getenv ("ZVFIO_UPDATE_GOLDEN"))
+  if (g_strcmp0 (g_getenv ("ZVFIO_REGEN_GOLDEN"), "1") == 0)
     g_assert_true (g_file_set_contents (path, log->str, log->len, NULL));
   g_autofree char *golden = NULL;
   g_assert_true (g_file_get_contents (path, &golden, NULL, NULL));
@@ -131,39 +148,40 @@ test_guest_rules (void)
   GString *log = g_string_new (NULL);
   g_autoptr (ZvDomain) guest = load_guest ();
   g_autoptr (ZvDomain) fresh = domain ("<domain type='kvm'><name>fresh</name><devices/></domain>");
-  ZvRuleContext ctx = { .op = ZV_OP_ATTACH, .device = "0.0.0023" };
+  ZvTarget target = { .device = (char *) "0.0.0023" };
+  ZvRuleContext ctx = { .op = ZV_OP_ATTACH, .target = &target };
 
   /* guest.cssid */
-  ctx.has_guest_ccw = TRUE;
-  ctx.guest_cssid = 0;
-  ctx.guest_ssid = 0;
-  ctx.guest_devno = 5;
+  target.has_guest_ccw = TRUE;
+  target.guest_ccw.cssid = 0;
+  target.guest_ccw.ssid = 0;
+  target.guest_ccw.devno = 5;
   expect_one (log, "guest.cssid triggers", &ctx, "guest.cssid", ZV_SEVERITY_ERROR);
   ctx.force = TRUE;
   expect_one (log, "guest.cssid forced", &ctx, "guest.cssid", ZV_SEVERITY_WARNING);
   ctx.force = FALSE;
-  ctx.guest_cssid = 0xfe;
+  target.guest_ccw.cssid = 0xfe;
   expect_none (log, "guest.cssid passes", &ctx);
 
   /* guest.devno-dup: fe.0.0001 is the virtio interface of s390guest */
   ctx.domain = guest;
-  ctx.guest_devno = 1;
+  target.guest_ccw.devno = 1;
   expect_one (log, "guest.devno-dup triggers (virtio device)", &ctx, "guest.devno-dup",
               ZV_SEVERITY_ERROR);
-  ctx.guest_devno = 0x1234;
+  target.guest_ccw.devno = 0x1234;
   expect_one (log, "guest.devno-dup triggers (hostdev)", &ctx, "guest.devno-dup",
               ZV_SEVERITY_ERROR);
-  ctx.guest_ssid = 1;
+  target.guest_ccw.ssid = 1;
   expect_none (log, "guest.devno-dup passes (other ssid)", &ctx);
   g_autoptr (ZvSubchannel) own = subchannel_with_mdev ("0.0.0023",
                                                        "8e37ee90-2b51-45e3-9b25-bf8283c03110");
-  ctx.sch = own;
+  target.sch = own;
   ctx.op = ZV_OP_CHECK;
-  ctx.guest_ssid = 0;
+  target.guest_ccw.ssid = 0;
   expect_none (log, "guest.devno-dup passes (the device's own hostdev, zvfio check)", &ctx);
   ctx.op = ZV_OP_ATTACH;
-  ctx.sch = NULL;
-  ctx.has_guest_ccw = FALSE;
+  target.sch = NULL;
+  target.has_guest_ccw = FALSE;
 
   /* ccw.used-by-domain */
   g_autoptr (ZvSubchannel) used = subchannel_with_mdev ("0.0.0023",
@@ -173,7 +191,7 @@ test_guest_rules (void)
   g_autoptr (GPtrArray) others = g_ptr_array_new ();
   g_ptr_array_add (others, guest);
   g_ptr_array_add (others, fresh);
-  ctx.sch = used;
+  target.sch = used;
   ctx.domain = fresh;
   ctx.other_domains = others;
   expect_one (log, "ccw.used-by-domain triggers (other domain)", &ctx, "ccw.used-by-domain",
@@ -188,14 +206,14 @@ test_guest_rules (void)
   ctx.op = ZV_OP_PREPARE;
   expect_none (log, "ccw.used-by-domain passes (guest start of its own domain)", &ctx);
   ctx.op = ZV_OP_ATTACH;
-  ctx.sch = unused;
+  target.sch = unused;
   expect_none (log, "ccw.used-by-domain passes (unused mdev)", &ctx);
-  ctx.sch = NULL;
+  target.sch = NULL;
 
   /* zpci.used-by-domain: s390guest has a hostdev for 0001:00:00.0 */
   g_autoptr (ZvPciFunction) held = pci_function ("0001:00:00.0", FALSE);
-  ctx.device = "0001:00:00.0";
-  ctx.pci = held;
+  target.device = (char *) "0001:00:00.0";
+  target.pci = held;
   ctx.domain = fresh;
   expect_one (log, "zpci.used-by-domain triggers (other domain)", &ctx, "zpci.used-by-domain",
               ZV_SEVERITY_ERROR);
@@ -209,28 +227,28 @@ test_guest_rules (void)
   ctx.op = ZV_OP_PREPARE;
   expect_none (log, "zpci.used-by-domain passes (guest start of its own domain)", &ctx);
   ctx.op = ZV_OP_ATTACH;
-  ctx.pci = NULL;
+  target.pci = NULL;
   ctx.other_domains = NULL;
 
   /* zpci.uid-range */
   g_autoptr (ZvPciFunction) plain = pci_function ("0001:00:00.0", FALSE);
-  ctx.device = "0001:00:00.0";
-  ctx.pci = plain;
+  target.device = (char *) "0001:00:00.0";
+  target.pci = plain;
   ctx.domain = fresh;
-  ctx.has_guest_zpci = TRUE;
-  ctx.guest_uid = 0;
-  ctx.guest_fid = 0;
+  target.has_guest_zpci = TRUE;
+  target.guest_uid = 0;
+  target.guest_fid = 0;
   expect_one (log, "zpci.uid-range triggers (0)", &ctx, "zpci.uid-range", ZV_SEVERITY_ERROR);
-  ctx.guest_uid = 0x10000;
+  target.guest_uid = 0x10000;
   expect_one (log, "zpci.uid-range triggers (0x10000)", &ctx, "zpci.uid-range", ZV_SEVERITY_ERROR);
-  ctx.guest_uid = 0xffff;
-  ctx.guest_fid = 0xffffffff;
+  target.guest_uid = 0xffff;
+  target.guest_fid = 0xffffffff;
   expect_none (log, "zpci.uid-range passes (0xffff)", &ctx);
   g_autoptr (ZvDomain) uid0 = domain (
     "<domain><name>uid0</name><devices><hostdev mode='subsystem' type='pci'><source>"
     "<address domain='1' bus='0' slot='0' function='0'/></source>"
     "<address type='pci'><zpci uid='0' fid='0'/></address></hostdev></devices></domain>");
-  ctx.has_guest_zpci = FALSE;
+  target.has_guest_zpci = FALSE;
   ctx.op = ZV_OP_PREPARE;
   ctx.domain = uid0;
   expect_one (log, "zpci.uid-range triggers (domain's own hostdev)", &ctx, "zpci.uid-range",
@@ -238,30 +256,30 @@ test_guest_rules (void)
 
   /* zpci.uid-dup / zpci.fid-dup: s390guest uses uid 0x19, 32 and fid 0x1f, 64 */
   g_autoptr (ZvPciFunction) other_pci = pci_function ("0002:00:00.0", FALSE);
-  ctx.device = "0002:00:00.0";
-  ctx.pci = other_pci;
+  target.device = (char *) "0002:00:00.0";
+  target.pci = other_pci;
   ctx.op = ZV_OP_ATTACH;
   ctx.domain = guest;
-  ctx.has_guest_zpci = TRUE;
-  ctx.guest_uid = 0x19;
-  ctx.guest_fid = 0x100;
+  target.has_guest_zpci = TRUE;
+  target.guest_uid = 0x19;
+  target.guest_fid = 0x100;
   expect_one (log, "zpci.uid-dup triggers (hostdev)", &ctx, "zpci.uid-dup", ZV_SEVERITY_ERROR);
-  ctx.guest_uid = 32;
+  target.guest_uid = 32;
   expect_one (log, "zpci.uid-dup triggers (virtio device)", &ctx, "zpci.uid-dup",
               ZV_SEVERITY_ERROR);
-  ctx.guest_uid = 0x21;
-  ctx.guest_fid = 0x1f;
+  target.guest_uid = 0x21;
+  target.guest_fid = 0x1f;
   expect_one (log, "zpci.fid-dup triggers (hostdev)", &ctx, "zpci.fid-dup", ZV_SEVERITY_ERROR);
-  ctx.guest_fid = 64;
+  target.guest_fid = 64;
   expect_one (log, "zpci.fid-dup triggers (virtio device)", &ctx, "zpci.fid-dup",
               ZV_SEVERITY_ERROR);
-  ctx.guest_fid = 65;
+  target.guest_fid = 65;
   expect_none (log, "zpci.uid-dup and zpci.fid-dup pass", &ctx);
-  ctx.device = "0001:00:00.0";
-  ctx.pci = plain;
+  target.device = (char *) "0001:00:00.0";
+  target.pci = plain;
   ctx.op = ZV_OP_CHECK;
-  ctx.guest_uid = 0x19;
-  ctx.guest_fid = 0x1f;
+  target.guest_uid = 0x19;
+  target.guest_fid = 0x1f;
   expect_none (log, "zpci.uid-dup and zpci.fid-dup pass (the device's own hostdev, zvfio check)",
                &ctx);
   g_autoptr (ZvDomain) twice = domain (
@@ -270,7 +288,7 @@ test_guest_rules (void)
     "<address type='pci'><zpci uid='5' fid='7'/></address></hostdev>"
     "<hostdev mode='subsystem' type='pci'><source><address domain='2' bus='0' slot='0' function='0'/></source>"
     "<address type='pci'><zpci uid='5' fid='8'/></address></hostdev></devices></domain>");
-  ctx.has_guest_zpci = FALSE;
+  target.has_guest_zpci = FALSE;
   ctx.op = ZV_OP_PREPARE;
   ctx.domain = twice;
   expect_one (log, "zpci.uid-dup triggers (twice in the domain)", &ctx, "zpci.uid-dup",
@@ -280,7 +298,7 @@ test_guest_rules (void)
 
   /* zpci.qemu-version (root NULL: the emulator is never run) */
   g_autoptr (ZvPciFunction) ism = pci_function ("0001:00:00.0", TRUE);
-  ctx.pci = ism;
+  target.pci = ism;
   ctx.op = ZV_OP_ATTACH;
   g_autoptr (ZvDomain) old_machine = domain (
     "<domain><name>old</name><os><type arch='s390x' machine='s390-ccw-virtio-7.1'>hvm</type></os>"
@@ -298,7 +316,7 @@ test_guest_rules (void)
               "zpci.qemu-version", ZV_SEVERITY_WARNING);
   ctx.domain = foreign;
   run_case (log, "zpci.qemu-version warns (unknown machine type)", &ctx);
-  ctx.pci = plain;
+  target.pci = plain;
   ctx.domain = old_machine;
   expect_none (log, "zpci.qemu-version passes (not ISM)", &ctx);
 
@@ -309,7 +327,7 @@ test_guest_rules (void)
   g_autoptr (ZvRoot) sysroot = zv_root_new ("/", NULL);
   g_assert_true (zv_root_is_system (sysroot));
   ctx.root = sysroot;
-  ctx.pci = ism;
+  target.pci = ism;
   g_autofree char *xml71 = g_strdup_printf (
     "<domain><name>q71</name><os><type machine='s390-ccw-virtio-7.2'>hvm</type></os>"
     "<devices><emulator>%s</emulator></devices></domain>", qemu71);
@@ -320,8 +338,7 @@ test_guest_rules (void)
   g_autoptr (ZvDomain) d72 = domain (xml72);
   ctx.domain = d71;
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
-  for (gsize i = 0; i < zv_rules_guest_count; i++)
-    zv_rules_guest[i].check (&ctx, out);
+  run_guest_table (&ctx, out);
   g_assert_cmpuint (out->len, ==, 1);
   const ZvViolation *v = g_ptr_array_index (out, 0);
   g_assert_cmpstr (v->rule, ==, "zpci.qemu-version");
@@ -329,8 +346,7 @@ test_guest_rules (void)
   g_assert_nonnull (strstr (v->message, "is QEMU 7.1; ISM needs"));
   ctx.domain = d72;
   g_ptr_array_set_size (out, 0);
-  for (gsize i = 0; i < zv_rules_guest_count; i++)
-    zv_rules_guest[i].check (&ctx, out);
+  run_guest_table (&ctx, out);
   g_assert_cmpuint (out->len, ==, 0);
   g_unlink (qemu71);
   g_unlink (qemu72);
@@ -342,9 +358,9 @@ test_guest_rules (void)
     "<domain><name>pv</name><os><type machine='s390-ccw-virtio'>hvm</type></os>"
     "<launchSecurity type='s390-pv'/><devices/></domain>");
   ctx.domain = pv;
-  ctx.pci = ism;
+  target.pci = ism;
   run_case (log, "zpci.secure-execution triggers", &ctx);
-  ctx.pci = plain;
+  target.pci = plain;
   expect_none (log, "zpci.secure-execution passes (not ISM)", &ctx);
 
   compare_golden (log, "guest-rules.txt");

@@ -5,9 +5,12 @@
 #include "zv-error.h"
 #include "zv-hostinfo.h"
 #include "zv-inventory.h"
+#include "zv-prepare.h"
 #include "zv-rules.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Fixture roots, generated once per run. */
 static GHashTable *trees;   /* spec -> ZvRoot* */
@@ -37,13 +40,19 @@ typedef struct {
   const char *mdev_type;
 } Extra;
 
-/* Runs the rules for ID in SPEC like 'zvfio check' does; a missing ccw ID runs
- * with no subchannel. */
+/* Runs the rules for ID in SPEC like 'zvfio check' does ("sch:ID": like the
+ * callout does for an mdev parent); a missing ccw ID runs with no subchannel. */
 static GPtrArray *
 run_full (const char *spec, const char *id, ZvOperation op, const Extra *extra)
 {
   ZvRoot *root = spec_root (spec);
-  ZvRuleContext ctx = { .root = root, .op = op, .requested_id = id, .device = id };
+  g_autoptr (GError) error = NULL;
+  gboolean parent = g_str_has_prefix (id, "sch:");
+  g_autoptr (ZvTarget) target =
+    zv_target_resolve (root, parent ? id + strlen ("sch:") : id,
+                       ZV_TARGET_ALLOW_MISSING | (parent ? ZV_TARGET_SUBCHANNEL_ID : 0), &error);
+  g_assert_no_error (error);
+  ZvRuleContext ctx = { .root = root, .op = op, .target = target };
   if (extra != NULL)
     {
       ctx.allow_offline = extra->allow_offline;
@@ -51,18 +60,6 @@ run_full (const char *spec, const char *id, ZvOperation op, const Extra *extra)
       ctx.config = extra->config;
       ctx.mdev_type = extra->mdev_type;
     }
-  g_autoptr (GError) error = NULL;
-  g_autoptr (ZvInventory) inv = zv_inventory_lookup (root, id, &error);
-  if (inv == NULL)
-    {
-      g_assert_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND);
-      return zv_rules_run (&ctx);
-    }
-  if (inv->subchannels->len > 0)
-    ctx.sch = g_ptr_array_index (inv->subchannels, 0);
-  if (inv->pci_functions->len > 0)
-    ctx.pci = g_ptr_array_index (inv->pci_functions, 0);
-  ctx.device = ctx.sch ? ctx.sch->id : ctx.pci->address;
   return zv_rules_run (&ctx);
 }
 
@@ -226,6 +223,159 @@ test_in_use (void)
   assert_fires (held, "ccw.in-use", ZV_SEVERITY_ERROR, "dasdb1 (held by dm-0)");
   g_autoptr (GPtrArray) unused = run ("rules-ccw", "0.0.1002", ZV_OP_CHECK);
   assert_silent (unused, "ccw.in-use");
+}
+
+/* A fresh tree of SPEC that MUTATE then breaks (one per test, never cached). */
+static ZvRoot *
+broken_root (const char *spec, void (*mutate) (const char *dir))
+{
+  char *dir = fixture_tree_make (spec);
+  g_ptr_array_add (tree_dirs, dir);
+  mutate (dir);
+  g_autoptr (GError) error = NULL;
+  ZvRoot *root = zv_root_new (dir, &error);
+  g_assert_no_error (error);
+  return root;
+}
+
+/* Replaces the file DIR/PATH with a directory (unreadable as a file). */
+static void
+replace_with_dir (const char *dir, const char *path)
+{
+  g_autofree char *full = g_build_filename (dir, path, NULL);
+  g_assert_cmpint (g_unlink (full), ==, 0);
+  g_assert_cmpint (g_mkdir (full, 0755), ==, 0);
+}
+
+/* Writes TEXT to DIR/PATH. */
+static void
+write_text (const char *dir, const char *path, const char *text, gssize length)
+{
+  g_autofree char *full = g_build_filename (dir, path, NULL);
+  g_assert_true (g_file_set_contents (full, text, length, NULL));
+}
+
+/* /sys/firmware/ipl/ipl_type that cannot be read. */
+static void
+break_ipl (const char *dir)
+{
+  replace_with_dir (dir, "sys/firmware/ipl/ipl_type");
+}
+
+/* /proc/mounts larger than the reader's 1 MiB limit. */
+static void
+break_mounts (const char *dir)
+{
+  gsize size = ZV_MAX_FILE_SIZE + 4096;
+  g_autofree char *text = g_malloc (size);
+  memset (text, '#', size);
+  text[size - 1] = '\n';
+  write_text (dir, "proc/mounts", text, (gssize) size);
+}
+
+/* The holders directory of dasdc (device 0.0.1002) is a regular file. */
+static void
+break_holders (const char *dir)
+{
+  g_autofree char *holders = g_build_filename (dir, "sys/devices/css0/0.0.0102/0.0.1002/block/"
+                                               "dasdc/holders", NULL);
+  g_assert_cmpint (g_rmdir (holders), ==, 0);
+  write_text (dir, "sys/devices/css0/0.0.0102/0.0.1002/block/dasdc/holders", "x", -1);
+}
+
+/* A /proc/cio_ignore line that is no bus id. */
+static void
+break_cio_ignore (const char *dir)
+{
+  write_text (dir, "proc/cio_ignore", "0.0.1000-garbage\n", -1);
+}
+
+/* One unreadable host fact: how to break it, the device and rule affected,
+ * and the file the error must name. */
+typedef struct {
+  void (*mutate) (const char *dir);
+  const char *id;
+  const char *rule;
+  const char *file;
+} BrokenFact;
+
+/* A host fact that cannot be read makes the rules that need it fail closed,
+ * with an error naming the file, for every operation that runs them. */
+static void
+test_unreadable_facts (void)
+{
+  static const BrokenFact cases[] = {
+    { break_ipl, "0.0.1003", "ccw.ipl-device", "/sys/firmware/ipl/ipl_type" },
+    { break_mounts, "0.0.1002", "ccw.in-use", "/proc/mounts" },
+    { break_holders, "0.0.1002", "ccw.in-use", "/block/dasdc/holders" },
+    { break_cio_ignore, "0.0.1003", "ccw.cio-ignored", "/proc/cio_ignore" },
+  };
+  static const ZvOperation ops[] = {
+    ZV_OP_CHECK, ZV_OP_DEFINE, ZV_OP_START, ZV_OP_ATTACH, ZV_OP_PREPARE,
+  };
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (ZvRoot) root = broken_root ("rules-ccw", cases[c].mutate);
+      g_autoptr (ZvTarget) target = zv_target_resolve (root, cases[c].id, ZV_TARGET_DEFAULT,
+                                                       NULL);
+      g_assert_nonnull (target);
+      for (gsize o = 0; o < G_N_ELEMENTS (ops); o++)
+        {
+          ZvRuleContext ctx = { .root = root, .op = ops[o], .target = target };
+          g_autoptr (GPtrArray) v = zv_rules_run (&ctx);
+          assert_fires (v, cases[c].rule, ZV_SEVERITY_ERROR, "cannot check this rule");
+          assert_fires (v, cases[c].rule, ZV_SEVERITY_ERROR, cases[c].file);
+          g_assert_true (zv_violations_have_error (v));
+        }
+    }
+}
+
+/* What the lock-order test's zv_prepare callback sees and does. */
+typedef struct {
+  const char *dir;
+  gboolean lock_held;
+} LockOrder;
+
+/* zv_prepare's "locked" step: notes whether the device lock file exists, then
+ * mounts dasdc (device 0.0.1002) behind zvfio's back. */
+static void
+mount_after_lock (gpointer data)
+{
+  LockOrder *order = data;
+  g_autofree char *lock = g_build_filename (order->dir, "run/lock/zvfio/css-0.0.0102.lock",
+                                            NULL);
+  order->lock_held = g_file_test (lock, G_FILE_TEST_EXISTS);
+  write_text (order->dir, "proc/mounts", "/dev/dasdc1 /srv ext4 rw 0 0\n", -1);
+}
+
+/* Does nothing to a tree. */
+static void
+keep_tree (const char *dir)
+{
+}
+
+/* prepare holds the device lock before it reads the host facts: a mount made
+ * once the lock is held is seen by the rules, so the prepare is refused. */
+static void
+test_prepare_locks_before_facts (void)
+{
+  g_autoptr (ZvRoot) root = broken_root ("rules-ccw", keep_tree);
+  g_autoptr (ZvTarget) target = zv_target_resolve (root, "0.0.1002", ZV_TARGET_DEFAULT, NULL);
+  g_assert_nonnull (target);
+  g_autoptr (GPtrArray) targets = g_ptr_array_new ();
+  g_ptr_array_add (targets, target);
+  LockOrder order = { .dir = zv_root_dir (root) };
+  ZvPrepareOptions options = { .lock_timeout_ms = 1000, .lock_owner = getpid (),
+                               .action = "prepare 0.0.0102", .locked = mount_after_lock,
+                               .data = &order };
+  ZvPrepareResult result = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_assert_false (zv_prepare (root, targets, &options, &result, &error));
+  g_assert_true (order.lock_held);
+  g_assert_error (error, ZV_ERROR, ZV_ERROR_RULE);
+  assert_fires (result.violations, "ccw.in-use", ZV_SEVERITY_ERROR, "dasdc1 (mounted)");
+  g_assert_cmpuint (result.changes->len, ==, 0);
+  zv_prepare_result_clear (&result);
 }
 
 /* ccw.cio-ignored: error for an unregistered devno, warning for an existing one. */
@@ -464,6 +614,8 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/ccw/ipl-device", test_ipl_device);
   g_test_add_func ("/rules/ccw/in-use", test_in_use);
   g_test_add_func ("/rules/ccw/cio-ignored", test_cio_ignored);
+  g_test_add_func ("/rules/ccw/unreadable-facts", test_unreadable_facts);
+  g_test_add_func ("/rules/prepare-locks-before-facts", test_prepare_locks_before_facts);
   g_test_add_func ("/rules/ccw/parent-mixups", test_parent_mixups);
   g_test_add_func ("/rules/ccw/not-vfio-bound", test_not_vfio_bound);
   g_test_add_func ("/rules/ccw/no-instance", test_no_instance);

@@ -1,0 +1,141 @@
+/* zvfio: ZvHostFacts, the host facts the rules consult, read once. */
+#include "zv-host-facts.h"
+#include "zv-domain.h"
+#include "zv-driverctl.h"
+
+#include <string.h>
+
+/* Frees the facts about one ccw device. */
+static void
+ccw_facts_free (ZvCcwFacts *ccw)
+{
+  if (ccw->block_users)
+    g_ptr_array_unref (ccw->block_users);
+  g_clear_error (&ccw->block_error);
+  g_free (ccw->driverctl_driver);
+  g_clear_error (&ccw->driverctl_error);
+  g_free (ccw);
+}
+
+/* Frees the facts about one emulator. */
+static void
+emulator_facts_free (ZvEmulatorFacts *emulator)
+{
+  g_clear_error (&emulator->error);
+  g_free (emulator);
+}
+
+/* Reads the host-wide facts of ROOT. */
+ZvHostFacts *
+zv_host_facts_new (ZvRoot *root)
+{
+  ZvHostFacts *facts = g_new0 (ZvHostFacts, 1);
+  facts->root = root;
+  if (root != NULL)
+    {
+      zv_host_read_ipl (root, &facts->ipl, &facts->ipl_error);
+      zv_host_read_cio_ignore (root, &facts->cio_ignore, &facts->cio_ignore_error);
+    }
+  facts->ccw = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) ccw_facts_free);
+  facts->emulators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) emulator_facts_free);
+  facts->allow_volatile_autostart =
+    g_strcmp0 (g_getenv ("ZVFIO_ALLOW_VOLATILE_AUTOSTART"), "1") == 0;
+  return facts;
+}
+
+/* Frees the facts. */
+void
+zv_host_facts_free (ZvHostFacts *facts)
+{
+  if (facts == NULL)
+    return;
+  zv_ipl_info_free (facts->ipl);
+  g_clear_error (&facts->ipl_error);
+  if (facts->cio_ignore)
+    g_array_unref (facts->cio_ignore);
+  g_clear_error (&facts->cio_ignore_error);
+  g_hash_table_unref (facts->ccw);
+  g_free (facts->machine_type);
+  g_clear_error (&facts->machine_type_error);
+  g_free (facts->kvm_zpci_why);
+  g_hash_table_unref (facts->emulators);
+  g_free (facts);
+}
+
+/* Adds the facts about subchannel SCH. */
+void
+zv_host_facts_add_subchannel (ZvHostFacts *facts, const ZvSubchannel *sch)
+{
+  if (g_hash_table_contains (facts->ccw, sch->id))
+    return;
+  ZvCcwFacts *ccw = g_new0 (ZvCcwFacts, 1);
+  if (sch->device != NULL && facts->root != NULL)
+    ccw->block_users = zv_host_block_users (facts->root, sch->device->path, &ccw->block_error);
+  else
+    ccw->block_users = g_ptr_array_new_with_free_func (g_free);
+  if (facts->root != NULL)
+    zv_driverctl_read (facts->root, ZV_BUS_CSS, sch->id, &ccw->driverctl_driver,
+                       &ccw->driverctl_error);
+  g_hash_table_insert (facts->ccw, g_strdup (sch->id), ccw);
+}
+
+/* Reads the machine type and KVM's zPCI interpretation capability once. */
+static void
+read_zpci_facts (ZvHostFacts *facts)
+{
+  if (facts->zpci_read)
+    return;
+  facts->zpci_read = TRUE;
+  facts->kvm_zpci = ZV_KVM_ZPCI_UNKNOWN;
+  if (facts->root == NULL)
+    {
+      facts->kvm_zpci_why = g_strdup ("no host root to query");
+      return;
+    }
+  zv_host_read_machine_type (facts->root, &facts->machine_type, &facts->machine_type_error);
+  facts->kvm_zpci = zv_host_kvm_zpci_interpretation (facts->root, &facts->kvm_zpci_why);
+}
+
+/* Adds the facts an ISM function FN needs. */
+void
+zv_host_facts_add_pci (ZvHostFacts *facts, const ZvPciFunction *fn, const ZvDomain *domain)
+{
+  if (!fn->ism)
+    return;
+  read_zpci_facts (facts);
+  const char *emulator = domain ? domain->emulator : NULL;
+  if (emulator == NULL || g_hash_table_contains (facts->emulators, emulator))
+    return;
+  ZvEmulatorFacts *facts_of = g_new0 (ZvEmulatorFacts, 1);
+  /* a fake root's emulator is not the host's: only run it on the system root */
+  facts_of->checked = facts->root != NULL && zv_root_is_system (facts->root);
+  if (facts_of->checked)
+    zv_qemu_emulator_version (emulator, &facts_of->version, &facts_of->error);
+  g_hash_table_insert (facts->emulators, g_strdup (emulator), facts_of);
+}
+
+/* Adds the facts about TARGET's device. */
+void
+zv_host_facts_add_target (ZvHostFacts *facts, const ZvTarget *target, const ZvDomain *domain)
+{
+  if (target != NULL && target->sch != NULL)
+    zv_host_facts_add_subchannel (facts, target->sch);
+  if (target != NULL && target->pci != NULL)
+    zv_host_facts_add_pci (facts, target->pci, domain);
+}
+
+/* The facts about subchannel SCH_ID. */
+const ZvCcwFacts *
+zv_host_facts_ccw (const ZvHostFacts *facts, const char *sch_id)
+{
+  return g_hash_table_lookup (facts->ccw, sch_id);
+}
+
+/* The facts about EMULATOR. */
+const ZvEmulatorFacts *
+zv_host_facts_emulator (const ZvHostFacts *facts, const char *emulator)
+{
+  return emulator ? g_hash_table_lookup (facts->emulators, emulator) : NULL;
+}

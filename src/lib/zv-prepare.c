@@ -1,0 +1,172 @@
+/* zvfio: the prepare/release core shared by zvfio and zvfio-hook. */
+#include "zv-prepare.h"
+#include "zv-error.h"
+#include "zv-host-facts.h"
+#include "zv-lock.h"
+#include "zv-rules.h"
+#include "zv-state.h"
+
+#include <string.h>
+
+/* Compares two C strings for sorting. */
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Takes the locks of TARGETS (sorted, each key once, so two runs cannot deadlock). */
+static GPtrArray *
+lock_targets (ZvRoot *root, GPtrArray *targets, const ZvPrepareOptions *opts, GError **error)
+{
+  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
+  for (guint i = 0; i < targets->len; i++)
+    g_ptr_array_add (keys, ((ZvTarget *) g_ptr_array_index (targets, i))->key);
+  g_ptr_array_sort (keys, compare_strings);
+  g_autoptr (GPtrArray) locks = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_lock_release);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *key = g_ptr_array_index (keys, i);
+      if (i > 0 && strcmp (key, g_ptr_array_index (keys, i - 1)) == 0)
+        continue;
+      ZvLock *lock = zv_lock_acquire (root, key, opts->lock_owner, opts->lock_timeout_ms, error);
+      if (lock == NULL)
+        return NULL;
+      g_ptr_array_add (locks, lock);
+    }
+  return g_steal_pointer (&locks);
+}
+
+/* Reads the host facts every target needs. */
+static ZvHostFacts *
+read_facts (ZvRoot *root, GPtrArray *targets, const ZvDomain *domain)
+{
+  ZvHostFacts *facts = zv_host_facts_new (root);
+  for (guint i = 0; i < targets->len; i++)
+    zv_host_facts_add_target (facts, g_ptr_array_index (targets, i), domain);
+  return facts;
+}
+
+/* Runs the prepare rules on every target; FALSE (ZV_ERROR_RULE) on an error one. */
+static gboolean
+check_rules (ZvRoot *root, GPtrArray *targets, const ZvHostFacts *facts,
+             const ZvPrepareOptions *opts, GPtrArray *violations, GError **error)
+{
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const ZvTarget *target = g_ptr_array_index (targets, i);
+      ZvRuleContext ctx = {
+        .root = root, .op = ZV_OP_PREPARE, .target = target, .facts = facts,
+        .domain = opts->domain, .allow_offline = opts->allow_offline,
+        .mdev_type = target->sch != NULL ? ZV_VFIO_CCW_MDEV_TYPE : NULL,
+      };
+      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
+    }
+  if (!zv_violations_have_error (violations))
+    return TRUE;
+  g_set_error (error, ZV_ERROR, ZV_ERROR_RULE, "refusing to %s (see the rule violations above)",
+               opts->action);
+  return FALSE;
+}
+
+/* Binds TARGET, with the caller's before/after steps around it. */
+static gboolean
+bind_one (ZvRoot *root, const ZvTarget *target, const ZvPrepareOptions *opts,
+          ZvPrepareResult *result, GError **error)
+{
+  if (opts->before_bind && !opts->before_bind (target, opts->data, error))
+    return FALSE;
+  ZvBindOptions bind = { .offline = opts->allow_offline, .persist = opts->persist,
+                         .settle_timeout_ms = opts->settle_timeout_ms, .domain = opts->owner };
+  ZvBindRecord *change = NULL;
+  gboolean ok = zv_bind_prepare (root, target->bus, target->device, &bind, &change, error);
+  g_ptr_array_add (result->changes, change);
+  if (!opts->after_bind)
+    return ok;
+  if (!ok)
+    {
+      opts->after_bind (target, change, opts->data, NULL);
+      return FALSE;
+    }
+  return opts->after_bind (target, change, opts->data, error);
+}
+
+/* Prepares TARGETS: locks, facts, rules, bindings. */
+gboolean
+zv_prepare (ZvRoot *root, GPtrArray *targets, const ZvPrepareOptions *opts,
+            ZvPrepareResult *result, GError **error)
+{
+  result->violations = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+  result->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_bind_record_free);
+  g_autoptr (GPtrArray) locks = lock_targets (root, targets, opts, error);
+  if (locks == NULL)
+    return FALSE;
+  if (opts->locked)
+    opts->locked (opts->data);
+  g_autoptr (ZvHostFacts) facts = read_facts (root, targets, opts->domain);
+  if (!check_rules (root, targets, facts, opts, result->violations, error))
+    return FALSE;
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const ZvTarget *target = g_ptr_array_index (targets, i);
+      if (target->managed)
+        g_ptr_array_add (result->changes, NULL);   /* libvirt binds it */
+      else if (!bind_one (root, target, opts, result, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Frees what RESULT holds. */
+void
+zv_prepare_result_clear (ZvPrepareResult *result)
+{
+  g_clear_pointer (&result->violations, g_ptr_array_unref);
+  g_clear_pointer (&result->changes, g_ptr_array_unref);
+}
+
+/* Releases DEVICE on BUS under its lock. */
+gboolean
+zv_release (ZvRoot *root, ZvBus bus, const char *device, const ZvReleaseOptions *opts,
+            ZvReleaseResult *result, GError **error)
+{
+  memset (result, 0, sizeof *result);
+  g_autofree char *key = zv_bind_key (bus, device);
+  g_autoptr (ZvLock) lock = zv_lock_acquire (root, key, opts->lock_owner, opts->lock_timeout_ms,
+                                             error);
+  if (lock == NULL)
+    return FALSE;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvBindRecord) record = zv_state_load_binding (root, bus, device, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (opts->owner != NULL && (record == NULL || g_strcmp0 (record->domain, opts->owner) != 0))
+    {
+      result->not_owned = TRUE;   /* released elsewhere: not ours */
+      return TRUE;
+    }
+  if (record == NULL)
+    return zv_bind_release_unrecorded (root, bus, device, opts->unpersist,
+                                       opts->settle_timeout_ms, &result->unrecorded, error);
+  if (opts->owner == NULL && record->domain != NULL && !opts->force)
+    {
+      result->domain_owned = TRUE;
+      g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s was bound by zvfio-hook for domain "
+                   "'%s' and is released when it stops", device, record->domain);
+      return FALSE;
+    }
+  if (!zv_bind_release (root, record, opts->unpersist, opts->settle_timeout_ms, error))
+    return FALSE;
+  result->record = g_steal_pointer (&record);
+  return TRUE;
+}
+
+/* Frees what RESULT holds. */
+void
+zv_release_result_clear (ZvReleaseResult *result)
+{
+  g_clear_pointer (&result->record, zv_bind_record_free);
+}

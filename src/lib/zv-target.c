@@ -1,0 +1,225 @@
+/* zvfio: ZvTarget, one device resolved from an ID or a domain's <hostdev>. */
+#include "zv-target.h"
+#include "zv-error.h"
+#include "zv-parse.h"
+
+#include <string.h>
+
+/* Frees a target. */
+void
+zv_target_free (ZvTarget *target)
+{
+  if (target == NULL)
+    return;
+  g_free (target->requested_id);
+  zv_inventory_free (target->inv);
+  g_free (target->device);
+  g_free (target->key);
+  g_free (target->label);
+  g_clear_error (&target->not_found);
+  g_free (target->subchannel_of_devno);
+  g_free (target);
+}
+
+/* A target for ID on BUS with DEVICE, owning INV. */
+static ZvTarget *
+target_new (const char *id, ZvInventory *inv, ZvBus bus, const char *device)
+{
+  ZvTarget *t = g_new0 (ZvTarget, 1);
+  t->requested_id = g_strdup (id);
+  t->inv = inv;
+  t->bus = bus;
+  t->device = g_strdup (device);
+  t->key = zv_bind_key (bus, device);
+  t->label = zv_bus_device_label (bus, device);
+  return t;
+}
+
+/* Notes mdev UUID in T, and whether it is active on T's subchannel. */
+static void
+set_mdev (ZvTarget *t, const char *uuid)
+{
+  g_strlcpy (t->mdev, uuid, sizeof t->mdev);
+  for (guint i = 0; t->sch && t->sch->mdevs && i < t->sch->mdevs->len; i++)
+    {
+      const ZvMdev *m = g_ptr_array_index (t->sch->mdevs, i);
+      if (strcmp (m->uuid, uuid) == 0)
+        t->mdev_active = m->active;
+    }
+}
+
+/* The target of INV's only device; ZV_ERROR_NOT_FOUND unless it holds exactly one. */
+static ZvTarget *
+target_of_inventory (const char *id, ZvInventory *owned_inv, GError **error)
+{
+  g_autoptr (ZvInventory) inv = owned_inv;
+  ZvTarget *t;
+  if (inv->subchannels->len == 1 && inv->pci_functions->len == 0)
+    {
+      ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, 0);
+      t = target_new (id, NULL, ZV_BUS_CSS, sch->id);
+      t->sch = sch;
+    }
+  else if (inv->pci_functions->len == 1 && inv->subchannels->len == 0)
+    {
+      ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, 0);
+      t = target_new (id, NULL, ZV_BUS_PCI, fn->address);
+      t->pci = fn;
+    }
+  else
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+                   "'%s' does not name one subchannel or PCI function", id);
+      return NULL;
+    }
+  t->inv = g_steal_pointer (&inv);
+  return t;
+}
+
+/* A target for a ccw id (normalized NAME) that names no subchannel; takes
+ * NOT_FOUND, the error that says so. */
+static ZvTarget *
+missing_target (ZvRoot *root, const char *id, const char *name, GError *not_found)
+{
+  ZvTarget *t = target_new (id, zv_inventory_new (root, ZV_SCOPE_CCW), ZV_BUS_CSS, name);
+  t->not_found = not_found;
+  return t;
+}
+
+/* Resolves an mdev parent: ID is a subchannel id, never a devno. */
+static ZvTarget *
+resolve_subchannel_id (ZvRoot *root, const char *id, guint flags, GError **error)
+{
+  g_autoptr (ZvInventory) inv = zv_inventory_new (root, ZV_SCOPE_CCW);
+  g_autoptr (GError) local = NULL;
+  ZvSubchannel *sch = zv_inventory_load_subchannel (root, id, inv->warnings, &local);
+  if (sch != NULL)
+    {
+      g_ptr_array_add (inv->subchannels, sch);
+      return target_of_inventory (id, g_steal_pointer (&inv), error);
+    }
+  if (!(flags & ZV_TARGET_ALLOW_MISSING) || !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  ZvTarget *t = missing_target (root, id, id, g_steal_pointer (&local));
+  t->subchannel_of_devno = zv_inventory_find_subchannel_of_devno (root, id, NULL);
+  return t;
+}
+
+/* Resolves ID on ROOT to one device. */
+ZvTarget *
+zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error)
+{
+  if (flags & ZV_TARGET_SUBCHANNEL_ID)
+    return resolve_subchannel_id (root, id, flags, error);
+  g_autoptr (GError) local = NULL;
+  ZvInventory *inv = zv_inventory_lookup (root, id, &local);
+  ZvId parsed;
+  gboolean parsed_ok = zv_parse_id (id, &parsed);
+  if (inv == NULL)
+    {
+      /* a ccw id that does not exist may still be explained (e.g. cio_ignore) */
+      if ((flags & ZV_TARGET_ALLOW_MISSING) && parsed_ok &&
+          g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND) &&
+          (parsed.kind == ZV_ID_BUSID || parsed.kind == ZV_ID_DEVNO))
+        return missing_target (root, id, parsed.normalized, g_steal_pointer (&local));
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  ZvTarget *t = target_of_inventory (id, inv, error);
+  if (t != NULL && parsed_ok && parsed.kind == ZV_ID_UUID)
+    set_mdev (t, parsed.normalized);
+  return t;
+}
+
+/* The target of a vfio-ccw mdev hostdev: the mdev's parent subchannel. */
+static ZvTarget *
+mdev_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
+{
+  char uuid[37];
+  if (!zv_parse_uuid (hd->uuid, uuid))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "hostdev mdev UUID '%s' is invalid",
+                   hd->uuid);
+      return NULL;
+    }
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvTarget) t = zv_target_resolve (root, uuid, ZV_TARGET_DEFAULT, &local);
+  if (t == NULL && !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (t == NULL || t->sch == NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "vfio-ccw mdev %s is neither active "
+                   "nor defined in mdevctl (define it: zvfio define SUBCHANNEL --uuid %s)",
+                   uuid, uuid);
+      return NULL;
+    }
+  t->has_guest_ccw = hd->has_ccw_address;
+  t->guest_ccw = hd->ccw;
+  return g_steal_pointer (&t);
+}
+
+/* The target of a PCI hostdev: a zPCI function. */
+static ZvTarget *
+pci_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
+{
+  g_autoptr (ZvTarget) t = zv_target_resolve (root, hd->pci_source ? hd->pci_source : "",
+                                              ZV_TARGET_DEFAULT, error);
+  if (t == NULL)
+    return NULL;
+  if (t->pci == NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "PCI hostdev %s is not a zPCI function",
+                   hd->pci_source);
+      return NULL;
+    }
+  t->managed = hd->managed;
+  t->has_guest_zpci = hd->has_uid || hd->has_fid;
+  t->guest_uid = hd->uid;
+  t->guest_fid = hd->fid;
+  return g_steal_pointer (&t);
+}
+
+/* The target of a domain's vfio-ccw mdev or PCI hostdev HD. */
+ZvTarget *
+zv_target_from_hostdev (ZvRoot *root, const ZvHostdev *hd, GError **error)
+{
+  if (hd->kind == ZV_HOSTDEV_MDEV_CCW)
+    return mdev_hostdev_target (root, hd, error);
+  if (hd->kind == ZV_HOSTDEV_PCI)
+    return pci_hostdev_target (root, hd, error);
+  return NULL;
+}
+
+/* Sets the guest address of TARGET from its hostdev in DOMAIN. */
+void
+zv_target_set_guest_from_domain (ZvTarget *target, const ZvDomain *domain)
+{
+  if (domain == NULL)
+    return;
+  if (target->pci != NULL)
+    {
+      const ZvHostdev *hd = zv_domain_find_pci (domain, target->pci->address);
+      if (hd != NULL && (hd->has_uid || hd->has_fid))
+        {
+          target->has_guest_zpci = TRUE;
+          target->guest_uid = hd->uid;
+          target->guest_fid = hd->fid;
+        }
+    }
+  for (guint i = 0; target->sch && target->sch->mdevs && i < target->sch->mdevs->len; i++)
+    {
+      const ZvMdev *m = g_ptr_array_index (target->sch->mdevs, i);
+      const ZvHostdev *hd = zv_domain_find_mdev (domain, m->uuid);
+      if (hd != NULL && hd->has_ccw_address)
+        {
+          target->has_guest_ccw = TRUE;
+          target->guest_ccw = hd->ccw;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/* zvfio: ZvTarget, the one device a command, the callout or the hook acts on:
+ * its bus, bind key and label, the loaded subchannel or PCI function (with
+ * everything related), the mdev named, and the guest address it gets. Every
+ * front end turns an ID (or a domain's <hostdev>) into a target the same way,
+ * with zv_target_resolve / zv_target_from_hostdev. */
+#pragma once
+
+#include <glib.h>
+#include "zv-bus.h"
+#include "zv-domain.h"
+#include "zv-inventory.h"
+#include "zv-root.h"
+
+G_BEGIN_DECLS
+
+/* How zv_target_resolve reads an ID. */
+typedef enum {
+  ZV_TARGET_DEFAULT = 0,
+  /* a ccw id that names no device gives a target without a subchannel, so
+   * that the rules can explain why (cio_ignore, a devno given as parent) */
+  ZV_TARGET_ALLOW_MISSING = 1 << 0,
+  /* the ID is a subchannel id exactly (an mdev parent), never a devno */
+  ZV_TARGET_SUBCHANNEL_ID = 1 << 1,
+} ZvTargetFlags;
+
+typedef struct {
+  char *requested_id;         /* what the caller named */
+  ZvInventory *inv;           /* the device and everything related; owns SCH and PCI */
+  ZvBus bus;
+  ZvSubchannel *sch;          /* css: the subchannel; NULL for a missing ccw id */
+  ZvPciFunction *pci;         /* pci: the function */
+  char *device;               /* subchannel id or PCI address (a missing id: as normalized) */
+  char *key;                  /* "css-0.0.0313": record, lock and driverctl name */
+  char *label;                /* "subchannel 0.0.0313" / "PCI function 0000:00:00.0" */
+  char mdev[37];              /* the vfio-ccw mdev named (UUID id, hostdev), "" = none */
+  gboolean mdev_active;       /* that mdev is active (not only defined) */
+  gboolean managed;           /* a managed='yes' PCI hostdev: libvirt binds it itself */
+  GError *not_found;          /* a missing ccw id: why it names no device */
+  char *subchannel_of_devno;  /* a missing subchannel id that is a devno: its subchannel */
+  gboolean has_guest_ccw;     /* the guest ccw address the device gets */
+  ZvCcwAddress guest_ccw;
+  gboolean has_guest_zpci;    /* the guest zPCI uid/fid the device gets */
+  guint guest_uid, guest_fid;
+} ZvTarget;
+
+/* Resolves ID (devno, subchannel, PCI address, fid:X, mdev UUID) on ROOT to
+ * one device. ZV_ERROR_NOT_FOUND when it names none (unless ALLOW_MISSING). */
+ZvTarget *zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error);
+/* The target of a domain's vfio-ccw mdev or PCI hostdev HD, with its guest
+ * address; NULL (and no error) for other hostdevs. */
+ZvTarget *zv_target_from_hostdev (ZvRoot *root, const ZvHostdev *hd, GError **error);
+/* Sets the guest address of TARGET from its hostdev in DOMAIN, if it has one. */
+void zv_target_set_guest_from_domain (ZvTarget *target, const ZvDomain *domain);
+/* Frees a target. */
+void zv_target_free (ZvTarget *target);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvTarget, zv_target_free)
+
+G_END_DECLS
