@@ -321,28 +321,30 @@ resolved_open (ZvRoot *root, const Resolved *r, int flags, mode_t mode, GError *
   return fd;
 }
 
-/* Resolves PATH inside the root following symlinks. */
-char *
-zv_root_resolve (ZvRoot *root, const char *path, GError **error)
+/* The canonical root-relative path of PATH, or NULL with ERROR set. */
+static char *
+resolve_canonical (ZvRoot *root, const char *path, gboolean allow_missing_last, GError **error)
 {
   Resolved r;
-  if (!resolve_in_root (root, path, FALSE, &r, error))
+  if (!resolve_in_root (root, path, allow_missing_last, &r, error))
     return NULL;
   char *canonical = g_steal_pointer (&r.canonical);
   resolved_clear (&r);
   return canonical;
 }
 
+/* Resolves PATH inside the root following symlinks. */
+char *
+zv_root_resolve (ZvRoot *root, const char *path, GError **error)
+{
+  return resolve_canonical (root, path, FALSE, error);
+}
+
 /* Resolves PATH inside the root; a missing last component is allowed. */
 char *
 zv_root_resolve_parent (ZvRoot *root, const char *path, GError **error)
 {
-  Resolved r;
-  if (!resolve_in_root (root, path, TRUE, &r, error))
-    return NULL;
-  char *canonical = g_steal_pointer (&r.canonical);
-  resolved_clear (&r);
-  return canonical;
+  return resolve_canonical (root, path, TRUE, error);
 }
 
 /* TRUE when PATH resolves to an existing file or directory. */
