@@ -27,30 +27,20 @@ log() { echo "fresh: $*" >&2; }
 [[ $(id -u) == 0 ]] || { log "needs root (mmdebstrap, chroot, mounts)"; exit 2; }
 start=$SECONDS
 
-if ! command -v mmdebstrap >/dev/null; then
-    log "installing mmdebstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q \
-        --no-install-recommends mmdebstrap >/dev/null
-fi
-
-# The machine's own apt sources (enabled files only), as the VM tier uses them.
-sources=()
-[[ -s /etc/apt/sources.list ]] && grep -q '^[[:space:]]*deb' /etc/apt/sources.list && sources+=(/etc/apt/sources.list)
-for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [[ -s $f ]] && sources+=("$f")
-done
-((${#sources[@]})) || { log "no apt sources found under /etc/apt"; exit 1; }
+. "$here/../lib/debian.sh"
+zv_apt_install mmdebstrap
+zv_apt_sources || { log "no apt sources found under /etc/apt"; exit 1; }
 
 # bump when what goes into the base changes
 format=1
-key=$( { echo "$suite minbase format=$format"; cat "${sources[@]}"; } | sha256sum | cut -c1-12)
+key=$( { echo "$suite minbase format=$format"; cat "${apt_sources[@]}"; } | sha256sum | cut -c1-12)
 base=$cache/$suite-minbase-$key.tar
 mkdir -p "$cache"
 if [[ ! -s $base ]]; then
     log "mmdebstrap --variant=minbase $suite (cached as $base)"
     rm -f "$cache"/$suite-minbase-*.tar
     tmp=$cache/.partial-$key.tar   # mmdebstrap picks the format from the .tar name
-    mmdebstrap --quiet --variant=minbase "$suite" "$tmp" "${sources[@]}" \
+    mmdebstrap --quiet --variant=minbase "$suite" "$tmp" "${apt_sources[@]}" \
         >"$cache/mmdebstrap.log" 2>&1 || { tail -n 40 "$cache/mmdebstrap.log" >&2; rm -rf "$tmp"; exit 1; }
     mv "$tmp" "$base"
 fi
@@ -67,10 +57,7 @@ cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 
 # The checkout: tracked files plus new files git does not ignore; no build
 # directories, caches or anything else this machine left in the work tree.
-mkdir -p "$root/src/zvfio"
-(cd "$repo" && git ls-files -z --cached --others --exclude-standard \
-    | while IFS= read -r -d '' f; do [[ -e $f || -L $f ]] && printf '%s\0' "$f"; done \
-    | tar --null -T - -cf -) | tar -xf - -C "$root/src/zvfio"
+zv_copy_checkout "$repo" "$root/src/zvfio"
 
 # What runs inside: the README's two commands, then the VM tier's host packages.
 cat >"$root/fresh-check.sh" <<'EOF'

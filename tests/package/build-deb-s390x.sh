@@ -21,11 +21,12 @@ work=$(mktemp -d /tmp/zvfio-deb-s390x.XXXXXX)
 log() { echo "build-deb-s390x: $*" >&2; }
 fail() { log "$*"; log "FAIL (logs in $work)"; exit 1; }
 (( $(id -u) == 0 )) || fail "needs root (apt-get, tests/vm/build-zvfio.sh)"
-. "$here/common.sh"
+. "$here/../lib/debian.sh"
+export ZV_APT_LOG=$work/apt-host.log
 # the runtime packages of the libraries zvfio links (debian/control Build-Depends)
 runtime_libs=(libc6 libglib2.0-0 libjson-glib-1.0-0 libxml2 libvirt0)
 
-apt_install debhelper dpkg-dev lintian fakeroot gcc-s390x-linux-gnu meson pkgconf \
+zv_apt_install debhelper dpkg-dev lintian fakeroot gcc-s390x-linux-gnu meson pkgconf \
     || fail "cannot install the host packages"
 
 log "s390x sysroot: tests/vm/build-zvfio.sh (log: $work/build-zvfio.log)"
@@ -67,7 +68,7 @@ done
 
 version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
 tree=$work/src/zvfio-$version
-copy_source "$src" "$tree"
+zv_copy_checkout "$src" "$tree"
 log "dpkg-buildpackage -a s390x (log: $work/build.log)"
 t0=$(date +%s)
 (cd "$tree" && env PATH="$vmbuild/bin:$PATH" \

@@ -60,8 +60,9 @@ fail() { log "$*"; exit 1; }
 
 # ---- 1. host packages -------------------------------------------------------------
 step="installing host packages"
-. "$here/common.sh"
-apt_install debhelper dpkg-dev lintian mmdebstrap fakeroot build-essential
+. "$here/../lib/debian.sh"
+export ZV_APT_LOG=$work/apt-host.log
+zv_apt_install debhelper dpkg-dev lintian mmdebstrap fakeroot build-essential
 if [[ -z $deb ]]; then
     # Build-Depends exactly as debian/control says (dpkg-checkbuilddeps prints what is missing)
     if ! missing=$(cd "$src" && dpkg-checkbuilddeps 2>&1); then
@@ -78,7 +79,7 @@ if [[ -z $deb ]]; then
     version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
     tree=$work/src/zvfio-$version
     rm -rf "$work/src"
-    copy_source "$src" "$tree"
+    zv_copy_checkout "$src" "$tree"
     step="dpkg-source -b"
     (cd "$work/src" && dpkg-source -b "zvfio-$version") >"$work/dpkg-source.log" 2>&1 \
         || { tail -n 20 "$work/dpkg-source.log" >&2; fail "dpkg-source -b failed"; }
@@ -114,13 +115,8 @@ arch=$(dpkg-deb -f "$deb" Architecture)
 step="making the chroot"
 mapfile -t deps < <(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/[[:space:]]//g' \
     | grep -v '^$' | sort -u)
-sources=()
-[[ -s /etc/apt/sources.list ]] && grep -q '^[[:space:]]*deb' /etc/apt/sources.list && sources+=(/etc/apt/sources.list)
-for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [[ -s $f ]] && sources+=("$f")
-done
-((${#sources[@]})) || fail "no apt sources on this machine (/etc/apt/sources.list*)"
-key=$( { printf '%s\n' "${deps[@]}"; echo "$suite $arch minbase"; cat "${sources[@]}"; } | sha256sum | cut -c1-12)
+zv_apt_sources || fail "no apt sources on this machine (/etc/apt/sources.list*)"
+key=$( { printf '%s\n' "${deps[@]}"; echo "$suite $arch minbase"; cat "${apt_sources[@]}"; } | sha256sum | cut -c1-12)
 tarball=$cache/chroot-$suite-$arch-$key.tar
 mkdir -p "$cache"
 if [[ ! -s $tarball ]]; then
@@ -128,7 +124,7 @@ if [[ ! -s $tarball ]]; then
     t0=$(date +%s)
     tmp=$(mktemp "$cache/.chroot.XXXXXX.tar")
     mmdebstrap --quiet --variant=minbase --arch="$arch" --include="$(IFS=,; echo "${deps[*]}")" \
-        "$suite" "$tmp" "${sources[@]}" >"$work/mmdebstrap.log" 2>&1 \
+        "$suite" "$tmp" "${apt_sources[@]}" >"$work/mmdebstrap.log" 2>&1 \
         || { tail -n 40 "$work/mmdebstrap.log" >&2; rm -f "$tmp"; fail "mmdebstrap failed"; }
     mv "$tmp" "$tarball"
     log "chroot made in $(( $(date +%s) - t0 )) s"

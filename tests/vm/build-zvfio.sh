@@ -37,18 +37,15 @@ fi
 
 # ---- sysroot -------------------------------------------------------------
 dev_pkgs=(libc6-dev libglib2.0-dev libjson-glib-dev libxml2-dev libvirt-dev)
-sources=()
-[[ -s /etc/apt/sources.list ]] && grep -q '^[[:space:]]*deb' /etc/apt/sources.list && sources+=(/etc/apt/sources.list)
-for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [[ -s $f ]] && sources+=("$f")
-done
-key=$( { printf '%s\n' "${dev_pkgs[@]}"; echo "$suite"; cat "${sources[@]}"; } | sha256sum | cut -c1-12)
+. "$here/../lib/debian.sh"
+zv_apt_sources || { log "no apt sources found under /etc/apt"; exit 1; }
+key=$( { printf '%s\n' "${dev_pkgs[@]}"; echo "$suite"; cat "${apt_sources[@]}"; } | sha256sum | cut -c1-12)
 sysroot=$cache/sysroot-$key
 if [[ ! -d $sysroot/usr/lib/s390x-linux-gnu/pkgconfig ]]; then
     log "unpacking s390x sysroot (${dev_pkgs[*]})"
     tmp=$(mktemp -d "$cache/.sysroot.XXXXXX")
     mmdebstrap --quiet --variant=extract --arch=s390x --include="$(IFS=,; echo "${dev_pkgs[*]}")" \
-        "$suite" "$tmp/sysroot.tar" "${sources[@]}" >"$tmp/mmdebstrap.log" 2>&1 \
+        "$suite" "$tmp/sysroot.tar" "${apt_sources[@]}" >"$tmp/mmdebstrap.log" 2>&1 \
         || { tail -n 40 "$tmp/mmdebstrap.log" >&2; rm -rf "$tmp"; log "mmdebstrap (sysroot) failed"; exit 1; }
     mkdir "$tmp/root"
     tar -C "$tmp/root" -xf "$tmp/sysroot.tar"

@@ -22,16 +22,5 @@ pkgs=(
 )
 
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${pkgs[@]}"; exit 0; fi
-missing=()
-for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
-done
-((${#missing[@]})) || exit 0
-echo "host-packages: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-if ! apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}" >/tmp/zvfio-vm-apt.log 2>&1; then
-    # a machine whose package lists are old or absent: refresh once and retry
-    apt-get -o DPkg::Lock::Timeout=900 update -q >>/tmp/zvfio-vm-apt.log 2>&1 || true
-    apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}" >>/tmp/zvfio-vm-apt.log 2>&1 \
-        || { tail -n 30 /tmp/zvfio-vm-apt.log >&2; exit 1; }
-fi
+. "$(dirname "$0")/../lib/debian.sh"
+ZV_APT_LOG=/tmp/zvfio-vm-apt.log zv_apt_install "${pkgs[@]}"
