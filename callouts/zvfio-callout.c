@@ -12,11 +12,11 @@
 #include "zv-parse.h"
 #include "zv-rules.h"
 #include "zv-target.h"
+#include "hook-input.h"
 #include "zvfio-config.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,45 +137,26 @@ parse_args (int argc, char **argv, CalloutArgs *args, const char **problem)
   return TRUE;
 }
 
-/* Reads stdin up to MAX_STDIN bytes (+1 to detect more), giving up after
- * STDIN_TIMEOUT_MS of silence. */
+/* Reads stdin: at most MAX_STDIN bytes, ending within STDIN_TIMEOUT_MS overall
+ * (a writer trickling bytes cannot keep the callout, and its lock, alive). */
 static GByteArray *
 read_stdin (GError **error)
 {
-  g_autoptr (GByteArray) buf = g_byte_array_new ();
-  guint8 chunk[4096];
-  while (buf->len <= MAX_STDIN)
-    {
-      struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-      int ready = poll (&pfd, 1, STDIN_TIMEOUT_MS);
-      if (ready < 0 && errno == EINTR)
-        continue;
-      if (ready == 0)
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
-                       "no device configuration on stdin within %d ms", STDIN_TIMEOUT_MS);
-          return NULL;
-        }
-      ssize_t n = ready < 0 ? -1 : read (STDIN_FILENO, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read stdin: %s",
-                       g_strerror (errno));
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      g_byte_array_append (buf, chunk, (guint) n);
-    }
-  if (buf->len > MAX_STDIN)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
-                   "device configuration on stdin is larger than %d bytes", MAX_STDIN);
-      return NULL;
-    }
-  return g_steal_pointer (&buf);
+  char *data = NULL;
+  size_t length = 0;
+  int code = zv_read_input_bounded (STDIN_FILENO, MAX_STDIN, STDIN_TIMEOUT_MS, &data, &length);
+  if (code == ETIMEDOUT)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                 "no complete device configuration on stdin within %d ms", STDIN_TIMEOUT_MS);
+  else if (code == EFBIG)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                 "device configuration on stdin is larger than %d bytes", MAX_STDIN);
+  else if (code != 0)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read stdin: %s", g_strerror (code));
+  if (code != 0)
+    return NULL;
+  /* GLib allocates with malloc: the buffer can be handed over as it is */
+  return g_byte_array_new_take ((guint8 *) data, length);
 }
 
 /* TRUE when NAME is in the NULL-free list LIST of N names. */

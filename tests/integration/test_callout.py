@@ -429,3 +429,31 @@ def test_info_options_only_alone(run_callout, argv):
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert "usage: zvfio-callout -t TYPE" in proc.stderr
+
+
+def test_trickling_stdin_hits_one_overall_deadline(callout_bin, ccw_root):
+    """A writer sending a byte every 0.5 s (and never closing) cannot keep the callout,
+    which holds the subchannel's lock meanwhile, alive past its 10 s stdin deadline."""
+    env = dict(os.environ, ZVFIO_ROOT=str(ccw_root))
+    proc = subprocess.Popen(
+        [str(callout_bin), "-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none",
+         "-u", UUID, "-p", "0.0.0140"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    start = time.monotonic()
+    try:
+        while proc.poll() is None and time.monotonic() - start < 30:
+            try:
+                proc.stdin.write(b" ")
+                proc.stdin.flush()
+            except BrokenPipeError:
+                break
+            time.sleep(0.5)
+        elapsed = time.monotonic() - start
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        stderr = proc.communicate()[1].decode()
+    assert elapsed < 14, elapsed
+    assert proc.returncode == 3, stderr
+    assert "no complete device configuration on stdin within 10000 ms" in stderr
+    assert lock_files(ccw_root) == []
