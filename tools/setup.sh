@@ -49,7 +49,7 @@ build() {
 # Runs pytest with Debian's python (it has pytest, libvirt and jsonschema).
 run_pytest() {
   local rc=0
-  /usr/bin/python3 -m pytest "$@" || rc=$?
+  /usr/bin/python3 -m pytest -rs "$@" || rc=$?
   [ $rc -eq 5 ] && { echo "pytest: no tests collected in $*" >&2; return 1; }
   return $rc
 }
