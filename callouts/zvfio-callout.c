@@ -8,6 +8,7 @@
 #include "zv-error.h"
 #include "zv-inventory.h"
 #include "zv-lock.h"
+#include "zv-json.h"
 #include "zv-mdev.h"
 #include "zv-parse.h"
 #include "zv-rules.h"
@@ -201,14 +202,13 @@ handle_capabilities (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GByteArray) input = read_stdin (&error);
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (JsonParser) parser = input == NULL ? NULL
+    : zv_json_parse_object ((const char *) input->data, input->len, "capabilities", &error);
   JsonObject *provides = NULL;
-  if (input != NULL &&
-      json_parser_load_from_data (parser, (const char *) input->data, input->len, &error))
+  if (parser != NULL)
     {
-      JsonNode *root = json_parser_get_root (parser);
-      JsonNode *node = root && JSON_NODE_HOLDS_OBJECT (root)
-                       ? json_object_get_member (json_node_get_object (root), "provides") : NULL;
+      JsonNode *node = json_object_get_member (json_node_get_object (json_parser_get_root (parser)),
+                                               "provides");
       provides = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
     }
   if (provides == NULL)
