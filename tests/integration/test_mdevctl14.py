@@ -326,6 +326,26 @@ def test_modify_auto(mdevctl, root):
     assert locks(root) == []
 
 
+def test_modify_addattr_refused(mdevctl, root):
+    before = definition_text(root, "0.0.0144", DEFINED_MANUAL)
+    proc = mdevctl(root, "modify", "-u", DEFINED_MANUAL, "--addattr", "foo", "--value", "bar")
+    assert proc.returncode == 1
+    assert "zvfio-callout: error: ccw.mdev-config: 0.0.0144: the definition has 1 attribute(s)" \
+        in proc.stderr
+    assert definition_text(root, "0.0.0144", DEFINED_MANUAL) == before
+
+
+def test_force_overrides_the_veto(mdevctl, root):
+    """mdevctl --force goes on despite a failed pre (its own policy); the admin still
+    sees zvfio's reason, and the vetoing pre left no lock."""
+    proc = mdevctl(root, "define", "--force", "-u", UUID, "-p", "0.0.0110", "-t", TYPE)
+    assert proc.returncode == 0, proc.stderr
+    assert "zvfio-callout: error: ccw.qdio: 0.0.0110: " in proc.stderr
+    assert "Forcing operation 'define' despite callout failure" in proc.stderr
+    assert definition(root, "0.0.0110", UUID) == CONFIG
+    assert locks(root) == []
+
+
 # --- start / stop ----------------------------------------------------------------------
 
 def test_start_defined_allowed(mdevctl, root):

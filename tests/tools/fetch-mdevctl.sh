@@ -28,6 +28,7 @@
 set -eu
 
 prog=fetch-mdevctl.sh
+layout=2        # bump when the prefix layout or the wrapper changes
 die() {
     echo "$prog: $*" >&2
     exit 1
@@ -72,7 +73,8 @@ wrapper_of() {
     printf '%s/mdevctl\n' "$1"
 }
 
-if [ "$refresh" != 1 ] && [ -f "$base/current/.complete" ]; then
+if [ "$refresh" != 1 ] && [ -f "$base/current/.complete" ] &&
+   [ "$(head -n 1 "$base/current/.complete")" = "layout $layout" ]; then
     wrapper_of "$(cd "$base/current" && pwd -P)"
     exit 0
 fi
@@ -138,6 +140,7 @@ Dir::Cache "$apt_dir/cache";
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 APT::Architecture "$arch";
+#clear APT::Architectures;
 APT::Architectures { "$arch"; };
 Acquire::Languages "none";
 Acquire::IndexTargets::deb::DEP-11::DefaultEnabled "false";
@@ -176,7 +179,7 @@ for pkg in $packages; do
 done
 # ':' and '~' are legal in Debian versions but awkward in paths
 key=$(printf '%s' "$versions" | tr ':~' '%-')
-prefix=$base/prefix-$key
+prefix=$base/prefix-l$layout-$key
 
 if [ ! -f "$prefix/.complete" ]; then
     (cd "$base/debs" && apt_get download $packages) > "$log" 2>&1 || {
@@ -207,20 +210,27 @@ if [ ! -f "$prefix/.complete" ]; then
         /lib/*|/lib64/*) [ -e "$prefix.tmp$interp" ] || interp=/usr$interp ;;
     esac
     [ -e "$prefix.tmp$interp" ] || die "the prefix lacks mdevctl's loader $interp"
+    rel_libdir=${libdir#"$prefix"}
+    rel_bin=${bin#"$prefix"}
     cat > "$prefix.tmp/mdevctl" <<EOF
 #!/bin/sh
 # mdevctl from Debian $suite ($versions, $arch), unpacked by
 # tests/tools/fetch-mdevctl.sh. It needs a newer glibc than the host's, so it runs
 # through the prefix's own loader with an explicit --library-path (not LD_LIBRARY_PATH,
-# which would leak into the callouts mdevctl executes).
-exec '$prefix$interp' --library-path '$libdir' --argv0 "\$0" '$bin' "\$@"
+# which would leak into the callouts mdevctl executes). The prefix is this script's
+# directory, so it can be copied elsewhere (e.g. into a guest's root file system).
+p=\$(dirname "\$(readlink -f "\$0")")
+exec "\$p$interp" --library-path "\$p$rel_libdir" --argv0 "\$0" "\$p$rel_bin" "\$@"
 EOF
     chmod 755 "$prefix.tmp/mdevctl"
-    printf '%s\n' "$versions" > "$prefix.tmp/.complete"
+    printf 'layout %s\n%s\n' "$layout" "$versions" > "$prefix.tmp/.complete"
     rm -rf "$prefix"
     mv "$prefix.tmp" "$prefix"
     rm -f "$base/debs"/*.deb     # the unpacked prefix is the cache
 fi
 ln -sfn "$(basename "$prefix")" "$base/current.tmp"
 mv -T "$base/current.tmp" "$base/current"
+for old in "$base"/prefix-*; do      # older versions and layouts
+    [ "$old" = "$prefix" ] || rm -rf "$old"
+done
 wrapper_of "$prefix"
