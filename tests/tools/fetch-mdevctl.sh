@@ -10,7 +10,9 @@
 #   keyring), its own Dir::Etc, Dir::State (lists, empty dpkg status) and Dir::Cache.
 #   The machine's sources, lists, caches and installed packages are never touched;
 #   nothing is installed: the .debs are unpacked with dpkg-deb -x.
-# * Cached by version: <cache>/<suite>-<arch>/prefix-<versions>/ plus a 'current' link.
+# * Cached by version: <cache>/<suite>-<arch>/prefix-l<layout>-<versions>/ plus a
+#   'current' link; the wrapper is <prefix>/mdevctl and finds the prefix from its own
+#   path (the prefix can be copied elsewhere).
 #   A run that finds a complete prefix uses it without the network; --refresh (or
 #   ZVFIO_MDEVCTL_REFRESH=1) asks the mirror again and unpacks new versions only.
 # * Cache directory: $ZVFIO_MDEVCTL_CACHE, else /var/cache/zvfio-mdevctl as root, else
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
         --arch) [ $# -ge 2 ] || die "--arch needs a value"; arch=$2; shift 2 ;;
         --suite) [ $# -ge 2 ] || die "--suite needs a value"; suite=$2; shift 2 ;;
         --refresh) refresh=1; shift ;;
-        -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) die "unknown argument '$1' (usage: $prog [--arch ARCH] [--suite SUITE] [--refresh])" ;;
     esac
 done
