@@ -334,6 +334,17 @@ handle_post (ZvRoot *root, const CalloutArgs *args)
   return ZV_EXIT_OK;
 }
 
+/* The root to check: $ZVFIO_ROOT if set, else the root mdevctl >= 1.3 itself
+ * works below ($MDEVCTL_ENV_ROOT, inherited by its callouts), else NULL ("/"). */
+static const char *
+callout_root_dir (void)
+{
+  const char *mdevctl_root = g_getenv ("MDEVCTL_ENV_ROOT");
+  if (g_getenv ("ZVFIO_ROOT") != NULL || mdevctl_root == NULL || *mdevctl_root == '\0')
+    return NULL;
+  return mdevctl_root;
+}
+
 /* Dispatches one callout invocation. */
 static int
 dispatch (const CalloutArgs *args)
@@ -359,7 +370,7 @@ dispatch (const CalloutArgs *args)
     return ZV_EXIT_OK;   /* notify and future events/actions: nothing to check */
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (ZvRoot) root = zv_root_new (NULL, &error);
+  g_autoptr (ZvRoot) root = zv_root_new (callout_root_dir (), &error);
   if (root == NULL)
     {
       fprintf (stderr, "%s: %s\n", PROG, error->message);

@@ -170,6 +170,7 @@ def run_callout(callout_bin):
         full_env = dict(os.environ)
         full_env.pop("ZVFIO_ROOT", None)
         full_env.pop("ZVFIO_ALLOW_VOLATILE_AUTOSTART", None)
+        full_env.pop("MDEVCTL_ENV_ROOT", None)
         if root is not None:
             full_env["ZVFIO_ROOT"] = str(root)
         if env:

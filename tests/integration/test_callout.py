@@ -298,6 +298,31 @@ def test_vanished_subchannel(run_callout, make_tree, tmp_path):
     assert "error: ccw.no-subchannel: 0.0.0140: there is no subchannel 0.0.0140" in gone.stderr
 
 
+# --- MDEVCTL_ENV_ROOT (mdevctl >= 1.3) ----------------------------------------------
+
+def test_follows_mdevctl_env_root(run_callout, ccw_root):
+    """mdevctl >= 1.3 run with MDEVCTL_ENV_ROOT=DIR keeps definitions and reads sysfs
+    below DIR, and its callouts inherit the variable: the callout checks that same tree
+    (mdevctl 1.4.0 with only MDEVCTL_ENV_ROOT set got exit 5 'no channel subsystem'
+    from the host's sysfs before)."""
+    env = {"MDEVCTL_ENV_ROOT": str(ccw_root)}
+    qdio = run_callout("pre", "define", parent="0.0.0110", input=GOOD, env=env)
+    assert qdio.returncode == 3, qdio.stderr
+    assert "error: ccw.qdio: 0.0.0110: " in qdio.stderr
+    good = run_callout("pre", "start", parent="0.0.0140", input=GOOD, env=env)
+    assert good.returncode == 0, good.stderr
+    assert lock_files(ccw_root) == ["css-0.0.0140.lock"]
+    run_callout("post", "start", parent="0.0.0140", state="success", env=env)
+    assert lock_files(ccw_root) == []
+
+
+def test_zvfio_root_wins_over_mdevctl_env_root(run_callout, ccw_root, tmp_path):
+    proc = run_callout("pre", "define", input=GOOD, root=tmp_path,
+                       env={"MDEVCTL_ENV_ROOT": str(ccw_root)})
+    assert proc.returncode == 5
+    assert "no channel subsystem" in proc.stderr
+
+
 # --- locks -----------------------------------------------------------------------
 
 def test_pre_is_serialized_per_subchannel(callout_bin, ccw_root):
