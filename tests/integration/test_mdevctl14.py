@@ -270,7 +270,7 @@ def test_define_generated_uuid_jsonfile_auto(mdevctl, root):
     ("0.0.0110", "ccw.qdio", "is a QDIO device"),
     ("0.0.2000", "ccw.not-a-subchannel", "sits on subchannel 0.0.0140"),   # a devno
     ("0.0.0100", "ccw.ipl-device", "IPL device"),
-    ("0.0.ff40", "ccw.not-io-subchannel", "chsc subchannel"),
+    ("0.0.ff40", "ccw.not-io-subchannel", "subchannel of type 1 (chsc)"),
     ("0.0.5555", "ccw.no-subchannel", "no subchannel 0.0.5555"),
 ])
 def test_define_refused_with_zvfio_reason(mdevctl, root, parent, rule, text):
