@@ -403,3 +403,21 @@ def test_info_options_only_alone(root, hook_bin, program, argv):
         assert proc.returncode == 2 and proc.stdout == ""
         assert proc.stderr.startswith("usage: zvfio-hook DOMAIN OPERATION SUBOP EXTRA")
     assert host_state(root) == before
+
+
+def test_more_hostdevs_than_a_record_holds_is_refused_before_any_change(root, run_hook, kernel):
+    """A domain with more host devices than the state record may list (256) was
+    prepared, and then could never be released; it is refused up front now."""
+    before, _ = host_state(root)
+    emu = kernel(root)
+    hostdevs = "".join(
+        f"<hostdev mode='subsystem' type='pci' managed='no'><source>"
+        f"<address domain='0x{i // 32:04x}' bus='0x00' slot='0x{i % 32:02x}' function='0x0'/>"
+        f"</source></hostdev>" for i in range(257))
+    r = run_hook(root, "big", "prepare", "begin",
+                 f"<domain type='kvm'><name>big</name><devices>{hostdevs}</devices></domain>")
+    assert r.returncode == 7, (r.returncode, r.stderr)
+    assert "more than 256 host devices" in r.stderr
+    assert emu.events == []
+    assert host_state(root)[0] == before
+    assert state_files(root) == []
