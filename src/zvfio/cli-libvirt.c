@@ -140,13 +140,15 @@ zv_cli_read_domain_file (const char *path, GError **error)
       return NULL;
     }
   g_autofree char *data = g_malloc (ZV_XML_MAX_SIZE + 1);
+  errno = 0;
   gsize size = fread (data, 1, ZV_XML_MAX_SIZE + 1, in);
-  gboolean failed = ferror (in);
+  int saved = ferror (in) ? (errno ? errno : EIO) : 0;
   if (!is_stdin)
     fclose (in);
-  if (failed)
+  if (saved != 0)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read domain XML %s", path);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read domain XML %s: %s", path,
+                   g_strerror (saved));
       return NULL;
     }
   if (size > ZV_XML_MAX_SIZE)

@@ -32,6 +32,7 @@ def make_tree():
 
 import os  # noqa: E402
 import subprocess  # noqa: E402
+import stat  # noqa: E402
 
 BUILD_DIR = Path(os.environ.get("ZVFIO_BUILD_DIR", REPO_ROOT / "build"))
 GOLDEN_DIR = REPO_ROOT / "tests" / "integration" / "golden"
@@ -135,6 +136,8 @@ def host_state(root, parts=("sys", "etc")):
                 st = p.lstat()
                 if p.is_symlink():
                     state[rel] = ("link", os.readlink(p))
+                elif stat.S_ISFIFO(st.st_mode):
+                    state[rel] = ("fifo", None, st.st_mode & 0o7777)   # never read: it blocks
                 elif p.is_dir():
                     state[rel] = ("dir", None, st.st_mode & 0o7777)
                 else:
