@@ -383,8 +383,7 @@ parent_of_mdev (ZvRoot *root, const char *uuid, gboolean *is_pci)
   for (guint i = 0; i < parents->len; i++)
     {
       const char *parent = g_ptr_array_index (parents, i);
-      g_autofree char *path = g_strconcat (ZV_MDEVCTL_DIR "/", parent, "/", uuid, NULL);
-      if (zv_root_exists (root, path))
+      if (zv_mdev_is_defined (root, parent, uuid))
         return g_strdup (parent);
     }
   return NULL;

@@ -312,6 +312,30 @@ zv_mdev_list_defined_parents (ZvRoot *root)
   return parents;
 }
 
+/* TRUE when /etc/mdevctl.d/PARENT holds a definition of UUID (lowercase): its
+ * file name may be in any case, as mdevctl accepts, and as listing shows it. */
+gboolean
+zv_mdev_is_defined (ZvRoot *root, const char *parent, const char *uuid)
+{
+  if (!zv_attr_name_is_safe (parent) || strchr (parent, '/') != NULL)
+    return FALSE;
+  g_autofree char *path = g_strconcat (ZV_MDEVCTL_DIR "/", parent, NULL);
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, path, NULL);
+  if (dir == NULL)
+    return FALSE;
+  if (zv_dir_has (dir, uuid))
+    return TRUE;   /* the usual lowercase name: no listing needed */
+  g_autoptr (GPtrArray) names = zv_dir_list (dir, NULL);
+  for (guint i = 0; names && i < names->len; i++)
+    {
+      char normalized[37];
+      if (zv_parse_uuid (g_ptr_array_index (names, i), normalized) &&
+          strcmp (normalized, uuid) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Lists mdevctl definitions for PARENT as ZvMdev (defined=TRUE). */
 GPtrArray *
 zv_mdev_list_defined (ZvRoot *root, const char *parent, GPtrArray *warnings)

@@ -60,6 +60,9 @@ ZvMdev *zv_mdev_load_active (ZvRoot *root, const char *uuid, GError **error);
 GPtrArray *zv_mdev_list_active_in (ZvDir *parent_dir, GPtrArray *warnings);
 /* Maps parent name -> GPtrArray of active ZvMdev, from /sys/bus/mdev/devices. */
 GHashTable *zv_mdev_scan_active (ZvRoot *root, GPtrArray *warnings);
+/* TRUE when /etc/mdevctl.d/PARENT holds a definition of UUID (lowercase), whatever
+ * the case of its file name. */
+gboolean zv_mdev_is_defined (ZvRoot *root, const char *parent, const char *uuid);
 /* Lists mdevctl definitions for PARENT as ZvMdev (defined=TRUE). */
 GPtrArray *zv_mdev_list_defined (ZvRoot *root, const char *parent, GPtrArray *warnings);
 /* Lists the parent names with a definition directory in /etc/mdevctl.d. */

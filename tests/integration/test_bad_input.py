@@ -97,3 +97,17 @@ def test_bad_input(case, tmp_path, run_zvfio):
     assert tree_state(root) == before, "the tree changed"
     # nothing outside the root is ever named as if it were inside
     assert "/sys/bus/css/devices/../" not in res.stderr
+
+
+def test_uppercase_definition_name_is_found_as_listed(tmp_path, run_zvfio):
+    """mdevctl accepts a definition file named by an uppercase UUID, and `list` shows
+    it; `show` by UUID found nothing ("neither active nor defined") before."""
+    root = tmp_path / "lpar"
+    shutil.copytree(DEMO, root, symlinks=True)
+    d = root / "etc/mdevctl.d/0.0.0042"
+    (d / "a1b2c3d4-0202-4e5f-8a9b-0c1d2e3f4a5b").rename(d / "A1B2C3D4-0202-4E5F-8A9B-0C1D2E3F4A5B")
+    listed = run_zvfio("list", "--json", root=root)
+    assert "a1b2c3d4-0202-4e5f-8a9b-0c1d2e3f4a5b" in listed.stdout
+    shown = run_zvfio("show", "a1b2c3d4-0202-4e5f-8a9b-0c1d2e3f4a5b", root=root)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("Subchannel 0.0.0042\n")
