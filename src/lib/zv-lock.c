@@ -47,13 +47,21 @@ lock_dir_host_path (ZvRoot *root, GError **error)
   return zv_root_host_path (root, canonical);
 }
 
-/* Reads the owner pid stored in the lock file at PATH: >0 pid, 0 garbage, -1 missing. */
+/* Reads the owner pid stored in the lock file at PATH: >0 pid, -1 missing, 0
+ * garbage: unreadable content, or no regular file at all (a symlink, dangling or
+ * not, a FIFO, a directory), which is stale and removed like garbage content. */
 static pid_t
 read_owner (const char *path)
 {
-  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
-    return -1;
+    return errno == ENOENT ? -1 : 0;
+  struct stat st;
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return 0;
+    }
   char buf[32] = { 0 };
   ssize_t n = read (fd, buf, sizeof buf - 1);
   close (fd);

@@ -128,6 +128,16 @@ test_stale (Fixture *f, gconstpointer data)
   lock = zv_lock_acquire (f->root, "css-0.0.0004", getpid (), 100, &error);
   g_assert_no_error (error);
   zv_lock_release (lock);
+
+  /* a dangling symlink where the lock file goes is stale too (it waited for the
+   * timeout and blamed "process -1" before) */
+  g_autofree char *link = lock_path (f, "css-0.0.0005");
+  g_assert_cmpint (symlink ("/nonexistent/zvfio-lock", link), ==, 0);
+  gint64 start = g_get_monotonic_time ();
+  lock = zv_lock_acquire (f->root, "css-0.0.0005", getpid (), 2000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 1000);
+  zv_lock_release (lock);
 }
 
 /* Kept locks survive the handle; release_by_owner is what 'post' uses. */
