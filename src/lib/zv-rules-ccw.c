@@ -2,6 +2,7 @@
  * vfio_ccw-io mdev parent, and what must hold before defining or starting one.
  * Each rule is a predicate over a ZvRuleContext; see docs/rules.md. */
 #include "zv-rules.h"
+#include "zv-domain.h"
 #include "zv-hostinfo.h"
 
 #include <string.h>
@@ -443,3 +444,56 @@ rule (const char *id)
       return &zv_rules_ccw[i];
   g_assert_not_reached ();
 }
+
+/* Reports every hostdev of DOMAIN that uses an mdev of ctx->target->sch. SAME tells
+ * whether DOMAIN is the target domain (not forceable) or another one (forceable). */
+static void
+report_mdev_users (const ZvRuleContext *ctx, const ZvDomain *domain, gboolean same,
+                   GPtrArray *out)
+{
+  const ZvTarget *target = ctx->target;
+  const ZvRule *rule = zv_rules_find ("ccw.used-by-domain");
+  for (guint i = 0; target->sch->mdevs && i < target->sch->mdevs->len; i++)
+    {
+      const ZvMdev *mdev = g_ptr_array_index (target->sch->mdevs, i);
+      if (zv_domain_find_mdev (domain, mdev->uuid) == NULL)
+        continue;
+      if (same)
+        zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
+                          "it is attached already; detach it first to change its guest address",
+                          "subchannel %s (mdev %s) is already attached to domain '%s'",
+                          target->sch->id, mdev->uuid, zv_rule_domain_name (domain));
+      else
+        zv_violation_add (out, rule, ctx, zv_rule_forced (ctx),
+                          "detach it from that domain first; --force if the domains never run "
+                          "at the same time",
+                          "subchannel %s (mdev %s) is already used by domain '%s'",
+                          target->sch->id, mdev->uuid, zv_rule_domain_name (domain));
+    }
+}
+
+/* ccw.used-by-domain: another defined domain (or, when attaching, the target
+ * domain itself) already uses an mdev of this subchannel. */
+static void
+check_ccw_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (ctx->target->sch == NULL)
+    return;
+  if (ctx->domain && zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN))
+    report_mdev_users (ctx, ctx->domain, TRUE, out);
+  for (guint i = 0; ctx->other_domains && i < ctx->other_domains->len; i++)
+    {
+      const ZvDomain *other = g_ptr_array_index (ctx->other_domains, i);
+      if (ctx->domain && g_strcmp0 (other->name, ctx->domain->name) == 0)
+        continue;
+      report_mdev_users (ctx, other, FALSE, out);
+    }
+}
+
+/* The ccw.* rules that need the target domain (run after the guest.* rules). */
+const ZvRule zv_rules_ccw_domain[] = {
+  { "ccw.used-by-domain", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "another domain (forceable) or the same domain already uses the subchannel's mdev",
+    check_ccw_used_by_domain },
+};
+const gsize zv_rules_ccw_domain_count = G_N_ELEMENTS (zv_rules_ccw_domain);

@@ -1,5 +1,6 @@
 /* zvfio: rules engine core: tables, running, formatting. */
 #include "zv-rules.h"
+#include "zv-domain.h"
 #include "zv-error.h"
 
 #include <string.h>
@@ -93,18 +94,82 @@ zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRuleCon
                     "cannot check this rule: %s", why->message);
 }
 
+/* A forceable finding: relaxed (a warning) when the caller forces it. */
+ZvFinding
+zv_rule_forced (const ZvRuleContext *ctx)
+{
+  return ctx->force ? ZV_FINDING_RELAXED : ZV_FINDING_STRICT;
+}
+
+/* The domain's name for messages. */
+const char *
+zv_rule_domain_name (const ZvDomain *domain)
+{
+  return domain->name ? domain->name : "?";
+}
+
+/* The target domain's hostdev for the device being checked (an mdev of
+ * the target's subchannel or its PCI function), or NULL when it is not in the
+ * domain yet. */
+const ZvHostdev *
+zv_rule_own_hostdev (const ZvRuleContext *ctx)
+{
+  const ZvTarget *target = ctx->target;
+  /* when attaching, the device is new: a hostdev already there is a duplicate */
+  if (ctx->domain == NULL || zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN))
+    return NULL;
+  if (target->pci != NULL)
+    return zv_domain_find_pci (ctx->domain, target->pci->address);
+  for (guint i = 0; target->sch && target->sch->mdevs && i < target->sch->mdevs->len; i++)
+    {
+      const ZvMdev *mdev = g_ptr_array_index (target->sch->mdevs, i);
+      const ZvHostdev *hd = zv_domain_find_mdev (ctx->domain, mdev->uuid);
+      if (hd != NULL)
+        return hd;
+    }
+  return NULL;
+}
+
+/* One table of rules. */
+typedef struct {
+  const ZvRule *rules;
+  gsize count;
+} RuleTable;
+
+/* Calls FUNC for every rule of the N TABLES, in order. */
+static void
+foreach_in (const RuleTable *tables, gsize n, void (*func) (const ZvRule *rule, gpointer data),
+            gpointer data)
+{
+  for (gsize t = 0; t < n; t++)
+    for (gsize i = 0; i < tables[t].count; i++)
+      func (&tables[t].rules[i], data);
+}
+
 /* Calls FUNC for every rule of every table, in table order. */
 void
 zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data)
 {
-  const struct { const ZvRule *rules; gsize count; } tables[] = {
+  const RuleTable tables[] = {
     { zv_rules_ccw, zv_rules_ccw_count },
     { zv_rules_zpci, zv_rules_zpci_count },
     { zv_rules_guest, zv_rules_guest_count },
+    { zv_rules_ccw_domain, zv_rules_ccw_domain_count },
+    { zv_rules_zpci_domain, zv_rules_zpci_domain_count },
   };
-  for (gsize t = 0; t < G_N_ELEMENTS (tables); t++)
-    for (gsize i = 0; i < tables[t].count; i++)
-      func (&tables[t].rules[i], data);
+  foreach_in (tables, G_N_ELEMENTS (tables), func, data);
+}
+
+/* Calls FUNC for every rule that needs the target domain, in table order. */
+void
+zv_rules_foreach_domain (void (*func) (const ZvRule *rule, gpointer data), gpointer data)
+{
+  const RuleTable tables[] = {
+    { zv_rules_guest, zv_rules_guest_count },
+    { zv_rules_ccw_domain, zv_rules_ccw_domain_count },
+    { zv_rules_zpci_domain, zv_rules_zpci_domain_count },
+  };
+  foreach_in (tables, G_N_ELEMENTS (tables), func, data);
 }
 
 typedef struct {

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include "zv-css.h"
+#include "zv-domain.h"
 #include "zv-host-facts.h"
 #include "zv-inventory.h"
 #include "zv-mdev.h"
@@ -101,6 +102,11 @@ extern const ZvRule zv_rules_zpci[];
 extern const gsize zv_rules_zpci_count;
 extern const ZvRule zv_rules_guest[];
 extern const gsize zv_rules_guest_count;
+/* The ccw.* and zpci.* rules that need the target domain. */
+extern const ZvRule zv_rules_ccw_domain[];
+extern const gsize zv_rules_ccw_domain_count;
+extern const ZvRule zv_rules_zpci_domain[];
+extern const gsize zv_rules_zpci_domain_count;
 
 /* "error" / "warning", as printed and in JSON. */
 const char *zv_severity_name (ZvSeverity severity);
@@ -121,6 +127,16 @@ void zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *
  * (WHY names the file), so the rule fails closed. */
 void zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
                                   const GError *why);
+/* For the rule tables: a forceable finding, relaxed when CTX forces it. */
+ZvFinding zv_rule_forced (const ZvRuleContext *ctx);
+/* For the rule tables: the domain's name for messages ("?" without one). */
+const char *zv_rule_domain_name (const ZvDomain *domain);
+/* For the rule tables: the target domain's hostdev for CTX's target (an mdev of
+ * its subchannel or its PCI function), NULL when it is not in the domain yet. */
+const ZvHostdev *zv_rule_own_hostdev (const ZvRuleContext *ctx);
+/* Calls FUNC for every rule that needs the target domain (guest.* first, then
+ * the ccw.* and zpci.* ones), in table order. */
+void zv_rules_foreach_domain (void (*func) (const ZvRule *rule, gpointer data), gpointer data);
 /* Calls FUNC for every rule of every table, in table order. */
 void zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data);
 /* Looks a rule up by id. */
