@@ -274,7 +274,8 @@ zv_json_violations (GPtrArray *violations)
       json_builder_set_member_name (b, "message");
       json_builder_add_string_value (b, v->message);
       json_builder_set_member_name (b, "hint");
-      json_builder_add_string_value (b, v->hint);
+      g_autofree char *hint = zv_violation_hint (v, ZV_HINTS_CLI);
+      json_builder_add_string_value (b, hint);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

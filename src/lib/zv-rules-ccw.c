@@ -79,8 +79,9 @@ check_no_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   if (ctx->target->subchannel_of_devno != NULL)
     return;   /* ccw.not-a-subchannel explains it */
   zv_violation_add (out, rule ("ccw.no-subchannel"), ctx, ZV_FINDING_STRICT,
-                    "pick an existing I/O subchannel ('zvfio list ccw' or 'lscss')",
+                    "pick an existing I/O subchannel ('lscss')",
                     "there is no subchannel %s and no ccw device %s on this host", name, name);
+  zv_violation_set_cli_hint (out, "or: zvfio list ccw");
 }
 
 /* ccw.not-a-subchannel: a devno was given where a subchannel (mdev parent) is needed. */
@@ -95,11 +96,11 @@ check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   const char *sch = ctx->target->subchannel_of_devno;
   if (sch == NULL)
     return;
-  g_autofree char *hint = g_strdup_printf ("use the subchannel as parent: -p %s (or 'zvfio "
-                                           "define %s', which resolves devnos)", sch, name);
+  g_autofree char *hint = g_strdup_printf ("use the subchannel as parent: -p %s", sch);
   zv_violation_add (out, rule ("ccw.not-a-subchannel"), ctx, ZV_FINDING_STRICT, hint,
                     "%s is a ccw device number, not a subchannel; device %s sits on "
                     "subchannel %s", name, name, sch);
+  zv_violation_set_cli_hint (out, "or: zvfio define %s, which resolves devnos", name);
 }
 
 /* ccw.cio-ignored: the devno is on the host's cio_ignore list. */
@@ -154,9 +155,10 @@ check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
                                : g_strdup ("a subchannel of unknown type");
   zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an I/O subchannel (type 0) that holds the device to pass through "
-                    "('zvfio list ccw')",
+                    "('lscss')",
                     "%s is %s; vfio-ccw only passes I/O subchannels (type 0) through",
                     target->sch->id, what);
+  zv_violation_set_cli_hint (out, "or: zvfio list ccw");
 }
 
 /* ccw.qdio: QDIO devices (control unit 1731) cannot be driven through vfio-ccw. */
@@ -192,12 +194,13 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
       return;
     }
   g_autofree char *hint = g_strdup_printf ("stop using it and set it offline: chccwdev -d %s "
-                                           "(or let 'zvfio prepare --offline' do it, or "
-                                           "zvfio-hook: <zvfio:hook offline='allow'/> in the "
-                                           "domain's metadata)", devno);
+                                           "(or let zvfio-hook do it: <zvfio:hook "
+                                           "offline='allow'/> in the domain's metadata)",
+                                           devno);
   zv_violation_add (out, rule ("ccw.online"), ctx, ZV_FINDING_STRICT, hint,
                     "device %s is online in the host (driver %s)", devno,
                     target->sch->device->driver ? target->sch->device->driver : "none");
+  zv_violation_set_cli_hint (out, "or let 'zvfio prepare --offline %s' do it", devno);
 }
 
 /* ccw.ipl-device: the host's own IPL device (or IPL FCP subchannel). */
@@ -262,12 +265,12 @@ check_not_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
   if (!has_io_subchannel (ctx) ||
       g_strcmp0 (target->sch->driver, VFIO_CCW_DRIVER) == 0)
     return;
-  g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl -b css "
-                                           "set-override %s vfio_ccw)", target->sch->id,
+  g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw",
                                            target->sch->id);
   zv_violation_add (out, rule ("ccw.not-vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
                     "subchannel %s is bound to %s, not to vfio_ccw", target->sch->id,
                     target->sch->driver ? target->sch->driver : "no driver");
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s", target->sch->id);
 }
 
 /* ccw.mdev-type: the definition's type must be vfio_ccw-io (and match -t). */
@@ -323,17 +326,22 @@ check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
         active = m->uuid;
     }
   if (type == NULL)
-    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
-                      "rebind the subchannel to vfio_ccw (zvfio release, then zvfio prepare)",
-                      "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
-                      target->sch->id);
+    {
+      zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
+                        "rebind the subchannel to vfio_ccw",
+                        "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
+                        target->sch->id);
+      zv_violation_set_cli_hint (out, "zvfio release %s, then zvfio prepare %s",
+                                 target->sch->id, target->sch->id);
+    }
   else if (active != NULL)
     {
       g_autofree char *hint = g_strdup_printf ("use the running mdev %s, or stop it first "
-                                               "(zvfio stop %s)", active, active);
+                                               "(mdevctl stop -u %s)", active, active);
       zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT, hint,
                         "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance: mdev "
                         "%s is already running on it", target->sch->id, active);
+      zv_violation_set_cli_hint (out, "or: zvfio stop %s", active);
     }
   else
     zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
@@ -380,14 +388,14 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   ZvFinding finding = defining && !ctx->facts->allow_volatile_autostart
                       ? ZV_FINDING_STRICT : ZV_FINDING_RELAXED;
-  g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw (or: "
-                                           "zvfio prepare %s --persist); to accept it, set "
-                                           "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
-                                           target->sch->id, target->sch->id);
+  g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw; to "
+                                           "accept it, set ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
+                                           target->sch->id);
   zv_violation_add (out, rule ("ccw.autostart-not-persistent"), ctx, finding, hint,
                     "an autostart mdev on %s needs the vfio_ccw binding after a reboot, but "
                     "/etc/driverctl.d/css-%s does not name vfio_ccw", target->sch->id,
                     target->sch->id);
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s --persist", target->sch->id);
 }
 
 const ZvRule zv_rules_ccw[] = {
@@ -464,11 +472,13 @@ report_mdev_users (const ZvRuleContext *ctx, const ZvDomain *domain, gboolean sa
                           "subchannel %s (mdev %s) is already attached to domain '%s'",
                           target->sch->id, mdev->uuid, zv_rule_domain_name (domain));
       else
-        zv_violation_add (out, rule, ctx, zv_rule_forced (ctx),
-                          "detach it from that domain first; --force if the domains never run "
-                          "at the same time",
-                          "subchannel %s (mdev %s) is already used by domain '%s'",
-                          target->sch->id, mdev->uuid, zv_rule_domain_name (domain));
+        {
+          zv_violation_add (out, rule, ctx, zv_rule_forced (ctx),
+                            "detach it from that domain first",
+                            "subchannel %s (mdev %s) is already used by domain '%s'",
+                            target->sch->id, mdev->uuid, zv_rule_domain_name (domain));
+          zv_violation_set_cli_hint (out, "--force if the domains never run at the same time");
+        }
     }
 }
 

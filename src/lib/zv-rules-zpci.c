@@ -54,8 +54,7 @@ check_ism_driver (const ZvRuleContext *ctx, GPtrArray *out)
                         target->pci->driver ? target->pci->driver : "no driver");
       return;
     }
-  g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl set-override %s "
-                                           "vfio-pci)", addr, addr);
+  g_autofree char *hint = g_strdup_printf ("driverctl set-override %s vfio-pci", addr);
   if (target->pci->driver == NULL)
     zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
                       "ISM function %s is bound to no driver; passthrough needs vfio-pci",
@@ -64,7 +63,9 @@ check_ism_driver (const ZvRuleContext *ctx, GPtrArray *out)
     zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
                       "ISM function %s is bound to %s%s; passthrough needs vfio-pci", addr,
                       target->pci->driver,
-                      strcmp (target->pci->driver, "ism") == 0 ? " (the host's SMC-D driver)" : "");
+                      strcmp (target->pci->driver, "ism") == 0 ? " (the host's SMC-D driver)"
+                                                               : "");
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s", addr);
 }
 
 /* zpci.ism.interpretation: ISM in a guest needs KVM zPCI interpretation. */
@@ -123,12 +124,12 @@ check_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
       g_strcmp0 (target->pci->driver, VFIO_PCI_DRIVER) == 0)
     return;
   const char *addr = target->pci->address;
-  g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl set-override %s "
-                                           "vfio-pci), or use managed='yes' in the hostdev",
-                                           addr, addr);
+  g_autofree char *hint = g_strdup_printf ("driverctl set-override %s vfio-pci, or use "
+                                           "managed='yes' in the hostdev", addr);
   zv_violation_add (out, rule ("zpci.vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
                     "zPCI function %s is bound to %s, not to vfio-pci", addr,
                     target->pci->driver ? target->pci->driver : "no driver");
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s", addr);
 }
 
 const ZvRule zv_rules_zpci[] = {
@@ -179,11 +180,13 @@ check_zpci_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
       if (ctx->domain && g_strcmp0 (other->name, ctx->domain->name) == 0)
         continue;
       if (zv_domain_find_pci (other, target->pci->address))
-        zv_violation_add (out, rule, ctx, zv_rule_forced (ctx),
-                          "detach it from that domain first; --force if the domains never run "
-                          "at the same time",
-                          "zPCI function %s is already used by domain '%s'", target->pci->address,
-                          zv_rule_domain_name (other));
+        {
+          zv_violation_add (out, rule, ctx, zv_rule_forced (ctx),
+                            "detach it from that domain first",
+                            "zPCI function %s is already used by domain '%s'",
+                            target->pci->address, zv_rule_domain_name (other));
+          zv_violation_set_cli_hint (out, "--force if the domains never run at the same time");
+        }
     }
 }
 

@@ -47,6 +47,30 @@ zv_operation_from_name (const char *name, ZvOperation *op)
   return FALSE;
 }
 
+/* Sets the zvfio CLI's part of the hint of the violation added last to OUT. */
+void
+zv_violation_set_cli_hint (GPtrArray *out, const char *format, ...)
+{
+  g_return_if_fail (out->len > 0);
+  ZvViolation *v = g_ptr_array_index (out, out->len - 1);
+  va_list args;
+  va_start (args, format);
+  g_free (v->cli_hint);
+  v->cli_hint = g_strdup_vprintf (format, args);
+  va_end (args);
+}
+
+/* The hint of V as STYLE shows it: "HINT; CLI_HINT" for the CLI. */
+char *
+zv_violation_hint (const ZvViolation *v, ZvHintStyle style)
+{
+  if (style == ZV_HINTS_PLAIN || v->cli_hint == NULL)
+    return g_strdup (v->hint);
+  if (*v->hint == '\0')
+    return g_strdup (v->cli_hint);
+  return g_strconcat (v->hint, "; ", v->cli_hint, NULL);
+}
+
 /* TRUE when CTX's operation has TRAIT. */
 gboolean
 zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait)
@@ -64,6 +88,7 @@ zv_violation_free (ZvViolation *v)
   g_free (v->device);
   g_free (v->message);
   g_free (v->hint);
+  g_free (v->cli_hint);
   g_free (v);
 }
 
@@ -244,23 +269,24 @@ zv_violations_have_error (GPtrArray *violations)
 
 /* Formats one violation on one line. */
 static void
-format_one (GString *s, const ZvViolation *v)
+format_one (GString *s, const ZvViolation *v, ZvHintStyle style)
 {
+  g_autofree char *hint = zv_violation_hint (v, style);
   g_string_append_printf (s, "%s: %s: %s: %s",
                           zv_severity_name (v->severity), v->rule,
                           v->device, v->message);
-  if (v->hint && *v->hint)
-    g_string_append_printf (s, " (fix: %s)", v->hint);
+  if (*hint)
+    g_string_append_printf (s, " (fix: %s)", hint);
 }
 
 /* One line per violation. */
 char *
-zv_violations_format (GPtrArray *violations)
+zv_violations_format (GPtrArray *violations, ZvHintStyle style)
 {
   GString *s = g_string_new (NULL);
   for (guint i = 0; violations && i < violations->len; i++)
     {
-      format_one (s, g_ptr_array_index (violations, i));
+      format_one (s, g_ptr_array_index (violations, i), style);
       g_string_append_c (s, '\n');
     }
   return g_string_free (s, FALSE);

@@ -52,8 +52,16 @@ typedef struct {
   ZvSeverity severity;
   char *device;
   char *message;
-  char *hint;
+  char *hint;        /* how to fix it, for every front end (no zvfio CLI options) */
+  char *cli_hint;    /* what the zvfio CLI adds ("or: zvfio prepare 0.0.0313"), or NULL */
 } ZvViolation;
+
+/* How violations are shown: with the zvfio CLI's part of the hint, or plain
+ * (zvfio-callout, zvfio-hook). */
+typedef enum {
+  ZV_HINTS_PLAIN,
+  ZV_HINTS_CLI,
+} ZvHintStyle;
 
 /* A rule's predicate: a pure function of the target, the host facts and the
  * operation; appends violations to OUT (zv_violation_add). */
@@ -116,6 +124,10 @@ const char *zv_operation_name (ZvOperation op);
 gboolean zv_operation_from_name (const char *name, ZvOperation *op);
 /* Frees a violation. */
 void zv_violation_free (ZvViolation *v);
+/* Sets the zvfio CLI's part of the hint of the violation added last to OUT. */
+void zv_violation_set_cli_hint (GPtrArray *out, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* The hint of V as STYLE shows it. */
+char *zv_violation_hint (const ZvViolation *v, ZvHintStyle style);
 /* TRUE when CTX's operation has TRAIT (ZvOperationTrait). */
 gboolean zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait);
 /* Adds a violation of RULE for CTX's target with a formatted message and a
@@ -149,7 +161,7 @@ GPtrArray *zv_rules_run (const ZvRuleContext *ctx);
 /* TRUE when VIOLATIONS holds an error-severity violation. */
 gboolean zv_violations_have_error (GPtrArray *violations);
 /* One line per violation: "error: ccw.qdio: 0.0.f000: message (fix: hint)". */
-char *zv_violations_format (GPtrArray *violations);
+char *zv_violations_format (GPtrArray *violations, ZvHintStyle style);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvViolation, zv_violation_free)
 

@@ -52,7 +52,7 @@ print_text (GPtrArray *violations)
       else
         warnings++;
     }
-  g_autofree char *text = zv_violations_format (violations);
+  g_autofree char *text = zv_violations_format (violations, ZV_HINTS_CLI);
   fputs (text, stdout);
   if (errors > 0)
     printf ("check: FAILED: %u error(s), %u warning(s)\n", errors, warnings);

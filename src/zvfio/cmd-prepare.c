@@ -96,7 +96,7 @@ zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
   g_ptr_array_add (targets, target);
   ZvPrepareResult result = { 0 };
   gboolean ok = zv_prepare (cli->root, targets, &options, &result, error);
-  g_autofree char *text = zv_violations_format (result.violations);
+  g_autofree char *text = zv_violations_format (result.violations, ZV_HINTS_CLI);
   fputs (text, stderr);
   if (ok)
     print_prepared (target->bus, target->device, g_ptr_array_index (result.changes, 0));

@@ -88,11 +88,14 @@ find_command (const char *name)
   return NULL;
 }
 
-/* Reports ERROR on stderr and returns its exit code. */
+/* Reports ERROR on stderr, with what the command line can do about it, and
+ * returns its exit code. */
 static int
 report (GError *error)
 {
-  fprintf (stderr, "zvfio: %s\n", error->message);
+  const char *advice = g_error_matches (error, ZV_ERROR, ZV_ERROR_NOT_S390)
+                       ? " (zvfio --root DIR reads a sysfs tree)" : "";
+  fprintf (stderr, "zvfio: %s%s\n", error->message, advice);
   return zv_error_exit_code (error);
 }
 

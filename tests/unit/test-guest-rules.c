@@ -106,7 +106,7 @@ run_case (GString *log, const char *name, const ZvRuleContext *ctx)
   ZvRuleContext with_facts = *ctx;
   with_facts.facts = facts;
   run_domain_rules (&with_facts, out);
-  g_autofree char *text = zv_violations_format (out);
+  g_autofree char *text = zv_violations_format (out, ZV_HINTS_CLI);
   g_string_append_printf (log, "## %s\n%s", name, text);
   return out->len;
 }
