@@ -9,9 +9,6 @@
 
 #define VFIO_CCW_DRIVER "vfio_ccw"
 
-/* The table row of rule ID (the table is below; rows reference themselves). */
-static const ZvRule *rule (const char *id);
-
 /* The devno of the subchannel's device (ccw device or dev_busid), or NULL. */
 static const char *
 sch_devno (const ZvSubchannel *sch)
@@ -60,7 +57,7 @@ ccw_facts (const ZvRuleContext *ctx, const char *rule_id, GPtrArray *out)
   const ZvTarget *target = ctx->target;
   const ZvCcwFacts *facts = zv_host_facts_ccw (ctx->facts, target->sch->id);
   if (facts == NULL)
-    zv_violation_add (out, rule (rule_id), ctx, ZV_FINDING_STRICT, NULL,
+    zv_violation_add (out, zv_rules_find (rule_id), ctx, ZV_FINDING_STRICT, NULL,
                       "cannot check this rule: the host facts of subchannel %s were not read",
                       target->sch->id);
   return facts;
@@ -78,7 +75,7 @@ check_no_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   zv_format_busid (&id, name);
   if (ctx->target->subchannel_of_devno != NULL)
     return;   /* ccw.not-a-subchannel explains it */
-  zv_violation_add (out, rule ("ccw.no-subchannel"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.no-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an existing I/O subchannel ('lscss')",
                     "there is no subchannel %s and no ccw device %s on this host", name, name);
   zv_violation_set_cli_hint (out, "or: zvfio list ccw");
@@ -97,7 +94,7 @@ check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   if (sch == NULL)
     return;
   g_autofree char *hint = g_strdup_printf ("use the subchannel as parent: -p %s", sch);
-  zv_violation_add (out, rule ("ccw.not-a-subchannel"), ctx, ZV_FINDING_STRICT, hint,
+  zv_violation_add (out, zv_rules_find ("ccw.not-a-subchannel"), ctx, ZV_FINDING_STRICT, hint,
                     "%s is a ccw device number, not a subchannel; device %s sits on "
                     "subchannel %s", name, name, sch);
   zv_violation_set_cli_hint (out, "or: zvfio define %s, which resolves devnos", name);
@@ -115,7 +112,7 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
   if (ctx->facts->cio_ignore_error != NULL &&
       (missing || (has_io_subchannel (ctx) && sch_devno (target->sch) != NULL)))
     {
-      zv_violation_add_unreadable (out, rule ("ccw.cio-ignored"), ctx,
+      zv_violation_add_unreadable (out, zv_rules_find ("ccw.cio-ignored"), ctx,
                                    ctx->facts->cio_ignore_error);
       return;
     }
@@ -126,7 +123,7 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
       zv_format_busid (&id, name);
       hint = g_strdup_printf ("cio_ignore -r %s (or: echo free %s > /proc/cio_ignore), then "
                               "wait for the subchannel to appear", name, name);
-      zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_FINDING_STRICT, hint,
+      zv_violation_add (out, zv_rules_find ("ccw.cio-ignored"), ctx, ZV_FINDING_STRICT, hint,
                         "device %s is on the cio_ignore list, so Linux has not registered "
                         "its subchannel", name);
       return;
@@ -137,7 +134,7 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
   const char *devno = sch_devno (target->sch);
   hint = g_strdup_printf ("remove it from the cio_ignore list: cio_ignore -r %s, and from the "
                           "cio_ignore= kernel parameter (zipl)", devno);
-  zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_FINDING_RELAXED, hint,
+  zv_violation_add (out, zv_rules_find ("ccw.cio-ignored"), ctx, ZV_FINDING_RELAXED, hint,
                     "device %s is on the cio_ignore list: its subchannel will not come back "
                     "after a reboot or a purge", devno);
 }
@@ -153,7 +150,7 @@ check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   g_autofree char *what = kind ? g_strdup_printf ("a %s subchannel (type %d)", kind,
                                                   target->sch->type)
                                : g_strdup ("a subchannel of unknown type");
-  zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.not-io-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an I/O subchannel (type 0) that holds the device to pass through "
                     "('lscss')",
                     "%s is %s; vfio-ccw only passes I/O subchannels (type 0) through",
@@ -169,7 +166,7 @@ check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
   if (target->sch == NULL || !target->sch->qdio)
     return;
   const ZvCcwDevice *dev = target->sch->device;
-  zv_violation_add (out, rule ("ccw.qdio"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.qdio"), ctx, ZV_FINDING_STRICT,
                     "give the guest a virtio-net/virtio-scsi device (or a zPCI function) "
                     "backed by this adapter instead",
                     "device %s (control unit %s, driver %s) is a QDIO device (OSA, "
@@ -187,7 +184,7 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
   const char *devno = target->sch->device->id;
   if (ctx->allow_offline)
     {
-      zv_violation_add (out, rule ("ccw.online"), ctx, ZV_FINDING_RELAXED,
+      zv_violation_add (out, zv_rules_find ("ccw.online"), ctx, ZV_FINDING_RELAXED,
                         "none needed: zvfio takes it offline and sets it online again if "
                         "the preparation fails",
                         "device %s is online in the host and will be set offline", devno);
@@ -197,7 +194,7 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
                                            "(or let zvfio-hook do it: <zvfio:hook "
                                            "offline='allow'/> in the domain's metadata)",
                                            devno);
-  zv_violation_add (out, rule ("ccw.online"), ctx, ZV_FINDING_STRICT, hint,
+  zv_violation_add (out, zv_rules_find ("ccw.online"), ctx, ZV_FINDING_STRICT, hint,
                     "device %s is online in the host (driver %s)", devno,
                     target->sch->device->driver ? target->sch->device->driver : "none");
   zv_violation_set_cli_hint (out, "or let 'zvfio prepare --offline %s' do it", devno);
@@ -213,7 +210,8 @@ check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
   const char *devno = sch_devno (target->sch);
   if (ctx->facts->ipl_error != NULL)
     {
-      zv_violation_add_unreadable (out, rule ("ccw.ipl-device"), ctx, ctx->facts->ipl_error);
+      zv_violation_add_unreadable (out, zv_rules_find ("ccw.ipl-device"), ctx,
+                                   ctx->facts->ipl_error);
       return;
     }
   const ZvIplInfo *ipl = ctx->facts->ipl;
@@ -222,7 +220,7 @@ check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
   if (strcmp (ipl->type, "ccw") != 0 && strcmp (ipl->type, "eckd") != 0 &&
       strcmp (ipl->type, "fcp") != 0)
     return;
-  zv_violation_add (out, rule ("ccw.ipl-device"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.ipl-device"), ctx, ZV_FINDING_STRICT,
                     "never pass the host's boot device to a guest; choose another device",
                     "device %s is the host's IPL device (ipl_type %s); the host booted from "
                     "it and still needs it", devno, ipl->type);
@@ -240,7 +238,7 @@ check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   if (facts->block_error != NULL)
     {
-      zv_violation_add_unreadable (out, rule ("ccw.in-use"), ctx, facts->block_error);
+      zv_violation_add_unreadable (out, zv_rules_find ("ccw.in-use"), ctx, facts->block_error);
       return;
     }
   GPtrArray *users = facts->block_users;
@@ -251,7 +249,7 @@ check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
     g_strv_builder_add (names, g_ptr_array_index (users, i));
   g_auto (GStrv) strv = g_strv_builder_end (names);
   g_autofree char *list = g_strjoinv (", ", strv);
-  zv_violation_add (out, rule ("ccw.in-use"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.in-use"), ctx, ZV_FINDING_STRICT,
                     "unmount its file systems and remove the holders (LVM, dm-crypt, md) "
                     "first",
                     "device %s is in use in the host: %s", target->sch->device->id, list);
@@ -267,7 +265,7 @@ check_not_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw",
                                            target->sch->id);
-  zv_violation_add (out, rule ("ccw.not-vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
+  zv_violation_add (out, zv_rules_find ("ccw.not-vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
                     "subchannel %s is bound to %s, not to vfio_ccw", target->sch->id,
                     target->sch->driver ? target->sch->driver : "no driver");
   zv_violation_set_cli_hint (out, "or: zvfio prepare %s", target->sch->id);
@@ -279,12 +277,12 @@ check_mdev_type (const ZvRuleContext *ctx, GPtrArray *out)
 {
   const char *expected = ctx->mdev_type ? ctx->mdev_type : ZV_VFIO_CCW_MDEV_TYPE;
   if (ctx->config != NULL && g_strcmp0 (ctx->config->mdev_type, expected) != 0)
-    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
+    zv_violation_add (out, zv_rules_find ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
                       "write \"mdev_type\": \"" ZV_VFIO_CCW_MDEV_TYPE "\" in the definition",
                       "the definition's mdev_type '%s' does not match the mdev type '%s'",
                       ctx->config->mdev_type, expected);
   else if (ctx->mdev_type != NULL && strcmp (ctx->mdev_type, ZV_VFIO_CCW_MDEV_TYPE) != 0)
-    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
+    zv_violation_add (out, zv_rules_find ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
                       "subchannels offer only the type " ZV_VFIO_CCW_MDEV_TYPE,
                       "mdev type '%s' is not " ZV_VFIO_CCW_MDEV_TYPE, ctx->mdev_type);
 }
@@ -295,7 +293,7 @@ check_mdev_config (const ZvRuleContext *ctx, GPtrArray *out)
 {
   if (ctx->config == NULL || ctx->config->n_attrs == 0)
     return;
-  zv_violation_add (out, rule ("ccw.mdev-config"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.mdev-config"), ctx, ZV_FINDING_STRICT,
                     "remove the attributes: use \"attrs\": []",
                     "the definition has %u attribute(s); vfio_ccw-io mdevs have none",
                     ctx->config->n_attrs);
@@ -327,7 +325,7 @@ check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
     }
   if (type == NULL)
     {
-      zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
+      zv_violation_add (out, zv_rules_find ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
                         "rebind the subchannel to vfio_ccw",
                         "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
                         target->sch->id);
@@ -338,13 +336,13 @@ check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
     {
       g_autofree char *hint = g_strdup_printf ("use the running mdev %s, or stop it first "
                                                "(mdevctl stop -u %s)", active, active);
-      zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT, hint,
+      zv_violation_add (out, zv_rules_find ("ccw.no-instance"), ctx, ZV_FINDING_STRICT, hint,
                         "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance: mdev "
                         "%s is already running on it", target->sch->id, active);
       zv_violation_set_cli_hint (out, "or: zvfio stop %s", active);
     }
   else
-    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
+    zv_violation_add (out, zv_rules_find ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
                       "stop the mdev that uses it ('mdevctl list')",
                       "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance "
                       "(available_instances is 0)", target->sch->id);
@@ -380,7 +378,7 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   if (facts->driverctl_error != NULL)
     {
-      zv_violation_add_unreadable (out, rule ("ccw.autostart-not-persistent"), ctx,
+      zv_violation_add_unreadable (out, zv_rules_find ("ccw.autostart-not-persistent"), ctx,
                                    facts->driverctl_error);
       return;
     }
@@ -391,7 +389,7 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
   g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw; to "
                                            "accept it, set ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
                                            target->sch->id);
-  zv_violation_add (out, rule ("ccw.autostart-not-persistent"), ctx, finding, hint,
+  zv_violation_add (out, zv_rules_find ("ccw.autostart-not-persistent"), ctx, finding, hint,
                     "an autostart mdev on %s needs the vfio_ccw binding after a reboot, but "
                     "/etc/driverctl.d/css-%s does not name vfio_ccw", target->sch->id,
                     target->sch->id);
@@ -442,16 +440,6 @@ const ZvRule zv_rules_ccw[] = {
     check_autostart_persistent },
 };
 const gsize zv_rules_ccw_count = G_N_ELEMENTS (zv_rules_ccw);
-
-/* The table row of rule ID. */
-static const ZvRule *
-rule (const char *id)
-{
-  for (gsize i = 0; i < zv_rules_ccw_count; i++)
-    if (strcmp (zv_rules_ccw[i].id, id) == 0)
-      return &zv_rules_ccw[i];
-  g_assert_not_reached ();
-}
 
 /* Reports every hostdev of DOMAIN that uses an mdev of ctx->target->sch. SAME tells
  * whether DOMAIN is the target domain (not forceable) or another one (forceable). */

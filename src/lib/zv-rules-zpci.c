@@ -12,9 +12,6 @@
 #define ZV_ISM_QEMU_MINOR 2
 #define ZV_ZPCI_MAX_UID 0xffff
 
-/* The table row of rule ID (the table is below). */
-static const ZvRule *rule (const char *id);
-
 /* TRUE when the rules look at an ISM function. */
 static gboolean
 is_ism (const ZvRuleContext *ctx)
@@ -30,7 +27,7 @@ check_ism_mio (const ZvRuleContext *ctx, GPtrArray *out)
   const ZvTarget *target = ctx->target;
   if (!is_ism (ctx) || target->pci->mio_enabled != 1)
     return;
-  zv_violation_add (out, rule ("zpci.ism.mio"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("zpci.ism.mio"), ctx, ZV_FINDING_STRICT,
                     "boot the host with the kernel parameter pci=nomio (zipl), then check "
                     "that mio_enabled reads 0",
                     "ISM function %s has mio_enabled=1; ISM works only with function-handle "
@@ -47,7 +44,7 @@ check_ism_driver (const ZvRuleContext *ctx, GPtrArray *out)
   const char *addr = target->pci->address;
   if (zv_operation_has (ctx, ZV_OP_BINDS))
     {
-      zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_FINDING_RELAXED,
+      zv_violation_add (out, zv_rules_find ("zpci.ism.driver"), ctx, ZV_FINDING_RELAXED,
                         "none needed: zvfio binds it to vfio-pci; make sure SMC-D in the "
                         "host does not use it",
                         "ISM function %s is bound to %s and will be rebound to vfio-pci", addr,
@@ -56,11 +53,11 @@ check_ism_driver (const ZvRuleContext *ctx, GPtrArray *out)
     }
   g_autofree char *hint = g_strdup_printf ("driverctl set-override %s vfio-pci", addr);
   if (target->pci->driver == NULL)
-    zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
+    zv_violation_add (out, zv_rules_find ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
                       "ISM function %s is bound to no driver; passthrough needs vfio-pci",
                       addr);
   else
-    zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
+    zv_violation_add (out, zv_rules_find ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
                       "ISM function %s is bound to %s%s; passthrough needs vfio-pci", addr,
                       target->pci->driver,
                       strcmp (target->pci->driver, "ism") == 0 ? " (the host's SMC-D driver)"
@@ -75,7 +72,7 @@ check_ism_interpretation (const ZvRuleContext *ctx, GPtrArray *out)
   const ZvTarget *target = ctx->target;
   if (!is_ism (ctx))
     return;
-  const ZvRule *row = rule ("zpci.ism.interpretation");
+  const ZvRule *row = zv_rules_find ("zpci.ism.interpretation");
   if (ctx->facts->machine_type_error != NULL)
     {
       zv_violation_add_unreadable (out, row, ctx, ctx->facts->machine_type_error);
@@ -126,7 +123,7 @@ check_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
   const char *addr = target->pci->address;
   g_autofree char *hint = g_strdup_printf ("driverctl set-override %s vfio-pci, or use "
                                            "managed='yes' in the hostdev", addr);
-  zv_violation_add (out, rule ("zpci.vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
+  zv_violation_add (out, zv_rules_find ("zpci.vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
                     "zPCI function %s is bound to %s, not to vfio-pci", addr,
                     target->pci->driver ? target->pci->driver : "no driver");
   zv_violation_set_cli_hint (out, "or: zvfio prepare %s", addr);
@@ -148,16 +145,6 @@ const ZvRule zv_rules_zpci[] = {
     check_vfio_bound },
 };
 const gsize zv_rules_zpci_count = G_N_ELEMENTS (zv_rules_zpci);
-
-/* The table row of rule ID. */
-static const ZvRule *
-rule (const char *id)
-{
-  for (gsize i = 0; i < zv_rules_zpci_count; i++)
-    if (strcmp (zv_rules_zpci[i].id, id) == 0)
-      return &zv_rules_zpci[i];
-  g_assert_not_reached ();
-}
 
 /* zpci.used-by-domain: another defined domain (forceable) or, when attaching,
  * the target domain itself already has a hostdev for this PCI function. */

@@ -1,5 +1,6 @@
 /* zvfio rules: lists every passthrough rule (id, severity, summary). */
 #include "cli.h"
+#include "zv-json.h"
 #include "zv-rules.h"
 
 #include <stdio.h>
@@ -15,15 +16,8 @@ add_row (const ZvRule *rule, gpointer data)
 static void
 add_json (const ZvRule *rule, gpointer data)
 {
-  JsonBuilder *b = data;
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, rule->id);
-  json_builder_set_member_name (b, "severity");
-  json_builder_add_string_value (b, zv_severity_name (rule->severity));
-  json_builder_set_member_name (b, "summary");
-  json_builder_add_string_value (b, rule->summary);
-  json_builder_end_object (b);
+  zv_json_add_string_object (data, "id", rule->id, "severity", zv_severity_name (rule->severity),
+                             "summary", rule->summary, NULL);
 }
 
 /* rules [--json] */
