@@ -21,7 +21,7 @@ add_json (const ZvRule *rule, gpointer data)
 }
 
 /* rules [--json] */
-int
+gboolean
 zv_cmd_rules (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
@@ -31,11 +31,11 @@ zv_cmd_rules (ZvCli *cli, int argc, char **argv, GError **error)
     { NULL }
   };
   if (!zv_cli_parse ("rules", "", "List the passthrough rules.", entries, &argc, &argv, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   if (argc > 1)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "rules: no arguments expected");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   if (json)
     {
@@ -45,10 +45,10 @@ zv_cmd_rules (ZvCli *cli, int argc, char **argv, GError **error)
       json_builder_end_array (b);
       g_autoptr (JsonNode) node = json_builder_get_root (b);
       zv_cli_print_json (node);
-      return ZV_EXIT_OK;
+      return TRUE;
     }
   ZvTable *table = zv_table_new ("RULE", "SEVERITY", "SUMMARY", NULL);
   zv_rules_foreach (add_row, table);
   zv_table_print_free (table);
-  return ZV_EXIT_OK;
+  return TRUE;
 }

@@ -363,6 +363,13 @@ zv_print_pci_table (GPtrArray *pci_functions)
   print_columns (pci_columns, G_N_ELEMENTS (pci_columns), pci_functions);
 }
 
+/* Sets ERROR (CODE) for a failure the command has shown already. */
+void
+zv_cli_set_reported (GError **error, ZvErrorCode code)
+{
+  g_set_error_literal (error, ZV_ERROR, code, "");
+}
+
 /* Parses command options with GOption; sets a ZV_ERROR_USAGE error on failure. */
 gboolean
 zv_cli_parse (const char *command, const char *params, const char *summary,
