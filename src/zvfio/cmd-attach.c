@@ -201,6 +201,35 @@ finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray 
   return TRUE;
 }
 
+/* Builds the <hostdev> for ID, records it in CHANGES (first, so that a later
+ * failure also undoes its --define) and adds it to *XML and *DOMAIN. */
+static gboolean
+add_device (ZvCli *cli, const char *id, const ZvHostdevOptions *hopts, char **xml,
+            ZvDomain **domain, GPtrArray *others, GPtrArray *changes, GError **error)
+{
+  g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, id, hopts, *domain, others,
+                                                           error);
+  if (built == NULL)
+    return FALSE;
+  Change *c = g_new0 (Change, 1);
+  c->id = g_strdup (id);
+  c->xml = g_strdup (built->xml);
+  g_strlcpy (c->uuid, built->uuid, sizeof c->uuid);
+  c->pci = built->kind == ZV_HOSTDEV_PCI ? g_strdup (built->device) : NULL;
+  c->summary = g_steal_pointer (&built->summary);
+  c->defined_uuid = g_steal_pointer (&built->defined_uuid);
+  g_ptr_array_add (changes, c);
+  g_autofree char *edited = zv_hostdev_domain_insert (*xml, c->xml, error);
+  ZvDomain *reparsed = edited ? zv_domain_parse (edited, -1, error) : NULL;
+  if (reparsed == NULL)
+    return FALSE;
+  g_free (*xml);
+  *xml = g_steal_pointer (&edited);
+  zv_domain_free (*domain);
+  *domain = reparsed;
+  return TRUE;
+}
+
 /* attach DOMAIN ID... */
 gboolean
 zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
@@ -260,36 +289,11 @@ zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
 
   g_autoptr (GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
   for (int i = 2; i < argc; i++)
-    {
-      g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, argv[i], &hopts, domain,
-                                                               others, error);
-      if (built == NULL)
-        {
-          undefine_created (cli, changes);
-          return FALSE;
-        }
-      /* recorded first, so a later failure also undoes this device's --define */
-      Change *c = g_new0 (Change, 1);
-      c->id = g_strdup (argv[i]);
-      c->xml = g_strdup (built->xml);
-      g_strlcpy (c->uuid, built->uuid, sizeof c->uuid);
-      c->pci = built->kind == ZV_HOSTDEV_PCI ? g_strdup (built->device) : NULL;
-      c->summary = g_steal_pointer (&built->summary);
-      c->defined_uuid = g_steal_pointer (&built->defined_uuid);
-      g_ptr_array_add (changes, c);
-      char *edited = zv_hostdev_domain_insert (xml, c->xml, error);
-      ZvDomain *reparsed = edited ? zv_domain_parse (edited, -1, error) : NULL;
-      if (reparsed == NULL)
-        {
-          g_free (edited);
-          undefine_created (cli, changes);
-          return FALSE;
-        }
-      g_free (xml);
-      xml = edited;
-      zv_domain_free (domain);
-      domain = reparsed;
-    }
+    if (!add_device (cli, argv[i], &hopts, &xml, &domain, others, changes, error))
+      {
+        undefine_created (cli, changes);
+        return FALSE;
+      }
   return finish (cli, lv, name, TRUE, changes, xml, &opts, error);
 }
 
