@@ -3,6 +3,7 @@
  * Each rule is a predicate over a ZvRuleContext; see docs/rules.md. */
 #include "zv-rules.h"
 #include "zv-domain.h"
+#include "zv-driverctl.h"
 #include "zv-hostinfo.h"
 
 #include <string.h>
@@ -389,10 +390,10 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
   g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw; to "
                                            "accept it, set ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
                                            target->sch->id);
+  g_autofree char *override = zv_driverctl_path (ZV_BUS_CSS, target->sch->id);
   zv_violation_add (out, zv_rules_find ("ccw.autostart-not-persistent"), ctx, finding, hint,
                     "an autostart mdev on %s needs the vfio_ccw binding after a reboot, but "
-                    "/etc/driverctl.d/css-%s does not name vfio_ccw", target->sch->id,
-                    target->sch->id);
+                    "%s does not name vfio_ccw", target->sch->id, override);
   zv_violation_set_cli_hint (out, "or: zvfio prepare %s --persist", target->sch->id);
 }
 
