@@ -29,15 +29,15 @@ now_ms (void)
   return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads FD to its end within the limits into a NUL-terminated buffer. */
+/* Reads FD to its end, at most MAX bytes within TIMEOUT_MS, into a NUL-terminated buffer. */
 int
-zv_hook_read_input (int fd, char **data, size_t *length)
+zv_read_input_bounded (int fd, size_t max, int timeout_ms, char **data, size_t *length)
 {
   size_t cap = 65536, len = 0;
   char *buf = malloc (cap + 1);
   if (buf == NULL)
     return ENOMEM;
-  long long deadline = now_ms () + ZV_HOOK_INPUT_TIMEOUT_MS;
+  long long deadline = now_ms () + timeout_ms;
   for (;;)
     {
       long long left = deadline - now_ms ();
@@ -62,9 +62,14 @@ zv_hook_read_input (int fd, char **data, size_t *length)
       if (n == 0)
         break;
       len += (size_t) n;
+      if (len > max)
+        {
+          free (buf);
+          return EFBIG;
+        }
       if (len == cap)
         {
-          if (cap > ZV_HOOK_MAX_INPUT)
+          if (cap > max)
             {
               free (buf);
               return EFBIG;
@@ -79,15 +84,17 @@ zv_hook_read_input (int fd, char **data, size_t *length)
           cap *= 2;
         }
     }
-  if (len > ZV_HOOK_MAX_INPUT)
-    {
-      free (buf);
-      return EFBIG;
-    }
   buf[len] = '\0';
   *data = buf;
   *length = len;
   return 0;
+}
+
+/* Reads the hook's stdin within the hook's limits. */
+int
+zv_hook_read_input (int fd, char **data, size_t *length)
+{
+  return zv_read_input_bounded (fd, ZV_HOOK_MAX_INPUT, ZV_HOOK_INPUT_TIMEOUT_MS, data, length);
 }
 
 /* The message for a zv_hook_read_input error code. */

@@ -17,8 +17,12 @@ typedef enum {
 
 /* Maps libvirt's OPERATION and SUBOP to the work to do. */
 ZvHookWork zv_hook_work (const char *operation, const char *subop);
-/* Reads FD to its end within the limits above into a NUL-terminated malloc()ed
- * buffer; returns 0, or a positive errno (EFBIG: too large, ETIMEDOUT: no end). */
+/* Reads FD to its end into a NUL-terminated malloc()ed buffer: at most MAX bytes,
+ * and within TIMEOUT_MS overall (one deadline, however the writer trickles);
+ * returns 0, or a positive errno (EFBIG: too large, ETIMEDOUT: no end in time).
+ * The stdin reader of zvfio-hook and of zvfio-callout. */
+int zv_read_input_bounded (int fd, size_t max, int timeout_ms, char **data, size_t *length);
+/* zv_read_input_bounded with the hook's limits above. */
 int zv_hook_read_input (int fd, char **data, size_t *length);
 /* The message for a zv_hook_read_input error code. */
 const char *zv_hook_input_error (int code, char *buf, size_t size);

@@ -8,14 +8,16 @@
 #include "zv-error.h"
 #include "zv-inventory.h"
 #include "zv-lock.h"
+#include "zv-json.h"
 #include "zv-mdev.h"
 #include "zv-parse.h"
 #include "zv-rules.h"
 #include "zv-target.h"
+#include "hook-input.h"
+#include "zvfio-config.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +47,28 @@ usage (const char *problem)
   fprintf (stderr, "%s: %s\nusage: %s -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT\n",
            PROG, problem, PROG);
   return ZV_EXIT_FAILURE;
+}
+
+/* --help: what the program is, for an admin who finds it in mdevctl's directory. */
+static int
+help (void)
+{
+  printf ("Usage: %s -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT\n"
+          "       %s --help | --version\n\n"
+          "The mdevctl callout of zvfio. mdevctl runs it around every define, start,\n"
+          "modify, stop and undefine of a mediated device, with the device's JSON config\n"
+          "on stdin. For vfio_ccw-io devices it takes zvfio's subchannel lock and runs\n"
+          "zvfio's passthrough rules (the same as 'zvfio check'): a 'pre' event that would\n"
+          "hand a device in use to a guest, or cannot work, is refused with the reasons on\n"
+          "stderr. Any other device type is answered 'not mine' (exit 2) at once.\n\n"
+          "Installed as %s/%s (mdevctl >= 1.3)\n"
+          "with a wrapper in %s (mdevctl <= 1.2).\n\n"
+          "Environment: ZVFIO_ROOT (read sysfs, /etc and /run below it),\n"
+          "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1, ZVFIO_LOCK_TIMEOUT_MS.\n"
+          "Exit codes: 0 ok, 1 usage or failure, 2 not a vfio_ccw-io device, 3 refused by\n"
+          "a rule, 5 no channel subsystem, 6 I/O error, 7 invalid data, 9 busy.\n",
+          PROG, PROG, ZVFIO_MDEVCTL_CALLOUT_DIR, PROG, ZVFIO_MDEVCTL_LEGACY_CALLOUT_DIR);
+  return ZV_EXIT_OK;
 }
 
 /* The value after the first "-t" in ARGV, or NULL (checked before anything else). */
@@ -114,45 +138,26 @@ parse_args (int argc, char **argv, CalloutArgs *args, const char **problem)
   return TRUE;
 }
 
-/* Reads stdin up to MAX_STDIN bytes (+1 to detect more), giving up after
- * STDIN_TIMEOUT_MS of silence. */
+/* Reads stdin: at most MAX_STDIN bytes, ending within STDIN_TIMEOUT_MS overall
+ * (a writer trickling bytes cannot keep the callout, and its lock, alive). */
 static GByteArray *
 read_stdin (GError **error)
 {
-  g_autoptr (GByteArray) buf = g_byte_array_new ();
-  guint8 chunk[4096];
-  while (buf->len <= MAX_STDIN)
-    {
-      struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-      int ready = poll (&pfd, 1, STDIN_TIMEOUT_MS);
-      if (ready < 0 && errno == EINTR)
-        continue;
-      if (ready == 0)
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
-                       "no device configuration on stdin within %d ms", STDIN_TIMEOUT_MS);
-          return NULL;
-        }
-      ssize_t n = ready < 0 ? -1 : read (STDIN_FILENO, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read stdin: %s",
-                       g_strerror (errno));
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      g_byte_array_append (buf, chunk, (guint) n);
-    }
-  if (buf->len > MAX_STDIN)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
-                   "device configuration on stdin is larger than %d bytes", MAX_STDIN);
-      return NULL;
-    }
-  return g_steal_pointer (&buf);
+  char *data = NULL;
+  size_t length = 0;
+  int code = zv_read_input_bounded (STDIN_FILENO, MAX_STDIN, STDIN_TIMEOUT_MS, &data, &length);
+  if (code == ETIMEDOUT)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                 "no complete device configuration on stdin within %d ms", STDIN_TIMEOUT_MS);
+  else if (code == EFBIG)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                 "device configuration on stdin is larger than %d bytes", MAX_STDIN);
+  else if (code != 0)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot read stdin: %s", g_strerror (code));
+  if (code != 0)
+    return NULL;
+  /* GLib allocates with malloc: the buffer can be handed over as it is */
+  return g_byte_array_new_take ((guint8 *) data, length);
 }
 
 /* TRUE when NAME is in the NULL-free list LIST of N names. */
@@ -197,14 +202,13 @@ handle_capabilities (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GByteArray) input = read_stdin (&error);
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (JsonParser) parser = input == NULL ? NULL
+    : zv_json_parse_object ((const char *) input->data, input->len, "capabilities", &error);
   JsonObject *provides = NULL;
-  if (input != NULL &&
-      json_parser_load_from_data (parser, (const char *) input->data, input->len, &error))
+  if (parser != NULL)
     {
-      JsonNode *root = json_parser_get_root (parser);
-      JsonNode *node = root && JSON_NODE_HOLDS_OBJECT (root)
-                       ? json_object_get_member (json_node_get_object (root), "provides") : NULL;
+      JsonNode *node = json_object_get_member (json_node_get_object (json_parser_get_root (parser)),
+                                               "provides");
       provides = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
     }
   if (provides == NULL)
@@ -330,6 +334,17 @@ handle_post (ZvRoot *root, const CalloutArgs *args)
   return ZV_EXIT_OK;
 }
 
+/* The root to check: $ZVFIO_ROOT if set, else the root mdevctl >= 1.3 itself
+ * works below ($MDEVCTL_ENV_ROOT, inherited by its callouts), else NULL ("/"). */
+static const char *
+callout_root_dir (void)
+{
+  const char *mdevctl_root = g_getenv ("MDEVCTL_ENV_ROOT");
+  if (g_getenv ("ZVFIO_ROOT") != NULL || mdevctl_root == NULL || *mdevctl_root == '\0')
+    return NULL;
+  return mdevctl_root;
+}
+
 /* Dispatches one callout invocation. */
 static int
 dispatch (const CalloutArgs *args)
@@ -355,7 +370,7 @@ dispatch (const CalloutArgs *args)
     return ZV_EXIT_OK;   /* notify and future events/actions: nothing to check */
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (ZvRoot) root = zv_root_new (NULL, &error);
+  g_autoptr (ZvRoot) root = zv_root_new (callout_root_dir (), &error);
   if (root == NULL)
     {
       fprintf (stderr, "%s: %s\n", PROG, error->message);
@@ -367,6 +382,15 @@ dispatch (const CalloutArgs *args)
 int
 main (int argc, char **argv)
 {
+  /* mdevctl never calls it so: answered without stdin or sysfs */
+  if (argc == 2 && strcmp (argv[1], "--help") == 0)
+    return help ();
+  if (argc == 2 && strcmp (argv[1], "--version") == 0)
+    {
+      printf ("%s %s\n", PROG, ZVFIO_VERSION);
+      return ZV_EXIT_OK;
+    }
+
   /* foreign types leave at once: no stdin, no sysfs */
   const char *type = peek_type (argc, argv);
   if (type != NULL && strcmp (type, ZV_VFIO_CCW_MDEV_TYPE) != 0)

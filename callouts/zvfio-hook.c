@@ -23,6 +23,7 @@
 #include "zv-domain-state.h"
 #include "zv-state.h"
 #include "hook-input.h"
+#include "zvfio-config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -368,9 +369,44 @@ read_domain (Hook *hook, gboolean *skip, GError **error)
   return g_steal_pointer (&domain);
 }
 
+/* --help: what the program is, for an admin who finds it in libvirt's hook directory. */
+static int
+help (void)
+{
+  printf ("Usage: " PROG " DOMAIN OPERATION SUBOP EXTRA   (domain XML on stdin)\n"
+          "       " PROG " --help | --version\n\n"
+          "The libvirt qemu hook of zvfio. libvirt runs %s/zvfio\n"
+          "(zvfio-hook-gate, which execs this program only when there is work) for\n"
+          "every operation of every domain and waits for it:\n"
+          "  prepare begin  for each <hostdev> (vfio-ccw mdev, zPCI function): run zvfio's\n"
+          "                 rules, bind the device to vfio_ccw / vfio-pci and start its\n"
+          "                 mdev; a rule violation or a failure undoes this run's changes\n"
+          "                 and refuses the guest start\n"
+          "  release end    stop those mdevs and restore the bindings recorded in\n"
+          "                 /run/zvfio/DOMAIN.json\n"
+          "  anything else  exit 0 at once\n"
+          "The domain metadata element <zvfio:hook offline='allow'/>\n"
+          "(xmlns:zvfio='urn:zvfio:metadata:1') lets it set online ccw devices offline.\n"
+          "libvirtd runs qemu hooks only if one existed when it started (or was last\n"
+          "reloaded); it lists the directory again on every call. If none did, restart it.\n\n"
+          "Environment: ZVFIO_ROOT (read sysfs, /etc and /run below it), ZVFIO_MDEVCTL_TIMEOUT.\n"
+          "Exit codes: 0 ok, 1 failed (undone), 2 usage, 3 refused by a rule, 4 unknown\n"
+          "device, 6 I/O error, 7 invalid input, 8 mdevctl failed, 9 busy.\n",
+          ZVFIO_LIBVIRT_HOOK_DIR);
+  return ZV_EXIT_OK;
+}
+
 int
 main (int argc, char **argv)
 {
+  /* never a libvirt call (that has 4 arguments): answered without stdin or sysfs */
+  if (argc == 2 && strcmp (argv[1], "--help") == 0)
+    return help ();
+  if (argc == 2 && strcmp (argv[1], "--version") == 0)
+    {
+      printf (PROG " %s\n", ZVFIO_VERSION);
+      return ZV_EXIT_OK;
+    }
   /* fast path: libvirt calls every hook for every operation of every domain */
   if (argc != 5)
     {

@@ -5,6 +5,8 @@
 #                          sanitizers, emulated mainframe); what .ci/run calls
 #   tools/setup.sh build   only installs and builds
 # Environment: ZVFIO_SKIP_VM=1 skips the emulated-mainframe tier,
+#              ZVFIO_SKIP_FRESH=1 skips the fresh-machine check (a clean chroot),
+#              ZVFIO_SKIP_PACKAGE=1 skips the Debian package test,
 #              ZVFIO_SKIP_INSTALL=1 skips apt-get.
 set -euo pipefail
 
@@ -17,7 +19,7 @@ packages=(
   gcc meson ninja-build pkg-config
   libglib2.0-dev libjson-glib-dev libxml2-dev libvirt-dev
   libxml2-utils libvirt-clients libvirt0 mdevctl driverctl util-linux
-  python3 python3-pytest python3-libvirt python3-jsonschema strace
+  python3 python3-pytest python3-libvirt python3-jsonschema strace groff man-db bash-completion
 )
 
 as_root() {
@@ -32,8 +34,8 @@ install_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "==> installing: ${missing[*]}"
-  as_root apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  as_root apt-get -o DPkg::Lock::Timeout=900 update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"
 }
 
 build() {
@@ -47,7 +49,7 @@ build() {
 # Runs pytest with Debian's python (it has pytest, libvirt and jsonschema).
 run_pytest() {
   local rc=0
-  /usr/bin/python3 -m pytest "$@" || rc=$?
+  /usr/bin/python3 -m pytest -rs "$@" || rc=$?
   [ $rc -eq 5 ] && { echo "pytest: no tests collected in $*" >&2; return 1; }
   return $rc
 }
@@ -76,7 +78,15 @@ case "$mode" in
       meson test -C build-sanitize --print-errorlogs
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
       ZVFIO_BUILD_DIR="$repo/build-sanitize" run_pytest -q tests/integration
-    if [ "${ZVFIO_SKIP_VM:-0}" != 1 ] && [ -x tests/vm/run.sh ]; then
+    if [ "${ZVFIO_SKIP_PACKAGE:-0}" != 1 ]; then
+      echo "==> Debian package: build, lintian, install and remove in a clean chroot"
+      tests/package/test-deb.sh
+    fi
+    if [ "${ZVFIO_SKIP_FRESH:-0}" != 1 ]; then
+      echo "==> fresh machine: the README's two commands in a clean Debian 12 chroot"
+      tests/fresh/run.sh
+    fi
+    if [ "${ZVFIO_SKIP_VM:-0}" != 1 ]; then
       echo "==> emulated mainframe tier"
       tests/vm/run.sh
     fi

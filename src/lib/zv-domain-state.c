@@ -1,5 +1,6 @@
 /* zvfio: the hook's domain state records (/run/zvfio/<domain>.json). */
 #include "zv-domain-state.h"
+#include "zv-domain.h"
 #include "zv-error.h"
 #include "zv-json.h"
 #include "zv-parse.h"
@@ -7,7 +8,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#define STATE_MAX_ITEMS 256
+/* one entry per host device at most: the same bound as the domain parser's */
+#define STATE_MAX_ITEMS ZV_DOMAIN_MAX_HOSTDEVS
 
 /* Allocates an empty domain state. */
 ZvDomainState *
@@ -155,6 +157,13 @@ zv_state_save_domain (ZvRoot *root, const ZvDomainState *state, GError **error)
   g_autofree char *path = domain_path (state->domain, error);
   if (path == NULL)
     return FALSE;
+  if (state->bindings->len > STATE_MAX_ITEMS || state->started_mdevs->len > STATE_MAX_ITEMS)
+    {
+      /* what could not be read back must not be written */
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: more than %d entries to record",
+                   path, STATE_MAX_ITEMS);
+      return FALSE;
+    }
   g_autofree char *text = zv_domain_state_to_json (state);
   return zv_root_write_file_atomic (root, path, text, -1, 0644, error);
 }

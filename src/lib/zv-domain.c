@@ -336,6 +336,13 @@ collect_device (ZvDomain *domain, xmlNodePtr dev, GError **error)
     g_array_append_val (domain->zpci_fids, ga.fid);
   if (!is_element (dev, "hostdev"))
     return TRUE;
+  if (domain->hostdevs->len >= ZV_DOMAIN_MAX_HOSTDEVS)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                   "the domain has more than %d host devices, more than zvfio handles",
+                   ZV_DOMAIN_MAX_HOSTDEVS);
+      return FALSE;
+    }
   ZvHostdev *hd = parse_hostdev (dev, &ga, error);
   if (hd == NULL)
     return FALSE;

@@ -7,6 +7,11 @@
 
 G_BEGIN_DECLS
 
+/* The most host devices zvfio handles in one domain. The hook's state record of a
+ * domain lists at most this many bindings and mdevs: a larger domain is refused
+ * when its XML is read, before anything is changed, never at release. */
+#define ZV_DOMAIN_MAX_HOSTDEVS 256
+
 /* Namespace of zvfio's element in a domain's <metadata>:
  *   <zvfio:hook xmlns:zvfio="urn:zvfio:metadata:1" offline="allow"/>
  * (schemas/zvfio-domain-metadata.rng; set with virsh metadata --uri). */
@@ -46,7 +51,7 @@ struct _ZvDomain {
   gboolean secure_execution;      /* <launchSecurity type='s390-pv'/> */
   gboolean hook_offline;          /* metadata <zvfio:hook offline='allow'/>: zvfio-hook may
                                      set online ccw devices offline (online again on release) */
-  GPtrArray *hostdevs;            /* ZvHostdev* */
+  GPtrArray *hostdevs;            /* ZvHostdev*, at most ZV_DOMAIN_MAX_HOSTDEVS */
   GArray *ccw_addresses;          /* ZvCcwAddress of every device with a ccw address */
   GArray *zpci_uids;              /* guint: every <zpci uid> in the domain */
   GArray *zpci_fids;              /* guint: every <zpci fid> in the domain */

@@ -21,7 +21,7 @@ typedef enum {
   ZV_ERROR_ESCAPE,        /* a path tried to leave the root (exit 6) */
 } ZvErrorCode;
 
-/* Process exit codes (documented in docs/man/zvfio.1). */
+/* Process exit codes (documented in docs/man/zvfio.8). */
 enum {
   ZV_EXIT_OK = 0,
   ZV_EXIT_FAILURE = 1,

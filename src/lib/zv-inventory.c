@@ -391,6 +391,38 @@ parent_of_mdev (ZvRoot *root, const char *uuid, gboolean *is_pci)
   return NULL;
 }
 
+/* The subchannel a bare 0.S.XXXX means: the one holding device number ID when
+ * that devno exists (bound to vfio_ccw or not), else subchannel ID. When the
+ * devno lives on another subchannel than the one named ID, both exist and zvfio
+ * refuses to guess. */
+static char *
+subchannel_of_bare_busid (ZvRoot *root, const char *id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *by_devno = zv_inventory_find_subchannel_of_devno (root, id, &local);
+  if (by_devno == NULL && !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  g_autofree char *path = g_strconcat (ZV_CSS_DEVICES "/", id, NULL);
+  gboolean is_subchannel = zv_root_exists (root, path);
+  if (by_devno != NULL && is_subchannel && strcmp (by_devno, id) != 0)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "%s is both device number %s (on subchannel %s) and subchannel %s; "
+                   "say ccw:%s for the device or sch:%s for the subchannel",
+                   id, id, by_devno, id, id, id);
+      return NULL;
+    }
+  if (by_devno != NULL)
+    return g_steal_pointer (&by_devno);
+  if (is_subchannel)
+    return g_strdup (id);
+  g_propagate_error (error, g_steal_pointer (&local));
+  return NULL;
+}
+
 /* Reads only what ID names, with everything related. */
 ZvInventory *
 zv_inventory_lookup (ZvRoot *root, const char *id, GError **error)
@@ -410,16 +442,10 @@ zv_inventory_lookup (ZvRoot *root, const char *id, GError **error)
     case ZV_ID_BUSID:
     case ZV_ID_DEVNO:
       {
-        g_autoptr (GError) local = NULL;
-        g_autofree char *sch = subchannel_via_ccw_bus (root, parsed.normalized);
-        if (sch == NULL && parsed.kind == ZV_ID_BUSID)
-          {
-            g_autofree char *path = g_strconcat (ZV_CSS_DEVICES "/", parsed.normalized, NULL);
-            if (zv_root_exists (root, path))
-              sch = g_strdup (parsed.normalized);
-          }
-        if (sch == NULL)
-          sch = zv_inventory_find_subchannel_of_devno (root, parsed.normalized, error);
+        g_autofree char *sch = parsed.kind == ZV_ID_BUSID
+                               ? subchannel_of_bare_busid (root, parsed.normalized, error)
+                               : zv_inventory_find_subchannel_of_devno (root, parsed.normalized,
+                                                                         error);
         ok = sch != NULL && lookup_add_subchannel (inv, sch, error);
         break;
       }

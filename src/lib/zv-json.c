@@ -1,5 +1,8 @@
 /* zvfio: JSON serialization of the model. */
 #include "zv-json.h"
+#include "zv-error.h"
+
+#include <string.h>
 #include "zv-rules.h"
 
 /* Adds member NAME to B: a string, or null when VALUE is NULL. */
@@ -288,4 +291,65 @@ zv_json_violations (GPtrArray *violations)
   json_builder_end_array (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+/* TRUE when DATA nests arrays/objects at most MAX_DEPTH deep. */
+gboolean
+zv_json_depth_ok (const char *data, gsize length, guint max_depth)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > max_depth)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+/* Parses DATA into a JSON object, with the limits zvfio puts on JSON it reads. */
+JsonParser *
+zv_json_parse_object (const char *data, gsize length, const char *what, GError **error)
+{
+  if (length == 0 || memchr (data, '\0', length) != NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: empty or binary data", what);
+      return NULL;
+    }
+  if (!zv_json_depth_ok (data, length, ZV_JSON_MAX_DEPTH))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                   "%s: JSON nested deeper than %d levels", what, ZV_JSON_MAX_DEPTH);
+      return NULL;
+    }
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) local = NULL;
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: invalid JSON: %s", what,
+                   local->message);
+      return NULL;
+    }
+  JsonNode *root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: not a JSON object", what);
+      return NULL;
+    }
+  return g_steal_pointer (&parser);
 }

@@ -1,5 +1,6 @@
 /* zvfio: mdev types, active mdevs and mdevctl definitions. */
 #include "zv-mdev.h"
+#include "zv-json.h"
 #include "zv-error.h"
 #include "zv-parse.h"
 #include "zv-sysattr.h"
@@ -215,21 +216,11 @@ zv_mdev_config_parse (const char *data, gssize length, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "definition: NUL byte in JSON");
       return NULL;
     }
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr (GError) local = NULL;
-  if (!json_parser_load_from_data (parser, data, length, &local))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "definition: invalid JSON: %s",
-                   local->message);
-      return NULL;
-    }
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "definition: not a JSON object");
-      return NULL;
-    }
-  JsonObject *object = json_node_get_object (root);
+  g_autoptr (JsonParser) parser = zv_json_parse_object (data, (gsize) length, "definition",
+                                                        error);
+  if (parser == NULL)
+    return NULL;
+  JsonObject *object = json_node_get_object (json_parser_get_root (parser));
   const char *type = require_string (object, "mdev_type", error);
   if (type == NULL)
     return NULL;

@@ -10,13 +10,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
-#include <gio/gio.h>
+#include <signal.h>
+#include <stdio.h>
 
 #define ZV_MAX_SYMLINKS 40
 
 struct _ZvRoot {
   gint refcount;
   char *dir;       /* canonical host path, no trailing slash unless "/" */
+  int fd;          /* O_PATH fd of dir: every walk starts here */
 };
 
 struct _ZvDir {
@@ -38,7 +40,13 @@ ZvRoot *
 zv_root_new (const char *dir, GError **error)
 {
   const char *source = dir;
-  if (source == NULL || *source == '\0')
+  if (source != NULL && *source == '\0')
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "the root directory is empty (give a directory, or / for this host)");
+      return NULL;
+    }
+  if (source == NULL)
     source = g_getenv (ZV_ROOT_ENV);
   if (source == NULL || *source == '\0')
     source = "/";
@@ -51,15 +59,18 @@ zv_root_new (const char *dir, GError **error)
                    source, g_strerror (errsv));
       return NULL;
     }
-  struct stat st;
-  if (stat (canonical, &st) != 0 || !S_ISDIR (st.st_mode))
+  int fd = open (canonical, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "root %s is not a directory", source);
+      int errsv = errno;
+      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot use root directory %s: %s", source,
+                   errsv == ENOTDIR ? "not a directory" : g_strerror (errsv));
       return NULL;
     }
   ZvRoot *root = g_new0 (ZvRoot, 1);
   root->refcount = 1;
   root->dir = g_steal_pointer (&canonical);
+  root->fd = fd;
   return root;
 }
 
@@ -79,6 +90,7 @@ zv_root_unref (ZvRoot *root)
     return;
   if (g_atomic_int_dec_and_test (&root->refcount))
     {
+      close (root->fd);
       g_free (root->dir);
       g_free (root);
     }
@@ -136,20 +148,61 @@ queue_push_path_front (GQueue *queue, const char *path)
       g_queue_push_head (queue, g_strdup (parts[i]));
 }
 
-/* Core resolver: walks PATH component by component with lstat, clamping ".."
- * and absolute link targets to the root, as a chroot would. */
-static char *
+/* Where a path ended up: its canonical root-relative path, the directory that
+ * holds its last component (an O_PATH fd) and that component's name. The file
+ * or directory itself is reached with openat(parent_fd, name, ...|O_NOFOLLOW),
+ * so the kernel never resolves a path string again between check and use. */
+typedef struct {
+  char *canonical;
+  int parent_fd;   /* -1 for the root itself */
+  char *name;      /* NULL for the root itself */
+  gboolean exists; /* FALSE only when a missing last component was allowed */
+} Resolved;
+
+/* Frees what a Resolved holds. */
+static void
+resolved_clear (Resolved *r)
+{
+  if (r->parent_fd >= 0)
+    close (r->parent_fd);
+  g_clear_pointer (&r->canonical, g_free);
+  g_clear_pointer (&r->name, g_free);
+}
+
+/* Closes and drops the directory fds on STACK above DEPTH entries. */
+static void
+fd_stack_truncate (GArray *fds, guint depth)
+{
+  while (fds->len > depth)
+    {
+      close (g_array_index (fds, int, fds->len - 1));
+      g_array_set_size (fds, fds->len - 1);
+    }
+}
+
+/* Core resolver: walks PATH component by component from the root's own
+ * directory fd (openat O_PATH|O_NOFOLLOW, then fstat of that very fd), clamping
+ * ".." and absolute link targets to the root, as a chroot would. Every step is
+ * relative to an fd already inside the root, so a concurrent symlink swap can
+ * make it fail, never escape. */
+static gboolean
 resolve_in_root (ZvRoot *root, const char *path, gboolean allow_missing_last,
-                 GError **error)
+                 Resolved *out, GError **error)
 {
   g_autoptr (GPtrArray) stack = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr (GQueue) queue = g_queue_new ();
+  g_autofree char *last_name = NULL;   /* a non-directory last component */
+  gboolean missing = FALSE;
   int links = 0;
+  gboolean ok = FALSE;
 
+  memset (out, 0, sizeof *out);
+  out->parent_fd = -1;
   if (path == NULL || strlen (path) >= PATH_MAX)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "path too long or empty");
-      return NULL;
+      return FALSE;
     }
   queue_push_path_front (queue, path);
 
@@ -161,95 +214,176 @@ resolve_in_root (ZvRoot *root, const char *path, gboolean allow_missing_last,
       if (strcmp (component, "..") == 0)
         {
           if (stack->len > 0)
-            g_ptr_array_remove_index (stack, stack->len - 1);
+            {
+              g_ptr_array_remove_index (stack, stack->len - 1);
+              fd_stack_truncate (fds, stack->len);
+            }
           continue;
         }
+      int here = fds->len ? g_array_index (fds, int, fds->len - 1) : root->fd;
       g_ptr_array_add (stack, g_strdup (component));
-      g_autofree char *rel = stack_to_path (stack);
-      g_autofree char *host = zv_root_host_path (root, rel);
+      int fd = openat (here, component, O_PATH | O_NOFOLLOW | O_CLOEXEC);
       struct stat st;
-      if (lstat (host, &st) != 0)
+      if (fd < 0 || fstat (fd, &st) != 0)
         {
           int errsv = errno;
+          if (fd >= 0)
+            close (fd);
+          g_autofree char *rel = stack_to_path (stack);
           if (errsv == ENOENT && allow_missing_last && g_queue_is_empty (queue))
-            break;
+            {
+              missing = TRUE;
+              last_name = g_strdup (component);
+              g_ptr_array_remove_index (stack, stack->len - 1);
+              break;
+            }
           set_errno_error (error, errsv, "cannot access", rel);
-          g_queue_clear_full (queue, g_free);
-          return NULL;
+          goto out;
         }
       if (S_ISLNK (st.st_mode))
         {
-          if (++links > ZV_MAX_SYMLINKS)
-            {
-              set_errno_error (error, ELOOP, "cannot resolve", rel);
-              g_queue_clear_full (queue, g_free);
-              return NULL;
-            }
           char target[PATH_MAX];
-          ssize_t n = readlink (host, target, sizeof target - 1);
+          ssize_t n = ++links > ZV_MAX_SYMLINKS ? (errno = ELOOP, -1)
+                                                 : readlinkat (fd, "", target, sizeof target - 1);
+          int errsv = errno;
+          close (fd);
           if (n < 0)
             {
-              set_errno_error (error, errno, "cannot read link", rel);
-              g_queue_clear_full (queue, g_free);
-              return NULL;
+              g_autofree char *rel = stack_to_path (stack);
+              set_errno_error (error, errsv, errsv == ELOOP ? "cannot resolve" : "cannot read link", rel);
+              goto out;
             }
           target[n] = '\0';
           g_ptr_array_remove_index (stack, stack->len - 1);
           if (target[0] == '/')
-            g_ptr_array_set_size (stack, 0);
+            {
+              g_ptr_array_set_size (stack, 0);
+              fd_stack_truncate (fds, 0);
+            }
           queue_push_path_front (queue, target);
           continue;
         }
-      if (!S_ISDIR (st.st_mode) && !g_queue_is_empty (queue))
+      if (S_ISDIR (st.st_mode))
         {
-          set_errno_error (error, ENOTDIR, "cannot access", rel);
-          g_queue_clear_full (queue, g_free);
-          return NULL;
+          g_array_append_val (fds, fd);
+          continue;
         }
+      close (fd);
+      if (!g_queue_is_empty (queue))
+        {
+          g_autofree char *rel = stack_to_path (stack);
+          set_errno_error (error, ENOTDIR, "cannot access", rel);
+          goto out;
+        }
+      last_name = g_strdup (component);
+      g_ptr_array_remove_index (stack, stack->len - 1);
     }
-  return stack_to_path (stack);
+
+  /* Split the result into (directory holding it, last name). */
+  if (last_name == NULL && stack->len > 0)
+    {
+      /* the result is a directory: its parent is one level down the fd stack */
+      last_name = g_strdup (g_ptr_array_index (stack, stack->len - 1));
+      g_ptr_array_remove_index (stack, stack->len - 1);
+      fd_stack_truncate (fds, stack->len);
+    }
+  if (last_name != NULL)
+    {
+      int parent = fds->len ? g_array_index (fds, int, fds->len - 1) : root->fd;
+      out->parent_fd = fcntl (parent, F_DUPFD_CLOEXEC, 0);
+      if (out->parent_fd < 0)
+        {
+          g_autofree char *rel = stack_to_path (stack);
+          set_errno_error (error, errno, "cannot access", rel);
+          goto out;
+        }
+      g_ptr_array_add (stack, g_strdup (last_name));
+      out->name = g_steal_pointer (&last_name);
+    }
+  out->canonical = stack_to_path (stack);
+  out->exists = !missing;
+  ok = TRUE;
+out:
+  fd_stack_truncate (fds, 0);
+  g_queue_clear_full (queue, g_free);
+  return ok;
+}
+
+/* Opens the resolved object with FLAGS (O_NOFOLLOW added); the root itself is
+ * reopened through its own fd. Returns an fd or -1 with ERROR set. */
+static int
+resolved_open (ZvRoot *root, const Resolved *r, int flags, mode_t mode, GError **error)
+{
+  int fd = r->name == NULL ? openat (root->fd, ".", flags | O_CLOEXEC)
+                           : openat (r->parent_fd, r->name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0)
+    set_errno_error (error, errno, "cannot open", r->canonical);
+  return fd;
+}
+
+/* The canonical root-relative path of PATH, or NULL with ERROR set. */
+static char *
+resolve_canonical (ZvRoot *root, const char *path, gboolean allow_missing_last, GError **error)
+{
+  Resolved r;
+  if (!resolve_in_root (root, path, allow_missing_last, &r, error))
+    return NULL;
+  char *canonical = g_steal_pointer (&r.canonical);
+  resolved_clear (&r);
+  return canonical;
 }
 
 /* Resolves PATH inside the root following symlinks. */
 char *
 zv_root_resolve (ZvRoot *root, const char *path, GError **error)
 {
-  return resolve_in_root (root, path, FALSE, error);
+  return resolve_canonical (root, path, FALSE, error);
 }
 
 /* Resolves PATH inside the root; a missing last component is allowed. */
 char *
 zv_root_resolve_parent (ZvRoot *root, const char *path, GError **error)
 {
-  return resolve_in_root (root, path, TRUE, error);
+  return resolve_canonical (root, path, TRUE, error);
 }
 
 /* TRUE when PATH resolves to an existing file or directory. */
 gboolean
 zv_root_exists (ZvRoot *root, const char *path)
 {
-  g_autofree char *resolved = zv_root_resolve (root, path, NULL);
-  return resolved != NULL;
+  Resolved r;
+  if (!resolve_in_root (root, path, FALSE, &r, NULL))
+    return FALSE;
+  resolved_clear (&r);
+  return TRUE;
+}
+
+/* Wraps an open directory fd of the root-relative CANONICAL path. */
+static ZvDir *
+dir_new (ZvRoot *root, char *canonical, int fd)
+{
+  ZvDir *dir = g_new0 (ZvDir, 1);
+  dir->root = zv_root_ref (root);
+  dir->path = canonical;
+  dir->fd = fd;
+  return dir;
 }
 
 /* Opens the directory at PATH (resolved inside the root). */
 ZvDir *
 zv_root_open_dir (ZvRoot *root, const char *path, GError **error)
 {
-  g_autofree char *canonical = zv_root_resolve (root, path, error);
-  if (canonical == NULL)
+  Resolved r;
+  if (!resolve_in_root (root, path, FALSE, &r, error))
     return NULL;
-  g_autofree char *host = zv_root_host_path (root, canonical);
-  int fd = open (host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = resolved_open (root, &r, O_RDONLY | O_DIRECTORY, 0, error);
   if (fd < 0)
     {
-      set_errno_error (error, errno, "cannot open directory", canonical);
+      resolved_clear (&r);
       return NULL;
     }
-  ZvDir *dir = g_new0 (ZvDir, 1);
-  dir->root = zv_root_ref (root);
-  dir->path = g_steal_pointer (&canonical);
-  dir->fd = fd;
+  ZvDir *dir = dir_new (root, g_steal_pointer (&r.canonical), fd);
+  resolved_clear (&r);
   return dir;
 }
 
@@ -331,14 +465,37 @@ open_below (ZvDir *dir, const char *name, int flags, GError **error)
   return fd;
 }
 
+/* Fails with ERROR unless FD is a regular file (a FIFO or device planted as an
+ * attribute would block or misbehave); closes FD then. */
+static gboolean
+require_regular (int fd, const char *what, GError **error)
+{
+  struct stat st;
+  if (fstat (fd, &st) != 0)
+    {
+      set_errno_error (error, errno, "cannot access", what);
+      close (fd);
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is not a regular file", what);
+      close (fd);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Reads attribute NAME; no symlink is followed. */
 char *
 zv_dir_read (ZvDir *dir, const char *name, gsize *length, GError **error)
 {
-  int fd = open_below (dir, name, O_RDONLY, error);
+  int fd = open_below (dir, name, O_RDONLY | O_NONBLOCK, error);
   if (fd < 0)
     return NULL;
   g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
+  if (!require_regular (fd, what, error))
+    return NULL;
   char *data = read_fd_all (fd, length, what, error);
   close (fd);
   return data;
@@ -454,9 +611,14 @@ gboolean
 zv_dir_write (ZvDir *dir, const char *name, const char *value, GError **error)
 {
   /* O_TRUNC like a shell "echo > attr": ignored by sysfs, keeps plain files exact */
-  int fd = open_below (dir, name, O_WRONLY | O_TRUNC, error);
+  int fd = open_below (dir, name, O_WRONLY | O_TRUNC | O_NONBLOCK, error);
   if (fd < 0)
     return FALSE;
+  {
+    g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
+    if (!require_regular (fd, what, error))
+      return FALSE;
+  }
   gsize len = strlen (value);
   ssize_t n;
   do
@@ -516,25 +678,17 @@ zv_dir_root (ZvDir *dir)
 char *
 zv_root_read_file (ZvRoot *root, const char *path, gsize *length, GError **error)
 {
-  g_autofree char *canonical = zv_root_resolve (root, path, error);
-  if (canonical == NULL)
+  Resolved r;
+  if (!resolve_in_root (root, path, FALSE, &r, error))
     return NULL;
-  g_autofree char *host = zv_root_host_path (root, canonical);
-  int fd = open (host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0)
+  char *data = NULL;
+  int fd = resolved_open (root, &r, O_RDONLY | O_NONBLOCK, 0, error);
+  if (fd >= 0 && require_regular (fd, r.canonical, error))
     {
-      set_errno_error (error, errno, "cannot open", canonical);
-      return NULL;
-    }
-  struct stat st;
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is not a regular file", canonical);
+      data = read_fd_all (fd, length, r.canonical, error);
       close (fd);
-      return NULL;
     }
-  char *data = read_fd_all (fd, length, canonical, error);
-  close (fd);
+  resolved_clear (&r);
   return data;
 }
 
@@ -554,22 +708,94 @@ zv_root_mkdir_p (ZvRoot *root, const char *path, int mode, GError **error)
           return FALSE;
         }
       g_autofree char *next = g_build_filename (current, parts[i], NULL);
-      g_autofree char *resolved = zv_root_resolve_parent (root, next, error);
-      if (resolved == NULL)
+      Resolved r;
+      if (!resolve_in_root (root, next, TRUE, &r, error))
         return FALSE;
-      g_autofree char *host = zv_root_host_path (root, resolved);
-      if (mkdir (host, (mode_t) mode) != 0 && errno != EEXIST)
+      if (!r.exists && mkdirat (r.parent_fd, r.name, (mode_t) mode) != 0 && errno != EEXIST)
         {
-          set_errno_error (error, errno, "cannot create directory", resolved);
+          set_errno_error (error, errno, "cannot create directory", r.canonical);
+          resolved_clear (&r);
           return FALSE;
         }
       g_free (current);
-      current = g_steal_pointer (&resolved);
+      current = g_steal_pointer (&r.canonical);
+      resolved_clear (&r);
     }
   return TRUE;
 }
 
-/* Writes PATH atomically (temp file, fsync, rename), creating parent directories. */
+/* The prefix of the temporary files zv_root_write_file_atomic makes for BASE:
+ * hidden (driverctl and udev only look up exact names) and zvfio's own. */
+static char *
+temp_prefix (const char *base)
+{
+  return g_strconcat (".", base, ".zvfio-tmp-", NULL);
+}
+
+/* Removes temporary files for BASE in the directory DFD that a killed writer
+ * left behind (its pid no longer runs). Best effort. */
+static void
+remove_stale_temps (int dfd, const char *base)
+{
+  g_autofree char *prefix = temp_prefix (base);
+  int lfd = openat (dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lfd < 0)
+    return;
+  DIR *d = fdopendir (lfd);
+  if (d == NULL)
+    {
+      close (lfd);
+      return;
+    }
+  struct dirent *entry;
+  while ((entry = readdir (d)) != NULL)
+    {
+      if (!g_str_has_prefix (entry->d_name, prefix))
+        continue;
+      char *end = NULL;
+      const char *pid_text = entry->d_name + strlen (prefix);
+      guint64 pid = g_ascii_strtoull (pid_text, &end, 10);
+      if (end == pid_text || *end != '.' || pid == 0 || pid > G_MAXINT)
+        continue;
+      if ((pid_t) pid == getpid () || (kill ((pid_t) pid, 0) != 0 && errno == ESRCH))
+        unlinkat (dirfd (d), entry->d_name, 0);
+    }
+  closedir (d);
+}
+
+/* Writes all of DATA to FD. */
+static gboolean
+write_all (int fd, const char *data, gsize length)
+{
+  while (length > 0)
+    {
+      ssize_t n = write (fd, data, length);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      length -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* fsyncs the directory behind the (possibly O_PATH) fd DFD. */
+static gboolean
+sync_dir (int dfd)
+{
+  int fd = openat (dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  gboolean ok = fsync (fd) == 0;
+  close (fd);
+  return ok;
+}
+
+/* Writes PATH atomically (temp file, fsync, rename), creating parent directories.
+ * Everything happens relative to the parent directory's fd, so a symlink swapped
+ * in meanwhile cannot redirect the write out of the root; rename replaces a
+ * symlink at PATH itself. */
 gboolean
 zv_root_write_file_atomic (ZvRoot *root, const char *path, const char *contents,
                            gssize length, int mode, GError **error)
@@ -583,16 +809,45 @@ zv_root_write_file_atomic (ZvRoot *root, const char *path, const char *contents,
     }
   if (!zv_root_mkdir_p (root, parent, 0755, error))
     return FALSE;
-  g_autofree char *parent_canonical = zv_root_resolve (root, parent, error);
-  if (parent_canonical == NULL)
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, parent, error);
+  if (dir == NULL)
     return FALSE;
-  g_autofree char *rel = g_build_filename (parent_canonical, base, NULL);
-  g_autofree char *host = zv_root_host_path (root, rel);
-  /* glib writes a temp file in the same directory, fsyncs and renames it over
-   * HOST; rename replaces a symlink itself, so nothing outside the root is hit. */
-  return g_file_set_contents_full (host, contents, length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   mode, error);
+  gsize len = length < 0 ? strlen (contents) : (gsize) length;
+  g_autofree char *rel = g_build_filename (dir->path, base, NULL);
+  remove_stale_temps (dir->fd, base);
+  g_autofree char *prefix = temp_prefix (base);
+  g_autofree char *tmp = g_strdup_printf ("%s%d.%08x", prefix, (int) getpid (), g_random_int ());
+  int fd = openat (dir->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                   (mode_t) mode);
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, "cannot create a temporary file for", rel);
+      return FALSE;
+    }
+  gboolean ok = fchmod (fd, (mode_t) mode) == 0 && write_all (fd, contents, len) && fsync (fd) == 0;
+  int errsv = errno;
+  if (close (fd) != 0 && ok)
+    {
+      ok = FALSE;
+      errsv = errno;
+    }
+  if (ok && renameat (dir->fd, tmp, dir->fd, base) != 0)
+    {
+      ok = FALSE;
+      errsv = errno;
+    }
+  if (!ok)
+    {
+      unlinkat (dir->fd, tmp, 0);
+      set_errno_error (error, errsv, "cannot write", rel);
+      return FALSE;
+    }
+  if (!sync_dir (dir->fd))
+    {
+      set_errno_error (error, errno, "cannot sync the directory of", rel);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Removes the regular file at PATH; a missing file is not an error. */
@@ -602,28 +857,28 @@ zv_root_remove_file (ZvRoot *root, const char *path, GError **error)
   g_autofree char *parent = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   g_autoptr (GError) local = NULL;
-  g_autofree char *parent_canonical = zv_root_resolve (root, parent, &local);
-  if (parent_canonical == NULL)
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, parent, &local);
+  if (dir == NULL)
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return TRUE;
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  g_autofree char *rel = g_build_filename (parent_canonical, base, NULL);
-  g_autofree char *host = zv_root_host_path (root, rel);
-  if (unlink (host) != 0 && errno != ENOENT)
+  if (!zv_attr_name_is_safe (base) || strchr (base, '/'))
     {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_ESCAPE, "unsafe file name in %s", path);
+      return FALSE;
+    }
+  g_autofree char *rel = g_build_filename (dir->path, base, NULL);
+  if (unlinkat (dir->fd, base, 0) != 0)
+    {
+      if (errno == ENOENT)
+        return TRUE;
       set_errno_error (error, errno, "cannot remove", rel);
       return FALSE;
     }
-  /* make the removal durable: fsync the directory */
-  g_autofree char *dir_host = zv_root_host_path (root, parent_canonical);
-  int dfd = open (dir_host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    {
-      fsync (dfd);
-      close (dfd);
-    }
+  /* make the removal durable */
+  sync_dir (dir->fd);
   return TRUE;
 }

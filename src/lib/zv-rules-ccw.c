@@ -148,8 +148,9 @@ check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   if (target->sch == NULL || target->sch->type == ZV_SCH_TYPE_IO)
     return;
   const char *kind = zv_subchannel_type_name (target->sch->type);
-  g_autofree char *what = kind ? g_strdup_printf ("a %s subchannel (type %d)", kind,
-                                                  target->sch->type)
+  /* the type name goes in parentheses: no article has to agree with it */
+  g_autofree char *what = kind ? g_strdup_printf ("a subchannel of type %d (%s)",
+                                                  target->sch->type, kind)
                                : g_strdup ("a subchannel of unknown type");
   zv_violation_add (out, zv_rules_find ("ccw.not-io-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an I/O subchannel (type 0) that holds the device to pass through "
@@ -168,8 +169,8 @@ check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   const ZvCcwDevice *dev = target->sch->device;
   zv_violation_add (out, zv_rules_find ("ccw.qdio"), ctx, ZV_FINDING_STRICT,
-                    "give the guest a virtio-net/virtio-scsi device (or a zPCI function) "
-                    "backed by this adapter instead",
+                    "give the guest its network or FCP storage through virtio devices "
+                    "(virtio-net, virtio-blk, virtio-scsi) or a dedicated zPCI device instead",
                     "device %s (control unit %s, driver %s) is a QDIO device (OSA, "
                     "HiperSockets or FCP); vfio-ccw supports only non-QDIO I/O subchannels",
                     dev->id, dev->cutype, dev->driver ? dev->driver : "none");

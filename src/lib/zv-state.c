@@ -75,26 +75,10 @@ zv_state_parse_object (const char *data, gssize length, const char *what, JsonOb
 {
   if (length < 0)
     length = (gssize) strlen (data);
-  if (length == 0 || memchr (data, '\0', (gsize) length) != NULL)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: empty or binary data", what);
-      return NULL;
-    }
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr (GError) local = NULL;
-  if (!json_parser_load_from_data (parser, data, length, &local))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: invalid JSON: %s", what,
-                   local->message);
-      return NULL;
-    }
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: not a JSON object", what);
-      return NULL;
-    }
-  JsonObject *object = json_node_get_object (root);
+  g_autoptr (JsonParser) parser = zv_json_parse_object (data, (gsize) length, what, error);
+  if (parser == NULL)
+    return NULL;
+  JsonObject *object = json_node_get_object (json_parser_get_root (parser));
   JsonNode *version = json_object_get_member (object, "version");
   if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
       json_node_get_value_type (version) != G_TYPE_INT64 ||

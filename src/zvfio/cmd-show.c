@@ -29,7 +29,7 @@ print_subchannel (const ZvSubchannel *sch)
   field ("Type", type_text);
   field ("Driver", sch->driver ? sch->driver : "none");
   if (sch->has_driver_override_attr)
-    field ("Driver override", sch->driver_override ? sch->driver_override : "(null)");
+    field ("Driver override", sch->driver_override ? sch->driver_override : "none");
   if (sch->has_chpids)
     {
       g_autofree char *chpids = g_strdup_printf ("%02x %02x %02x %02x %02x %02x %02x %02x",
@@ -137,7 +137,7 @@ print_pci (const ZvPciFunction *fn)
     }
   field ("Utility string", fn->util_string);
   field ("Driver", fn->driver ? fn->driver : "none");
-  field ("Driver override", fn->driver_override ? fn->driver_override : "(null)");
+  field ("Driver override", fn->driver_override ? fn->driver_override : "none");
   g_autofree char *group = fn->iommu_group >= 0 ? g_strdup_printf ("%d", fn->iommu_group)
                                                 : NULL;
   field ("IOMMU group", group);

@@ -79,7 +79,7 @@ def check_golden(name, text):
     assert text == path.read_text(), f"output differs from golden file {path}"
 
 
-# --- driver binding and zvfio-hook (Engineer C) -------------------------------------
+# --- driver binding and zvfio-hook -------------------------------------------------
 
 @pytest.fixture(scope="session")
 def hook_bin(build_dir):
@@ -143,7 +143,7 @@ def host_state(root, parts=("sys", "etc")):
     return state, mtimes
 
 
-# --- zvfio-callout and the real mdevctl (Engineer A) ---------------------------
+# --- zvfio-callout and the real mdevctl --------------------------------------
 
 import shutil  # noqa: E402
 
@@ -170,6 +170,7 @@ def run_callout(callout_bin):
         full_env = dict(os.environ)
         full_env.pop("ZVFIO_ROOT", None)
         full_env.pop("ZVFIO_ALLOW_VOLATILE_AUTOSTART", None)
+        full_env.pop("MDEVCTL_ENV_ROOT", None)
         if root is not None:
             full_env["ZVFIO_ROOT"] = str(root)
         if env:
@@ -192,6 +193,9 @@ def mdevctl_ns(callout_bin):
     """Return run(root, *command, env=None): COMMAND in a private mount namespace where the
     real mdevctl sees ROOT/etc/mdevctl.d and runs zvfio-callout (tests/integration/mdevctl-ns.sh)."""
     if not _can_unshare():
+        if os.geteuid() == 0:
+            pytest.fail("running as root, but 'unshare -m true' fails: the mdevctl tests need a "
+                        "private mount namespace (is / a mount point?)")
         pytest.skip("needs root and unshare -m for the private mount namespace")
     if shutil.which("mdevctl") is None:
         pytest.fail("mdevctl is not installed (apt install mdevctl)")
@@ -207,7 +211,7 @@ def mdevctl_ns(callout_bin):
     return _run
 
 
-# --- domain XML, hostdev and libvirt (Engineer B) ------------------------------
+# --- domain XML, hostdev and libvirt ------------------------------------------
 
 LIBVIRT_DATA = REPO_ROOT / "tests" / "integration" / "libvirt"
 LIBVIRT_SCHEMAS = Path("/usr/share/libvirt/schemas")

@@ -3,6 +3,7 @@ malformed argv and stdin, missing sysfs, locks, foreign types)."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -188,9 +189,9 @@ def test_live_is_refused(run_callout, ccw_root, action):
 
 @pytest.mark.parametrize("parent,rule,text", [
     ("0.0.0110", "ccw.qdio", "QDIO device"),
-    ("0.0.ff40", "ccw.not-io-subchannel", "chsc subchannel"),
-    ("0.0.ff00", "ccw.not-io-subchannel", "adm subchannel"),
-    ("0.0.ff80", "ccw.not-io-subchannel", "message subchannel"),
+    ("0.0.ff40", "ccw.not-io-subchannel", "subchannel of type 1 (chsc)"),
+    ("0.0.ff00", "ccw.not-io-subchannel", "subchannel of type 3 (adm)"),
+    ("0.0.ff80", "ccw.not-io-subchannel", "subchannel of type 2 (message)"),
     ("0.0.2000", "ccw.not-a-subchannel", "sits on subchannel 0.0.0140"),
     ("0.0.5555", "ccw.no-subchannel", "no subchannel 0.0.5555"),
     ("0.0.2004", "ccw.cio-ignored", "cio_ignore list"),
@@ -202,6 +203,10 @@ def test_pre_define_refusals(run_callout, ccw_root, parent, rule, text):
     lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
     assert any(line.startswith(f"error: {rule}: ") and text in line and "(fix: " in line
                for line in lines), proc.stderr
+    # no article glued to a generated name ("a adm subchannel"), no zPCI function
+    # "backed by" a QDIO adapter (there is none)
+    assert not re.search(r"\ba [aeiou]", proc.stderr), proc.stderr
+    assert "backed by" not in proc.stderr
     assert lock_files(ccw_root) == []   # a vetoed pre leaves no lock behind
 
 
@@ -293,6 +298,31 @@ def test_vanished_subchannel(run_callout, make_tree, tmp_path):
     assert "error: ccw.no-subchannel: 0.0.0140: there is no subchannel 0.0.0140" in gone.stderr
 
 
+# --- MDEVCTL_ENV_ROOT (mdevctl >= 1.3) ----------------------------------------------
+
+def test_follows_mdevctl_env_root(run_callout, ccw_root):
+    """mdevctl >= 1.3 run with MDEVCTL_ENV_ROOT=DIR keeps definitions and reads sysfs
+    below DIR, and its callouts inherit the variable: the callout checks that same tree
+    (mdevctl 1.4.0 with only MDEVCTL_ENV_ROOT set got exit 5 'no channel subsystem'
+    from the host's sysfs before)."""
+    env = {"MDEVCTL_ENV_ROOT": str(ccw_root)}
+    qdio = run_callout("pre", "define", parent="0.0.0110", input=GOOD, env=env)
+    assert qdio.returncode == 3, qdio.stderr
+    assert "error: ccw.qdio: 0.0.0110: " in qdio.stderr
+    good = run_callout("pre", "start", parent="0.0.0140", input=GOOD, env=env)
+    assert good.returncode == 0, good.stderr
+    assert lock_files(ccw_root) == ["css-0.0.0140.lock"]
+    run_callout("post", "start", parent="0.0.0140", state="success", env=env)
+    assert lock_files(ccw_root) == []
+
+
+def test_zvfio_root_wins_over_mdevctl_env_root(run_callout, ccw_root, tmp_path):
+    proc = run_callout("pre", "define", input=GOOD, root=tmp_path,
+                       env={"MDEVCTL_ENV_ROOT": str(ccw_root)})
+    assert proc.returncode == 5
+    assert "no channel subsystem" in proc.stderr
+
+
 # --- locks -----------------------------------------------------------------------
 
 def test_pre_is_serialized_per_subchannel(callout_bin, ccw_root):
@@ -330,21 +360,28 @@ def test_pre_is_serialized_per_subchannel(callout_bin, ccw_root):
 # --- installation ------------------------------------------------------------------
 
 def test_meson_install_lays_out_both_callout_dirs(build_dir, tmp_path):
-    """meson install --destdir puts the binary in <prefix>/lib/mdevctl/scripts.d/callouts
-    and the wrapper (pointing at it) in <sysconfdir>/mdevctl.d/scripts.d/callouts."""
+    """meson install --destdir puts the binary in mdevctl_callout_dir and the wrapper
+    (pointing at it) in mdevctl_legacy_callout_dir (meson_options.txt)."""
+    from install_info import build_options, install_dir
+    options = build_options(build_dir)
     dest = tmp_path / "dest"
     proc = subprocess.run(["meson", "install", "-C", str(build_dir), "--destdir", str(dest),
                            "--no-rebuild", "--quiet"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    binaries = list(dest.glob("**/lib/mdevctl/scripts.d/callouts/zvfio-callout"))
-    wrappers = list(dest.glob("**/mdevctl.d/scripts.d/callouts/zvfio-callout"))
-    assert len(binaries) == 1 and len(wrappers) == 1
-    binary, wrapper = binaries[0], wrappers[0]
-    assert os.access(binary, os.X_OK) and os.access(wrapper, os.X_OK)
+    installed_path = f"{install_dir(options, 'mdevctl_callout_dir')}/zvfio-callout"
+    assert sorted(dest.glob("**/zvfio-callout")) == sorted(
+        [dest / installed_path.lstrip("/")]
+        + ([dest / install_dir(options, "mdevctl_legacy_callout_dir").lstrip("/") / "zvfio-callout"]
+           if options["mdevctl_legacy_callout_dir"] else []))
+    binary = dest / installed_path.lstrip("/")
+    assert os.access(binary, os.X_OK)
     assert binary.read_bytes().startswith(b"\x7fELF")
+    if not options["mdevctl_legacy_callout_dir"]:
+        return
+    wrapper = dest / install_dir(options, "mdevctl_legacy_callout_dir").lstrip("/") / "zvfio-callout"
+    assert os.access(wrapper, os.X_OK)
     text = wrapper.read_text()
     assert text.startswith("#!/bin/sh\n")
-    installed_path = "/" + str(binary.relative_to(dest))
     assert f"bin='{installed_path}'\n" in text
     assert 'exec "$bin" "$@"' in text
     # outside the destdir the binary is not at its installed path: the wrapper says "not mine"
@@ -370,3 +407,77 @@ def test_refusal_messages_golden(run_callout, make_tree, tmp_path):
         proc = run_callout("pre", action, parent=parent, input=stdin, root=root)
         out.append(f"$ pre {action} -p {parent}: exit {proc.returncode}\n{proc.stderr}")
     check_golden("callout/refusals.txt", "".join(out))
+
+
+# --- --help and --version ---------------------------------------------------------
+
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_and_version_touch_neither_stdin_nor_sysfs(callout_bin, build_dir, tmp_path, option):
+    """An admin asking what the file in mdevctl's directory is gets an answer on stdout,
+    exit 0; stdin (a pipe nobody closes) and every device file stay untouched."""
+    from install_info import run_info_option, touches_input
+    proc, traced, root = run_info_option(callout_bin, option, tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert touches_input(traced, root) == []
+    assert proc.stdout.startswith("Usage: zvfio-callout " if option == "--help" else "zvfio-callout ")
+
+
+def test_version_is_the_project_version(callout_bin, build_dir):
+    from install_info import project_version
+    proc = subprocess.run([str(callout_bin), "--version"], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=10)
+    assert (proc.returncode, proc.stdout, proc.stderr) == \
+        (0, f"zvfio-callout {project_version(build_dir)}\n", "")
+
+
+def test_help_says_how_mdevctl_runs_it_and_where_it_is_installed(callout_bin, build_dir):
+    from install_info import build_options, install_dir
+    proc = subprocess.run([str(callout_bin), "--help"], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=10)
+    assert proc.returncode == 0 and proc.stderr == ""
+    lines = proc.stdout.splitlines()
+    assert lines[0] == ("Usage: zvfio-callout -t TYPE -e EVENT -a ACTION -s STATE -u UUID "
+                        "-p PARENT")
+    options = build_options(build_dir)
+    assert f"{install_dir(options, 'mdevctl_callout_dir')}/zvfio-callout" in proc.stdout
+    if options["mdevctl_legacy_callout_dir"]:
+        assert install_dir(options, "mdevctl_legacy_callout_dir") in proc.stdout
+    assert "Exit codes: 0 ok" in proc.stdout
+
+
+@pytest.mark.parametrize("argv", [["--help", "-t", "vfio_ccw-io"], ["--version", "--help"],
+                                  ["-h"], ["--Help"]])
+def test_info_options_only_alone(run_callout, argv):
+    """--help/--version are answered only as the sole argument: anything else is the
+    strict mdevctl protocol (a usage error, nothing on stdout)."""
+    proc = run_callout(argv=argv)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "usage: zvfio-callout -t TYPE" in proc.stderr
+
+
+def test_trickling_stdin_hits_one_overall_deadline(callout_bin, ccw_root):
+    """A writer sending a byte every 0.5 s (and never closing) cannot keep the callout,
+    which holds the subchannel's lock meanwhile, alive past its 10 s stdin deadline."""
+    env = dict(os.environ, ZVFIO_ROOT=str(ccw_root))
+    proc = subprocess.Popen(
+        [str(callout_bin), "-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none",
+         "-u", UUID, "-p", "0.0.0140"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    start = time.monotonic()
+    try:
+        while proc.poll() is None and time.monotonic() - start < 30:
+            try:
+                proc.stdin.write(b" ")
+                proc.stdin.flush()
+            except BrokenPipeError:
+                break
+            time.sleep(0.5)
+        elapsed = time.monotonic() - start
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        stderr = proc.communicate()[1].decode()
+    assert elapsed < 14, elapsed
+    assert proc.returncode == 3, stderr
+    assert "no complete device configuration on stdin within 10000 ms" in stderr

@@ -350,3 +350,74 @@ def test_lock_held_by_a_live_process_gives_a_bounded_busy_error(root, run_hook, 
     finally:
         holder.kill()
         holder.wait()
+
+
+# --- --help and --version ---------------------------------------------------------
+
+@pytest.mark.parametrize("program", ["zvfio-hook-gate", "zvfio-hook"])
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_and_version_touch_neither_stdin_nor_sysfs(hook_bin, tmp_path, program, option):
+    """What libvirt runs (the gate) and the worker answer on stdout, exit 0, without
+    reading stdin (a pipe nobody closes) or touching the root, sysfs or /run."""
+    from install_info import run_info_option, touches_input
+    proc, traced, root = run_info_option(hook_bin.parent / program, option, tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert proc.stdout.startswith("Usage: zvfio-hook " if option == "--help" else "zvfio-hook ")
+    assert touches_input(traced, root) == []
+
+
+@pytest.mark.parametrize("program", ["zvfio-hook-gate", "zvfio-hook"])
+def test_version_is_the_project_version(hook_bin, build_dir, program):
+    from install_info import project_version
+    proc = subprocess.run([str(hook_bin.parent / program), "--version"], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=10)
+    assert (proc.returncode, proc.stdout, proc.stderr) == \
+        (0, f"zvfio-hook {project_version(build_dir)}\n", "")
+
+
+def test_help_names_the_operations_and_the_hook_directory(hook_bin, build_dir):
+    from install_info import build_options, install_dir
+    proc = subprocess.run([str(hook_bin), "--help"], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=10)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert proc.stdout.splitlines()[0] == \
+        "Usage: zvfio-hook DOMAIN OPERATION SUBOP EXTRA   (domain XML on stdin)"
+    assert f"{install_dir(build_options(build_dir), 'libvirt_hook_dir')}/zvfio" in proc.stdout
+    for text in ("prepare begin", "release end", "anything else  exit 0", "restart it"):
+        assert text in proc.stdout
+
+
+@pytest.mark.parametrize("program", ["zvfio-hook-gate", "zvfio-hook"])
+@pytest.mark.parametrize("argv", [["--help", "prepare"], ["--version", "--help"], ["-h"],
+                                  ["--help", "prepare", "begin", "-"]])
+def test_info_options_only_alone(root, hook_bin, program, argv):
+    """--help/--version count only as the sole argument; a domain named '--help' is a
+    domain like any other (libvirt always passes four arguments)."""
+    before = host_state(root)
+    proc = subprocess.run([str(hook_bin.parent / program)] + argv, capture_output=True,
+                          text=True, input="", env=dict(os.environ, ZVFIO_ROOT=str(root)),
+                          timeout=30)
+    if len(argv) == 4:
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")   # no <hostdev>
+    else:
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.startswith("usage: zvfio-hook DOMAIN OPERATION SUBOP EXTRA")
+    assert host_state(root) == before
+
+
+def test_more_hostdevs_than_a_record_holds_is_refused_before_any_change(root, run_hook, kernel):
+    """A domain with more host devices than the state record may list (256) was
+    prepared, and then could never be released; it is refused up front now."""
+    before, _ = host_state(root)
+    emu = kernel(root)
+    hostdevs = "".join(
+        f"<hostdev mode='subsystem' type='pci' managed='no'><source>"
+        f"<address domain='0x{i // 32:04x}' bus='0x00' slot='0x{i % 32:02x}' function='0x0'/>"
+        f"</source></hostdev>" for i in range(257))
+    r = run_hook(root, "big", "prepare", "begin",
+                 f"<domain type='kvm'><name>big</name><devices>{hostdevs}</devices></domain>")
+    assert r.returncode == 7, (r.returncode, r.stderr)
+    assert "more than 256 host devices" in r.stderr
+    assert emu.events == []
+    assert host_state(root)[0] == before
+    assert state_files(root) == []

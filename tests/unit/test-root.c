@@ -5,8 +5,13 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 typedef struct {
   char *dir;       /* the fake root */
@@ -158,6 +163,98 @@ test_atomic_write (Fixture *f, gconstpointer data)
   g_assert_true (zv_root_remove_file (f->root, "/etc/driverctl.d/missing", &error));
 }
 
+/* What the swapper thread of test_write_swap_race needs. */
+typedef struct {
+  char *dir;        /* ROOT/etc/target: a real directory or, swapped, a link out */
+  char *link;       /* ROOT/etc/decoy: the other side of the swap */
+  volatile gint stop;
+} Swapper;
+
+/* Exchanges the directory and the outbound link until told to stop. */
+static gpointer
+swap_loop (gpointer data)
+{
+  Swapper *sw = data;
+  while (!g_atomic_int_get (&sw->stop))
+    syscall (SYS_renameat2, AT_FDCWD, sw->dir, AT_FDCWD, sw->link, RENAME_EXCHANGE);
+  return NULL;
+}
+
+/* A directory swapped for a symlink out of the root while zvfio writes into it
+ * never lets a write land outside: writes go through the directory's fd. */
+static void
+test_write_swap_race (Fixture *f, gconstpointer data)
+{
+  make_file (f->dir, "etc/target/keep", "x");
+  g_autofree char *outdir = g_build_filename (f->outside, "target", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (outdir, 0755), ==, 0);
+  Swapper sw = { g_build_filename (f->dir, "etc/target", NULL),
+                 g_build_filename (f->dir, "etc/decoy", NULL), 0 };
+  g_assert_cmpint (symlink (outdir, sw.link), ==, 0);
+  GThread *thread = g_thread_new ("swap", swap_loop, &sw);
+  for (int i = 0; i < 20000; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      zv_root_write_file_atomic (f->root, "/etc/target/css-0.0.0001", "vfio_ccw\n", -1, 0644,
+                                 &error);
+    }
+  g_atomic_int_set (&sw.stop, 1);
+  g_thread_join (thread);
+  g_autoptr (GDir) out = g_dir_open (outdir, 0, NULL);
+  g_assert_nonnull (out);
+  const char *name = g_dir_read_name (out);
+  g_assert_cmpstr (name, ==, NULL);
+  g_free (sw.dir);
+  g_free (sw.link);
+}
+
+/* A FIFO planted as an attribute or file is refused at once, never read. */
+static void
+test_fifo_refused (Fixture *f, gconstpointer data)
+{
+  g_autofree char *fifo = g_build_filename (f->dir, "sys/devices/css0/0.0.0001/online", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZvDir) dir = zv_root_open_dir (f->root, "/sys/bus/css/devices/0.0.0001", &error);
+  g_assert_no_error (error);
+  g_autofree char *value = zv_dir_read_line (dir, "online", &error);
+  g_assert_null (value);
+  g_assert_error (error, ZV_ERROR, ZV_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_clear_error (&error);
+  g_assert_false (zv_dir_write (dir, "online", "1", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_autofree char *whole = zv_root_read_file (f->root, "/sys/devices/css0/0.0.0001/online", NULL,
+                                              &error);
+  g_assert_null (whole);
+  g_assert_error (error, ZV_ERROR, ZV_ERROR_INVALID);
+}
+
+/* A temporary file a killed writer left behind is removed by the next write;
+ * one of a live process is left alone. */
+static void
+test_stale_temp_removed (Fixture *f, gconstpointer data)
+{
+  pid_t child = fork ();
+  if (child == 0)
+    _exit (0);
+  g_assert_cmpint (waitpid (child, NULL, 0), ==, child);
+  g_autofree char *stale = g_strdup_printf ("etc/driverctl.d/.css-0.0.0001.zvfio-tmp-%d.0badf00d",
+                                            (int) child);
+  g_autofree char *live = g_strdup_printf ("etc/driverctl.d/.css-0.0.0001.zvfio-tmp-%d.0000cafe",
+                                           (int) getppid ());
+  make_file (f->dir, stale, "vfio_ccw\n");
+  make_file (f->dir, live, "vfio_ccw\n");
+  g_autoptr (GError) error = NULL;
+  g_assert_true (zv_root_write_file_atomic (f->root, "/etc/driverctl.d/css-0.0.0001",
+                                            "vfio_ccw\n", -1, 0644, &error));
+  g_autofree char *stale_path = g_build_filename (f->dir, stale, NULL);
+  g_autofree char *live_path = g_build_filename (f->dir, live, NULL);
+  g_assert_false (g_file_test (stale_path, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (live_path, G_FILE_TEST_EXISTS));
+}
+
 /* The root comes from the argument, else ZVFIO_ROOT, else "/". */
 static void
 test_root_selection (void)
@@ -171,6 +268,11 @@ test_root_selection (void)
   g_autoptr (ZvRoot) missing = zv_root_new ("/nonexistent/zvfio", &error);
   g_assert_null (missing);
   g_assert_error (error, ZV_ERROR, ZV_ERROR_IO);
+  g_clear_error (&error);
+  /* an explicitly empty root is a mistake, not the host */
+  g_autoptr (ZvRoot) empty = zv_root_new ("", &error);
+  g_assert_null (empty);
+  g_assert_error (error, ZV_ERROR, ZV_ERROR_USAGE);
 }
 
 int
@@ -183,6 +285,12 @@ main (int argc, char **argv)
   g_test_add ("/root/loop", Fixture, NULL, fixture_setup, test_loop, fixture_teardown);
   g_test_add ("/root/attrs", Fixture, NULL, fixture_setup, test_attrs, fixture_teardown);
   g_test_add ("/root/atomic-write", Fixture, NULL, fixture_setup, test_atomic_write,
+              fixture_teardown);
+  g_test_add ("/root/write-swap-race", Fixture, NULL, fixture_setup, test_write_swap_race,
+              fixture_teardown);
+  g_test_add ("/root/fifo-refused", Fixture, NULL, fixture_setup, test_fifo_refused,
+              fixture_teardown);
+  g_test_add ("/root/stale-temp-removed", Fixture, NULL, fixture_setup, test_stale_temp_removed,
               fixture_teardown);
   g_test_add_func ("/root/selection", test_root_selection);
   return g_test_run ();

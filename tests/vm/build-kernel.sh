@@ -16,18 +16,8 @@ jobs=${ZVFIO_VM_JOBS:-2}
 
 log() { echo "build-kernel: $*" >&2; }
 
-need_pkgs=(linux-source-6.1 gcc-s390x-linux-gnu bc flex bison libssl-dev libelf-dev make xz-utils cpio kmod)
-missing=()
-for p in "${need_pkgs[@]}"; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
-done
 mkdir -p "$cache"
-if ((${#missing[@]})); then
-    log "installing build dependencies: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >"$cache-apt.log" 2>&1 || { cat "$cache-apt.log" >&2; exit 1; }
-fi
-# --deps-only: stop after apt (run.sh then builds the kernel next to the rootfs)
-[[ ${1:-} == --deps-only ]] && exit 0
+"$here/host-packages.sh"
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 # bump when the cache layout changes (2: modules/ with modules.builtin for kmod)

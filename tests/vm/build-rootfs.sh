@@ -32,21 +32,12 @@ pkgs=(
     libglib2.0-0 libjson-glib-1.0-0 libxml2 libvirt0
 )
 
-host_pkgs=(mmdebstrap cpio)
-missing=()
-for p in "${host_pkgs[@]}"; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
-done
 mkdir -p "$cache"
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
-        >"$cache/apt-rootfs.log" 2>&1 || { cat "$cache/apt-rootfs.log" >&2; exit 1; }
-fi
+"$here/host-packages.sh"
 if ! dpkg --print-foreign-architectures | grep -qx s390x; then
     log "adding dpkg architecture s390x and refreshing apt lists"
     dpkg --add-architecture s390x
-    apt-get update -q >"$cache/apt-update.log" 2>&1 || { cat "$cache/apt-update.log" >&2; exit 1; }
+    apt-get -o DPkg::Lock::Timeout=900 update -q >"$cache/apt-update.log" 2>&1 || { cat "$cache/apt-update.log" >&2; exit 1; }
 fi
 
 # The machine's own apt sources (enabled files only).

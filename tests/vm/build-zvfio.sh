@@ -29,35 +29,23 @@ suite=${ZVFIO_VM_SUITE:-bookworm}
 log() { echo "build-zvfio: $*" >&2; }
 
 mkdir -p "$cache" "$build"
-host_pkgs=(gcc-s390x-linux-gnu meson ninja-build pkgconf mmdebstrap)
-missing=()
-for p in "${host_pkgs[@]}"; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
-        >"$build/apt.log" 2>&1 || { cat "$build/apt.log" >&2; exit 1; }
-fi
+"$here/host-packages.sh"
 if ! dpkg --print-foreign-architectures | grep -qx s390x; then
     dpkg --add-architecture s390x
-    apt-get update -q >"$build/apt-update.log" 2>&1 || { cat "$build/apt-update.log" >&2; exit 1; }
+    apt-get -o DPkg::Lock::Timeout=900 update -q >"$build/apt-update.log" 2>&1 || { cat "$build/apt-update.log" >&2; exit 1; }
 fi
 
 # ---- sysroot -------------------------------------------------------------
 dev_pkgs=(libc6-dev libglib2.0-dev libjson-glib-dev libxml2-dev libvirt-dev)
-sources=()
-[[ -s /etc/apt/sources.list ]] && grep -q '^[[:space:]]*deb' /etc/apt/sources.list && sources+=(/etc/apt/sources.list)
-for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [[ -s $f ]] && sources+=("$f")
-done
-key=$( { printf '%s\n' "${dev_pkgs[@]}"; echo "$suite"; cat "${sources[@]}"; } | sha256sum | cut -c1-12)
+. "$here/../lib/debian.sh"
+zv_apt_sources || { log "no apt sources found under /etc/apt"; exit 1; }
+key=$( { printf '%s\n' "${dev_pkgs[@]}"; echo "$suite"; cat "${apt_sources[@]}"; } | sha256sum | cut -c1-12)
 sysroot=$cache/sysroot-$key
 if [[ ! -d $sysroot/usr/lib/s390x-linux-gnu/pkgconfig ]]; then
     log "unpacking s390x sysroot (${dev_pkgs[*]})"
     tmp=$(mktemp -d "$cache/.sysroot.XXXXXX")
     mmdebstrap --quiet --variant=extract --arch=s390x --include="$(IFS=,; echo "${dev_pkgs[*]}")" \
-        "$suite" "$tmp/sysroot.tar" "${sources[@]}" >"$tmp/mmdebstrap.log" 2>&1 \
+        "$suite" "$tmp/sysroot.tar" "${apt_sources[@]}" >"$tmp/mmdebstrap.log" 2>&1 \
         || { tail -n 40 "$tmp/mmdebstrap.log" >&2; rm -rf "$tmp"; log "mmdebstrap (sysroot) failed"; exit 1; }
     mkdir "$tmp/root"
     tar -C "$tmp/root" -xf "$tmp/sysroot.tar"

@@ -12,13 +12,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 [[ $(id -u) == 0 ]] || { echo "run.sh: needs root (apt-get, mmdebstrap, ${ZVFIO_VM_CACHE:-/var/cache/zvfio-vm})" >&2; exit 2; }
 start=$SECONDS
-if ! command -v qemu-system-s390x >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-misc >/dev/null
-fi
 # The kernel compiles (CPU) while the rootfs and the sysroot are fetched and
-# unpacked (network, disk); apt runs in one script at a time: the kernel's
-# build dependencies are installed first, before anything runs in parallel.
-"$here/build-kernel.sh" --deps-only >/dev/null
+# unpacked (network, disk); apt runs in one script at a time: every host
+# package is installed first, before anything runs in parallel.
+"$here/host-packages.sh"
 "$here/build-kernel.sh" >/dev/null &
 kernel_pid=$!
 images_rc=0

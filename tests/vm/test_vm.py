@@ -87,3 +87,11 @@ def test_runner_host_timeout(images):
     assert r.status == "FAIL"
     assert "host timeout" in r.detail and "selftest-hang" in r.detail, r.detail
     assert run.seconds < 70, run.seconds
+
+
+def test_qemu_starts_every_device_set(capsys):
+    """QEMU realizes every group's device set on this host's packages alone
+    (no option ROM or firmware from a package that is only recommended)."""
+    rc = vmrunner.probe_groups()
+    out = capsys.readouterr().out
+    assert rc == 0, out

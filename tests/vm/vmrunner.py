@@ -17,6 +17,7 @@ tests/vm/guest, the zvfio `meson install --destdir` tree (build-zvfio.sh),
 the cross self-test, the nested guest's initramfs and /etc/zvfio-vm/*.
 
 Command line (debugging):  tests/vm/vmrunner.py [GROUP|SCENARIO ...]
+Fresh-machine check:       tests/vm/vmrunner.py probe   (QEMU starts with each device set)
 """
 
 from __future__ import annotations
@@ -118,7 +119,9 @@ class Group:
             args += ["-device", f"{c.model},devno=fe.{c.ssid:x}.{c.devno:04x}"]
         for i, z in enumerate(self.zpci):
             args += ["-device", f"zpci,uid={z.uid},fid={z.fid},target=zp{i}",
-                     "-device", f"{z.model},id=zp{i}"]
+                     # An s390x guest never runs a PCI option ROM: romfile= (empty)
+                     # keeps QEMU from looking for ipxe-qemu's efi-*.rom.
+                     "-device", f"{z.model},id=zp{i},romfile="]
         return args
 
 
@@ -371,6 +374,37 @@ def _excerpt(lines: list[str], name: str, limit: int = 80) -> str:
     return head + "\n".join(sect)
 
 
+def group_devices(group: Group, res_dir: Path) -> list[str]:
+    """QEMU arguments for a group's devices plus the results share."""
+    return group.qemu_devices() + [
+        # last, so that it gets the highest subchannel number of set 0
+        "-fsdev", f"local,id=results,path={res_dir},security_model=none",
+        "-device", f"virtio-9p-ccw,fsdev=results,mount_tag=results,"
+                   f"devno=fe.{RESULTS_9P.ssid:x}.{RESULTS_9P.devno:04x}"]
+
+
+def probe_groups() -> int:
+    """Starts QEMU stopped (-S) with every group's device set and quits it:
+    proves that the host packages give QEMU every firmware and ROM file it
+    needs (no kernel, no images: for the fresh-machine check)."""
+    rc = 0
+    for g in GROUPS + [SELFTEST_GROUP]:
+        with tempfile.TemporaryDirectory(prefix="zvfio-vm-probe-") as tmp:
+            cmd = [QEMU, "-M", "s390-ccw-virtio", "-m", "256", "-nodefaults", "-S",
+                   "-display", "none", "-monitor", "stdio", "-no-reboot"] + group_devices(g, Path(tmp))
+            p = subprocess.run(cmd, input="quit\n", capture_output=True, text=True, timeout=120)
+            # the test NICs have no network backend on purpose: that warning is expected
+            msgs = [m for m in p.stderr.splitlines()
+                    if m.strip() and not re.search(r"warning: nic \S+ has no peer$", m)]
+            problem = p.returncode != 0 or bool(msgs)
+            print(f"probe {g.name}: {'FAIL' if problem else 'ok'} (exit {p.returncode})"
+                  + (": " + " / ".join(msgs) if msgs else ""))
+            if problem:
+                print("  " + " ".join(cmd))
+                rc = 1
+    return rc
+
+
 def run_group(group: Group, images: Images, scenarios: list[tuple[str, int]] | None = None,
               host_timeout: float | None = None) -> GroupRun:
     scenarios = scenarios or group.scenarios
@@ -403,11 +437,7 @@ def run_group(group: Group, images: Images, scenarios: list[tuple[str, int]] | N
                "-kernel", str(images.kernel), "-initrd", str(initrd),
                "-append", f"console=ttysclp0 quiet panic=-1 {group.cmdline}".strip(),
                ] + (["-cpu", os.environ["ZVFIO_VM_QEMU_CPU"]]
-                    if os.environ.get("ZVFIO_VM_QEMU_CPU") else []) + group.qemu_devices() + [
-               # last, so that it gets the highest subchannel number of set 0
-               "-fsdev", f"local,id=results,path={res_dir},security_model=none",
-               "-device", f"virtio-9p-ccw,fsdev=results,mount_tag=results,"
-                          f"devno=fe.{RESULTS_9P.ssid:x}.{RESULTS_9P.devno:04x}"]
+                    if os.environ.get("ZVFIO_VM_QEMU_CPU") else []) + group_devices(group, res_dir)
         (art / "qemu-cmdline.txt").write_text(" ".join(cmd) + "\n")
         t0 = time.monotonic()
         lines: list[str] = []
@@ -498,6 +528,8 @@ def run_group(group: Group, images: Images, scenarios: list[tuple[str, int]] | N
 
 
 def main(argv: list[str]) -> int:
+    if argv == ["probe"]:
+        return probe_groups()
     wanted = set(argv)
     images = build_images()
     rc = 0
