@@ -251,7 +251,7 @@ lock_timeout (void)
 static void
 print_violations (GPtrArray *violations)
 {
-  g_autofree char *lines = zv_violations_format (violations);
+  g_autofree char *lines = zv_violations_format (violations, ZV_HINTS_PLAIN);
   fputs (lines, stderr);
 }
 

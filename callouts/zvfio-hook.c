@@ -76,7 +76,7 @@ collect_targets (ZvRoot *root, const ZvDomain *domain, GError **error)
 static void
 say_violations (const Hook *hook, GPtrArray *violations)
 {
-  g_autofree char *text = zv_violations_format (violations);
+  g_autofree char *text = zv_violations_format (violations, ZV_HINTS_PLAIN);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i]; i++)
     if (lines[i][0] != '\0')

@@ -1,5 +1,6 @@
 /* zvfio: building the inventory from sysfs and mdevctl's definitions. */
 #include "zv-inventory.h"
+#include "zv-paths.h"
 #include "zv-error.h"
 
 #include <string.h>
@@ -41,11 +42,11 @@ zv_inventory_require_css (ZvRoot *root, GError **error)
   if (zv_root_is_system (root))
     g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
                  "no channel subsystem: %s does not exist; this is not an s390 host "
-                 "(use --root DIR to read a sysfs tree)", ZV_CSS_DEVICES);
+                 "(set " ZV_ROOT_ENV "=DIR to read a sysfs tree)", ZV_CSS_DEVICES);
   else
     g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
                  "no channel subsystem below root %s: %s does not exist; not an s390 "
-                 "sysfs tree (check --root / ZVFIO_ROOT)", zv_root_dir (root),
+                 "sysfs tree (check the root directory)", zv_root_dir (root),
                  ZV_CSS_DEVICES);
   return FALSE;
 }

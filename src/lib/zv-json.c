@@ -254,6 +254,22 @@ zv_json_to_text (JsonNode *node)
   return g_strconcat (text, "\n", NULL);
 }
 
+/* Adds an object of string members to B: NAME, VALUE pairs up to a NULL name. */
+void
+zv_json_add_string_object (JsonBuilder *b, const char *first_name, ...)
+{
+  va_list args;
+  va_start (args, first_name);
+  json_builder_begin_object (b);
+  for (const char *name = first_name; name != NULL; name = va_arg (args, const char *))
+    {
+      json_builder_set_member_name (b, name);
+      json_builder_add_string_value (b, va_arg (args, const char *));
+    }
+  json_builder_end_object (b);
+  va_end (args);
+}
+
 /* Builds {"ok":bool,"violations":[...]} (schemas/zvfio-check.schema.json). */
 JsonNode *
 zv_json_violations (GPtrArray *violations)
@@ -267,18 +283,10 @@ zv_json_violations (GPtrArray *violations)
   for (guint i = 0; i < violations->len; i++)
     {
       const ZvViolation *v = g_ptr_array_index (violations, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "rule");
-      json_builder_add_string_value (b, v->rule);
-      json_builder_set_member_name (b, "severity");
-      json_builder_add_string_value (b, zv_severity_name (v->severity));
-      json_builder_set_member_name (b, "device");
-      json_builder_add_string_value (b, v->device);
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, v->message);
-      json_builder_set_member_name (b, "hint");
-      json_builder_add_string_value (b, v->hint);
-      json_builder_end_object (b);
+      g_autofree char *hint = zv_violation_hint (v, ZV_HINTS_CLI);
+      zv_json_add_string_object (b, "rule", v->rule, "severity", zv_severity_name (v->severity),
+                                 "device", v->device, "message", v->message, "hint", hint,
+                                 NULL);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);

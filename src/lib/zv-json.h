@@ -9,6 +9,9 @@ G_BEGIN_DECLS
 
 /* Builds {"subchannels":[...],"pci_functions":[...],"warnings":[...]} for INV. */
 JsonNode *zv_json_inventory (const ZvInventory *inv);
+/* Adds an object of string members to B: NAME, VALUE pairs up to a NULL name. */
+void zv_json_add_string_object (JsonBuilder *b, const char *first_name, ...)
+  G_GNUC_NULL_TERMINATED;
 /* Builds {"ok":bool,"violations":[...]} of VIOLATIONS (schemas/zvfio-check.schema.json). */
 JsonNode *zv_json_violations (GPtrArray *violations);
 /* Adds member NAME to B: a string, or null when VALUE is NULL. */

@@ -2,14 +2,13 @@
  * vfio_ccw-io mdev parent, and what must hold before defining or starting one.
  * Each rule is a predicate over a ZvRuleContext; see docs/rules.md. */
 #include "zv-rules.h"
+#include "zv-domain.h"
+#include "zv-driverctl.h"
 #include "zv-hostinfo.h"
 
 #include <string.h>
 
 #define VFIO_CCW_DRIVER "vfio_ccw"
-
-/* The table row of rule ID (the table is below; rows reference themselves). */
-static const ZvRule *rule (const char *id);
 
 /* The devno of the subchannel's device (ccw device or dev_busid), or NULL. */
 static const char *
@@ -59,7 +58,7 @@ ccw_facts (const ZvRuleContext *ctx, const char *rule_id, GPtrArray *out)
   const ZvTarget *target = ctx->target;
   const ZvCcwFacts *facts = zv_host_facts_ccw (ctx->facts, target->sch->id);
   if (facts == NULL)
-    zv_violation_add (out, rule (rule_id), ctx, ZV_FINDING_STRICT, NULL,
+    zv_violation_add (out, zv_rules_find (rule_id), ctx, ZV_FINDING_STRICT, NULL,
                       "cannot check this rule: the host facts of subchannel %s were not read",
                       target->sch->id);
   return facts;
@@ -77,9 +76,10 @@ check_no_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   zv_format_busid (&id, name);
   if (ctx->target->subchannel_of_devno != NULL)
     return;   /* ccw.not-a-subchannel explains it */
-  zv_violation_add (out, rule ("ccw.no-subchannel"), ctx, ZV_FINDING_STRICT,
-                    "pick an existing I/O subchannel ('zvfio list ccw' or 'lscss')",
+  zv_violation_add (out, zv_rules_find ("ccw.no-subchannel"), ctx, ZV_FINDING_STRICT,
+                    "pick an existing I/O subchannel ('lscss')",
                     "there is no subchannel %s and no ccw device %s on this host", name, name);
+  zv_violation_set_cli_hint (out, "or: zvfio list ccw");
 }
 
 /* ccw.not-a-subchannel: a devno was given where a subchannel (mdev parent) is needed. */
@@ -94,11 +94,11 @@ check_not_a_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   const char *sch = ctx->target->subchannel_of_devno;
   if (sch == NULL)
     return;
-  g_autofree char *hint = g_strdup_printf ("use the subchannel as parent: -p %s (or 'zvfio "
-                                           "define %s', which resolves devnos)", sch, name);
-  zv_violation_add (out, rule ("ccw.not-a-subchannel"), ctx, ZV_FINDING_STRICT, hint,
+  g_autofree char *hint = g_strdup_printf ("use the subchannel as parent: -p %s", sch);
+  zv_violation_add (out, zv_rules_find ("ccw.not-a-subchannel"), ctx, ZV_FINDING_STRICT, hint,
                     "%s is a ccw device number, not a subchannel; device %s sits on "
                     "subchannel %s", name, name, sch);
+  zv_violation_set_cli_hint (out, "or: zvfio define %s, which resolves devnos", name);
 }
 
 /* ccw.cio-ignored: the devno is on the host's cio_ignore list. */
@@ -113,7 +113,7 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
   if (ctx->facts->cio_ignore_error != NULL &&
       (missing || (has_io_subchannel (ctx) && sch_devno (target->sch) != NULL)))
     {
-      zv_violation_add_unreadable (out, rule ("ccw.cio-ignored"), ctx,
+      zv_violation_add_unreadable (out, zv_rules_find ("ccw.cio-ignored"), ctx,
                                    ctx->facts->cio_ignore_error);
       return;
     }
@@ -124,7 +124,7 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
       zv_format_busid (&id, name);
       hint = g_strdup_printf ("cio_ignore -r %s (or: echo free %s > /proc/cio_ignore), then "
                               "wait for the subchannel to appear", name, name);
-      zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_FINDING_STRICT, hint,
+      zv_violation_add (out, zv_rules_find ("ccw.cio-ignored"), ctx, ZV_FINDING_STRICT, hint,
                         "device %s is on the cio_ignore list, so Linux has not registered "
                         "its subchannel", name);
       return;
@@ -135,7 +135,7 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
   const char *devno = sch_devno (target->sch);
   hint = g_strdup_printf ("remove it from the cio_ignore list: cio_ignore -r %s, and from the "
                           "cio_ignore= kernel parameter (zipl)", devno);
-  zv_violation_add (out, rule ("ccw.cio-ignored"), ctx, ZV_FINDING_RELAXED, hint,
+  zv_violation_add (out, zv_rules_find ("ccw.cio-ignored"), ctx, ZV_FINDING_RELAXED, hint,
                     "device %s is on the cio_ignore list: its subchannel will not come back "
                     "after a reboot or a purge", devno);
 }
@@ -152,11 +152,12 @@ check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
   g_autofree char *what = kind ? g_strdup_printf ("a subchannel of type %d (%s)",
                                                   target->sch->type, kind)
                                : g_strdup ("a subchannel of unknown type");
-  zv_violation_add (out, rule ("ccw.not-io-subchannel"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.not-io-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an I/O subchannel (type 0) that holds the device to pass through "
-                    "('zvfio list ccw')",
+                    "('lscss')",
                     "%s is %s; vfio-ccw only passes I/O subchannels (type 0) through",
                     target->sch->id, what);
+  zv_violation_set_cli_hint (out, "or: zvfio list ccw");
 }
 
 /* ccw.qdio: QDIO devices (control unit 1731) cannot be driven through vfio-ccw. */
@@ -167,7 +168,7 @@ check_qdio (const ZvRuleContext *ctx, GPtrArray *out)
   if (target->sch == NULL || !target->sch->qdio)
     return;
   const ZvCcwDevice *dev = target->sch->device;
-  zv_violation_add (out, rule ("ccw.qdio"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.qdio"), ctx, ZV_FINDING_STRICT,
                     "give the guest its network or FCP storage through virtio devices "
                     "(virtio-net, virtio-blk, virtio-scsi) or a dedicated zPCI device instead",
                     "device %s (control unit %s, driver %s) is a QDIO device (OSA, "
@@ -185,19 +186,20 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
   const char *devno = target->sch->device->id;
   if (ctx->allow_offline)
     {
-      zv_violation_add (out, rule ("ccw.online"), ctx, ZV_FINDING_RELAXED,
+      zv_violation_add (out, zv_rules_find ("ccw.online"), ctx, ZV_FINDING_RELAXED,
                         "none needed: zvfio takes it offline and sets it online again if "
                         "the preparation fails",
                         "device %s is online in the host and will be set offline", devno);
       return;
     }
   g_autofree char *hint = g_strdup_printf ("stop using it and set it offline: chccwdev -d %s "
-                                           "(or let 'zvfio prepare --offline' do it, or "
-                                           "zvfio-hook: <zvfio:hook offline='allow'/> in the "
-                                           "domain's metadata)", devno);
-  zv_violation_add (out, rule ("ccw.online"), ctx, ZV_FINDING_STRICT, hint,
+                                           "(or let zvfio-hook do it: <zvfio:hook "
+                                           "offline='allow'/> in the domain's metadata)",
+                                           devno);
+  zv_violation_add (out, zv_rules_find ("ccw.online"), ctx, ZV_FINDING_STRICT, hint,
                     "device %s is online in the host (driver %s)", devno,
                     target->sch->device->driver ? target->sch->device->driver : "none");
+  zv_violation_set_cli_hint (out, "or let 'zvfio prepare --offline %s' do it", devno);
 }
 
 /* ccw.ipl-device: the host's own IPL device (or IPL FCP subchannel). */
@@ -210,7 +212,8 @@ check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
   const char *devno = sch_devno (target->sch);
   if (ctx->facts->ipl_error != NULL)
     {
-      zv_violation_add_unreadable (out, rule ("ccw.ipl-device"), ctx, ctx->facts->ipl_error);
+      zv_violation_add_unreadable (out, zv_rules_find ("ccw.ipl-device"), ctx,
+                                   ctx->facts->ipl_error);
       return;
     }
   const ZvIplInfo *ipl = ctx->facts->ipl;
@@ -219,7 +222,7 @@ check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
   if (strcmp (ipl->type, "ccw") != 0 && strcmp (ipl->type, "eckd") != 0 &&
       strcmp (ipl->type, "fcp") != 0)
     return;
-  zv_violation_add (out, rule ("ccw.ipl-device"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.ipl-device"), ctx, ZV_FINDING_STRICT,
                     "never pass the host's boot device to a guest; choose another device",
                     "device %s is the host's IPL device (ipl_type %s); the host booted from "
                     "it and still needs it", devno, ipl->type);
@@ -237,7 +240,7 @@ check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   if (facts->block_error != NULL)
     {
-      zv_violation_add_unreadable (out, rule ("ccw.in-use"), ctx, facts->block_error);
+      zv_violation_add_unreadable (out, zv_rules_find ("ccw.in-use"), ctx, facts->block_error);
       return;
     }
   GPtrArray *users = facts->block_users;
@@ -248,7 +251,7 @@ check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
     g_strv_builder_add (names, g_ptr_array_index (users, i));
   g_auto (GStrv) strv = g_strv_builder_end (names);
   g_autofree char *list = g_strjoinv (", ", strv);
-  zv_violation_add (out, rule ("ccw.in-use"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.in-use"), ctx, ZV_FINDING_STRICT,
                     "unmount its file systems and remove the holders (LVM, dm-crypt, md) "
                     "first",
                     "device %s is in use in the host: %s", target->sch->device->id, list);
@@ -262,12 +265,12 @@ check_not_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
   if (!has_io_subchannel (ctx) ||
       g_strcmp0 (target->sch->driver, VFIO_CCW_DRIVER) == 0)
     return;
-  g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl -b css "
-                                           "set-override %s vfio_ccw)", target->sch->id,
+  g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw",
                                            target->sch->id);
-  zv_violation_add (out, rule ("ccw.not-vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
+  zv_violation_add (out, zv_rules_find ("ccw.not-vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
                     "subchannel %s is bound to %s, not to vfio_ccw", target->sch->id,
                     target->sch->driver ? target->sch->driver : "no driver");
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s", target->sch->id);
 }
 
 /* ccw.mdev-type: the definition's type must be vfio_ccw-io (and match -t). */
@@ -276,12 +279,12 @@ check_mdev_type (const ZvRuleContext *ctx, GPtrArray *out)
 {
   const char *expected = ctx->mdev_type ? ctx->mdev_type : ZV_VFIO_CCW_MDEV_TYPE;
   if (ctx->config != NULL && g_strcmp0 (ctx->config->mdev_type, expected) != 0)
-    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
+    zv_violation_add (out, zv_rules_find ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
                       "write \"mdev_type\": \"" ZV_VFIO_CCW_MDEV_TYPE "\" in the definition",
                       "the definition's mdev_type '%s' does not match the mdev type '%s'",
                       ctx->config->mdev_type, expected);
   else if (ctx->mdev_type != NULL && strcmp (ctx->mdev_type, ZV_VFIO_CCW_MDEV_TYPE) != 0)
-    zv_violation_add (out, rule ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
+    zv_violation_add (out, zv_rules_find ("ccw.mdev-type"), ctx, ZV_FINDING_STRICT,
                       "subchannels offer only the type " ZV_VFIO_CCW_MDEV_TYPE,
                       "mdev type '%s' is not " ZV_VFIO_CCW_MDEV_TYPE, ctx->mdev_type);
 }
@@ -292,7 +295,7 @@ check_mdev_config (const ZvRuleContext *ctx, GPtrArray *out)
 {
   if (ctx->config == NULL || ctx->config->n_attrs == 0)
     return;
-  zv_violation_add (out, rule ("ccw.mdev-config"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("ccw.mdev-config"), ctx, ZV_FINDING_STRICT,
                     "remove the attributes: use \"attrs\": []",
                     "the definition has %u attribute(s); vfio_ccw-io mdevs have none",
                     ctx->config->n_attrs);
@@ -323,20 +326,25 @@ check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
         active = m->uuid;
     }
   if (type == NULL)
-    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
-                      "rebind the subchannel to vfio_ccw (zvfio release, then zvfio prepare)",
-                      "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
-                      target->sch->id);
+    {
+      zv_violation_add (out, zv_rules_find ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
+                        "rebind the subchannel to vfio_ccw",
+                        "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
+                        target->sch->id);
+      zv_violation_set_cli_hint (out, "zvfio release %s, then zvfio prepare %s",
+                                 target->sch->id, target->sch->id);
+    }
   else if (active != NULL)
     {
       g_autofree char *hint = g_strdup_printf ("use the running mdev %s, or stop it first "
-                                               "(zvfio stop %s)", active, active);
-      zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT, hint,
+                                               "(mdevctl stop -u %s)", active, active);
+      zv_violation_add (out, zv_rules_find ("ccw.no-instance"), ctx, ZV_FINDING_STRICT, hint,
                         "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance: mdev "
                         "%s is already running on it", target->sch->id, active);
+      zv_violation_set_cli_hint (out, "or: zvfio stop %s", active);
     }
   else
-    zv_violation_add (out, rule ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
+    zv_violation_add (out, zv_rules_find ("ccw.no-instance"), ctx, ZV_FINDING_STRICT,
                       "stop the mdev that uses it ('mdevctl list')",
                       "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance "
                       "(available_instances is 0)", target->sch->id);
@@ -372,7 +380,7 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   if (facts->driverctl_error != NULL)
     {
-      zv_violation_add_unreadable (out, rule ("ccw.autostart-not-persistent"), ctx,
+      zv_violation_add_unreadable (out, zv_rules_find ("ccw.autostart-not-persistent"), ctx,
                                    facts->driverctl_error);
       return;
     }
@@ -380,14 +388,14 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   ZvFinding finding = defining && !ctx->facts->allow_volatile_autostart
                       ? ZV_FINDING_STRICT : ZV_FINDING_RELAXED;
-  g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw (or: "
-                                           "zvfio prepare %s --persist); to accept it, set "
-                                           "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
-                                           target->sch->id, target->sch->id);
-  zv_violation_add (out, rule ("ccw.autostart-not-persistent"), ctx, finding, hint,
+  g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw; to "
+                                           "accept it, set ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
+                                           target->sch->id);
+  g_autofree char *override = zv_driverctl_path (ZV_BUS_CSS, target->sch->id);
+  zv_violation_add (out, zv_rules_find ("ccw.autostart-not-persistent"), ctx, finding, hint,
                     "an autostart mdev on %s needs the vfio_ccw binding after a reboot, but "
-                    "/etc/driverctl.d/css-%s does not name vfio_ccw", target->sch->id,
-                    target->sch->id);
+                    "%s does not name vfio_ccw", target->sch->id, override);
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s --persist", target->sch->id);
 }
 
 const ZvRule zv_rules_ccw[] = {
@@ -435,12 +443,57 @@ const ZvRule zv_rules_ccw[] = {
 };
 const gsize zv_rules_ccw_count = G_N_ELEMENTS (zv_rules_ccw);
 
-/* The table row of rule ID. */
-static const ZvRule *
-rule (const char *id)
+/* Reports every hostdev of DOMAIN that uses an mdev of ctx->target->sch. SAME tells
+ * whether DOMAIN is the target domain (not forceable) or another one (forceable). */
+static void
+report_mdev_users (const ZvRuleContext *ctx, const ZvDomain *domain, gboolean same,
+                   GPtrArray *out)
 {
-  for (gsize i = 0; i < zv_rules_ccw_count; i++)
-    if (strcmp (zv_rules_ccw[i].id, id) == 0)
-      return &zv_rules_ccw[i];
-  g_assert_not_reached ();
+  const ZvTarget *target = ctx->target;
+  const ZvRule *rule = zv_rules_find ("ccw.used-by-domain");
+  for (guint i = 0; target->sch->mdevs && i < target->sch->mdevs->len; i++)
+    {
+      const ZvMdev *mdev = g_ptr_array_index (target->sch->mdevs, i);
+      if (zv_domain_find_mdev (domain, mdev->uuid) == NULL)
+        continue;
+      if (same)
+        zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
+                          "it is attached already; detach it first to change its guest address",
+                          "subchannel %s (mdev %s) is already attached to domain '%s'",
+                          target->sch->id, mdev->uuid, zv_rule_domain_name (domain));
+      else
+        {
+          zv_violation_add (out, rule, ctx, zv_rule_forced (ctx),
+                            "detach it from that domain first",
+                            "subchannel %s (mdev %s) is already used by domain '%s'",
+                            target->sch->id, mdev->uuid, zv_rule_domain_name (domain));
+          zv_violation_set_cli_hint (out, "--force if the domains never run at the same time");
+        }
+    }
 }
+
+/* ccw.used-by-domain: another defined domain (or, when attaching, the target
+ * domain itself) already uses an mdev of this subchannel. */
+static void
+check_ccw_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  if (ctx->target->sch == NULL)
+    return;
+  if (ctx->domain && zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN))
+    report_mdev_users (ctx, ctx->domain, TRUE, out);
+  for (guint i = 0; ctx->other_domains && i < ctx->other_domains->len; i++)
+    {
+      const ZvDomain *other = g_ptr_array_index (ctx->other_domains, i);
+      if (ctx->domain && g_strcmp0 (other->name, ctx->domain->name) == 0)
+        continue;
+      report_mdev_users (ctx, other, FALSE, out);
+    }
+}
+
+/* The ccw.* rules that need the target domain (run after the guest.* rules). */
+const ZvRule zv_rules_ccw_domain[] = {
+  { "ccw.used-by-domain", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "another domain (forceable) or the same domain already uses the subchannel's mdev",
+    check_ccw_used_by_domain },
+};
+const gsize zv_rules_ccw_domain_count = G_N_ELEMENTS (zv_rules_ccw_domain);

@@ -1,13 +1,16 @@
 /* zvfio: zPCI passthrough rules, ISM in particular (non-MIO, vfio-pci,
  * zPCI interpretation); see docs/rules.md and facts kernel-and-qemu.md §6. */
 #include "zv-rules.h"
+#include "zv-domain.h"
+#include "zv-qemu.h"
 
 #include <string.h>
 
 #define VFIO_PCI_DRIVER "vfio-pci"
-
-/* The table row of rule ID (the table is below). */
-static const ZvRule *rule (const char *id);
+/* QEMU version that brought zPCI interpretation (needed for ISM). */
+#define ZV_ISM_QEMU_MAJOR 7
+#define ZV_ISM_QEMU_MINOR 2
+#define ZV_ZPCI_MAX_UID 0xffff
 
 /* TRUE when the rules look at an ISM function. */
 static gboolean
@@ -24,7 +27,7 @@ check_ism_mio (const ZvRuleContext *ctx, GPtrArray *out)
   const ZvTarget *target = ctx->target;
   if (!is_ism (ctx) || target->pci->mio_enabled != 1)
     return;
-  zv_violation_add (out, rule ("zpci.ism.mio"), ctx, ZV_FINDING_STRICT,
+  zv_violation_add (out, zv_rules_find ("zpci.ism.mio"), ctx, ZV_FINDING_STRICT,
                     "boot the host with the kernel parameter pci=nomio (zipl), then check "
                     "that mio_enabled reads 0",
                     "ISM function %s has mio_enabled=1; ISM works only with function-handle "
@@ -41,24 +44,25 @@ check_ism_driver (const ZvRuleContext *ctx, GPtrArray *out)
   const char *addr = target->pci->address;
   if (zv_operation_has (ctx, ZV_OP_BINDS))
     {
-      zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_FINDING_RELAXED,
+      zv_violation_add (out, zv_rules_find ("zpci.ism.driver"), ctx, ZV_FINDING_RELAXED,
                         "none needed: zvfio binds it to vfio-pci; make sure SMC-D in the "
                         "host does not use it",
                         "ISM function %s is bound to %s and will be rebound to vfio-pci", addr,
                         target->pci->driver ? target->pci->driver : "no driver");
       return;
     }
-  g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl set-override %s "
-                                           "vfio-pci)", addr, addr);
+  g_autofree char *hint = g_strdup_printf ("driverctl set-override %s vfio-pci", addr);
   if (target->pci->driver == NULL)
-    zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
+    zv_violation_add (out, zv_rules_find ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
                       "ISM function %s is bound to no driver; passthrough needs vfio-pci",
                       addr);
   else
-    zv_violation_add (out, rule ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
+    zv_violation_add (out, zv_rules_find ("zpci.ism.driver"), ctx, ZV_FINDING_STRICT, hint,
                       "ISM function %s is bound to %s%s; passthrough needs vfio-pci", addr,
                       target->pci->driver,
-                      strcmp (target->pci->driver, "ism") == 0 ? " (the host's SMC-D driver)" : "");
+                      strcmp (target->pci->driver, "ism") == 0 ? " (the host's SMC-D driver)"
+                                                               : "");
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s", addr);
 }
 
 /* zpci.ism.interpretation: ISM in a guest needs KVM zPCI interpretation. */
@@ -68,7 +72,7 @@ check_ism_interpretation (const ZvRuleContext *ctx, GPtrArray *out)
   const ZvTarget *target = ctx->target;
   if (!is_ism (ctx))
     return;
-  const ZvRule *row = rule ("zpci.ism.interpretation");
+  const ZvRule *row = zv_rules_find ("zpci.ism.interpretation");
   if (ctx->facts->machine_type_error != NULL)
     {
       zv_violation_add_unreadable (out, row, ctx, ctx->facts->machine_type_error);
@@ -117,12 +121,12 @@ check_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
       g_strcmp0 (target->pci->driver, VFIO_PCI_DRIVER) == 0)
     return;
   const char *addr = target->pci->address;
-  g_autofree char *hint = g_strdup_printf ("zvfio prepare %s (or: driverctl set-override %s "
-                                           "vfio-pci), or use managed='yes' in the hostdev",
-                                           addr, addr);
-  zv_violation_add (out, rule ("zpci.vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
+  g_autofree char *hint = g_strdup_printf ("driverctl set-override %s vfio-pci, or use "
+                                           "managed='yes' in the hostdev", addr);
+  zv_violation_add (out, zv_rules_find ("zpci.vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
                     "zPCI function %s is bound to %s, not to vfio-pci", addr,
                     target->pci->driver ? target->pci->driver : "no driver");
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s", addr);
 }
 
 const ZvRule zv_rules_zpci[] = {
@@ -142,12 +146,210 @@ const ZvRule zv_rules_zpci[] = {
 };
 const gsize zv_rules_zpci_count = G_N_ELEMENTS (zv_rules_zpci);
 
-/* The table row of rule ID. */
-static const ZvRule *
-rule (const char *id)
+/* zpci.used-by-domain: another defined domain (forceable) or, when attaching,
+ * the target domain itself already has a hostdev for this PCI function. */
+static void
+check_zpci_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  for (gsize i = 0; i < zv_rules_zpci_count; i++)
-    if (strcmp (zv_rules_zpci[i].id, id) == 0)
-      return &zv_rules_zpci[i];
-  g_assert_not_reached ();
+  const ZvTarget *target = ctx->target;
+  if (target->pci == NULL)
+    return;
+  const ZvRule *rule = zv_rules_find ("zpci.used-by-domain");
+  if (ctx->domain && zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN) &&
+      zv_domain_find_pci (ctx->domain, target->pci->address))
+    zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
+                      "it is attached already; detach it first to change its zPCI uid/fid",
+                      "zPCI function %s is already attached to domain '%s'", target->pci->address,
+                      zv_rule_domain_name (ctx->domain));
+  for (guint i = 0; ctx->other_domains && i < ctx->other_domains->len; i++)
+    {
+      const ZvDomain *other = g_ptr_array_index (ctx->other_domains, i);
+      if (ctx->domain && g_strcmp0 (other->name, ctx->domain->name) == 0)
+        continue;
+      if (zv_domain_find_pci (other, target->pci->address))
+        {
+          zv_violation_add (out, rule, ctx, zv_rule_forced (ctx),
+                            "detach it from that domain first",
+                            "zPCI function %s is already used by domain '%s'",
+                            target->pci->address, zv_rule_domain_name (other));
+          zv_violation_set_cli_hint (out, "--force if the domains never run at the same time");
+        }
+    }
 }
+
+/* Number of times VALUE occurs in VALUES (guint). */
+static guint
+count_value (GArray *values, guint value)
+{
+  guint n = 0;
+  for (guint i = 0; i < values->len; i++)
+    n += g_array_index (values, guint, i) == value;
+  return n;
+}
+
+/* zpci.uid-range: the guest zPCI uid must be 1..0xffff. */
+static void
+check_zpci_uid_range (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvTarget *target = ctx->target;
+  const ZvRule *rule = zv_rules_find ("zpci.uid-range");
+  const char *hint = "use a uid from 0x0001 to 0xffff";
+  if (target->has_guest_zpci)
+    {
+      if (target->guest_uid == 0 || target->guest_uid > ZV_ZPCI_MAX_UID)
+        zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT, hint,
+                          "guest zPCI uid 0x%04x is out of range (0x0001..0xffff)",
+                          target->guest_uid);
+      return;
+    }
+  const ZvHostdev *hd = target->pci ? zv_rule_own_hostdev (ctx) : NULL;
+  if (hd && hd->has_uid && hd->uid == 0)
+    zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT, hint,
+                      "domain '%s' gives %s zPCI uid 0x0000 (QEMU needs 0x0001..0xffff)",
+                      zv_rule_domain_name (ctx->domain), hd->pci_source);
+}
+
+/* Shared body of zpci.uid-dup and zpci.fid-dup: the guest value (being
+ * assigned, or else the device's own in the domain) is used by another device
+ * of the domain. */
+static void
+check_zpci_dup (const ZvRuleContext *ctx, GPtrArray *out, const char *rule_id, const char *what,
+                int width, gboolean uid)
+{
+  const ZvTarget *target = ctx->target;
+  if (ctx->domain == NULL || target->pci == NULL)
+    return;
+  const ZvHostdev *own = zv_rule_own_hostdev (ctx);
+  gboolean own_has = own && (uid ? own->has_uid : own->has_fid);
+  guint own_value = own_has ? (uid ? own->uid : own->fid) : 0;
+  guint value;
+  if (target->has_guest_zpci)
+    value = uid ? target->guest_uid : target->guest_fid;
+  else if (own_has)
+    value = own_value;
+  else
+    return;
+  guint users = count_value (uid ? ctx->domain->zpci_uids : ctx->domain->zpci_fids, value);
+  if (own_has && own_value == value)
+    users--;
+  if (users > 0)
+    zv_violation_add (out, zv_rules_find (rule_id), ctx, ZV_FINDING_STRICT,
+                      "choose another one, or omit it to get a free one",
+                      "guest zPCI %s 0x%0*x is already used by another device of domain '%s'",
+                      what, width, value, zv_rule_domain_name (ctx->domain));
+}
+
+/* zpci.uid-dup: the guest zPCI uid is already used in the domain. */
+static void
+check_zpci_uid_dup (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  check_zpci_dup (ctx, out, "zpci.uid-dup", "uid", 4, TRUE);
+}
+
+/* zpci.fid-dup: the guest zPCI fid is already used in the domain. */
+static void
+check_zpci_fid_dup (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  check_zpci_dup (ctx, out, "zpci.fid-dup", "fid", 8, FALSE);
+}
+
+/* zpci.qemu-version, machine half: the domain's machine type must be 7.2 or later. */
+static void
+check_machine_version (const ZvRuleContext *ctx, const ZvRule *rule, GPtrArray *out)
+{
+  const char *machine = ctx->domain->machine;
+  ZvQemuVersion v;
+  if (machine == NULL)
+    return;   /* libvirt fills in the default (latest) machine type */
+  if (!zv_qemu_parse_machine (machine, &v))
+    zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, NULL,
+                      "machine type '%s' of domain '%s' is not s390-ccw-virtio; its zPCI "
+                      "interpretation support was not checked", machine,
+                      zv_rule_domain_name (ctx->domain));
+  else if (!zv_qemu_version_at_least (&v, ZV_ISM_QEMU_MAJOR, ZV_ISM_QEMU_MINOR))
+    zv_violation_add (out, rule, ctx, zv_rule_forced (ctx),
+                      "use machine type s390-ccw-virtio-7.2 or later (or plain s390-ccw-virtio)",
+                      "domain '%s' uses machine type %s; ISM needs zPCI interpretation, which "
+                      "needs machine type 7.2 or later", zv_rule_domain_name (ctx->domain),
+                      machine);
+}
+
+/* zpci.qemu-version, emulator half: `<emulator> --version` must be 7.2 or later;
+ * only run on the system root (a fake root's emulator is not the host's). */
+static void
+check_emulator_version (const ZvRuleContext *ctx, const ZvRule *rule, GPtrArray *out)
+{
+  const char *emulator = ctx->domain->emulator;
+  if (emulator == NULL)
+    {
+      zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, NULL,
+                        "domain '%s' names no <emulator>; its QEMU version was not checked",
+                        zv_rule_domain_name (ctx->domain));
+      return;
+    }
+  const ZvEmulatorFacts *facts = zv_host_facts_emulator (ctx->facts, emulator);
+  if (facts == NULL || !facts->checked)
+    {
+      zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, NULL,
+                        "emulator %s: QEMU version not checked (not running on the system root)",
+                        emulator);
+      return;
+    }
+  if (facts->error != NULL)
+    zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, NULL,
+                      "QEMU version not checked: %s", facts->error->message);
+  else if (!zv_qemu_version_at_least (&facts->version, ZV_ISM_QEMU_MAJOR, ZV_ISM_QEMU_MINOR))
+    zv_violation_add (out, rule, ctx, zv_rule_forced (ctx), "install QEMU 7.2 or later",
+                      "emulator %s is QEMU %u.%u; ISM needs zPCI interpretation "
+                      "(QEMU 7.2 or later)",
+                      emulator, facts->version.major, facts->version.minor);
+}
+
+/* zpci.qemu-version: ISM needs QEMU and machine type 7.2 or later (forceable). */
+static void
+check_zpci_qemu_version (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvTarget *target = ctx->target;
+  if (target->pci == NULL || !target->pci->ism || ctx->domain == NULL)
+    return;
+  const ZvRule *rule = zv_rules_find ("zpci.qemu-version");
+  check_machine_version (ctx, rule, out);
+  check_emulator_version (ctx, rule, out);
+}
+
+/* zpci.secure-execution: no ISM for Secure Execution (s390-pv) guests. */
+static void
+check_zpci_secure_execution (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvTarget *target = ctx->target;
+  if (target->pci == NULL || !target->pci->ism || ctx->domain == NULL ||
+      !ctx->domain->secure_execution)
+    return;
+  zv_violation_add (out, zv_rules_find ("zpci.secure-execution"), ctx, ZV_FINDING_STRICT,
+                    "use a guest without <launchSecurity type='s390-pv'/> for ISM",
+                    "domain '%s' is a Secure Execution guest; ISM cannot be passed through to it",
+                    zv_rule_domain_name (ctx->domain));
+}
+
+/* The zpci.* rules that need the target domain (run after the guest.* rules). */
+const ZvRule zv_rules_zpci_domain[] = {
+  { "zpci.used-by-domain", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "another domain (forceable) or the same domain already uses the PCI function",
+    check_zpci_used_by_domain },
+  { "zpci.uid-range", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the guest zPCI uid must be 0x0001..0xffff",
+    check_zpci_uid_range },
+  { "zpci.uid-dup", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the guest zPCI uid is already used in the domain",
+    check_zpci_uid_dup },
+  { "zpci.fid-dup", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the guest zPCI fid is already used in the domain",
+    check_zpci_fid_dup },
+  { "zpci.qemu-version", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "ISM needs QEMU and machine type 7.2 or later (forceable)",
+    check_zpci_qemu_version },
+  { "zpci.secure-execution", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "ISM cannot be passed through to a Secure Execution (s390-pv) guest",
+    check_zpci_secure_execution },
+};
+const gsize zv_rules_zpci_domain_count = G_N_ELEMENTS (zv_rules_zpci_domain);

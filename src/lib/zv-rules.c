@@ -1,5 +1,6 @@
 /* zvfio: rules engine core: tables, running, formatting. */
 #include "zv-rules.h"
+#include "zv-domain.h"
 #include "zv-error.h"
 
 #include <string.h>
@@ -46,6 +47,30 @@ zv_operation_from_name (const char *name, ZvOperation *op)
   return FALSE;
 }
 
+/* Sets the zvfio CLI's part of the hint of the violation added last to OUT. */
+void
+zv_violation_set_cli_hint (GPtrArray *out, const char *format, ...)
+{
+  g_return_if_fail (out->len > 0);
+  ZvViolation *v = g_ptr_array_index (out, out->len - 1);
+  va_list args;
+  va_start (args, format);
+  g_free (v->cli_hint);
+  v->cli_hint = g_strdup_vprintf (format, args);
+  va_end (args);
+}
+
+/* The hint of V as STYLE shows it: "HINT; CLI_HINT" for the CLI. */
+char *
+zv_violation_hint (const ZvViolation *v, ZvHintStyle style)
+{
+  if (style == ZV_HINTS_PLAIN || v->cli_hint == NULL)
+    return g_strdup (v->hint);
+  if (*v->hint == '\0')
+    return g_strdup (v->cli_hint);
+  return g_strconcat (v->hint, "; ", v->cli_hint, NULL);
+}
+
 /* TRUE when CTX's operation has TRAIT. */
 gboolean
 zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait)
@@ -63,6 +88,7 @@ zv_violation_free (ZvViolation *v)
   g_free (v->device);
   g_free (v->message);
   g_free (v->hint);
+  g_free (v->cli_hint);
   g_free (v);
 }
 
@@ -93,18 +119,82 @@ zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRuleCon
                     "cannot check this rule: %s", why->message);
 }
 
+/* A forceable finding: relaxed (a warning) when the caller forces it. */
+ZvFinding
+zv_rule_forced (const ZvRuleContext *ctx)
+{
+  return ctx->force ? ZV_FINDING_RELAXED : ZV_FINDING_STRICT;
+}
+
+/* The domain's name for messages. */
+const char *
+zv_rule_domain_name (const ZvDomain *domain)
+{
+  return domain->name ? domain->name : "?";
+}
+
+/* The target domain's hostdev for the device being checked (an mdev of
+ * the target's subchannel or its PCI function), or NULL when it is not in the
+ * domain yet. */
+const ZvHostdev *
+zv_rule_own_hostdev (const ZvRuleContext *ctx)
+{
+  const ZvTarget *target = ctx->target;
+  /* when attaching, the device is new: a hostdev already there is a duplicate */
+  if (ctx->domain == NULL || zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN))
+    return NULL;
+  if (target->pci != NULL)
+    return zv_domain_find_pci (ctx->domain, target->pci->address);
+  for (guint i = 0; target->sch && target->sch->mdevs && i < target->sch->mdevs->len; i++)
+    {
+      const ZvMdev *mdev = g_ptr_array_index (target->sch->mdevs, i);
+      const ZvHostdev *hd = zv_domain_find_mdev (ctx->domain, mdev->uuid);
+      if (hd != NULL)
+        return hd;
+    }
+  return NULL;
+}
+
+/* One table of rules. */
+typedef struct {
+  const ZvRule *rules;
+  gsize count;
+} RuleTable;
+
+/* Calls FUNC for every rule of the N TABLES, in order. */
+static void
+foreach_in (const RuleTable *tables, gsize n, void (*func) (const ZvRule *rule, gpointer data),
+            gpointer data)
+{
+  for (gsize t = 0; t < n; t++)
+    for (gsize i = 0; i < tables[t].count; i++)
+      func (&tables[t].rules[i], data);
+}
+
 /* Calls FUNC for every rule of every table, in table order. */
 void
 zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data)
 {
-  const struct { const ZvRule *rules; gsize count; } tables[] = {
+  const RuleTable tables[] = {
     { zv_rules_ccw, zv_rules_ccw_count },
     { zv_rules_zpci, zv_rules_zpci_count },
     { zv_rules_guest, zv_rules_guest_count },
+    { zv_rules_ccw_domain, zv_rules_ccw_domain_count },
+    { zv_rules_zpci_domain, zv_rules_zpci_domain_count },
   };
-  for (gsize t = 0; t < G_N_ELEMENTS (tables); t++)
-    for (gsize i = 0; i < tables[t].count; i++)
-      func (&tables[t].rules[i], data);
+  foreach_in (tables, G_N_ELEMENTS (tables), func, data);
+}
+
+/* Calls FUNC for every rule that needs the target domain, in table order. */
+void
+zv_rules_foreach_domain (void (*func) (const ZvRule *rule, gpointer data), gpointer data)
+{
+  const RuleTable tables[] = {
+    { zv_rules_guest, zv_rules_guest_count },
+    { zv_rules_ccw_domain, zv_rules_ccw_domain_count },
+    { zv_rules_zpci_domain, zv_rules_zpci_domain_count },
+  };
+  foreach_in (tables, G_N_ELEMENTS (tables), func, data);
 }
 
 typedef struct {
@@ -179,23 +269,24 @@ zv_violations_have_error (GPtrArray *violations)
 
 /* Formats one violation on one line. */
 static void
-format_one (GString *s, const ZvViolation *v)
+format_one (GString *s, const ZvViolation *v, ZvHintStyle style)
 {
+  g_autofree char *hint = zv_violation_hint (v, style);
   g_string_append_printf (s, "%s: %s: %s: %s",
                           zv_severity_name (v->severity), v->rule,
                           v->device, v->message);
-  if (v->hint && *v->hint)
-    g_string_append_printf (s, " (fix: %s)", v->hint);
+  if (*hint)
+    g_string_append_printf (s, " (fix: %s)", hint);
 }
 
 /* One line per violation. */
 char *
-zv_violations_format (GPtrArray *violations)
+zv_violations_format (GPtrArray *violations, ZvHintStyle style)
 {
   GString *s = g_string_new (NULL);
   for (guint i = 0; violations && i < violations->len; i++)
     {
-      format_one (s, g_ptr_array_index (violations, i));
+      format_one (s, g_ptr_array_index (violations, i), style);
       g_string_append_c (s, '\n');
     }
   return g_string_free (s, FALSE);

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include "zv-css.h"
+#include "zv-domain.h"
 #include "zv-host-facts.h"
 #include "zv-inventory.h"
 #include "zv-mdev.h"
@@ -51,8 +52,16 @@ typedef struct {
   ZvSeverity severity;
   char *device;
   char *message;
-  char *hint;
+  char *hint;        /* how to fix it, for every front end (no zvfio CLI options) */
+  char *cli_hint;    /* what the zvfio CLI adds ("or: zvfio prepare 0.0.0313"), or NULL */
 } ZvViolation;
+
+/* How violations are shown: with the zvfio CLI's part of the hint, or plain
+ * (zvfio-callout, zvfio-hook). */
+typedef enum {
+  ZV_HINTS_PLAIN,
+  ZV_HINTS_CLI,
+} ZvHintStyle;
 
 /* A rule's predicate: a pure function of the target, the host facts and the
  * operation; appends violations to OUT (zv_violation_add). */
@@ -101,6 +110,11 @@ extern const ZvRule zv_rules_zpci[];
 extern const gsize zv_rules_zpci_count;
 extern const ZvRule zv_rules_guest[];
 extern const gsize zv_rules_guest_count;
+/* The ccw.* and zpci.* rules that need the target domain. */
+extern const ZvRule zv_rules_ccw_domain[];
+extern const gsize zv_rules_ccw_domain_count;
+extern const ZvRule zv_rules_zpci_domain[];
+extern const gsize zv_rules_zpci_domain_count;
 
 /* "error" / "warning", as printed and in JSON. */
 const char *zv_severity_name (ZvSeverity severity);
@@ -110,6 +124,10 @@ const char *zv_operation_name (ZvOperation op);
 gboolean zv_operation_from_name (const char *name, ZvOperation *op);
 /* Frees a violation. */
 void zv_violation_free (ZvViolation *v);
+/* Sets the zvfio CLI's part of the hint of the violation added last to OUT. */
+void zv_violation_set_cli_hint (GPtrArray *out, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* The hint of V as STYLE shows it. */
+char *zv_violation_hint (const ZvViolation *v, ZvHintStyle style);
 /* TRUE when CTX's operation has TRAIT (ZvOperationTrait). */
 gboolean zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait);
 /* Adds a violation of RULE for CTX's target with a formatted message and a
@@ -121,6 +139,16 @@ void zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *
  * (WHY names the file), so the rule fails closed. */
 void zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
                                   const GError *why);
+/* For the rule tables: a forceable finding, relaxed when CTX forces it. */
+ZvFinding zv_rule_forced (const ZvRuleContext *ctx);
+/* For the rule tables: the domain's name for messages ("?" without one). */
+const char *zv_rule_domain_name (const ZvDomain *domain);
+/* For the rule tables: the target domain's hostdev for CTX's target (an mdev of
+ * its subchannel or its PCI function), NULL when it is not in the domain yet. */
+const ZvHostdev *zv_rule_own_hostdev (const ZvRuleContext *ctx);
+/* Calls FUNC for every rule that needs the target domain (guest.* first, then
+ * the ccw.* and zpci.* ones), in table order. */
+void zv_rules_foreach_domain (void (*func) (const ZvRule *rule, gpointer data), gpointer data);
 /* Calls FUNC for every rule of every table, in table order. */
 void zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data);
 /* Looks a rule up by id. */
@@ -133,7 +161,7 @@ GPtrArray *zv_rules_run (const ZvRuleContext *ctx);
 /* TRUE when VIOLATIONS holds an error-severity violation. */
 gboolean zv_violations_have_error (GPtrArray *violations);
 /* One line per violation: "error: ccw.qdio: 0.0.f000: message (fix: hint)". */
-char *zv_violations_format (GPtrArray *violations);
+char *zv_violations_format (GPtrArray *violations, ZvHintStyle style);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvViolation, zv_violation_free)
 

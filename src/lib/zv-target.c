@@ -155,8 +155,8 @@ mdev_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
   if (t == NULL || t->sch == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "vfio-ccw mdev %s is neither active "
-                   "nor defined in mdevctl (define it: zvfio define SUBCHANNEL --uuid %s)",
-                   uuid, uuid);
+                   "nor defined in mdevctl (define it: mdevctl define -u %s -p SUBCHANNEL "
+                   "-t " ZV_VFIO_CCW_MDEV_TYPE ")", uuid, uuid);
       return NULL;
     }
   t->has_guest_ccw = hd->has_ccw_address;

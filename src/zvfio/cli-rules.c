@@ -12,7 +12,7 @@ gboolean
 zv_cli_enforce_rules (const ZvRuleContext *ctx, const char *what, GError **error)
 {
   g_autoptr (GPtrArray) violations = zv_rules_run (ctx);
-  g_autofree char *text = zv_violations_format (violations);
+  g_autofree char *text = zv_violations_format (violations, ZV_HINTS_CLI);
   fputs (text, stderr);
   if (!zv_violations_have_error (violations))
     return TRUE;

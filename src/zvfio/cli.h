@@ -17,8 +17,9 @@ typedef struct {
   const char *prog;        /* "zvfio" */
 } ZvCli;
 
-/* A command's entry point: argv[0] is the command name. */
-typedef int (*ZvCommandFunc) (ZvCli *cli, int argc, char **argv, GError **error);
+/* A command's entry point: argv[0] is the command name. FALSE with ERROR set
+ * on failure; main.c alone turns the error into the exit code. */
+typedef gboolean (*ZvCommandFunc) (ZvCli *cli, int argc, char **argv, GError **error);
 
 /* One row of the command table. */
 typedef struct {
@@ -29,26 +30,29 @@ typedef struct {
 } ZvCommand;
 
 /* Commands (one file each). */
-int zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_nodedev (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_rules (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error);
-int zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_nodedev (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_rules (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error);
 
 /* Runs the rules on CTX, prints the violations to stderr; FALSE (ZV_ERROR_RULE,
  * "refusing to WHAT") when one is an error (cli-rules.c). */
 gboolean zv_cli_enforce_rules (const ZvRuleContext *ctx, const char *what, GError **error);
 
+/* Sets ERROR (CODE) for a failure the command has shown already (e.g. check's
+ * violations): main.c exits with its code and prints nothing more. */
+void zv_cli_set_reported (GError **error, ZvErrorCode code);
 /* Parses command options with GOption; sets a ZV_ERROR_USAGE error on failure. */
 gboolean zv_cli_parse (const char *command, const char *params, const char *summary,
                        GOptionEntry *entries, int *argc, char ***argv, GError **error);

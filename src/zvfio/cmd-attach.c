@@ -159,7 +159,7 @@ check_flags (ZvLibvirt *lv, const char *name, ApplyOptions *opts, GError **error
 }
 
 /* Applies, verifies and reports CHANGES (shared tail of attach and detach). */
-static int
+static gboolean
 finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray *changes,
         const char *edited_xml, const ApplyOptions *opts, GError **error)
 {
@@ -168,7 +168,7 @@ finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray 
     {
       if (attach)
         undefine_created (cli, changes);
-      return ZV_EXIT_EXTERNAL;
+      return FALSE;
     }
   /* each definition that changed: the persistent one (--config or the
      redefinition), the running one (--live) */
@@ -177,14 +177,14 @@ finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray 
     {
       result = verify_changes (lv, name, attach, FALSE, changes, error);
       if (result == NULL)
-        return ZV_EXIT_EXTERNAL;
+        return FALSE;
     }
   if (opts->live)
     {
       g_free (result);
       result = verify_changes (lv, name, attach, TRUE, changes, error);
       if (result == NULL)
-        return ZV_EXIT_EXTERNAL;
+        return FALSE;
     }
   const char *how = path == ZV_LIBVIRT_VIA_REDEFINE
     ? "persistent definition redefined (virDomainDefineXML)"
@@ -198,11 +198,40 @@ finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray 
     }
   if (opts->print_xml)
     fputs (result, stdout);
-  return ZV_EXIT_OK;
+  return TRUE;
+}
+
+/* Builds the <hostdev> for ID, records it in CHANGES (first, so that a later
+ * failure also undoes its --define) and adds it to *XML and *DOMAIN. */
+static gboolean
+add_device (ZvCli *cli, const char *id, const ZvHostdevOptions *hopts, char **xml,
+            ZvDomain **domain, GPtrArray *others, GPtrArray *changes, GError **error)
+{
+  g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, id, hopts, *domain, others,
+                                                           error);
+  if (built == NULL)
+    return FALSE;
+  Change *c = g_new0 (Change, 1);
+  c->id = g_strdup (id);
+  c->xml = g_strdup (built->xml);
+  g_strlcpy (c->uuid, built->uuid, sizeof c->uuid);
+  c->pci = built->kind == ZV_HOSTDEV_PCI ? g_strdup (built->device) : NULL;
+  c->summary = g_steal_pointer (&built->summary);
+  c->defined_uuid = g_steal_pointer (&built->defined_uuid);
+  g_ptr_array_add (changes, c);
+  g_autofree char *edited = zv_hostdev_domain_insert (*xml, c->xml, error);
+  ZvDomain *reparsed = edited ? zv_domain_parse (edited, -1, error) : NULL;
+  if (reparsed == NULL)
+    return FALSE;
+  g_free (*xml);
+  *xml = g_steal_pointer (&edited);
+  zv_domain_free (*domain);
+  *domain = reparsed;
+  return TRUE;
 }
 
 /* attach DOMAIN ID... */
-int
+gboolean
 zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
 {
   ZvHostdevOptions hopts = { 0 };
@@ -230,22 +259,22 @@ zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
   };
   if (!zv_cli_parse ("attach", "DOMAIN ID...", "Attach devices to a libvirt domain.", entries,
                      &argc, &argv, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   if (argc < 3)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "attach: expected a domain and at least one ID");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   if (argc > 3 && (guest_devno || uid || fid || boot))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "attach: --guest-devno, --uid, --fid and --boot need exactly one ID");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   hopts.guest_devno = guest_devno;
   hopts.loadparm = loadparm;
   if (!zv_cli_hostdev_numbers (uid, fid, boot, &hopts, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   const char *name = argv[1];
 
   g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
@@ -256,40 +285,15 @@ zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
   if (lv == NULL || !check_flags (lv, name, &opts, error) ||
       !zv_cli_load_domains (lv, name, opts.live && !opts.config, TRUE, &xml, &domain, &others,
                             error))
-    return ZV_EXIT_FAILURE;
+    return FALSE;
 
   g_autoptr (GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
   for (int i = 2; i < argc; i++)
-    {
-      g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, argv[i], &hopts, domain,
-                                                               others, error);
-      if (built == NULL)
-        {
-          undefine_created (cli, changes);
-          return ZV_EXIT_FAILURE;
-        }
-      /* recorded first, so a later failure also undoes this device's --define */
-      Change *c = g_new0 (Change, 1);
-      c->id = g_strdup (argv[i]);
-      c->xml = g_strdup (built->xml);
-      g_strlcpy (c->uuid, built->uuid, sizeof c->uuid);
-      c->pci = built->kind == ZV_HOSTDEV_PCI ? g_strdup (built->device) : NULL;
-      c->summary = g_steal_pointer (&built->summary);
-      c->defined_uuid = g_steal_pointer (&built->defined_uuid);
-      g_ptr_array_add (changes, c);
-      char *edited = zv_hostdev_domain_insert (xml, c->xml, error);
-      ZvDomain *reparsed = edited ? zv_domain_parse (edited, -1, error) : NULL;
-      if (reparsed == NULL)
-        {
-          g_free (edited);
-          undefine_created (cli, changes);
-          return ZV_EXIT_FAILURE;
-        }
-      g_free (xml);
-      xml = edited;
-      zv_domain_free (domain);
-      domain = reparsed;
-    }
+    if (!add_device (cli, argv[i], &hopts, &xml, &domain, others, changes, error))
+      {
+        undefine_created (cli, changes);
+        return FALSE;
+      }
   return finish (cli, lv, name, TRUE, changes, xml, &opts, error);
 }
 
@@ -336,7 +340,7 @@ resolve_detach (ZvCli *cli, const char *id, const ZvDomain *domain, GError **err
 }
 
 /* detach DOMAIN ID... */
-int
+gboolean
 zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error)
 {
   ApplyOptions opts = { 0 };
@@ -350,31 +354,31 @@ zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error)
   };
   if (!zv_cli_parse ("detach", "DOMAIN ID...", "Detach devices from a libvirt domain.", entries,
                      &argc, &argv, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   if (argc < 3)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "detach: expected a domain and at least one ID");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   const char *name = argv[1];
   g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
   if (lv == NULL || !check_flags (lv, name, &opts, error))
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   g_autofree char *xml = zv_libvirt_domain_xml_as (lv, name, opts.live && !opts.config, error);
   if (xml == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   g_autoptr (GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
   for (int i = 2; i < argc; i++)
     {
       g_autoptr (ZvDomain) domain = zv_domain_parse (xml, -1, error);
       Change *c = domain ? resolve_detach (cli, argv[i], domain, error) : NULL;
       if (c == NULL)
-        return ZV_EXIT_FAILURE;
+        return FALSE;
       g_ptr_array_add (changes, c);
       char *edited = zv_hostdev_domain_remove (xml, c->pci ? NULL : c->uuid, c->pci, &c->xml,
                                                error);
       if (edited == NULL)
-        return ZV_EXIT_FAILURE;
+        return FALSE;
       g_free (xml);
       xml = edited;
     }

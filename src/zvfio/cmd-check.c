@@ -52,7 +52,7 @@ print_text (GPtrArray *violations)
       else
         warnings++;
     }
-  g_autofree char *text = zv_violations_format (violations);
+  g_autofree char *text = zv_violations_format (violations, ZV_HINTS_CLI);
   fputs (text, stdout);
   if (errors > 0)
     printf ("check: FAILED: %u error(s), %u warning(s)\n", errors, warnings);
@@ -61,7 +61,7 @@ print_text (GPtrArray *violations)
 }
 
 /* check ID... [--domain-xml FILE] [--op OP] [--json] */
-int
+gboolean
 zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
@@ -78,11 +78,11 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
   };
   if (!zv_cli_parse ("check", "ID...", "Run the passthrough rules on devices.", entries, &argc,
                      &argv, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   if (argc < 2)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "check: give at least one device ID");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   ZvOperation op = ZV_OP_CHECK;
   if (op_name != NULL && !zv_operation_from_name (op_name, &op))
@@ -90,17 +90,17 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "check: unknown --op '%s' (expected check, define, start, attach or prepare)",
                    op_name);
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   g_autoptr (ZvDomain) domain = NULL;
   if (domain_xml != NULL && (domain = load_domain (domain_xml, error)) == NULL)
-    return ZV_EXIT_INVALID;
+    return FALSE;
 
   g_autoptr (GPtrArray) violations =
     g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
   for (int i = 1; i < argc; i++)
     if (!check_one (cli, argv[i], op, domain, violations, error))
-      return ZV_EXIT_FAILURE;
+      return FALSE;
   if (json)
     {
       g_autoptr (JsonNode) node = zv_json_violations (violations);
@@ -108,5 +108,8 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
     }
   else
     print_text (violations);
-  return zv_violations_have_error (violations) ? ZV_EXIT_RULE : ZV_EXIT_OK;
+  if (!zv_violations_have_error (violations))
+    return TRUE;
+  zv_cli_set_reported (error, ZV_ERROR_RULE);   /* the violations above say why */
+  return FALSE;
 }

@@ -70,7 +70,7 @@ one_argument (const char *command, const char *what, int argc, GError **error)
 }
 
 /* define ID [--uuid U] [--auto|--manual] */
-int
+gboolean
 zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
 {
   g_autofree char *uuid = NULL;
@@ -87,23 +87,23 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
   if (!zv_cli_parse ("define", "ID", "Define a vfio_ccw-io mdev on a subchannel with mdevctl.",
                      entries, &argc, &argv, error) ||
       !one_argument ("define", "device ID", argc, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   char buf[37];
   if (autostart && manual)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "define: --auto and --manual exclude each other");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   if (uuid != NULL && !zv_parse_uuid (uuid, buf))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "define: '%s' is not a UUID", uuid);
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
 
   g_autoptr (ZvTarget) device = resolve_subchannel (cli, "define", argv[1], error);
   if (device == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   const ZvSubchannel *sch = device->sch;
   ZvMdevConfig config = { .mdev_type = (char *) ZV_VFIO_CCW_MDEV_TYPE,
                           .start = (char *) (autostart ? "auto" : "manual") };
@@ -112,104 +112,104 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
                         .autostart = autostart };
   g_autofree char *what = g_strdup_printf ("define an mdev on %s", sch->id);
   if (!zv_cli_enforce_rules (&ctx, what, error))
-    return ZV_EXIT_RULE;
+    return FALSE;
   g_autofree char *defined = zv_mdevctl_define (cli->root, sch->id, uuid ? buf : NULL,
                                                 autostart, error);
   if (defined == NULL)
-    return ZV_EXIT_EXTERNAL;
+    return FALSE;
   printf ("%s\n", defined);
-  return ZV_EXIT_OK;
+  return TRUE;
 }
 
 /* Options of commands that take none but --help. */
 static GOptionEntry no_options[] = { { NULL } };
 
 /* undefine ID|UUID */
-int
+gboolean
 zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error)
 {
   if (!zv_cli_parse ("undefine", "ID|UUID", "Remove an mdev definition with mdevctl.", no_options,
                      &argc, &argv, error) ||
       !one_argument ("undefine", "device ID or mdev UUID", argc, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   char buf[37];
   const char *uuid = id_as_uuid (argv[1], buf);
   g_autoptr (ZvTarget) device = resolve_subchannel (cli, "undefine", argv[1], error);
   if (device == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   const ZvSubchannel *sch = device->sch;
   const ZvMdev *mdev = find_definition (sch, uuid, error);
   if (mdev == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   if (!mdev->defined)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
                    "mdev %s is running but not defined; stop it with 'zvfio stop %s'",
                    mdev->uuid, mdev->uuid);
-      return ZV_EXIT_NOT_FOUND;
+      return FALSE;
     }
   if (!zv_mdevctl_undefine (cli->root, mdev->uuid, error))
-    return ZV_EXIT_EXTERNAL;
+    return FALSE;
   printf ("%s\n", mdev->uuid);
-  return ZV_EXIT_OK;
+  return TRUE;
 }
 
 /* start ID|UUID: a defined mdev, or a transient one on a subchannel without definition */
-int
+gboolean
 zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
 {
   if (!zv_cli_parse ("start", "ID|UUID", "Start a vfio_ccw-io mdev with mdevctl.", no_options, &argc,
                      &argv, error) ||
       !one_argument ("start", "device ID or mdev UUID", argc, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   char buf[37];
   const char *uuid = id_as_uuid (argv[1], buf);
   g_autoptr (ZvTarget) device = resolve_subchannel (cli, "start", argv[1], error);
   if (device == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   const ZvSubchannel *sch = device->sch;
   g_autoptr (GError) missing = NULL;
   const ZvMdev *mdev = find_definition (sch, uuid, &missing);
   if (mdev == NULL && (uuid != NULL || !g_error_matches (missing, ZV_ERROR, ZV_ERROR_NOT_FOUND)))
     {
       g_propagate_error (error, g_steal_pointer (&missing));
-      return ZV_EXIT_FAILURE;
+      return FALSE;
     }
   ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_START, .target = device,
                         .mdev_type = ZV_VFIO_CCW_MDEV_TYPE };
   g_autofree char *what = g_strdup_printf ("start an mdev on %s", sch->id);
   if (!zv_cli_enforce_rules (&ctx, what, error))
-    return ZV_EXIT_RULE;
+    return FALSE;
   g_autofree char *transient = mdev ? NULL : g_uuid_string_random ();
   const char *target = mdev ? mdev->uuid : transient;
   if (!zv_mdevctl_start (cli->root, target, mdev ? NULL : sch->id, error))
-    return ZV_EXIT_EXTERNAL;
+    return FALSE;
   printf ("%s\n", target);
-  return ZV_EXIT_OK;
+  return TRUE;
 }
 
 /* stop UUID */
-int
+gboolean
 zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error)
 {
   if (!zv_cli_parse ("stop", "UUID", "Stop a running mdev with mdevctl.", no_options, &argc, &argv,
                      error) ||
       !one_argument ("stop", "mdev UUID", argc, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   char buf[37];
   if (id_as_uuid (argv[1], buf) == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "stop: '%s' is not an mdev UUID", argv[1]);
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   g_autoptr (ZvMdev) active = zv_mdev_load_active (cli->root, buf, NULL);
   if (active == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "mdev %s is not running", buf);
-      return ZV_EXIT_NOT_FOUND;
+      return FALSE;
     }
   if (!zv_mdevctl_stop (cli->root, buf, error))
-    return ZV_EXIT_EXTERNAL;
+    return FALSE;
   printf ("%s\n", buf);
-  return ZV_EXIT_OK;
+  return TRUE;
 }

@@ -115,7 +115,7 @@ table_domain (ZvTable *t, const ZvDomain *d, const char *state, ZvInventory *inv
 }
 
 /* domains [--json] */
-int
+gboolean
 zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
@@ -125,16 +125,16 @@ zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error)
   };
   if (!zv_cli_parse ("domains", NULL, "Show the host devices every libvirt domain uses.", entries,
                      &argc, &argv, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   if (argc != 1)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "domains: no arguments expected");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
   g_autoptr (GPtrArray) domains = NULL;
   if (lv == NULL || !zv_cli_load_domains (lv, NULL, FALSE, FALSE, NULL, NULL, &domains, error))
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (ZvInventory) inv = libvirt_inventory (cli, lv, warnings);
 
@@ -181,7 +181,7 @@ zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error)
   if (t)
     {
       zv_table_print_free (t);
-      return ZV_EXIT_OK;
+      return TRUE;
     }
   json_builder_set_member_name (b, "warnings");
   json_builder_begin_array (b);
@@ -191,5 +191,5 @@ zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error)
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   zv_cli_print_json (root);
-  return ZV_EXIT_OK;
+  return TRUE;
 }

@@ -45,7 +45,7 @@ zv_cli_hostdev_numbers (const char *uid, const char *fid, int boot, ZvHostdevOpt
 }
 
 /* hostdev ID [options] */
-int
+gboolean
 zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error)
 {
   ZvHostdevOptions opts = { 0 };
@@ -76,22 +76,22 @@ zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error)
   };
   if (!zv_cli_parse ("hostdev", "ID", "Print the libvirt <hostdev> element for a device.",
                      entries, &argc, &argv, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   if (argc != 2)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "hostdev: expected exactly one ID");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   if (domain_xml_path && domain_name)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "hostdev: --domain-xml and --domain exclude each other");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   opts.guest_devno = guest_devno;
   opts.loadparm = loadparm;
   if (!zv_cli_hostdev_numbers (uid, fid, boot, &opts, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
 
   g_autoptr (ZvDomain) domain = NULL;
   g_autoptr (GPtrArray) others = NULL;
@@ -99,19 +99,19 @@ zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error)
     {
       g_autofree char *xml = zv_cli_read_domain_file (domain_xml_path, error);
       if (xml == NULL || (domain = zv_domain_parse (xml, -1, error)) == NULL)
-        return ZV_EXIT_FAILURE;
+        return FALSE;
     }
   else if (domain_name)
     {
       g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
       if (lv == NULL ||
           !zv_cli_load_domains (lv, domain_name, FALSE, TRUE, NULL, &domain, &others, error))
-        return ZV_EXIT_FAILURE;
+        return FALSE;
     }
   g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, argv[1], &opts, domain, others,
                                                            error);
   if (built == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   fputs (built->xml, stdout);
-  return ZV_EXIT_OK;
+  return TRUE;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* list [ccw|pci] [--json] */
-int
+gboolean
 zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
@@ -21,12 +21,12 @@ zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
   };
   if (!zv_cli_parse ("list", "[ccw|pci]", "List the channel subsystem and zPCI inventory.",
                      entries, &argc, &argv, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   guint scope = ZV_SCOPE_ALL;
   if (argc > 2)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "list: too many arguments");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   if (argc == 2)
     {
@@ -38,22 +38,22 @@ zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
         {
           g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                        "list: unknown kind '%s' (expected ccw or pci)", argv[1]);
-          return ZV_EXIT_USAGE;
+          return FALSE;
         }
     }
   g_autoptr (ZvLibvirt) lv = from_libvirt ? zv_cli_libvirt_open (cli, error) : NULL;
   if (from_libvirt && lv == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   g_autoptr (ZvInventory) inv = from_libvirt ? zv_cli_libvirt_inventory (cli, lv, scope, error)
                                              : zv_inventory_scan (cli->root, scope, error);
   if (inv == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   zv_cli_print_warnings (inv->warnings);
   if (json)
     {
       g_autoptr (JsonNode) node = zv_json_inventory (inv);
       zv_cli_print_json (node);
-      return ZV_EXIT_OK;
+      return TRUE;
     }
   if (scope & ZV_SCOPE_CCW)
     zv_print_subchannel_table (inv->subchannels);
@@ -61,5 +61,5 @@ zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
     printf ("\n");
   if (scope & ZV_SCOPE_PCI)
     zv_print_pci_table (inv->pci_functions);
-  return ZV_EXIT_OK;
+  return TRUE;
 }

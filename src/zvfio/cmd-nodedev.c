@@ -30,7 +30,7 @@ id_from_nodedev_name (const char *name)
 }
 
 /* Prints the XML of the one device ID names. */
-static int
+static gboolean
 print_one (ZvCli *cli, const char *id, GError **error)
 {
   g_autofree char *translated = id_from_nodedev_name (id);
@@ -40,18 +40,18 @@ print_one (ZvCli *cli, const char *id, GError **error)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "nodedev: '%s' is not a device id or "
                    "libvirt node device name", id);
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   if (parsed.kind == ZV_ID_PCI || parsed.kind == ZV_ID_FID)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "nodedev: libvirt has no zPCI node device "
                    "format; use 'zvfio show %s'", id);
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, lookup_id, ZV_TARGET_DEFAULT,
                                                    error);
   if (target == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   zv_cli_print_warnings (target->inv->warnings);
   const ZvSubchannel *sch = target->sch;
   g_autofree char *xml = NULL;
@@ -72,7 +72,7 @@ print_one (ZvCli *cli, const char *id, GError **error)
           g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
                        "nodedev: ccw device %s is offline; libvirt 9.0 lists only online ccw "
                        "devices (its subchannel is sch:%s)", sch->device->id, sch->id);
-          return ZV_EXIT_NOT_FOUND;
+          return FALSE;
         }
       xml = zv_nodedev_ccw_xml (sch);
     }
@@ -83,40 +83,40 @@ print_one (ZvCli *cli, const char *id, GError **error)
           g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
                        "nodedev: libvirt lists only subchannels bound to io_subchannel or "
                        "vfio_ccw; %s is bound to %s", sch->id, sch->driver ? sch->driver : "no driver");
-          return ZV_EXIT_NOT_FOUND;
+          return FALSE;
         }
       xml = zv_nodedev_css_xml (sch);
     }
   if (xml == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "nodedev: nothing to print for %s", id);
-      return ZV_EXIT_NOT_FOUND;
+      return FALSE;
     }
   fputs (xml, stdout);
-  return ZV_EXIT_OK;
+  return TRUE;
 }
 
 /* nodedev [ID] */
-int
+gboolean
 zv_cmd_nodedev (ZvCli *cli, int argc, char **argv, GError **error)
 {
   GOptionEntry entries[] = { { NULL } };
   if (!zv_cli_parse ("nodedev", "[ID]", "Print libvirt node-device XML (libvirt 9.0 layout) "
                      "for subchannels, online ccw devices and mdevs.", entries, &argc, &argv,
                      error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   if (argc > 2)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "nodedev: at most one ID");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   if (argc == 2)
     return print_one (cli, argv[1], error);
   g_autoptr (ZvInventory) inv = zv_inventory_scan (cli->root, ZV_SCOPE_CCW, error);
   if (inv == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   zv_cli_print_warnings (inv->warnings);
   g_autofree char *xml = zv_nodedev_inventory_xml (inv);
   fputs (xml, stdout);
-  return ZV_EXIT_OK;
+  return TRUE;
 }

@@ -64,7 +64,7 @@ print_prepared (ZvBus bus, const char *device, const ZvBindRecord *change)
 }
 
 /* prepare ID [--persist] [--offline] [--settle-timeout MS] */
-int
+gboolean
 zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean persist = FALSE, offline = FALSE;
@@ -83,10 +83,10 @@ zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
                      "vfio-pci (rules first; any failure restores the previous driver).",
                      entries, &argc, &argv, error) ||
       !check_settle (settle_ms, "prepare", error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   g_autoptr (ZvTarget) target = resolve_one (cli, "prepare", argc, argv, error);
   if (target == NULL)
-    return zv_error_exit_code (*error);
+    return FALSE;
   g_autofree char *action = g_strdup_printf ("prepare %s", target->device);
   ZvPrepareOptions options = {
     .allow_offline = offline, .persist = persist, .settle_timeout_ms = (guint) settle_ms,
@@ -96,12 +96,12 @@ zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
   g_ptr_array_add (targets, target);
   ZvPrepareResult result = { 0 };
   gboolean ok = zv_prepare (cli->root, targets, &options, &result, error);
-  g_autofree char *text = zv_violations_format (result.violations);
+  g_autofree char *text = zv_violations_format (result.violations, ZV_HINTS_CLI);
   fputs (text, stderr);
   if (ok)
     print_prepared (target->bus, target->device, g_ptr_array_index (result.changes, 0));
   zv_prepare_result_clear (&result);
-  return ok ? ZV_EXIT_OK : zv_error_exit_code (*error);
+  return ok;
 }
 
 /* Prints what releasing RECORD did. */
@@ -159,7 +159,7 @@ print_released_unrecorded (ZvCli *cli, ZvBus bus, const char *device, guint done
 }
 
 /* release ID [--persist] [--force] [--settle-timeout MS] */
-int
+gboolean
 zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean persist = FALSE, force = FALSE;
@@ -178,10 +178,10 @@ zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error)
                      "'zvfio prepare' changed, or io_subchannel / the kernel's choice.",
                      entries, &argc, &argv, error) ||
       !check_settle (settle_ms, "release", error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   g_autoptr (ZvTarget) target = resolve_one (cli, "release", argc, argv, error);
   if (target == NULL)
-    return zv_error_exit_code (*error);
+    return FALSE;
   ZvReleaseOptions options = {
     .unpersist = persist, .settle_timeout_ms = (guint) settle_ms,
     .lock_timeout_ms = LOCK_TIMEOUT_MS, .lock_owner = getpid (), .force = force,
@@ -198,5 +198,5 @@ zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error)
   else
     g_propagate_error (error, g_steal_pointer (&local));
   zv_release_result_clear (&result);
-  return ok ? ZV_EXIT_OK : zv_error_exit_code (*error);
+  return ok;
 }

@@ -1,5 +1,6 @@
 /* zvfio rules: lists every passthrough rule (id, severity, summary). */
 #include "cli.h"
+#include "zv-json.h"
 #include "zv-rules.h"
 
 #include <stdio.h>
@@ -15,19 +16,12 @@ add_row (const ZvRule *rule, gpointer data)
 static void
 add_json (const ZvRule *rule, gpointer data)
 {
-  JsonBuilder *b = data;
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, rule->id);
-  json_builder_set_member_name (b, "severity");
-  json_builder_add_string_value (b, zv_severity_name (rule->severity));
-  json_builder_set_member_name (b, "summary");
-  json_builder_add_string_value (b, rule->summary);
-  json_builder_end_object (b);
+  zv_json_add_string_object (data, "id", rule->id, "severity", zv_severity_name (rule->severity),
+                             "summary", rule->summary, NULL);
 }
 
 /* rules [--json] */
-int
+gboolean
 zv_cmd_rules (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
@@ -37,11 +31,11 @@ zv_cmd_rules (ZvCli *cli, int argc, char **argv, GError **error)
     { NULL }
   };
   if (!zv_cli_parse ("rules", "", "List the passthrough rules.", entries, &argc, &argv, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   if (argc > 1)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "rules: no arguments expected");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   if (json)
     {
@@ -51,10 +45,10 @@ zv_cmd_rules (ZvCli *cli, int argc, char **argv, GError **error)
       json_builder_end_array (b);
       g_autoptr (JsonNode) node = json_builder_get_root (b);
       zv_cli_print_json (node);
-      return ZV_EXIT_OK;
+      return TRUE;
     }
   ZvTable *table = zv_table_new ("RULE", "SEVERITY", "SUMMARY", NULL);
   zv_rules_foreach (add_row, table);
   zv_table_print_free (table);
-  return ZV_EXIT_OK;
+  return TRUE;
 }

@@ -179,7 +179,7 @@ add_json_domains (JsonObject *root, const ZvInventory *inv, GPtrArray *domains)
 }
 
 /* show ID [--json] */
-int
+gboolean
 zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
@@ -189,15 +189,15 @@ zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error)
   };
   if (!zv_cli_parse ("show", "ID", "Show one device and everything related to it.", entries,
                      &argc, &argv, error))
-    return ZV_EXIT_USAGE;
+    return FALSE;
   if (argc != 2)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "show: expected exactly one ID");
-      return ZV_EXIT_USAGE;
+      return FALSE;
     }
   g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, argv[1], ZV_TARGET_DEFAULT, error);
   if (target == NULL)
-    return ZV_EXIT_FAILURE;
+    return FALSE;
   ZvInventory *inv = target->inv;
   zv_cli_print_warnings (inv->warnings);
   g_autoptr (GPtrArray) domains = zv_cli_domains_for_show (cli);   /* NULL without --connect */
@@ -207,7 +207,7 @@ zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error)
       if (domains)
         add_json_domains (json_node_get_object (node), inv, domains);
       zv_cli_print_json (node);
-      return ZV_EXIT_OK;
+      return TRUE;
     }
   for (guint i = 0; i < inv->subchannels->len; i++)
     {
@@ -221,5 +221,5 @@ zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error)
       print_pci (fn);
       print_domains (domains, NULL, fn);
     }
-  return ZV_EXIT_OK;
+  return TRUE;
 }

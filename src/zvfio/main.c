@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int cmd_help (ZvCli *cli, int argc, char **argv, GError **error);
-static int cmd_version (ZvCli *cli, int argc, char **argv, GError **error);
+static gboolean cmd_help (ZvCli *cli, int argc, char **argv, GError **error);
+static gboolean cmd_version (ZvCli *cli, int argc, char **argv, GError **error);
 
 /* Every command, in the order help lists them. */
 static const ZvCommand commands[] = {
@@ -63,20 +63,20 @@ commands_overview (void)
 }
 
 /* help: lists the commands. */
-static int
+static gboolean
 cmd_help (ZvCli *cli, int argc, char **argv, GError **error)
 {
   g_autofree char *overview = commands_overview ();
   printf ("Usage: zvfio [--root DIR] [--connect URI] COMMAND [ARGS...]\n\n%s", overview);
-  return ZV_EXIT_OK;
+  return TRUE;
 }
 
 /* version: prints the version. */
-static int
+static gboolean
 cmd_version (ZvCli *cli, int argc, char **argv, GError **error)
 {
   printf ("zvfio %s\n", ZVFIO_VERSION);
-  return ZV_EXIT_OK;
+  return TRUE;
 }
 
 /* Finds a command by name. */
@@ -89,11 +89,21 @@ find_command (const char *name)
   return NULL;
 }
 
-/* Reports ERROR on stderr and returns its exit code. */
+/* Reports ERROR on stderr, with what the command line can do about it, and
+ * returns its exit code. */
 static int
 report (GError *error)
 {
-  fprintf (stderr, "zvfio: %s\n", error->message);
+  if (error == NULL)
+    {
+      fprintf (stderr, "zvfio: internal error: a command failed without saying why\n");
+      return ZV_EXIT_FAILURE;
+    }
+  if (*error->message == '\0')
+    return zv_error_exit_code (error);   /* the command has shown it already */
+  const char *advice = g_error_matches (error, ZV_ERROR, ZV_ERROR_NOT_S390)
+                       ? " (zvfio --root DIR reads a sysfs tree)" : "";
+  fprintf (stderr, "zvfio: %s%s\n", error->message, advice);
   return zv_error_exit_code (error);
 }
 
@@ -126,7 +136,10 @@ main (int argc, char **argv)
       return ZV_EXIT_USAGE;
     }
   if (version)
-    return cmd_version (NULL, 0, NULL, NULL);
+    {
+      cmd_version (NULL, 0, NULL, NULL);
+      return ZV_EXIT_OK;
+    }
   if (argc < 2)
     {
       fprintf (stderr, "zvfio: no command given (see 'zvfio help')\n");
@@ -145,9 +158,7 @@ main (int argc, char **argv)
   if (cli.root == NULL)
     return report (error);
 
-  int rc = command->func (&cli, argc - 1, argv + 1, &error);
-  if (error != NULL)
-    rc = report (error);
+  int rc = command->func (&cli, argc - 1, argv + 1, &error) ? ZV_EXIT_OK : report (error);
   zv_root_unref (cli.root);
   g_free (cli.connect_uri);
   xmlCleanupParser ();

@@ -8,6 +8,7 @@
 struct _ZvTable {
   GPtrArray *headers;   /* char* */
   GPtrArray *rows;      /* GPtrArray of char* */
+  gsize *min_widths;    /* least width of each column, or NULL */
 };
 
 /* Creates a table with the NULL-terminated column headers. */
@@ -68,7 +69,8 @@ zv_table_print_free (ZvTable *table)
   guint n = table->headers->len;
   g_autofree gsize *widths = g_new0 (gsize, n);
   for (guint i = 0; i < n; i++)
-    widths[i] = g_utf8_strlen (g_ptr_array_index (table->headers, i), -1);
+    widths[i] = MAX (table->min_widths ? table->min_widths[i] : 0,
+                     (gsize) g_utf8_strlen (g_ptr_array_index (table->headers, i), -1));
   for (guint r = 0; r < table->rows->len; r++)
     {
       GPtrArray *row = g_ptr_array_index (table->rows, r);
@@ -85,6 +87,7 @@ zv_table_print_free (ZvTable *table)
     print_row (g_ptr_array_index (table->rows, r), widths);
   g_ptr_array_unref (table->headers);
   g_ptr_array_unref (table->rows);
+  g_free (table->min_widths);
   g_free (table);
 }
 
@@ -122,68 +125,249 @@ format_mdevs (const ZvSubchannel *sch)
   return g_string_free (s, FALSE);
 }
 
-/* Formats the table columns of the subchannel list (documented in zvfio(1)). */
+/* One column of a list table: its header, its least width (the widest cell
+ * or the header wins), and how an item fills its cell (NULL prints "-"). */
+typedef struct {
+  const char *header;
+  guint width;
+  char *(*cell) (gconstpointer item);
+} ZvColumn;
+
+/* Prints ITEMS as a table of the N COLUMNS. */
+static void
+print_columns (const ZvColumn *columns, guint n, GPtrArray *items)
+{
+  ZvTable *t = g_new0 (ZvTable, 1);
+  t->headers = g_ptr_array_new_with_free_func (g_free);
+  t->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  t->min_widths = g_new0 (gsize, n);
+  for (guint c = 0; c < n; c++)
+    {
+      g_ptr_array_add (t->headers, g_strdup (columns[c].header));
+      t->min_widths[c] = columns[c].width;
+    }
+  for (guint i = 0; i < items->len; i++)
+    {
+      GPtrArray *row = g_ptr_array_new_with_free_func (g_free);
+      for (guint c = 0; c < n; c++)
+        {
+          char *cell = columns[c].cell (g_ptr_array_index (items, i));
+          g_ptr_array_add (row, cell ? cell : g_strdup ("-"));
+        }
+      g_ptr_array_add (t->rows, row);
+    }
+  zv_table_print_free (t);
+}
+
+/* Copies TEXT for a cell ("-" for NULL). */
+static char *
+text_cell (const char *text)
+{
+  return g_strdup (text ? text : "-");
+}
+
+/* Subchannel list "Device": the ccw device, or the devno of a vfio_ccw-bound one. */
+static char *
+sch_device (gconstpointer item)
+{
+  const ZvSubchannel *sch = item;
+  return g_strdup (sch->device ? sch->device->id : (sch->dev_busid ? sch->dev_busid : "none"));
+}
+
+/* Subchannel list "Subchan.". */
+static char *
+sch_id (gconstpointer item)
+{
+  return text_cell (((const ZvSubchannel *) item)->id);
+}
+
+/* Subchannel list "Type": "io", "io/qdio", "chsc", ... */
+static char *
+sch_type (gconstpointer item)
+{
+  const ZvSubchannel *sch = item;
+  const char *type = zv_subchannel_type_name (sch->type);
+  return g_strdup_printf ("%s%s", type ? type : "?", sch->qdio ? "/qdio" : "");
+}
+
+/* Subchannel list "DevType". */
+static char *
+sch_devtype (gconstpointer item)
+{
+  const ZvCcwDevice *dev = ((const ZvSubchannel *) item)->device;
+  return text_cell (dev ? dev->devtype : NULL);
+}
+
+/* Subchannel list "CU Type". */
+static char *
+sch_cutype (gconstpointer item)
+{
+  const ZvCcwDevice *dev = ((const ZvSubchannel *) item)->device;
+  return text_cell (dev ? dev->cutype : NULL);
+}
+
+/* Subchannel list "Use": whether the ccw device is online. */
+static char *
+sch_use (gconstpointer item)
+{
+  const ZvCcwDevice *dev = ((const ZvSubchannel *) item)->device;
+  return g_strdup (dev == NULL ? "-" : dev->online == 1 ? "yes" : dev->online == 0 ? "no" : "?");
+}
+
+/* Subchannel list "PIM PAM POM". */
+static char *
+sch_pimpampom (gconstpointer item)
+{
+  const ZvSubchannel *sch = item;
+  if (!sch->has_pimpampom)
+    return NULL;
+  return g_strdup_printf ("%02x  %02x  %02x", sch->pimpampom[0], sch->pimpampom[1],
+                          sch->pimpampom[2]);
+}
+
+/* Subchannel list "CHPIDs". */
+static char *
+sch_chpids (gconstpointer item)
+{
+  const ZvSubchannel *sch = item;
+  if (!sch->has_chpids)
+    return NULL;
+  return g_strdup_printf ("%02x%02x%02x%02x %02x%02x%02x%02x", sch->chpids[0], sch->chpids[1],
+                          sch->chpids[2], sch->chpids[3], sch->chpids[4], sch->chpids[5],
+                          sch->chpids[6], sch->chpids[7]);
+}
+
+/* Subchannel list "Driver". */
+static char *
+sch_driver (gconstpointer item)
+{
+  return text_cell (((const ZvSubchannel *) item)->driver);
+}
+
+/* Subchannel list "MDEVs". */
+static char *
+sch_mdevs (gconstpointer item)
+{
+  return format_mdevs (item);
+}
+
+/* The columns of the subchannel list (documented in zvfio(1)). */
+static const ZvColumn subchannel_columns[] = {
+  { "Device", 0, sch_device }, { "Subchan.", 0, sch_id }, { "Type", 0, sch_type },
+  { "DevType", 0, sch_devtype }, { "CU Type", 0, sch_cutype }, { "Use", 0, sch_use },
+  { "PIM PAM POM", 0, sch_pimpampom }, { "CHPIDs", 0, sch_chpids },
+  { "Driver", 0, sch_driver }, { "MDEVs", 0, sch_mdevs },
+};
+
+/* Prints the subchannel list. */
 void
 zv_print_subchannel_table (GPtrArray *subchannels)
 {
-  ZvTable *t = zv_table_new ("Device", "Subchan.", "Type", "DevType", "CU Type", "Use",
-                             "PIM PAM POM", "CHPIDs", "Driver", "MDEVs", NULL);
-  for (guint i = 0; i < subchannels->len; i++)
-    {
-      const ZvSubchannel *sch = g_ptr_array_index (subchannels, i);
-      const ZvCcwDevice *dev = sch->device;
-      g_autofree char *ppp = sch->has_pimpampom
-        ? g_strdup_printf ("%02x  %02x  %02x", sch->pimpampom[0], sch->pimpampom[1],
-                           sch->pimpampom[2])
-        : g_strdup ("-");
-      g_autofree char *chpids = sch->has_chpids
-        ? g_strdup_printf ("%02x%02x%02x%02x %02x%02x%02x%02x", sch->chpids[0], sch->chpids[1],
-                           sch->chpids[2], sch->chpids[3], sch->chpids[4], sch->chpids[5],
-                           sch->chpids[6], sch->chpids[7])
-        : g_strdup ("-");
-      g_autofree char *mdevs = format_mdevs (sch);
-      const char *device = dev ? dev->id : (sch->dev_busid ? sch->dev_busid : "none");
-      const char *use = dev == NULL ? "-" : dev->online == 1 ? "yes" : dev->online == 0 ? "no"
-                                                                                         : "?";
-      const char *type = zv_subchannel_type_name (sch->type);
-      g_autofree char *type_text = g_strdup_printf ("%s%s", type ? type : "?",
-                                                    sch->qdio ? "/qdio" : "");
-      zv_table_add (t, device, sch->id, type_text, dev && dev->devtype ? dev->devtype : "-",
-                    dev && dev->cutype ? dev->cutype : "-", use, ppp, chpids,
-                    sch->driver ? sch->driver : "-", mdevs, NULL);
-    }
-  zv_table_print_free (t);
+  print_columns (subchannel_columns, G_N_ELEMENTS (subchannel_columns), subchannels);
 }
 
-/* Formats an optional hex value with WIDTH digits, "-" when absent. */
+/* Formats an optional hex value with WIDTH digits, NULL ("-") when absent. */
 static char *
 opt_hex (ZvOptU32 v, int width)
 {
-  return v.present ? g_strdup_printf ("0x%0*x", width, v.value) : g_strdup ("-");
+  return v.present ? g_strdup_printf ("0x%0*x", width, v.value) : NULL;
 }
 
-/* Formats the table columns of the zPCI list (documented in zvfio(1)). */
+/* zPCI list "Address". */
+static char *
+pci_address (gconstpointer item)
+{
+  return text_cell (((const ZvPciFunction *) item)->address);
+}
+
+/* zPCI list "FID". */
+static char *
+pci_fid (gconstpointer item)
+{
+  return opt_hex (((const ZvPciFunction *) item)->fid, 8);
+}
+
+/* zPCI list "UID". */
+static char *
+pci_uid (gconstpointer item)
+{
+  return opt_hex (((const ZvPciFunction *) item)->uid, 1);
+}
+
+/* zPCI list "PFT". */
+static char *
+pci_pft (gconstpointer item)
+{
+  return opt_hex (((const ZvPciFunction *) item)->pft, 2);
+}
+
+/* zPCI list "Function type": the name of the PFT. */
+static char *
+pci_function_type (gconstpointer item)
+{
+  const ZvPciFunction *fn = item;
+  const char *name = fn->pft.present ? zv_pft_name (fn->pft.value) : NULL;
+  return g_strdup (name ? name : "unknown");
+}
+
+/* zPCI list "ISM". */
+static char *
+pci_ism (gconstpointer item)
+{
+  return g_strdup (((const ZvPciFunction *) item)->ism ? "yes" : "no");
+}
+
+/* zPCI list "MIO". */
+static char *
+pci_mio (gconstpointer item)
+{
+  const ZvPciFunction *fn = item;
+  return g_strdup (fn->mio_enabled < 0 ? "-" : fn->mio_enabled ? "1" : "0");
+}
+
+/* zPCI list "Driver". */
+static char *
+pci_driver (gconstpointer item)
+{
+  return text_cell (((const ZvPciFunction *) item)->driver);
+}
+
+/* zPCI list "IOMMU": the IOMMU group. */
+static char *
+pci_iommu (gconstpointer item)
+{
+  const ZvPciFunction *fn = item;
+  return fn->iommu_group >= 0 ? g_strdup_printf ("%d", fn->iommu_group) : NULL;
+}
+
+/* zPCI list "Power": the slot power. */
+static char *
+pci_power (gconstpointer item)
+{
+  const ZvPciFunction *fn = item;
+  return g_strdup (fn->slot_power < 0 ? "-" : fn->slot_power ? "on" : "standby");
+}
+
+/* The columns of the zPCI list (documented in zvfio(1)). */
+static const ZvColumn pci_columns[] = {
+  { "Address", 0, pci_address }, { "FID", 0, pci_fid }, { "UID", 0, pci_uid },
+  { "PFT", 0, pci_pft }, { "Function type", 0, pci_function_type }, { "ISM", 0, pci_ism },
+  { "MIO", 0, pci_mio }, { "Driver", 0, pci_driver }, { "IOMMU", 0, pci_iommu },
+  { "Power", 0, pci_power },
+};
+
+/* Prints the zPCI list. */
 void
 zv_print_pci_table (GPtrArray *pci_functions)
 {
-  ZvTable *t = zv_table_new ("Address", "FID", "UID", "PFT", "Function type", "ISM", "MIO",
-                             "Driver", "IOMMU", "Power", NULL);
-  for (guint i = 0; i < pci_functions->len; i++)
-    {
-      const ZvPciFunction *fn = g_ptr_array_index (pci_functions, i);
-      g_autofree char *fid = opt_hex (fn->fid, 8);
-      g_autofree char *uid = opt_hex (fn->uid, 1);
-      g_autofree char *pft = opt_hex (fn->pft, 2);
-      const char *pft_name = fn->pft.present ? zv_pft_name (fn->pft.value) : NULL;
-      g_autofree char *group = fn->iommu_group >= 0 ? g_strdup_printf ("%d", fn->iommu_group)
-                                                    : g_strdup ("-");
-      const char *mio = fn->mio_enabled < 0 ? "-" : fn->mio_enabled ? "1" : "0";
-      const char *power = fn->slot_power < 0 ? "-" : fn->slot_power ? "on" : "standby";
-      zv_table_add (t, fn->address, fid, uid, pft, pft_name ? pft_name : "unknown",
-                    fn->ism ? "yes" : "no", mio, fn->driver ? fn->driver : "-", group, power,
-                    NULL);
-    }
-  zv_table_print_free (t);
+  print_columns (pci_columns, G_N_ELEMENTS (pci_columns), pci_functions);
+}
+
+/* Sets ERROR (CODE) for a failure the command has shown already. */
+void
+zv_cli_set_reported (GError **error, ZvErrorCode code)
+{
+  g_set_error_literal (error, ZV_ERROR, code, "");
 }
 
 /* Parses command options with GOption; sets a ZV_ERROR_USAGE error on failure. */

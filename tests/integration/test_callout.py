@@ -246,7 +246,7 @@ def test_pre_define_autostart_needs_persistent_binding(run_callout, ccw_root):
     assert proc.returncode == 3
     assert "error: ccw.autostart-not-persistent: 0.0.0144:" in proc.stderr
     assert "driverctl -b css set-override 0.0.0144 vfio_ccw" in proc.stderr
-    assert "zvfio prepare 0.0.0144 --persist" in proc.stderr
+    assert "zvfio" not in proc.stderr        # the zvfio CLI's advice is for the CLI only
     relaxed = run_callout("pre", "define", parent="0.0.0144", input=AUTO, root=ccw_root,
                           env={"ZVFIO_ALLOW_VOLATILE_AUTOSTART": "1"})
     assert relaxed.returncode == 0

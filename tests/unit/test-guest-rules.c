@@ -64,15 +64,36 @@ pci_function (const char *address, gboolean ism)
   return fn;
 }
 
-/* Runs only the guest table on CTX with the host facts read for it. */
+/* What run_one_rule needs. */
+typedef struct {
+  const ZvRuleContext *ctx;
+  GPtrArray *out;
+} DomainRun;
+
+/* zv_rules_foreach_domain callback: runs one rule. */
+static void
+run_one_rule (const ZvRule *rule, gpointer data)
+{
+  DomainRun *run = data;
+  rule->check (run->ctx, run->out);
+}
+
+/* Runs every rule that needs the target domain on CTX (which has its facts). */
+static void
+run_domain_rules (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  DomainRun run = { ctx, out };
+  zv_rules_foreach_domain (run_one_rule, &run);
+}
+
+/* Runs only the domain rules on CTX with the host facts read for it. */
 static void
 run_guest_table (const ZvRuleContext *ctx, GPtrArray *out)
 {
   g_autoptr (ZvHostFacts) facts = zv_rules_read_facts (ctx);
   ZvRuleContext with_facts = *ctx;
   with_facts.facts = facts;
-  for (gsize i = 0; i < zv_rules_guest_count; i++)
-    zv_rules_guest[i].check (&with_facts, out);
+  run_domain_rules (&with_facts, out);
 }
 
 /* Runs only the guest table on CTX and appends "## NAME" plus the formatted
@@ -84,9 +105,8 @@ run_case (GString *log, const char *name, const ZvRuleContext *ctx)
   g_autoptr (ZvHostFacts) facts = zv_host_facts_new (NULL);   /* no host: nothing known */
   ZvRuleContext with_facts = *ctx;
   with_facts.facts = facts;
-  for (gsize i = 0; i < zv_rules_guest_count; i++)
-    zv_rules_guest[i].check (&with_facts, out);
-  g_autofree char *text = zv_violations_format (out);
+  run_domain_rules (&with_facts, out);
+  g_autofree char *text = zv_violations_format (out, ZV_HINTS_CLI);
   g_string_append_printf (log, "## %s\n%s", name, text);
   return out->len;
 }
@@ -100,8 +120,7 @@ expect_one (GString *log, const char *name, const ZvRuleContext *ctx, const char
   g_autoptr (ZvHostFacts) facts = zv_host_facts_new (NULL);   /* no host: nothing known */
   ZvRuleContext with_facts = *ctx;
   with_facts.facts = facts;
-  for (gsize i = 0; i < zv_rules_guest_count; i++)
-    zv_rules_guest[i].check (&with_facts, out);
+  run_domain_rules (&with_facts, out);
   g_test_message ("case %s", name);
   g_assert_cmpuint (out->len, ==, 1);
   const ZvViolation *v = g_ptr_array_index (out, 0);
@@ -401,7 +420,15 @@ test_qemu_versions (void)
   g_assert_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL);
 }
 
-/* The guest table's ids are registered and found through the engine. */
+/* zv_rules_foreach_domain callback: collects the rows. */
+static void
+collect_row (const ZvRule *rule, gpointer data)
+{
+  g_ptr_array_add (data, (gpointer) rule);
+}
+
+/* The domain rules' ids are registered and found through the engine, each in
+ * the file its prefix names. */
 static void
 test_table (void)
 {
@@ -409,9 +436,13 @@ test_table (void)
                         "zpci.used-by-domain", "zpci.uid-range",
                         "zpci.uid-dup", "zpci.fid-dup", "zpci.qemu-version",
                         "zpci.secure-execution", NULL };
-  g_assert_cmpuint (zv_rules_guest_count, ==, g_strv_length ((char **) ids));
-  for (int i = 0; ids[i]; i++)
-    g_assert_true (zv_rules_find (ids[i]) == &zv_rules_guest[i]);
+  g_autoptr (GPtrArray) rows = g_ptr_array_new ();
+  zv_rules_foreach_domain (collect_row, rows);
+  g_assert_cmpuint (rows->len, ==, g_strv_length ((char **) ids));
+  for (guint i = 0; ids[i]; i++)
+    g_assert_true (zv_rules_find (ids[i]) == g_ptr_array_index (rows, i));
+  g_assert_cmpuint (zv_rules_guest_count, ==, 2);
+  g_assert_cmpstr (zv_rules_ccw_domain[0].id, ==, "ccw.used-by-domain");
 }
 
 int

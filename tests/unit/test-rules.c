@@ -99,7 +99,7 @@ assert_fires (GPtrArray *v, const char *rule, ZvSeverity severity, const char *t
   const ZvViolation *x = find (v, rule);
   if (x == NULL)
     {
-      g_autofree char *all = zv_violations_format (v);
+      g_autofree char *all = zv_violations_format (v, ZV_HINTS_CLI);
       g_error ("rule %s did not fire; got:\n%s", rule, all);
     }
   g_assert_cmpint (x->severity, ==, severity);
@@ -122,7 +122,7 @@ assert_clean (GPtrArray *v)
 {
   if (v->len > 0)
     {
-      g_autofree char *all = zv_violations_format (v);
+      g_autofree char *all = zv_violations_format (v, ZV_HINTS_CLI);
       g_error ("expected no violation, got:\n%s", all);
     }
 }
