@@ -44,6 +44,8 @@ typedef struct {
 } ZvHostdevBuilt;
 
 /* Turns the --uid/--fid texts (decimal or 0x hex) and --boot into OPTS (cmd-hostdev.c). */
+/* The --boot value when the option is not given. */
+#define ZV_CLI_NO_BOOT G_MININT
 gboolean zv_cli_hostdev_numbers (const char *uid, const char *fid, int boot,
                                  ZvHostdevOptions *opts, GError **error);
 /* Frees a built hostdev. */

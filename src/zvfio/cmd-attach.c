@@ -237,7 +237,7 @@ zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
   ZvHostdevOptions hopts = { 0 };
   ApplyOptions opts = { 0 };
   g_autofree char *guest_devno = NULL, *uid = NULL, *fid = NULL, *loadparm = NULL;
-  int boot = 0;
+  int boot = ZV_CLI_NO_BOOT;
   GOptionEntry entries[] = {
     { "config", 0, 0, G_OPTION_ARG_NONE, &opts.config,
       "change the persistent definition (default)", NULL },

@@ -35,12 +35,13 @@ zv_cli_hostdev_numbers (const char *uid, const char *fid, int boot, ZvHostdevOpt
     return FALSE;
   opts->has_uid = uid != NULL;
   opts->has_fid = fid != NULL;
-  if (boot < 0)
+  if (boot != ZV_CLI_NO_BOOT && boot < 1)
     {
+      /* 0 used to mean "no <boot>" silently */
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "--boot needs an order of 1 or more");
       return FALSE;
     }
-  opts->boot_order = boot;
+  opts->boot_order = boot == ZV_CLI_NO_BOOT ? 0 : boot;
   return TRUE;
 }
 
@@ -51,7 +52,7 @@ zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error)
   ZvHostdevOptions opts = { 0 };
   g_autofree char *guest_devno = NULL, *uid = NULL, *fid = NULL, *loadparm = NULL;
   g_autofree char *domain_xml_path = NULL, *domain_name = NULL;
-  int boot = 0;
+  int boot = ZV_CLI_NO_BOOT;
   GOptionEntry entries[] = {
     { "guest-devno", 0, 0, G_OPTION_ARG_STRING, &guest_devno,
       "vfio-ccw guest address (default: the host devno if free, else the lowest free)",

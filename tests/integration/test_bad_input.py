@@ -66,6 +66,10 @@ CASES = [
     ("deep-definition", ["show", "0.0.0041"], deep_definition, 0,
      "JSON nested deeper than 64 levels"),
     ("css-outside-root", ["list"], css_devices_outside, None, "/sys/bus/css/devices"),
+    ("boot-zero", ["hostdev", "0.0.0041", "--boot", "0"], None, 2,
+     "--boot needs an order of 1 or more"),
+    ("boot-negative", ["hostdev", "0.0.0041", "--boot", "-3"], None, 2,
+     "--boot needs an order of 1 or more"),
 ]
 
 
