@@ -4,7 +4,8 @@
 sch=$(dev_field "passthrough target" subchannel); devno=$(dev_field "passthrough target" devno)
 U=5a7f0004-0000-4000-8000-000000000001
 LOG=/var/log/libvirt/qemu/nested-view.console
-WAIT=${NESTED_WAIT:-240}
+rm -f $LOG   # libvirt appends to a file console: no report of an earlier domain of this name
+WAIT=${NESTED_WAIT:-330}   # nested boot to init: 110-250 s seen; scenario budget 420 s
 # keep zvfio's hook/callout out of this infrastructure check
 moved=()
 for f in $CALLOUT /etc/mdevctl.d/scripts.d/callouts/zvfio-callout; do

@@ -3,6 +3,7 @@
 . /usr/lib/zvfio-vm/lib.sh
 addr=$(pci_field "zpci nested target" address); uid=$(pci_field "zpci nested target" uid); fid=$(pci_field "zpci nested target" fid)
 LOG=/var/log/libvirt/qemu/nested-zpci.console
+rm -f $LOG   # libvirt appends to a file console: no report of an earlier domain of this name
 orig=$(pci_driver $addr)
 cleanup() {
     virsh destroy nested-zpci >/dev/null 2>&1; virsh undefine nested-zpci >/dev/null 2>&1
@@ -30,7 +31,7 @@ if [ $RC -ne 0 ]; then
     xfail "QEMU under TCG refuses the vfio-pci zPCI hostdev: $why"
 fi
 qemu_cmdline nested-zpci | grep -o '"driver":"zpci"[^}]*' || fail "no zpci device on the nested QEMU command line"
-nested_wait nested-zpci $LOG 120
+nested_wait nested-zpci $LOG ${NESTED_WAIT:-300}   # scenario budget 360 s
 sed 's/^/  nested| /' $LOG | tail -n 20
 if grep -q "NESTED-PCI" $LOG; then
     pass "nested guest sees the zPCI function after $(( $(date +%s) - t0 ))s: $(grep NESTED-PCI $LOG | head -n1)"
