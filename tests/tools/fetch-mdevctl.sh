@@ -6,7 +6,7 @@
 #
 # * apt runs with a PRIVATE configuration under the cache directory: its own sources
 #   list (SUITE on the mirror the machine's own Debian sources name, read at run time
-#   from /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list, with the same
+#   from /etc/apt/sources.list.d/*.sources or the one-line lists, with the same
 #   keyring), its own Dir::Etc, Dir::State (lists, empty dpkg status) and Dir::Cache.
 #   The machine's sources, lists, caches and installed packages are never touched;
 #   nothing is installed: the .debs are unpacked with dpkg-deb -x.
@@ -85,8 +85,10 @@ fi
 codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
 mirror=
 keyring=
-if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    # deb822: the first 'deb' stanza whose Suites name the host's own release
+for sources in /etc/apt/sources.list.d/*.sources; do
+    # deb822 (any file name: mmdebstrap writes 0000debian.sources): the first 'deb'
+    # stanza whose Suites name the host's own release
+    [ -f "$sources" ] && [ -z "$mirror" ] || continue
     found=$(awk -v want="$codename" '
         function flush() {
             if (!done && types ~ /(^| )deb( |$)/ && (want == "" || suites ~ ("(^| )" want "( |$)"))) {
@@ -100,17 +102,18 @@ if [ -f /etc/apt/sources.list.d/debian.sources ]; then
         tolower($1) == "uris:" { uris = substr($0, index($0, ":") + 1) }
         tolower($1) == "suites:" { suites = substr($0, index($0, ":") + 1) }
         tolower($1) == "signed-by:" { key = $2 }
-        END { flush() }' /etc/apt/sources.list.d/debian.sources)
+        END { flush() }' "$sources")
     mirror=$(printf '%s' "$found" | cut -f1)
     keyring=$(printf '%s' "$found" | cut -f2)
-fi
-if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
+done
+for sources in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
     # one-line format: deb [options] URI SUITE COMPONENTS
+    [ -f "$sources" ] && [ -z "$mirror" ] || continue
     mirror=$(awk -v want="$codename" '
         $1 == "deb" { i = 2; if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-                      if (want == "" || $(i + 1) == want) { print $i; exit } }' /etc/apt/sources.list)
-fi
-[ -n "$mirror" ] || die "found no Debian mirror for '$codename' in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+                      if (want == "" || $(i + 1) == want) { print $i; exit } }' "$sources")
+done
+[ -n "$mirror" ] || die "found no Debian mirror for '$codename' in /etc/apt/sources.list.d/*.sources, /etc/apt/sources.list or /etc/apt/sources.list.d/*.list"
 [ -n "$keyring" ] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -r "$keyring" ] || die "keyring $keyring is not readable"
 
