@@ -265,7 +265,7 @@ zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "attach: expected a domain and at least one ID");
       return FALSE;
     }
-  if (argc > 3 && (guest_devno || uid || fid || boot))
+  if (argc > 3 && (guest_devno || uid || fid || boot != ZV_CLI_NO_BOOT))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "attach: --guest-devno, --uid, --fid and --boot need exactly one ID");
