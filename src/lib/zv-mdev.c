@@ -312,15 +312,22 @@ zv_mdev_list_defined_parents (ZvRoot *root)
   return parents;
 }
 
+/* Opens /etc/mdevctl.d/PARENT; NULL when PARENT is no plain name or has none. */
+static ZvDir *
+open_definitions_dir (ZvRoot *root, const char *parent)
+{
+  if (!zv_attr_name_is_safe (parent) || strchr (parent, '/') != NULL)
+    return NULL;
+  g_autofree char *path = g_strconcat (ZV_MDEVCTL_DIR "/", parent, NULL);
+  return zv_root_open_dir (root, path, NULL);
+}
+
 /* TRUE when /etc/mdevctl.d/PARENT holds a definition of UUID (lowercase): its
  * file name may be in any case, as mdevctl accepts, and as listing shows it. */
 gboolean
 zv_mdev_is_defined (ZvRoot *root, const char *parent, const char *uuid)
 {
-  if (!zv_attr_name_is_safe (parent) || strchr (parent, '/') != NULL)
-    return FALSE;
-  g_autofree char *path = g_strconcat (ZV_MDEVCTL_DIR "/", parent, NULL);
-  g_autoptr (ZvDir) dir = zv_root_open_dir (root, path, NULL);
+  g_autoptr (ZvDir) dir = open_definitions_dir (root, parent);
   if (dir == NULL)
     return FALSE;
   if (zv_dir_has (dir, uuid))
@@ -341,12 +348,10 @@ GPtrArray *
 zv_mdev_list_defined (ZvRoot *root, const char *parent, GPtrArray *warnings)
 {
   GPtrArray *mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_free);
-  if (!zv_attr_name_is_safe (parent) || strchr (parent, '/') != NULL)
-    return mdevs;
-  g_autofree char *path = g_strconcat (ZV_MDEVCTL_DIR "/", parent, NULL);
-  g_autoptr (ZvDir) dir = zv_root_open_dir (root, path, NULL);
+  g_autoptr (ZvDir) dir = open_definitions_dir (root, parent);
   if (dir == NULL)
     return mdevs;
+  const char *path = zv_dir_path (dir);
   g_autoptr (GPtrArray) names = zv_dir_list (dir, NULL);
   for (guint i = 0; names && i < names->len; i++)
     {
