@@ -20,6 +20,7 @@ packages=(
   libglib2.0-dev libjson-glib-dev libxml2-dev libvirt-dev
   libxml2-utils libvirt-clients libvirt0 mdevctl driverctl util-linux
   python3 python3-pytest python3-libvirt python3-jsonschema strace groff man-db bash-completion binutils
+  virtinst
 )
 
 as_root() {

@@ -89,6 +89,7 @@ plan_pci (ZvTarget *target, const ZvHostdevOptions *opts, const ZvDomain *domain
   hd->kind = ZV_HOSTDEV_PCI;
   hd->pci_source = fn->address;
   hd->managed = opts->managed;
+  target->managed = opts->managed;   /* the rules judge who binds it */
   hd->has_uid = hd->has_fid = TRUE;
   hd->uid = opts->uid;
   hd->fid = opts->fid;

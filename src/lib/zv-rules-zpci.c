@@ -42,11 +42,16 @@ check_ism_driver (const ZvRuleContext *ctx, GPtrArray *out)
   if (!is_ism (ctx) || g_strcmp0 (target->pci->driver, VFIO_PCI_DRIVER) == 0)
     return;
   const char *addr = target->pci->address;
-  if (zv_operation_has (ctx, ZV_OP_BINDS))
+  ZvBinder binder = zv_rule_binder (ctx);
+  if (binder != ZV_BINDER_NOBODY)
     {
+      /* the binding is taken care of; what is left is the host's own use of it */
       zv_violation_add (out, zv_rules_find ("zpci.ism.driver"), ctx, ZV_FINDING_RELAXED,
-                        "none needed: zvfio binds it to vfio-pci; make sure SMC-D in the "
-                        "host does not use it",
+                        binder == ZV_BINDER_LIBVIRT
+                          ? "none needed: libvirt binds it to vfio-pci when the guest starts "
+                            "(managed='yes'); make sure SMC-D in the host does not use it"
+                          : "none needed: zvfio binds it to vfio-pci; make sure SMC-D in the "
+                            "host does not use it",
                         "ISM function %s is bound to %s and will be rebound to vfio-pci", addr,
                         target->pci->driver ? target->pci->driver : "no driver");
       return;
@@ -112,12 +117,13 @@ check_ism_interpretation (const ZvRuleContext *ctx, GPtrArray *out)
     }
 }
 
-/* zpci.vfio-bound: attaching or starting needs the function on vfio-pci. */
+/* zpci.vfio-bound: attaching or starting needs the function on vfio-pci,
+ * unless libvirt binds it at guest start (managed='yes'). */
 static void
 check_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
 {
   const ZvTarget *target = ctx->target;
-  if (target->pci == NULL || is_ism (ctx) ||
+  if (target->pci == NULL || is_ism (ctx) || zv_rule_binder (ctx) != ZV_BINDER_NOBODY ||
       g_strcmp0 (target->pci->driver, VFIO_PCI_DRIVER) == 0)
     return;
   const char *addr = target->pci->address;
@@ -135,13 +141,14 @@ const ZvRule zv_rules_zpci[] = {
     check_ism_mio },
   { "zpci.ism.driver", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING,
     ZV_IN_CHECK | ZV_IN_START | ZV_IN_ATTACH | ZV_IN_PREPARE,
-    "an ISM function must be bound to vfio-pci, not ism (warning for prepare)",
+    "an ISM function must be bound to vfio-pci, not ism (warning when zvfio or libvirt "
+    "binds it: prepare, managed='yes')",
     check_ism_driver },
   { "zpci.ism.interpretation", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "ISM needs KVM zPCI interpretation (KVM_CAP_S390_ZPCI_OP, z14 or newer)",
     check_ism_interpretation },
   { "zpci.vfio-bound", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_START | ZV_IN_ATTACH,
-    "attach/start: the zPCI function is not bound to vfio-pci",
+    "attach/start: the zPCI function is not bound to vfio-pci (managed='yes': libvirt binds it)",
     check_vfio_bound },
 };
 const gsize zv_rules_zpci_count = G_N_ELEMENTS (zv_rules_zpci);

@@ -78,6 +78,15 @@ zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait)
   return (operations[ctx->op].traits & trait) != 0;
 }
 
+/* Who binds CTX's device by the time the guest starts. */
+ZvBinder
+zv_rule_binder (const ZvRuleContext *ctx)
+{
+  if (ctx->target != NULL && ctx->target->pci != NULL && ctx->target->managed)
+    return ZV_BINDER_LIBVIRT;
+  return zv_operation_has (ctx, ZV_OP_BINDS) ? ZV_BINDER_ZVFIO : ZV_BINDER_NOBODY;
+}
+
 /* Frees a violation. */
 void
 zv_violation_free (ZvViolation *v)

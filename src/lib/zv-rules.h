@@ -86,6 +86,14 @@ typedef enum {
   ZV_OP_BINDS = 1 << 2,               /* prepare: zvfio binds the vfio driver itself */
 } ZvOperationTrait;
 
+/* Who puts the device on its vfio driver by the time the guest starts: what
+ * the binding rules (zpci.vfio-bound, zpci.ism.driver, ...) judge by. */
+typedef enum {
+  ZV_BINDER_NOBODY,    /* it must be on its vfio driver already */
+  ZV_BINDER_ZVFIO,     /* the operation binds it (zvfio prepare, zvfio-hook) */
+  ZV_BINDER_LIBVIRT,   /* a managed='yes' PCI hostdev: libvirt binds vfio-pci at guest start */
+} ZvBinder;
+
 /* How a finding counts: with the row's severity, or with its relaxed one
  * (forced, allowed by the caller, or a case the rule only warns about). */
 typedef enum {
@@ -130,6 +138,9 @@ void zv_violation_set_cli_hint (GPtrArray *out, const char *format, ...) G_GNUC_
 char *zv_violation_hint (const ZvViolation *v, ZvHintStyle style);
 /* TRUE when CTX's operation has TRAIT (ZvOperationTrait). */
 gboolean zv_operation_has (const ZvRuleContext *ctx, ZvOperationTrait trait);
+/* Who binds CTX's device: libvirt for a managed PCI hostdev (a trait of the
+ * target), zvfio when the operation binds (ZV_OP_BINDS), else nobody. */
+ZvBinder zv_rule_binder (const ZvRuleContext *ctx);
 /* Adds a violation of RULE for CTX's target with a formatted message and a
  * hint; FINDING picks the row's severity or its relaxed one. */
 void zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,

@@ -205,6 +205,8 @@ zv_target_set_guest_from_domain (ZvTarget *target, const ZvDomain *domain)
   if (target->pci != NULL)
     {
       const ZvHostdev *hd = zv_domain_find_pci (domain, target->pci->address);
+      if (hd != NULL)
+        target->managed = hd->managed;
       if (hd != NULL && (hd->has_uid || hd->has_fid))
         {
           target->has_guest_zpci = TRUE;

@@ -38,6 +38,7 @@ typedef struct {
   gboolean autostart;
   const ZvMdevConfig *config;
   const char *mdev_type;
+  gboolean managed;   /* the target is a managed='yes' PCI hostdev */
 } Extra;
 
 /* Runs the rules for ID in SPEC like 'zvfio check' does ("sch:ID": like the
@@ -53,6 +54,8 @@ run_full (const char *spec, const char *id, ZvOperation op, const Extra *extra)
                        ZV_TARGET_ALLOW_MISSING | (parent ? ZV_TARGET_SUBCHANNEL_ID : 0), &error);
   g_assert_no_error (error);
   ZvRuleContext ctx = { .root = root, .op = op, .target = target };
+  if (extra != NULL)
+    target->managed = extra->managed;
   if (extra != NULL)
     {
       ctx.allow_offline = extra->allow_offline;
@@ -517,6 +520,43 @@ test_ism_driver (void)
   assert_silent (vfio, "zpci.ism.driver");
 }
 
+/* A managed='yes' PCI hostdev: libvirt binds vfio-pci at guest start, so the
+ * binding rules judge that state; what no binding fixes still applies. */
+static void
+test_managed_binder (void)
+{
+  const Extra managed = { .managed = TRUE };
+  for (ZvOperation op = ZV_OP_CHECK; op <= ZV_OP_PREPARE; op++)
+    {
+      /* ISM on ism: only the warning about the host's SMC-D use, naming libvirt */
+      g_autoptr (GPtrArray) ism = run_full ("rules-zpci", "fid:0x10", op, &managed);
+      if (op != ZV_OP_DEFINE)
+        assert_fires (ism, "zpci.ism.driver", ZV_SEVERITY_WARNING, "will be rebound");
+      const ZvViolation *v = find (ism, "zpci.ism.driver");
+      g_assert_true (v == NULL || strstr (v->hint, "libvirt binds it") != NULL);
+      g_assert_true (v == NULL || v->cli_hint == NULL);
+      /* RoCE on mlx5_core: nothing to bind for the admin */
+      g_autoptr (GPtrArray) roce = run_full ("rules-zpci", "fid:0x20", op, &managed);
+      assert_silent (roce, "zpci.vfio-bound");
+      /* MIO-enabled ISM: no binding fixes that */
+      g_autoptr (GPtrArray) mio = run_full ("rules-zpci", "0011:00:00.0", op, &managed);
+      assert_fires (mio, "zpci.ism.mio", ZV_SEVERITY_ERROR, "mio_enabled=1");
+    }
+  /* interpretation (z13s) still applies */
+  g_autoptr (GPtrArray) z13 = run_full ("rules-zpci-z13", "fid:0x12", ZV_OP_ATTACH, &managed);
+  assert_fires (z13, "zpci.ism.interpretation", ZV_SEVERITY_ERROR, "machine type 2965");
+  /* unmanaged: the same devices are refused until they are bound */
+  const Extra unmanaged = { .managed = FALSE };
+  g_autoptr (GPtrArray) roce = run_full ("rules-zpci", "fid:0x20", ZV_OP_ATTACH, &unmanaged);
+  assert_fires (roce, "zpci.vfio-bound", ZV_SEVERITY_ERROR, "mlx5_core");
+  g_autoptr (GPtrArray) ism = run_full ("rules-zpci", "fid:0x10", ZV_OP_ATTACH, &unmanaged);
+  assert_fires (ism, "zpci.ism.driver", ZV_SEVERITY_ERROR, "SMC-D");
+  g_autoptr (GPtrArray) prep = run_full ("rules-zpci", "fid:0x10", ZV_OP_PREPARE, &unmanaged);
+  assert_fires (prep, "zpci.ism.driver", ZV_SEVERITY_WARNING, "will be rebound");
+  const ZvViolation *own = find (prep, "zpci.ism.driver");
+  g_assert_true (own != NULL && strstr (own->hint, "zvfio binds it") != NULL);
+}
+
 /* zpci.ism.interpretation: z13s is an error; a fake root cannot be asked (warning). */
 static void
 test_ism_interpretation (void)
@@ -625,6 +665,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/zpci/ism-driver", test_ism_driver);
   g_test_add_func ("/rules/zpci/ism-interpretation", test_ism_interpretation);
   g_test_add_func ("/rules/zpci/vfio-bound", test_vfio_bound);
+  g_test_add_func ("/rules/zpci/managed-binder", test_managed_binder);
   g_test_add_func ("/rules/host-parsers", test_host_parsers);
   g_test_add_func ("/rules/kvm-system-root", test_kvm_system_root);
   int rc = g_test_run ();

@@ -29,6 +29,7 @@ pkgs=(
     mdevctl driverctl s390-tools
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-misc
     libxml2-utils jq python3-minimal libpython3.11-stdlib strace
+    virtinst
     libglib2.0-0 libjson-glib-1.0-0 libxml2 libvirt0
 )
 
