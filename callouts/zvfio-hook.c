@@ -14,6 +14,7 @@
  * loading glib and friends. */
 #include "zv-bind.h"
 #include "zv-domain.h"
+#include "zv-domain-check.h"
 #include "zv-error.h"
 #include "zv-inventory.h"
 #include "zv-lock.h"
@@ -52,24 +53,6 @@ say (const Hook *hook, const char *format, ...)
   g_autofree char *message = g_strdup_vprintf (format, args);
   va_end (args);
   fprintf (stderr, PROG ": %s: %s\n", hook->name, message);
-}
-
-/* The targets of every vfio-ccw mdev and PCI hostdev of DOMAIN. */
-static GPtrArray *
-collect_targets (ZvRoot *root, const ZvDomain *domain, GError **error)
-{
-  g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_target_free);
-  for (guint i = 0; i < domain->hostdevs->len; i++)
-    {
-      const ZvHostdev *hd = g_ptr_array_index (domain->hostdevs, i);
-      if (hd->kind != ZV_HOSTDEV_MDEV_CCW && hd->kind != ZV_HOSTDEV_PCI)
-        continue;
-      ZvTarget *t = zv_target_from_hostdev (root, hd, error);
-      if (t == NULL)
-        return NULL;
-      g_ptr_array_add (targets, t);
-    }
-  return g_steal_pointer (&targets);
 }
 
 /* Prints VIOLATIONS, one "zvfio-hook: DOMAIN: ..." line each. */
@@ -251,7 +234,8 @@ static int
 hook_prepare (Hook *hook, const ZvDomain *domain)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) targets = collect_targets (hook->root, domain, &error);
+  /* the same targets and rules as 'zvfio check --domain' (zv-domain-check.c) */
+  g_autoptr (GPtrArray) targets = zv_domain_targets (hook->root, domain, &error);
   if (targets == NULL)
     {
       say (hook, "%s", error->message);

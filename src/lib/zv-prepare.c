@@ -1,5 +1,6 @@
 /* zvfio: the prepare/release core shared by zvfio and zvfio-hook. */
 #include "zv-prepare.h"
+#include "zv-domain-check.h"
 #include "zv-error.h"
 #include "zv-host-facts.h"
 #include "zv-lock.h"
@@ -37,31 +38,14 @@ lock_targets (ZvRoot *root, GPtrArray *targets, const ZvPrepareOptions *opts, GE
   return g_steal_pointer (&locks);
 }
 
-/* Reads the host facts every target needs. */
-static ZvHostFacts *
-read_facts (ZvRoot *root, GPtrArray *targets, const ZvDomain *domain)
-{
-  ZvHostFacts *facts = zv_host_facts_new (root);
-  for (guint i = 0; i < targets->len; i++)
-    zv_host_facts_add_target (facts, g_ptr_array_index (targets, i), domain);
-  return facts;
-}
-
-/* Runs the prepare rules on every target; FALSE (ZV_ERROR_RULE) on an error one. */
+/* Runs the prepare rules on every target (zv_prepare_rules, what 'zvfio check
+ * --domain' runs too); FALSE (ZV_ERROR_RULE) on an error one. */
 static gboolean
 check_rules (ZvRoot *root, GPtrArray *targets, const ZvHostFacts *facts,
              const ZvPrepareOptions *opts, GPtrArray *violations, GError **error)
 {
-  for (guint i = 0; i < targets->len; i++)
-    {
-      const ZvTarget *target = g_ptr_array_index (targets, i);
-      ZvRuleContext ctx = {
-        .root = root, .op = ZV_OP_PREPARE, .target = target, .facts = facts,
-        .domain = opts->domain, .allow_offline = opts->allow_offline,
-        .mdev_type = target->sch != NULL ? ZV_VFIO_CCW_MDEV_TYPE : NULL,
-      };
-      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
-    }
+  g_ptr_array_extend_and_steal (violations, zv_prepare_rules (root, targets, facts, opts->domain,
+                                                              opts->allow_offline));
   if (!zv_violations_have_error (violations))
     return TRUE;
   g_set_error (error, ZV_ERROR, ZV_ERROR_RULE, "refusing to %s (see the rule violations above)",
@@ -103,7 +87,7 @@ zv_prepare (ZvRoot *root, GPtrArray *targets, const ZvPrepareOptions *opts,
     return FALSE;
   if (opts->locked)
     opts->locked (opts->data);
-  g_autoptr (ZvHostFacts) facts = read_facts (root, targets, opts->domain);
+  g_autoptr (ZvHostFacts) facts = zv_prepare_facts (root, targets, opts->domain);
   if (!check_rules (root, targets, facts, opts, result->violations, error))
     return FALSE;
   for (guint i = 0; i < targets->len; i++)

@@ -1,20 +1,33 @@
 /* zvfio check: runs the passthrough rules on devices (and a domain) and
- * reports every violation. */
+ * reports every violation; with a domain and no device IDs, checks every
+ * hostdev of the domain exactly as zvfio-hook will at 'prepare begin'. */
 #include "cli.h"
 #include "cli-libvirt.h"
 #include "zv-domain.h"
+#include "zv-domain-check.h"
 #include "zv-json.h"
 #include "zv-rules.h"
 
 #include <stdio.h>
 
 
-/* Reads and parses the domain XML file PATH ("-" = stdin). */
+/* Reads and parses the domain XML file PATH ("-" = stdin), or libvirt's
+ * persistent XML of domain NAME (what it starts from). */
 static ZvDomain *
-load_domain (const char *path, GError **error)
+load_domain (ZvCli *cli, const char *path, const char *name, GError **error)
 {
-  g_autofree char *xml = zv_cli_read_domain_file (path, error);
-  return xml ? zv_domain_parse (xml, -1, error) : NULL;
+  g_autofree char *xml = NULL;
+  if (path != NULL)
+    xml = zv_cli_read_domain_file (path, error);
+  else
+    {
+      g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
+      xml = lv ? zv_libvirt_domain_xml (lv, name, error) : NULL;
+    }
+  ZvDomain *domain = xml ? zv_domain_parse (xml, -1, error) : NULL;
+  if (xml != NULL && domain == NULL && name != NULL)
+    g_prefix_error (error, "domain '%s': ", name);
+  return domain;
 }
 
 /* Runs the rules for one device ID, appending to VIOLATIONS. */
@@ -60,28 +73,49 @@ print_text (GPtrArray *violations)
     printf ("check: ok: 0 errors, %u warning(s)\n", warnings);
 }
 
-/* check ID... [--domain-xml FILE] [--op OP] [--json] */
+/* check ID... [--domain-xml FILE | --domain NAME] [--op OP] [--json];
+ * check --domain-xml FILE | --domain NAME [--json] */
 gboolean
 zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
   g_autofree char *domain_xml = NULL;
+  g_autofree char *domain_name = NULL;
   g_autofree char *op_name = NULL;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
       "Print JSON (schemas/zvfio-check.schema.json)", NULL },
     { "domain-xml", 'd', 0, G_OPTION_ARG_FILENAME, &domain_xml,
-      "Also check against this libvirt domain XML", "FILE" },
+      "Also check against this libvirt domain XML; without IDs: check its hostdevs as "
+      "zvfio-hook will", "FILE" },
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &domain_name,
+      "The same with libvirt's domain NAME (its persistent XML)", "NAME" },
     { "op", 'o', 0, G_OPTION_ARG_STRING, &op_name,
       "Check for this operation: check (default), define, start, attach, prepare", "OP" },
     { NULL }
   };
-  if (!zv_cli_parse ("check", "ID...", "Run the passthrough rules on devices.", entries, &argc,
-                     &argv, error))
+  if (!zv_cli_parse ("check", "ID... | --domain NAME | --domain-xml FILE",
+                     "Run the passthrough rules on devices, or on every hostdev of a domain.",
+                     entries, &argc, &argv, error))
     return FALSE;
-  if (argc < 2)
+  if (domain_xml != NULL && domain_name != NULL)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "check: give at least one device ID");
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "check: --domain-xml and --domain exclude each other");
+      return FALSE;
+    }
+  gboolean whole_domain = argc < 2 && (domain_xml != NULL || domain_name != NULL);
+  if (argc < 2 && !whole_domain)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "check: give at least one device ID, or a domain (--domain, --domain-xml)");
+      return FALSE;
+    }
+  if (whole_domain && op_name != NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "check: --op needs device IDs; a whole domain is checked as zvfio-hook "
+                   "does when it starts (prepare)");
       return FALSE;
     }
   ZvOperation op = ZV_OP_CHECK;
@@ -93,14 +127,25 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
       return FALSE;
     }
   g_autoptr (ZvDomain) domain = NULL;
-  if (domain_xml != NULL && (domain = load_domain (domain_xml, error)) == NULL)
+  if ((domain_xml != NULL || domain_name != NULL) &&
+      (domain = load_domain (cli, domain_xml, domain_name, error)) == NULL)
     return FALSE;
 
-  g_autoptr (GPtrArray) violations =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
-  for (int i = 1; i < argc; i++)
-    if (!check_one (cli, argv[i], op, domain, violations, error))
-      return FALSE;
+  g_autoptr (GPtrArray) violations = NULL;
+  if (whole_domain)
+    {
+      /* the hook's own step: same targets, facts, rules and errors */
+      violations = zv_domain_check (cli->root, domain, error);
+      if (violations == NULL)
+        return FALSE;
+    }
+  else
+    {
+      violations = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+      for (int i = 1; i < argc; i++)
+        if (!check_one (cli, argv[i], op, domain, violations, error))
+          return FALSE;
+    }
   if (json)
     {
       g_autoptr (JsonNode) node = zv_json_violations (violations);

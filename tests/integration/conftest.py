@@ -244,3 +244,37 @@ def validate_domain_rng(xml_text, tmp_path, name="domain.xml"):
                              str(LIBVIRT_SCHEMAS / "domain.rng"), str(path)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --- zvfio check --domain vs. zvfio-hook ----------------------------------------
+
+def violation_lines(text, prefix=""):
+    """The 'SEVERITY: RULE: DEVICE: message' part of each violation line of TEXT (lines
+    starting with PREFIX, which is dropped; the '(fix: ...)' part is dropped too: the
+    CLI adds its own options to the hints, the hook shows the plain part only)."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith(prefix):
+            continue
+        line = line[len(prefix):]
+        if line.startswith(("error: ", "warning: ")):
+            lines.append(line.split(" (fix: ", 1)[0])
+    return lines
+
+
+def assert_same_answer(check, hook, domain):
+    """`zvfio check --domain[-xml]` (CHECK) gave the answer zvfio-hook (HOOK) gave for
+    DOMAIN at 'prepare begin': the same violations in the same order, the same refusal
+    exit code, the same error message. A hook that passed the checks may still fail
+    later, when it acts (mdevctl, binding): check cannot see that, and exits 0."""
+    prefix = f"zvfio-hook: {domain}: "
+    assert violation_lines(check.stdout) == violation_lines(hook.stderr, prefix), \
+        (check.stdout, hook.stderr)
+    refusals = (3, 4, 7)           # a rule, an unknown device, invalid input
+    if check.returncode == 0:
+        assert hook.returncode not in refusals, (check.stdout, hook.stderr)
+    else:
+        assert hook.returncode == check.returncode, (check.stdout, check.stderr, hook.stderr)
+    if check.returncode in (4, 7):
+        message = check.stderr.strip().removeprefix("zvfio: ")
+        assert f"{prefix}{message}" in hook.stderr.splitlines(), (check.stderr, hook.stderr)

@@ -325,6 +325,26 @@ def test_readme_rehearsal_runs_on_a_copy(zvfio_bin, tmp_path):
     assert ran >= 4
 
 
+def test_examples_readme_commands_run_as_written(zvfio_bin):
+    """examples/README.md's read-only examples on the committed demo tree exit 0 (or the
+    exit code their comment names) and print what their comment says."""
+    ran = 0
+    for line in (REPO / "examples" / "README.md").read_text().splitlines():
+        if not line.startswith("      zvfio --root examples/demo-lpar "):
+            continue
+        command, _, comment = line.strip().partition("  #")
+        argv = [str(zvfio_bin)] + command.split()[1:]
+        proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO,
+                              env=dict(os.environ, LC_ALL="C.UTF-8"))
+        code = re.search(r"\bexit (\d)\b", comment)
+        assert proc.returncode == (int(code.group(1)) if code else 0), \
+            (line, proc.stdout, proc.stderr)
+        if "check: " in comment:
+            assert comment.strip() in proc.stdout, (comment, proc.stdout)
+        ran += 1
+    assert ran >= 6
+
+
 def test_no_doc_writes_to_the_committed_demo_tree():
     """prepare/release change the tree they work on: no documented flow or script runs
     them (or define/start/attach) on examples/demo-lpar itself."""

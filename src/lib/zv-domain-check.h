@@ -1,0 +1,33 @@
+/* zvfio: what zvfio-hook checks for a domain at 'prepare begin', as the one
+ * library step behind both the hook and 'zvfio check --domain/--domain-xml'
+ * (no device IDs): the domain's targets (each vfio-ccw mdev and PCI
+ * hostdev), the host facts they need and the prepare rules on them. The hook
+ * runs the rules through zv_prepare, which calls zv_prepare_rules once it
+ * holds the device locks; zv_domain_check runs the same steps without locks
+ * and without changing anything. */
+#pragma once
+
+#include <glib.h>
+#include "zv-domain.h"
+#include "zv-host-facts.h"
+#include "zv-root.h"
+
+G_BEGIN_DECLS
+
+/* The targets (ZvTarget*) of every vfio-ccw mdev and PCI hostdev of DOMAIN, in
+ * document order; other hostdevs are not zvfio's. NULL with ERROR
+ * (ZV_ERROR_NOT_FOUND, ZV_ERROR_INVALID, ...) for one that names no device. */
+GPtrArray *zv_domain_targets (ZvRoot *root, const ZvDomain *domain, GError **error);
+/* Reads the host facts every one of TARGETS needs in DOMAIN (may be NULL). */
+ZvHostFacts *zv_prepare_facts (ZvRoot *root, GPtrArray *targets, const ZvDomain *domain);
+/* The prepare rules on each of TARGETS with FACTS, for DOMAIN (may be NULL);
+ * ALLOW_OFFLINE: online ccw devices may be set offline. ZvViolation*. */
+GPtrArray *zv_prepare_rules (ZvRoot *root, GPtrArray *targets, const ZvHostFacts *facts,
+                             const ZvDomain *domain, gboolean allow_offline);
+/* Checks DOMAIN as zvfio-hook does at 'prepare begin', changing nothing: its
+ * targets, the host facts and the prepare rules, with the domain's own offline
+ * policy (<zvfio:hook offline='allow'/>). The violations (ZvViolation*), or
+ * NULL with the error the hook reports for a hostdev that names no device. */
+GPtrArray *zv_domain_check (ZvRoot *root, const ZvDomain *domain, GError **error);
+
+G_END_DECLS
