@@ -150,7 +150,8 @@ GROUPS: list[Group] = [
     # Nested TCG domains with passed-through devices.
     Group(
         name="nested",
-        scenarios=[("nested-view", 420), ("nested-zpci", 360), ("bringup", 420)],
+        scenarios=[("nested-view", 420), ("nested-zpci", 360), ("bringup", 420),
+                   ("virt-xml", 480)],
         ccw=[
             Ccw(NET, 0, 0x1234, "3832/01", "passthrough target"),
             Ccw(RNG, 0, 0x4711, "3832/04", "second subchannel (veto tests)"),
