@@ -28,10 +28,13 @@ ok virsh define $ZV_WORK/g3.xml
 step "zvfio prepare + define + start: the mdev becomes node device $NODEDEV"
 ok zvfio prepare $devno --offline
 ok zvfio define $devno --uuid $U
-# defined only, libvirt lists no node device (virt-manager greys such mdevs out)
-run virsh nodedev-dumpxml $NODEDEV
+# defined only: libvirt lists an inactive node device (virt-manager greys it out)
+wait_for 30 virsh nodedev-info $NODEDEV || fail "libvirt does not list the defined mdev as $NODEDEV"
+ok virsh nodedev-info $NODEDEV
+printf '%s\n' "$OUT" | grep -Eq '^Active: +no$' || fail "$NODEDEV is not inactive while only defined: $OUT"
 ok zvfio start $U
-wait_for 30 virsh nodedev-dumpxml $NODEDEV || fail "libvirt does not list $NODEDEV after zvfio start"
+wait_for 30 eval "virsh nodedev-info $NODEDEV | grep -Eq '^Active: +yes\$'" \
+    || fail "$NODEDEV is not active 30 s after zvfio start"
 
 step "virt-xml g3 --add-device --hostdev $NODEDEV"
 t0=$(date +%s)
