@@ -1,0 +1,307 @@
+"""Crash consistency: an interrupted prepare or release never loses the host's state.
+
+The binaries are built with -Dfault_injection=true (tools/setup.sh's test builds):
+ZVFIO_FAULT_AT=N makes zvfio / zvfio-hook kill themselves with SIGKILL right before
+their N-th write step (a sysfs attribute, a record or driverctl file written or
+removed), ZVFIO_FAULT_LOG=FILE lists the steps (src/lib/zv-fault.h). For every
+operation (CLI prepare/release with and without --offline/--persist, the hook's
+prepare begin / release end) the test first counts its write steps, then stops it
+at EVERY one of them on a fresh fixture tree (the kernel's part played by
+kernel_emulator.KernelEmulator) and runs what an admin or libvirt runs next:
+`release`, `repair`, or `prepare` followed by `release`. Afterwards the host must be
+exactly as before the operation: drivers, driver_override, online state, driverctl
+files, and no record left in /run/zvfio.
+
+A random-kill loop does the same with kill -9 at random moments; its trial count is
+ZVFIO_CRASH_TRIALS (CI: a few per operation; docs/reliability.md has a long run).
+"""
+
+import os
+import random
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, host_state
+from install_info import build_options
+from kernel_emulator import KernelEmulator
+
+HOOK_XML = REPO_ROOT / "tests" / "integration" / "hook"
+ISM = "0010:00:00.0"
+TEMP = re.compile(r"(^|/)\.[^/]*\.zvfio-tmp-[^/]*$")   # a killed writer's hidden temp file
+
+
+@pytest.fixture(scope="module")
+def binaries(build_dir):
+    """(zvfio, zvfio-hook-gate) of a build with fault injection."""
+    if not build_options(build_dir).get("fault_injection"):
+        pytest.fail(f"{build_dir} is not built with -Dfault_injection=true (tools/setup.sh "
+                    "test builds are): meson configure <build dir> -Dfault_injection=true")
+    return (build_dir / "src" / "zvfio" / "zvfio",
+            build_dir / "callouts" / "zvfio-hook-gate")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """One generated 'bind' tree, copied for every trial (generating is slower)."""
+    import zvfio_fixtures
+    return zvfio_fixtures.build_tree("bind", tmp_path_factory.mktemp("template") / "root")
+
+
+def command(binaries, root, cmd, env=None, popen=False):
+    """Runs CMD: ("zvfio", args...) or ("hook", op, subop, xml file name)."""
+    zvfio, hook = binaries
+    full_env = dict(os.environ)
+    full_env["LC_ALL"] = "C.UTF-8"
+    full_env.pop("ZVFIO_FAULT_AT", None)
+    full_env.pop("ZVFIO_FAULT_LOG", None)
+    if cmd[0] == "zvfio":
+        full_env.pop("ZVFIO_ROOT", None)
+        argv, stdin = [str(zvfio), "--root", str(root)] + list(cmd[1:]), ""
+    else:
+        full_env["ZVFIO_ROOT"] = str(root)
+        argv = [str(hook), "zguest", cmd[1], cmd[2], "-"]
+        stdin = (HOOK_XML / cmd[3]).read_text() if len(cmd) > 3 else ""
+    full_env.update(env or {})
+    if popen:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=full_env)
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        return proc
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, env=full_env,
+                          timeout=60)
+
+
+def observed(root):
+    """What must come back: /sys and /etc (a dead writer's hidden temp files aside,
+    which driverctl and zvfio ignore) and the records left in /run/zvfio."""
+    state = {k: v for k, v in host_state(root)[0].items() if not TEMP.search(k)}
+    records = sorted(str(p.relative_to(root)) for p in (Path(root) / "run").glob("**/*.json"))
+    return state, records
+
+
+# The operations: (id, commands run before it without faults, the operation).
+CLI_PREPARE = [
+    ("prepare", [], ("zvfio", "prepare", "0.0.3000")),
+    ("prepare-offline", [], ("zvfio", "prepare", "--offline", "0.0.3001")),
+    ("prepare-persist", [], ("zvfio", "prepare", "--persist", "0.0.3000")),
+    ("prepare-offline-persist", [], ("zvfio", "prepare", "--offline", "--persist", "0.0.3001")),
+    ("prepare-pci", [], ("zvfio", "prepare", ISM)),
+]
+CLI_RELEASE = [
+    ("release", [("zvfio", "prepare", "0.0.3000")], ("zvfio", "release", "0.0.3000")),
+    ("release-offline", [("zvfio", "prepare", "--offline", "0.0.3001")],
+     ("zvfio", "release", "0.0.3001")),
+    ("release-persist", [("zvfio", "prepare", "--persist", "0.0.3000")],
+     ("zvfio", "release", "--persist", "0.0.3000")),
+    ("release-offline-persist", [("zvfio", "prepare", "--offline", "--persist", "0.0.3001")],
+     ("zvfio", "release", "--persist", "0.0.3001")),
+]
+HOOK = [
+    ("hook-prepare", [], ("hook", "prepare", "begin", "ism.xml")),
+    # binds, sets 0.0.3001 offline, then mdevctl fails on a fixture root: the undo is
+    # interrupted too
+    ("hook-prepare-offline", [], ("hook", "prepare", "begin",
+                                  "mdev-online-offline-allowed.xml")),
+    ("hook-release", [("hook", "prepare", "begin", "ism.xml")], ("hook", "release", "end")),
+]
+
+# What runs after the stop, per device operation: (id, commands, whether each must exit 0).
+RECOVER_CLI = {
+    "prepare": [("release", lambda op: [release_of(op)]),
+                ("repair", lambda op: [("zvfio", "repair", device_of(op))]),
+                ("prepare-release", lambda op: [prepare_of(op), release_of(op)])],
+    "release": [("release", lambda op: [op]),
+                ("repair", lambda op: [("zvfio", "repair", "--all")]),
+                ("prepare-release", lambda op: [prepare_of(op), op])],
+}
+RECOVER_HOOK = [
+    ("release-end", lambda op: [("hook", "release", "end")]),
+    ("repair", lambda op: [("zvfio", "repair", "--all")]),
+    ("prepare-release", lambda op: [op if op[1] == "prepare" else
+                                    ("hook", "prepare", "begin", "ism.xml"),
+                                    ("hook", "release", "end")]),
+]
+
+
+def device_of(op):
+    """The device ID an operation names."""
+    return op[-1]
+
+
+def release_of(op):
+    """The release undoing a prepare (with --persist when it persisted)."""
+    return ("zvfio", "release") + (("--persist",) if "--persist" in op else ()) + (op[-1],)
+
+
+def prepare_of(op):
+    """The prepare whose effect a release undoes (same options)."""
+    opts = tuple(o for o in op[2:-1] if o == "--persist")
+    offline = ("--offline",) if op[-1] == "0.0.3001" else ()
+    return ("zvfio", "prepare") + offline + opts + (op[-1],)
+
+
+def must_succeed(cmd):
+    """Whether a recovery command must exit 0 (a hook prepare of the mdev domain never
+    can on a fixture root: mdevctl is refused there)."""
+    return not (cmd[0] == "hook" and cmd[1] == "prepare" and "mdev" in cmd[3])
+
+
+class Trial:
+    """One fresh copy of the template tree with the kernel emulator running."""
+
+    def __init__(self, template, base, binaries):
+        import shutil
+        self.root = Path(base) / "root"
+        shutil.copytree(template, self.root, symlinks=True)
+        self.binaries = binaries
+        self.emu = KernelEmulator(self.root).__enter__()
+
+    def run(self, cmd, env=None):
+        r = command(self.binaries, self.root, cmd, env)
+        self.emu.idle()
+        return r
+
+    def close(self):
+        self.emu.__exit__(None, None, None)
+
+
+def count_points(template, tmp_path, binaries, setup, op):
+    """The write steps of OP (ZVFIO_FAULT_LOG), after SETUP."""
+    trial = Trial(template, tmp_path / "count", binaries)
+    try:
+        for cmd in setup:
+            r = trial.run(cmd)
+            assert r.returncode == 0, (cmd, r.stderr)
+        log = tmp_path / "points.log"
+        r = trial.run(op, env={"ZVFIO_FAULT_LOG": str(log)})
+        assert r.returncode == 0 or not must_succeed(op), r.stderr
+        return log.read_text().splitlines()
+    finally:
+        trial.close()
+
+
+def stop_and_recover(template, base, binaries, setup, op, point, recovery):
+    """Stops OP at write step POINT, runs RECOVERY; None when the host came back
+    exactly, else what differs."""
+    trial = Trial(template, base, binaries)
+    try:
+        before = observed(trial.root)
+        for cmd in setup:
+            r = trial.run(cmd)
+            assert r.returncode == 0, (cmd, r.stderr)
+        r = trial.run(op, env={"ZVFIO_FAULT_AT": str(point)})
+        if r.returncode != -9:
+            return f"not stopped (exit {r.returncode}): {r.stderr.strip()}"
+        problems = []
+        for cmd in recovery:
+            r = trial.run(cmd)
+            if r.returncode != 0 and must_succeed(cmd):
+                problems.append(f"{' '.join(cmd[1:])}: exit {r.returncode}: {r.stderr.strip()}")
+        after = observed(trial.root)
+        if after != before:
+            changed = sorted(k for k in set(before[0]) | set(after[0])
+                             if before[0].get(k) != after[0].get(k))
+            problems.append(f"changed {changed[:6]}, records {after[1]}")
+        return "; ".join(problems) or None
+    finally:
+        trial.close()
+
+
+def every_point(template, tmp_path, binaries, setup, op, recovery):
+    """Runs stop_and_recover at every write step of OP; asserts none failed."""
+    points = count_points(template, tmp_path, binaries, setup, op)
+    assert points, "no write step counted: is fault injection compiled in?"
+    failed = []
+    for n in range(1, len(points) + 1):
+        problem = stop_and_recover(template, tmp_path / f"p{n}", binaries, setup, op, n,
+                                   recovery)
+        if problem:
+            failed.append(f"point {n} ({points[n - 1].split(' ', 1)[1]}): {problem}")
+    assert not failed, f"{len(failed)} of {len(points)} points failed:\n" + "\n".join(failed)
+
+
+@pytest.mark.parametrize("recover", RECOVER_CLI["prepare"], ids=lambda r: r[0])
+@pytest.mark.parametrize("name, setup, op", CLI_PREPARE, ids=[c[0] for c in CLI_PREPARE])
+def test_cli_prepare_stopped_at_every_write_step(template, tmp_path, binaries, name, setup,
+                                                 op, recover):
+    every_point(template, tmp_path, binaries, setup, op, recover[1](op))
+
+
+@pytest.mark.parametrize("recover", RECOVER_CLI["release"], ids=lambda r: r[0])
+@pytest.mark.parametrize("name, setup, op", CLI_RELEASE, ids=[c[0] for c in CLI_RELEASE])
+def test_cli_release_stopped_at_every_write_step(template, tmp_path, binaries, name, setup,
+                                                 op, recover):
+    every_point(template, tmp_path, binaries, setup, op, recover[1](op))
+
+
+@pytest.mark.parametrize("recover", RECOVER_HOOK, ids=lambda r: r[0])
+@pytest.mark.parametrize("name, setup, op", HOOK, ids=[c[0] for c in HOOK])
+def test_hook_stopped_at_every_write_step(template, tmp_path, binaries, name, setup, op,
+                                          recover):
+    every_point(template, tmp_path, binaries, setup, op, recover[1](op))
+
+
+# ---- kill -9 at random moments
+
+RANDOM = [
+    ("cli-prepare", [], ("zvfio", "prepare", "--offline", "--persist", "0.0.3001"),
+     [("zvfio", "prepare", "--offline", "--persist", "0.0.3001"),
+      ("zvfio", "release", "--persist", "0.0.3001")]),
+    ("cli-release", [("zvfio", "prepare", "--offline", "--persist", "0.0.3001")],
+     ("zvfio", "release", "--persist", "0.0.3001"), [("zvfio", "repair", "--all")]),
+    ("hook-prepare", [], ("hook", "prepare", "begin", "ism.xml"),
+     [("hook", "prepare", "begin", "ism.xml"), ("hook", "release", "end")]),
+    ("hook-release", [("hook", "prepare", "begin", "ism.xml")], ("hook", "release", "end"),
+     [("zvfio", "repair", "--all")]),
+]
+TRIALS = int(os.environ.get("ZVFIO_CRASH_TRIALS", "8"))
+
+
+@pytest.mark.parametrize("name, setup, op, recovery", RANDOM, ids=[c[0] for c in RANDOM])
+def test_kill_at_random_moments(template, tmp_path, binaries, name, setup, op, recovery):
+    """kill -9 after a random delay within the operation's duration, then RECOVERY."""
+    rng = random.Random(os.environ.get("ZVFIO_CRASH_SEED", name))
+    trial = Trial(template, tmp_path / "time", binaries)
+    try:
+        for cmd in setup:
+            assert trial.run(cmd).returncode == 0
+        start = time.monotonic()
+        assert trial.run(op).returncode == 0
+        duration = time.monotonic() - start
+    finally:
+        trial.close()
+    failed, killed = [], 0
+    for i in range(TRIALS):
+        trial = Trial(template, tmp_path / f"t{i}", binaries)
+        try:
+            before = observed(trial.root)
+            for cmd in setup:
+                assert trial.run(cmd).returncode == 0
+            delay = rng.uniform(0, duration)
+            proc = command(binaries, trial.root, op, popen=True)
+            time.sleep(delay)
+            proc.kill()
+            killed += proc.wait() == -9
+            proc.stdout.close()
+            proc.stderr.close()
+            trial.emu.idle()
+            problems = []
+            for cmd in recovery:
+                r = trial.run(cmd)
+                if r.returncode != 0:
+                    problems.append(f"{' '.join(cmd[1:])}: exit {r.returncode}: "
+                                    f"{r.stderr.strip()}")
+            if observed(trial.root) != before:
+                problems.append("host state differs")
+            if problems:
+                failed.append(f"trial {i} (kill after {delay * 1000:.1f} ms): "
+                              + "; ".join(problems))
+        finally:
+            trial.close()
+    print(f"{name}: {TRIALS} trials, {killed} killed mid-run, {len(failed)} failed")
+    assert not failed, "\n".join(failed)
