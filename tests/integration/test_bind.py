@@ -56,9 +56,10 @@ def test_prepare_binds_vfio_ccw_and_release_restores_exactly(root, run_zvfio, ke
         "vfio_ccw\n"
     assert not sysfs(root, "/sys/bus/ccw/devices/0.0.3000").exists()
     assert record(root, f"css-{DASD_SCH}") == {
-        "version": 1, "bus": "css", "device": DASD_SCH, "driver": "vfio_ccw", "rebound": True,
+        "version": 2, "bus": "css", "device": DASD_SCH, "driver": "vfio_ccw", "rebound": True,
         "previous_driver": "io_subchannel", "previous_driver_override": None,
-        "offline_ccw_device": None, "persist": False, "previous_persist": None, "domain": None}
+        "offline_ccw_device": None, "persist": False, "previous_persist": None, "domain": None,
+        "phase": "prepared", "step": 4, "unpersist": False}
     assert emu.events == [("unbind", "css", "io_subchannel", DASD_SCH),
                           ("bind", "css", "vfio_ccw", DASD_SCH)]
 
@@ -302,7 +303,17 @@ def test_release_refuses_a_binding_owned_by_a_domain(root, run_zvfio, kernel):
 
 @pytest.mark.parametrize("content, message", [
     ("{", "invalid JSON"),
-    ('{"version": 2}', "'version' must be 1"),
+    ('{"version": 3}', "'version' must be 1 to 2"),
+    ('{"version": 2, "bus": "css", "device": "0.0.0200", "driver": "vfio_ccw", '
+     '"offline_ccw_device": null, "domain": null, "rebound": true, "persist": false, '
+     '"previous_driver": "io_subchannel", "previous_driver_override": null, '
+     '"previous_persist": null, "phase": "done", "step": 1, "unpersist": false}',
+     "invalid phase 'done'"),
+    ('{"version": 2, "bus": "css", "device": "0.0.0200", "driver": "vfio_ccw", '
+     '"offline_ccw_device": null, "domain": null, "rebound": true, "persist": false, '
+     '"previous_driver": "io_subchannel", "previous_driver_override": null, '
+     '"previous_persist": null, "phase": "preparing", "step": 9, "unpersist": false}',
+     "'step' must be 0 to 5"),
     ('{"version": 1, "bus": "css", "device": "0.0.0201", "driver": "vfio_ccw", '
      '"offline_ccw_device": null, "domain": null, "rebound": true, "persist": false, '
      '"previous_driver": "io_subchannel", "previous_driver_override": null, '
