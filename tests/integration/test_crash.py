@@ -375,3 +375,59 @@ def test_signal_during_prepare_rolls_back(template, tmp_path, binaries, op, devi
         assert observed(trial.root) == before
     finally:
         trial.close()
+
+
+# ---- the hook writes its domain record once per step, not per hostdev (defect 9)
+
+def many_functions(tmp_path, count, driver):
+    """A tree with COUNT ISM functions (fid 0x100...) on DRIVER, and a domain using them."""
+    import zvfio_fixtures
+    spec = {"comment": "many zPCI functions", "subchannels": [], "pci": [
+        dict({"fid": hex(0x100 + i), "uid": hex(0x100 + i), "preset": "ism", "pchid": "0x7c0"},
+             **({"driver": driver} if driver != "ism" else {})) for i in range(count)]}
+    root = zvfio_fixtures.build_tree(spec, tmp_path / "root")
+    hostdevs = "".join(
+        f"<hostdev mode='subsystem' type='pci' managed='no'><source>"
+        f"<address domain='0x{0x100 + i:04x}' bus='0x00' slot='0x00' function='0x0'/>"
+        f"</source></hostdev>" for i in range(count))
+    return root, f"<domain type='kvm'><name>big</name><devices>{hostdevs}</devices></domain>"
+
+
+def hook_writes(binaries, root, op, subop, xml_text, log):
+    """Runs the hook for domain 'big'; the write steps it took (ZVFIO_FAULT_LOG)."""
+    env = dict(os.environ, ZVFIO_ROOT=str(root), ZVFIO_FAULT_LOG=str(log))
+    r = subprocess.run([str(binaries[1]), "big", op, subop, "-"], input=xml_text, text=True,
+                       capture_output=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    steps = log.read_text().splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return steps
+
+
+def test_hook_with_nothing_to_change_writes_nothing(tmp_path, binaries):
+    """64 host devices already on vfio-pci: before, the hook wrote the domain record
+    twice per hostdev (128 atomic writes, 3 fsyncs per hostdev); now not once."""
+    root, domain = many_functions(tmp_path, 64, "vfio-pci")
+    before = observed(root)
+    assert hook_writes(binaries, root, "prepare", "begin", domain, tmp_path / "log") == []
+    assert hook_writes(binaries, root, "release", "end", domain, tmp_path / "log") == []
+    assert observed(root) == before
+
+
+def test_hook_writes_the_domain_record_once_per_step(tmp_path, binaries):
+    """8 functions to bind: the domain record is written twice by prepare begin
+    ("preparing" with every binding, "prepared") and twice by release end
+    ("releasing", removed), whatever the number of devices; each binding record once
+    per step of its own."""
+    root, domain = many_functions(tmp_path, 8, "ism")
+    with KernelEmulator(root):
+        before = observed(root)
+        steps = hook_writes(binaries, root, "prepare", "begin", domain, tmp_path / "log")
+        record = [s.split(" ", 1)[1] for s in steps if "/run/zvfio/big.json" in s]
+        assert record == ["replace /run/zvfio/big.json"] * 2
+        per_device = [s for s in steps if "/run/zvfio/bind/pci-0100:00:00.0.json" in s]
+        assert len(per_device) == 4          # override, unbind, probe, prepared
+        steps = hook_writes(binaries, root, "release", "end", domain, tmp_path / "log")
+        record = [s.split(" ", 1)[1] for s in steps if "/run/zvfio/big.json" in s]
+        assert record == ["replace /run/zvfio/big.json", "remove /run/zvfio/big.json"]
+        assert observed(root) == before
