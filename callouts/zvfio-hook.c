@@ -137,7 +137,11 @@ before_binds (GPtrArray *targets, gpointer data, GError **error)
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
-      if (other != NULL && other->domain != NULL && strcmp (other->domain, hook->name) != 0)
+      /* a finished binding of another domain is that domain's; one its hook left
+       * half-done (we hold the device lock, so that hook is dead) is settled by
+       * zv_bind_prepare */
+      if (other != NULL && other->domain != NULL && strcmp (other->domain, hook->name) != 0 &&
+          other->phase == ZV_PHASE_PREPARED)
         {
           g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s is prepared for domain '%s' (bound "
                        "by zvfio-hook); a device can be passed to one running domain only",

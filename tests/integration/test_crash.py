@@ -177,7 +177,10 @@ class Trial:
         return r
 
     def close(self):
+        """Stops the emulator and removes the tree (hundreds of trials per run)."""
+        import shutil
         self.emu.__exit__(None, None, None)
+        shutil.rmtree(self.root.parent, ignore_errors=True)
 
 
 def count_points(template, tmp_path, binaries, setup, op):
@@ -363,7 +366,10 @@ def test_signal_during_prepare_rolls_back(template, tmp_path, binaries, op, devi
         proc = command(binaries, trial.root, op, popen=True)
         wait_until(lambda: not link.is_symlink())
         proc.send_signal(signo)
-        out, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        err = proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
         trial.emu.idle()
         name = signal.Signals(signo).name
         assert proc.returncode == 1, err
