@@ -21,7 +21,9 @@
 #include "zv-prepare.h"
 #include "zv-mdevctl.h"
 #include "zv-rules.h"
+#include "zv-domain-release.h"
 #include "zv-domain-state.h"
+#include "zv-signal.h"
 #include "zv-state.h"
 #include "hook-input.h"
 #include "zvfio-config.h"
@@ -41,7 +43,8 @@ typedef struct {
   ZvDomainState *state;      /* /run/zvfio/<name>.json as it is now */
   GPtrArray *bound;          /* ZvBindRecord* or NULL: bindings made by this run, in order */
   GPtrArray *started;        /* char*: mdevs started by this run, in order */
-  gboolean added_key;        /* the binding being made was added to STATE by this run */
+  GHashTable *added_keys;    /* binding keys this run added to STATE */
+  gboolean written;          /* this run wrote STATE (it ends with writing it again) */
 } Hook;
 
 /* Prints "zvfio-hook: DOMAIN: MESSAGE" on stderr (libvirt shows it). */
@@ -88,98 +91,108 @@ has_string (GPtrArray *items, const char *item)
   return FALSE;
 }
 
-/* A deep copy of a string array (to iterate while the original shrinks). */
-static GPtrArray *
-copy_strings (GPtrArray *items)
-{
-  GPtrArray *copy = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < items->len; i++)
-    g_ptr_array_add (copy, g_strdup (g_ptr_array_index (items, i)));
-  return copy;
-}
-
 /* Writes the domain state, or removes it when it records nothing. */
 static gboolean
 save_state (Hook *hook, GError **error)
 {
-  if (hook->state->bindings->len == 0 && hook->state->started_mdevs->len == 0)
-    return zv_state_remove_domain (hook->root, hook->name, error);
-  return zv_state_save_domain (hook->root, hook->state, error);
+  return zv_domain_state_store (hook->root, hook->state, error);
 }
 
-/* zv_prepare step before binding T: refuses a device another domain's hook
- * bound, and records the binding in the domain state before anything changes. */
+/* zv_prepare step once the rules passed, before the first binding: refuses a
+ * device another domain's hook bound, and writes the domain record once,
+ * "preparing" with every binding this run may make, before anything changes
+ * (release end and repair skip a listed device that has no record of it). */
 static gboolean
-before_bind (const ZvTarget *t, gpointer data, GError **error)
+before_binds (GPtrArray *targets, gpointer data, GError **error)
 {
   Hook *hook = data;
-  g_autoptr (ZvBindRecord) other = zv_state_load_binding (hook->root, t->bus, t->device, error);
-  if (other == NULL && error != NULL && *error != NULL)
-    return FALSE;
-  if (other != NULL && other->domain != NULL && strcmp (other->domain, hook->name) != 0)
+  g_autoptr (GPtrArray) changing = g_ptr_array_new ();
+  for (guint i = 0; i < targets->len; i++)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s is prepared for domain '%s' (bound "
-                   "by zvfio-hook); a device can be passed to one running domain only",
-                   t->label, other->domain);
+      const ZvTarget *t = g_ptr_array_index (targets, i);
+      if (t->managed)
+        continue;
+      g_autoptr (GError) local = NULL;
+      g_autoptr (ZvBindRecord) other = zv_state_load_binding (hook->root, t->bus, t->device,
+                                                              &local);
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      /* a finished binding of another domain is that domain's; one its hook left
+       * half-done (we hold the device lock, so that hook is dead) is settled by
+       * zv_bind_prepare */
+      if (other != NULL && other->domain != NULL && strcmp (other->domain, hook->name) != 0 &&
+          other->phase == ZV_PHASE_PREPARED)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s is prepared for domain '%s' (bound "
+                       "by zvfio-hook); a device can be passed to one running domain only",
+                       t->label, other->domain);
+          return FALSE;
+        }
+      /* on its vfio driver without a record: zv_bind_prepare changes nothing (the
+       * locks are held), so it needs no entry and no write */
+      g_autofree char *driver = zv_bind_current_driver (hook->root, t->bus, t->device, NULL);
+      if (other != NULL || g_strcmp0 (driver, zv_bus_vfio_driver (t->bus)) != 0)
+        g_ptr_array_add (changing, (gpointer) t);
+    }
+  g_autoptr (GError) local = NULL;
+  hook->state = zv_state_load_domain (hook->root, hook->name, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
   if (hook->state == NULL)
-    {
-      hook->state = zv_state_load_domain (hook->root, hook->name, error);
-      if (error != NULL && *error != NULL)
-        return FALSE;
-      if (hook->state == NULL)
-        hook->state = zv_domain_state_new (hook->name);
-    }
-  hook->added_key = !has_string (hook->state->bindings, t->key);
-  if (!hook->added_key)
+    hook->state = zv_domain_state_new (hook->name);
+  if (changing->len == 0)
     return TRUE;
-  g_ptr_array_add (hook->state->bindings, g_strdup (t->key));
-  return save_state (hook, error);
+  for (guint i = 0; i < changing->len; i++)
+    {
+      const ZvTarget *t = g_ptr_array_index (changing, i);
+      if (has_string (hook->state->bindings, t->key))
+        continue;
+      g_ptr_array_add (hook->state->bindings, g_strdup (t->key));
+      g_hash_table_add (hook->added_keys, g_strdup (t->key));
+    }
+  hook->state->phase = ZV_PHASE_PREPARING;
+  hook->written = TRUE;
+  return zv_state_save_domain (hook->root, hook->state, error);
 }
 
 /* zv_prepare step after binding T: a binding that changed nothing (already
- * bound, or rolled back) is not ours to release, so its key leaves the state. */
+ * bound, or rolled back) is not ours to release, so its key leaves the state
+ * (written with the next step, not now). */
 static gboolean
 after_bind (const ZvTarget *t, const ZvBindRecord *change, gpointer data, GError **error)
 {
   Hook *hook = data;
-  if (change != NULL || !hook->added_key)
-    return TRUE;
-  remove_string (hook->state->bindings, t->key);
-  g_autoptr (GError) e = NULL;
-  if (save_state (hook, &e) || error == NULL)
-    return TRUE;
-  g_propagate_error (error, g_steal_pointer (&e));
-  return FALSE;
+  (void) error;
+  if (change == NULL && g_hash_table_remove (hook->added_keys, t->key))
+    remove_string (hook->state->bindings, t->key);
+  return TRUE;
 }
 
 /* Starts the mdev of T, recording it in the domain state first. */
 static gboolean
 start_mdev (Hook *hook, const ZvTarget *t, GError **error)
 {
+  if (!zv_signal_check (error))
+    return FALSE;
   g_ptr_array_add (hook->state->started_mdevs, g_strdup (t->mdev));
+  hook->state->phase = ZV_PHASE_PREPARING;
+  hook->written = TRUE;
   if (!save_state (hook, error))
     return FALSE;
   if (!zv_mdevctl_start (hook->root, t->mdev, NULL, error))
     {
       remove_string (hook->state->started_mdevs, t->mdev);
-      GError *e = NULL;
-      if (!save_state (hook, &e))
-        g_error_free (e);
       return FALSE;
     }
   g_ptr_array_add (hook->started, g_strdup (t->mdev));
   say (hook, "started mdev %s on subchannel %s", t->mdev, t->device);
   return TRUE;
-}
-
-/* Stops mdev UUID if it is active. */
-static gboolean
-stop_mdev (ZvRoot *root, const char *uuid, GError **error)
-{
-  g_autoptr (ZvMdev) active = zv_mdev_load_active (root, uuid, NULL);
-  return active == NULL || zv_mdevctl_stop (root, uuid, error);
 }
 
 /* Releases the binding of DEVICE on BUS made for the domain (not one made
@@ -188,13 +201,8 @@ static gboolean
 release_binding (Hook *hook, ZvBus bus, const char *device)
 {
   g_autoptr (GError) error = NULL;
-  ZvReleaseOptions options = { .unpersist = TRUE, .settle_timeout_ms = ZV_BIND_SETTLE_MS,
-                               .lock_timeout_ms = HOOK_LOCK_TIMEOUT_MS, .lock_owner = getpid (),
-                               .owner = hook->name };
-  ZvReleaseResult result = { 0 };
-  gboolean ok = zv_release (hook->root, bus, device, &options, &result, &error);
-  zv_release_result_clear (&result);
-  if (!ok)
+  if (!zv_domain_release_binding (hook->root, hook->name, bus, device, getpid (),
+                                  ZV_BIND_SETTLE_MS, HOOK_LOCK_TIMEOUT_MS, &error))
     {
       say (hook, "%s", error->message);
       return FALSE;
@@ -212,7 +220,7 @@ undo (Hook *hook)
     {
       const char *uuid = g_ptr_array_index (hook->started, i);
       g_autoptr (GError) error = NULL;
-      if (stop_mdev (hook->root, uuid, &error))
+      if (zv_domain_stop_mdev (hook->root, uuid, &error))
         remove_string (hook->state->started_mdevs, uuid);
       else
         say (hook, "undo: cannot stop mdev %s: %s", uuid, error->message);
@@ -223,8 +231,22 @@ undo (Hook *hook)
       if (record != NULL)
         release_binding (hook, record->bus, record->device);
     }
+  /* keys listed up front for devices this run did not get to: nothing to undo */
+  GHashTableIter iter;
+  gpointer key;
+  g_hash_table_iter_init (&iter, hook->added_keys);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      ZvBus bus;
+      g_autofree char *device = NULL;
+      g_autoptr (ZvBindRecord) record = NULL;
+      if (zv_bind_key_parse (key, &bus, &device))
+        record = zv_state_load_binding (hook->root, bus, device, NULL);
+      if (record == NULL || g_strcmp0 (record->domain, hook->name) != 0)
+        remove_string (hook->state->bindings, key);
+    }
   g_autoptr (GError) error = NULL;
-  if (!save_state (hook, &error))
+  if (hook->written && !save_state (hook, &error))
     say (hook, "undo: %s", error->message);
 }
 
@@ -247,14 +269,14 @@ hook_prepare (Hook *hook, const ZvDomain *domain)
     .allow_offline = domain->hook_offline, .settle_timeout_ms = ZV_BIND_SETTLE_MS,
     .lock_timeout_ms = HOOK_LOCK_TIMEOUT_MS, .lock_owner = getpid (),
     .action = "start the domain", .domain = domain, .owner = hook->name,
-    .before_bind = before_bind, .after_bind = after_bind, .data = hook,
+    .before_binds = before_binds, .after_bind = after_bind, .data = hook,
   };
   ZvPrepareResult result = { 0 };
   gboolean ok = zv_prepare (hook->root, targets, &options, &result, &error);
   say_violations (hook, result.violations);
   hook->bound = g_ptr_array_ref (result.changes);
   zv_prepare_result_clear (&result);
-  if (!ok && hook->state == NULL)
+  if (!ok && !hook->written)
     {
       /* refused before anything changed: lock, rules, or the first device's state */
       say (hook, "%s", error->message);
@@ -266,12 +288,25 @@ hook_prepare (Hook *hook, const ZvDomain *domain)
       const ZvTarget *t = g_ptr_array_index (targets, i);
       ok = t->mdev[0] == '\0' || t->mdev_active || start_mdev (hook, t, &error);
     }
+  if (ok && hook->written)
+    {
+      /* done: the record lists what release end undoes */
+      hook->state->phase = ZV_PHASE_PREPARED;
+      ok = zv_signal_check (&error) && save_state (hook, &error);
+    }
   if (ok)
     return ZV_EXIT_OK;
   say (hook, "%s", error->message);
   undo (hook);
   say (hook, "refusing to start the domain; undid what this hook changed");
   return zv_error_exit_code (error);
+}
+
+/* Prints a problem line of zv_domain_release. */
+static void
+say_line (const char *line, gpointer data)
+{
+  say (data, "%s", line);
 }
 
 /* release end: stops the mdevs and restores the bindings recorded for the domain. */
@@ -287,35 +322,13 @@ hook_release (Hook *hook)
       say (hook, "%s", error->message);
       return zv_error_exit_code (error);
     }
-  gboolean ok = TRUE;
-  g_autoptr (GPtrArray) mdevs = copy_strings (hook->state->started_mdevs);
-  for (guint i = mdevs->len; i-- > 0;)
-    {
-      const char *uuid = g_ptr_array_index (mdevs, i);
-      g_autoptr (GError) e = NULL;
-      if (stop_mdev (hook->root, uuid, &e))
-        remove_string (hook->state->started_mdevs, uuid);
-      else
-        {
-          say (hook, "cannot stop mdev %s: %s", uuid, e->message);
-          ok = FALSE;
-        }
-    }
-  g_autoptr (GPtrArray) keys = copy_strings (hook->state->bindings);
-  for (guint i = keys->len; i-- > 0;)
-    {
-      const char *key = g_ptr_array_index (keys, i);
-      ZvBus bus;
-      g_autofree char *device = NULL;
-      zv_bind_key_parse (key, &bus, &device);   /* keys were validated when loaded */
-      ok = release_binding (hook, bus, device) && ok;
-    }
-  if (!save_state (hook, &error))
-    {
-      say (hook, "%s", error->message);
-      return zv_error_exit_code (error);
-    }
-  return ok ? ZV_EXIT_OK : ZV_EXIT_FAILURE;
+  if (zv_domain_release (hook->root, hook->state, getpid (), ZV_BIND_SETTLE_MS,
+                         HOOK_LOCK_TIMEOUT_MS, say_line, hook, &error))
+    return ZV_EXIT_OK;
+  if (error == NULL)
+    return ZV_EXIT_FAILURE;
+  say (hook, "%s", error->message);
+  return zv_error_exit_code (error);
 }
 
 /* Reads, size-checks and parses the domain XML on stdin for prepare; *SKIP is
@@ -418,14 +431,38 @@ main (int argc, char **argv)
     }
   hook.root = root;
   hook.started = g_ptr_array_new_with_free_func (g_free);
+  hook.added_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* SIGTERM (libvirtd stopping) or SIGINT half-way: roll back like a failure */
+  zv_signal_catch ();
+  g_autoptr (ZvLock) lock = NULL;
   int rc;
   if (work == ZV_HOOK_RELEASE)
-    rc = hook_release (&hook);
+    {
+      /* a domain zvfio did nothing for stays without a lock file */
+      g_autofree char *path = g_strdup_printf (ZV_STATE_DOMAIN_FILE, hook.name);
+      if (!zv_root_exists (root, path))
+        rc = ZV_EXIT_OK;
+      else if ((lock = zv_state_lock_domain (root, hook.name, getpid (), HOOK_LOCK_TIMEOUT_MS,
+                                             &error)) == NULL)
+        {
+          say (&hook, "%s", error->message);
+          rc = zv_error_exit_code (error);
+        }
+      else
+        rc = hook_release (&hook);
+    }
   else
     {
       gboolean skip = FALSE;
       g_autoptr (ZvDomain) domain = read_domain (&hook, &skip, &error);
-      if (domain != NULL)
+      if (domain != NULL &&
+          (lock = zv_state_lock_domain (root, hook.name, getpid (), HOOK_LOCK_TIMEOUT_MS,
+                                        &error)) == NULL)
+        {
+          say (&hook, "%s", error->message);
+          rc = zv_error_exit_code (error);
+        }
+      else if (domain != NULL)
         rc = hook_prepare (&hook, domain);
       else if (skip)
         rc = ZV_EXIT_OK;
@@ -439,5 +476,6 @@ main (int argc, char **argv)
   if (hook.bound)
     g_ptr_array_unref (hook.bound);
   g_ptr_array_unref (hook.started);
+  g_hash_table_unref (hook.added_keys);
   return rc;
 }

@@ -43,6 +43,8 @@ build() {
   local dir=$1; shift
   if [ ! -f "$dir/build.ninja" ]; then
     meson setup "$dir" -Dwerror=true "$@"
+  elif [ $# -gt 0 ]; then
+    meson configure "$dir" "$@"
   fi
   meson compile -C "$dir"
 }
@@ -68,13 +70,14 @@ case "$mode" in
     ;;
   test)
     install_packages
-    echo "==> build (werror) and unit tests"
-    build build
+    echo "==> build (werror, fault injection for test_crash.py) and unit tests"
+    build build -Dfault_injection=true
     meson test -C build --print-errorlogs
     echo "==> integration tests (pytest)"
     ZVFIO_BUILD_DIR="$repo/build" run_pytest -q tests/integration
     echo "==> sanitizers (ASan+UBSan): unit and integration tests"
-    build build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+    build build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
+      -Dfault_injection=true
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       meson test -C build-sanitize --print-errorlogs
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \

@@ -3,6 +3,7 @@
 #include "zv-css.h"
 #include "zv-driverctl.h"
 #include "zv-error.h"
+#include "zv-signal.h"
 
 #include <string.h>
 
@@ -131,10 +132,11 @@ write_driver_attr (ZvRoot *root, ZvBus bus, const char *driver, const char *name
   return dir != NULL && zv_dir_write (dir, name, value, error);
 }
 
-/* Polls the driver link of DEVICE until it matches (WAIT, WANT), at most SETTLE_MS. */
+/* Polls the driver link of DEVICE until it matches (WAIT, WANT), at most SETTLE_MS;
+ * with INTERRUPTIBLE a noted SIGINT/SIGTERM ends the wait as a failure. */
 static gboolean
 wait_for_driver (ZvRoot *root, ZvBus bus, const char *device, WaitFor wait, const char *want,
-                 guint settle_ms, GError **error)
+                 guint settle_ms, gboolean interruptible, GError **error)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) settle_ms * 1000;
   g_autofree char *seen = NULL;
@@ -150,6 +152,8 @@ wait_for_driver (ZvRoot *root, ZvBus bus, const char *device, WaitFor wait, cons
         }
       if (g_get_monotonic_time () >= deadline)
         break;
+      if (interruptible && !zv_signal_check (error))
+        return FALSE;
       g_usleep (POLL_INTERVAL_US);
     }
   g_autofree char *label = zv_bus_device_label (bus, device);
@@ -281,7 +285,7 @@ restore_driver (ZvRoot *root, const ZvBindRecord *r, guint settle_ms, GPtrArray 
     return;
   if (current != NULL &&
       (!write_driver_attr (root, r->bus, current, "unbind", r->device, &e) ||
-       !wait_for_driver (root, r->bus, r->device, WAIT_UNBOUND, NULL, settle_ms, &e)))
+       !wait_for_driver (root, r->bus, r->device, WAIT_UNBOUND, NULL, settle_ms, FALSE, &e)))
     {
       add_problem (problems, e);
       return;
@@ -289,19 +293,29 @@ restore_driver (ZvRoot *root, const ZvBindRecord *r, guint settle_ms, GPtrArray 
   if (r->previous_driver != NULL &&
       (!write_driver_attr (root, r->bus, r->previous_driver, "bind", r->device, &e) ||
        !wait_for_driver (root, r->bus, r->device, WAIT_DRIVER, r->previous_driver, settle_ms,
-                         &e)))
+                         FALSE, &e)))
     add_problem (problems, e);
 }
 
-/* Undoes RECORD as far as possible; failures go to PROBLEMS, the rest carries on. */
+/* TRUE when RECORD's operation may have done STEP: every step of a finished
+ * prepare, those up to the last one started of a prepare under way. */
+static gboolean
+step_started (const ZvBindRecord *r, ZvStep step)
+{
+  return r->phase != ZV_PHASE_PREPARING || r->step >= step;
+}
+
+/* Undoes RECORD as far as possible; failures go to PROBLEMS, the rest carries on.
+ * Each restore compares the device's state now with the record, so running it
+ * again (after a crash half-way) does only what is still missing. */
 static void
 restore (ZvRoot *root, const ZvBindRecord *r, gboolean unpersist, guint settle_ms,
          GPtrArray *problems)
 {
   GError *e = NULL;
-  if (r->rebound)
+  if (r->rebound && step_started (r, ZV_STEP_OVERRIDE))
     restore_driver (root, r, settle_ms, problems);
-  if (r->offline_ccw_device != NULL)
+  if (r->offline_ccw_device != NULL && step_started (r, ZV_STEP_OFFLINE))
     {
       g_autoptr (ZvDir) ccw = wait_for_ccw_device (root, r->offline_ccw_device, settle_ms, &e);
       if (ccw == NULL || !set_ccw_online (ccw, TRUE, settle_ms, &e))
@@ -309,32 +323,61 @@ restore (ZvRoot *root, const ZvBindRecord *r, gboolean unpersist, guint settle_m
       else
         announce_ccw_change (ccw);
     }
-  if (r->persist && unpersist &&
+  if (r->persist && unpersist && step_started (r, ZV_STEP_PERSIST) &&
       !zv_driverctl_write (root, r->bus, r->device, r->previous_persist, &e))
     add_problem (problems, e);
 }
 
-/* Does the writes RECORD plans, in order, verifying each step. */
+/* Starts STEP: checks for a noted signal, then advances the intent in RECORD's
+ * file before the step changes anything. */
 static gboolean
-apply (ZvRoot *root, const ZvBindRecord *r, guint settle_ms, GError **error)
+begin_step (ZvRoot *root, ZvBindRecord *r, ZvStep step, GError **error)
+{
+  if (!zv_signal_check (error))
+    return FALSE;
+  r->step = step;
+  return zv_state_save_binding (root, r, error);
+}
+
+/* Does the writes RECORD plans, in order, verifying each step; RECORD's file
+ * names the step under way before each one. */
+static gboolean
+apply (ZvRoot *root, ZvBindRecord *r, guint settle_ms, GError **error)
 {
   if (r->offline_ccw_device != NULL)
     {
+      if (!begin_step (root, r, ZV_STEP_OFFLINE, error))
+        return FALSE;
       g_autoptr (ZvDir) ccw = wait_for_ccw_device (root, r->offline_ccw_device, 0, error);
       if (ccw == NULL || !set_ccw_online (ccw, FALSE, settle_ms, error))
         return FALSE;
     }
+  if (!begin_step (root, r, ZV_STEP_OVERRIDE, error))
+    return FALSE;
   g_autoptr (ZvDir) dir = open_device (root, r->bus, r->device, error);
   if (dir == NULL || !write_override (dir, r->driver, error))
     return FALSE;
   if (r->previous_driver != NULL &&
-      (!write_driver_attr (root, r->bus, r->previous_driver, "unbind", r->device, error) ||
-       !wait_for_driver (root, r->bus, r->device, WAIT_UNBOUND, NULL, settle_ms, error)))
+      (!begin_step (root, r, ZV_STEP_UNBIND, error) ||
+       !write_driver_attr (root, r->bus, r->previous_driver, "unbind", r->device, error) ||
+       !wait_for_driver (root, r->bus, r->device, WAIT_UNBOUND, NULL, settle_ms, TRUE, error)))
     return FALSE;
-  if (!write_bus_attr (root, r->bus, "drivers_probe", r->device, error) ||
-      !wait_for_driver (root, r->bus, r->device, WAIT_DRIVER, r->driver, settle_ms, error))
+  if (!begin_step (root, r, ZV_STEP_PROBE, error) ||
+      !write_bus_attr (root, r->bus, "drivers_probe", r->device, error) ||
+      !wait_for_driver (root, r->bus, r->device, WAIT_DRIVER, r->driver, settle_ms, TRUE,
+                        error))
     return FALSE;
-  return !r->persist || zv_driverctl_write (root, r->bus, r->device, r->driver, error);
+  if (r->persist &&
+      (!begin_step (root, r, ZV_STEP_PERSIST, error) ||
+       !zv_driverctl_write (root, r->bus, r->device, r->driver, error)))
+    return FALSE;
+  if (!zv_signal_check (error))
+    return FALSE;
+  r->phase = ZV_PHASE_PREPARED;
+  if (zv_state_save_binding (root, r, error))
+    return TRUE;
+  r->phase = ZV_PHASE_PREPARING;
+  return FALSE;
 }
 
 /* Joins PROBLEMS into one "; "-separated string. */
@@ -478,16 +521,28 @@ zv_bind_prepare (ZvRoot *root, ZvBus bus, const char *device, const ZvBindOption
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  if (existing != NULL &&
+      (existing->phase != ZV_PHASE_PREPARED || g_strcmp0 (current, zv_bus_vfio_driver (bus)) != 0))
+    {
+      /* an interrupted prepare or release, or a binding undone behind zvfio's
+       * back: the record holds the host's state from before, so it is settled
+       * from the record first; a plan of the half-changed state now would lose it */
+      if (!zv_bind_repair (root, existing, settle_ms, error))
+        return FALSE;
+      g_clear_pointer (&existing, zv_bind_record_free);
+      g_clear_pointer (&current, g_free);
+      if (!read_driver (dir, &current, error))
+        return FALSE;
+    }
   if (g_strcmp0 (current, zv_bus_vfio_driver (bus)) == 0)
     return prepare_persist_only (root, bus, device, options, existing, change, error);
 
-  /* a record of a binding that is gone (released by hand) is stale: replaced */
   g_autoptr (ZvBindRecord) record = zv_bind_record_new (bus, device);
+  record->phase = ZV_PHASE_PREPARING;
   if (!plan (root, dir, record, options, error))
     return FALSE;
-  /* the record is written before the first change, so a crash leaves a way back */
-  if (!zv_state_save_binding (root, record, error))
-    return FALSE;
+  /* the record is written before the first change and advanced before each
+   * step, so a crash anywhere leaves the way back */
   if (!apply (root, record, settle_ms, error))
     {
       roll_back (root, record, settle_ms, error);
@@ -497,12 +552,48 @@ zv_bind_prepare (ZvRoot *root, ZvBus bus, const char *device, const ZvBindOption
   return TRUE;
 }
 
+/* Settles a record an interrupted zvfio left (see zv-bind.h). */
+gboolean
+zv_bind_repair (ZvRoot *root, const ZvBindRecord *record, guint settle_timeout_ms,
+                GError **error)
+{
+  guint settle_ms = MIN (settle_timeout_ms, ZV_BIND_SETTLE_MAX_MS);
+  /* a release under way restores what it was asked to; anything else is undone */
+  gboolean unpersist = record->phase == ZV_PHASE_RELEASING ? record->unpersist : TRUE;
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  restore (root, record, unpersist, settle_ms, problems);
+  if (problems->len > 0)
+    {
+      g_autofree char *joined = join_problems (problems);
+      g_autofree char *label = zv_bus_device_label (record->bus, record->device);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "%s: cannot finish the %s recorded in "
+                   ZV_STATE_BIND_DIR ": %s (record kept; retry with 'zvfio repair' after "
+                   "fixing the cause)", label,
+                   record->phase == ZV_PHASE_PREPARING ? "interrupted prepare"
+                   : record->phase == ZV_PHASE_RELEASING ? "interrupted release"
+                   : "binding undone outside zvfio", joined);
+      return FALSE;
+    }
+  return zv_state_remove_binding (root, record->bus, record->device, error);
+}
+
 /* Undoes RECORD (see zv-bind.h). */
 gboolean
-zv_bind_release (ZvRoot *root, const ZvBindRecord *record, gboolean unpersist,
+zv_bind_release (ZvRoot *root, ZvBindRecord *record, gboolean unpersist,
                  guint settle_timeout_ms, GError **error)
 {
   guint settle_ms = MIN (settle_timeout_ms, ZV_BIND_SETTLE_MAX_MS);
+  if (record->phase == ZV_PHASE_PREPARING)
+    return zv_bind_repair (root, record, settle_timeout_ms, error);   /* undone entirely */
+  /* the intent first: a crash from here on is finished by the next release/repair */
+  if (record->phase == ZV_PHASE_PREPARED || (unpersist && !record->unpersist))
+    {
+      record->phase = ZV_PHASE_RELEASING;
+      record->unpersist = record->unpersist || unpersist;
+      if (!zv_state_save_binding (root, record, error))
+        return FALSE;
+    }
+  unpersist = record->unpersist;
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   restore (root, record, unpersist, settle_ms, problems);
   if (problems->len > 0)
@@ -541,13 +632,13 @@ zv_bind_release_unrecorded (ZvRoot *root, ZvBus bus, const char *device, gboolea
     {
       *done |= ZV_RELEASED_DRIVER;
       if (!write_driver_attr (root, bus, vfio, "unbind", device, error) ||
-          !wait_for_driver (root, bus, device, WAIT_UNBOUND, NULL, settle_ms, error))
+          !wait_for_driver (root, bus, device, WAIT_UNBOUND, NULL, settle_ms, FALSE, error))
         return FALSE;
       if (bus == ZV_BUS_CSS)
         {
           if (!write_driver_attr (root, bus, ZV_CSS_HOST_DRIVER, "bind", device, error) ||
               !wait_for_driver (root, bus, device, WAIT_DRIVER, ZV_CSS_HOST_DRIVER, settle_ms,
-                                error))
+                                FALSE, error))
             return FALSE;
         }
       else
@@ -556,7 +647,7 @@ zv_bind_release_unrecorded (ZvRoot *root, ZvBus bus, const char *device, gboolea
            * (not an error: the caller shows the driver it ends up with) */
           if (!write_bus_attr (root, bus, "drivers_probe", device, error))
             return FALSE;
-          wait_for_driver (root, bus, device, WAIT_ANY, NULL, settle_ms, NULL);
+          wait_for_driver (root, bus, device, WAIT_ANY, NULL, settle_ms, FALSE, NULL);
         }
     }
   if (unpersist)

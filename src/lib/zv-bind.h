@@ -27,17 +27,28 @@ typedef struct {
   const char *domain;       /* owner written to the record; NULL = zvfio CLI */
 } ZvBindOptions;
 
-/* Binds DEVICE on BUS to its vfio driver. *CHANGE receives the record of what
+/* Binds DEVICE on BUS to its vfio driver. A record left by an interrupted
+ * prepare or release is settled first (zv_bind_repair), never replaced. *CHANGE receives the record of what
  * was changed (also saved in /run/zvfio/bind), or NULL when the device was
  * already bound and nothing needed to change. On failure everything done is
  * rolled back and the error says what failed (and any rollback problem). */
 gboolean zv_bind_prepare (ZvRoot *root, ZvBus bus, const char *device,
                           const ZvBindOptions *options, ZvBindRecord **change, GError **error);
 /* Undoes RECORD: previous driver and driver_override, ccw device online again,
- * and with UNPERSIST the driverctl override restored. Removes the record file
- * when everything was restored. */
-gboolean zv_bind_release (ZvRoot *root, const ZvBindRecord *record, gboolean unpersist,
+ * and with UNPERSIST the driverctl override restored. The record file first
+ * says "releasing" (so an interrupted release is finished by the next release
+ * or repair); it is removed when everything was restored. A record of a prepare
+ * under way is undone entirely (zv_bind_repair). */
+gboolean zv_bind_release (ZvRoot *root, ZvBindRecord *record, gboolean unpersist,
                           guint settle_timeout_ms, GError **error);
+/* Settles a record an interrupted zvfio left, from the record alone: a prepare
+ * under way is undone (only the steps it started), a release under way is
+ * finished, a finished binding whose device is no longer on its vfio driver is
+ * undone. Each restore compares with the device's state now, so a second
+ * interruption is settled the same way. Removes the record when the host is back
+ * as the record says; else keeps it and says why. */
+gboolean zv_bind_repair (ZvRoot *root, const ZvBindRecord *record, guint settle_timeout_ms,
+                         GError **error);
 /* What zv_bind_release_unrecorded did (bit flags). */
 typedef enum {
   ZV_RELEASED_OVERRIDE = 1 << 0,   /* cleared a driver_override naming the vfio driver */

@@ -17,6 +17,7 @@ zv_domain_state_new (const char *domain)
 {
   ZvDomainState *state = g_new0 (ZvDomainState, 1);
   state->domain = g_strdup (domain);
+  state->phase = ZV_PHASE_PREPARED;
   state->bindings = g_ptr_array_new_with_free_func (g_free);
   state->started_mdevs = g_ptr_array_new_with_free_func (g_free);
   return state;
@@ -54,6 +55,7 @@ zv_domain_state_to_json (const ZvDomainState *state)
   json_builder_set_member_name (b, "version");
   json_builder_add_int_value (b, ZV_STATE_VERSION);
   zv_json_add_string_or_null (b, "domain", state->domain);
+  zv_json_add_string_or_null (b, "phase", zv_phase_name (state->phase));
   builder_add_string_array (b, "bindings", state->bindings);
   builder_add_string_array (b, "started_mdevs", state->started_mdevs);
   json_builder_end_object (b);
@@ -118,7 +120,9 @@ zv_domain_state_parse (const char *data, gssize length, GError **error)
 {
   const char *what = "domain state";
   JsonObject *o = NULL;
-  g_autoptr (JsonParser) parser = zv_state_parse_object (data, length, what, &o, error);
+  gint64 version = 0;
+  g_autoptr (JsonParser) parser = zv_state_parse_object (data, length, what, &o, &version,
+                                                         error);
   if (parser == NULL)
     return NULL;
   const char *domain;
@@ -130,6 +134,8 @@ zv_domain_state_parse (const char *data, gssize length, GError **error)
       return NULL;
     }
   g_autoptr (ZvDomainState) state = zv_domain_state_new (domain);
+  if (!zv_state_get_phase (o, version, &state->phase, what, error))
+    return NULL;
   if (!get_string_array (o, "bindings", bind_key_is_valid, state->bindings, what, error) ||
       !get_string_array (o, "started_mdevs", uuid_is_valid, state->started_mdevs, what, error))
     return NULL;
@@ -201,4 +207,52 @@ zv_state_remove_domain (ZvRoot *root, const char *domain, GError **error)
 {
   g_autofree char *path = domain_path (domain, error);
   return path != NULL && zv_root_remove_file (root, path, error);
+}
+
+/* Takes the lock of DOMAIN's record: "domain-" and a hash of the name (lock
+ * names are short and plain; domain names are neither). */
+ZvLock *
+zv_state_lock_domain (ZvRoot *root, const char *domain, pid_t owner, guint timeout_ms,
+                      GError **error)
+{
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, domain, -1);
+  g_autofree char *name = g_strdup_printf ("domain-%.32s", hash);
+  return zv_lock_acquire (root, name, owner, timeout_ms, error);
+}
+
+/* Compares two C strings for sorting. */
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The domain names of every record in /run/zvfio (sorted). */
+GPtrArray *
+zv_state_list_domains (ZvRoot *root, GError **error)
+{
+  g_autoptr (GPtrArray) domains = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, ZV_STATE_DIR, &local);
+  if (dir == NULL)
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&domains);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  g_autoptr (GPtrArray) names = zv_dir_list (dir, error);
+  if (names == NULL)
+    return NULL;
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      if (!g_str_has_suffix (name, ".json"))
+        continue;
+      g_autofree char *domain = g_strndup (name, strlen (name) - strlen (".json"));
+      if (zv_state_domain_name_is_valid (domain))
+        g_ptr_array_add (domains, g_steal_pointer (&domain));
+    }
+  g_ptr_array_sort (domains, compare_names);
+  return g_steal_pointer (&domains);
 }

@@ -6,12 +6,14 @@
 #include <glib.h>
 #include "zv-root.h"
 #include "zv-state.h"
+#include "zv-lock.h"
 
 G_BEGIN_DECLS
 
 /* What zvfio-hook did for one domain in "prepare begin". */
 typedef struct {
   char *domain;
+  ZvPhase phase;             /* PREPARING/RELEASING: a hook run under way (or killed) */
   GPtrArray *bindings;       /* strings: keys ("css-0.0.0313") of ZvBindRecords it made */
   GPtrArray *started_mdevs;  /* strings: UUIDs of mdevs it started */
 } ZvDomainState;
@@ -30,6 +32,14 @@ gboolean zv_state_save_domain (ZvRoot *root, const ZvDomainState *state, GError 
 ZvDomainState *zv_state_load_domain (ZvRoot *root, const char *domain, GError **error);
 /* Removes /run/zvfio/<domain>.json (a missing one is fine). */
 gboolean zv_state_remove_domain (ZvRoot *root, const char *domain, GError **error);
+
+/* Takes the lock of DOMAIN's record (held by a hook run from start to end, and
+ * by 'zvfio repair' while it finishes an interrupted one). */
+ZvLock *zv_state_lock_domain (ZvRoot *root, const char *domain, pid_t owner, guint timeout_ms,
+                              GError **error);
+/* The domain names of every record in /run/zvfio (sorted; names a state file
+ * could not have are skipped). */
+GPtrArray *zv_state_list_domains (ZvRoot *root, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvDomainState, zv_domain_state_free)
 

@@ -5,6 +5,7 @@
 #include "zv-host-facts.h"
 #include "zv-lock.h"
 #include "zv-rules.h"
+#include "zv-signal.h"
 #include "zv-state.h"
 
 #include <string.h>
@@ -53,13 +54,11 @@ check_rules (ZvRoot *root, GPtrArray *targets, const ZvHostFacts *facts,
   return FALSE;
 }
 
-/* Binds TARGET, with the caller's before/after steps around it. */
+/* Binds TARGET, with the caller's after step. */
 static gboolean
 bind_one (ZvRoot *root, const ZvTarget *target, const ZvPrepareOptions *opts,
           ZvPrepareResult *result, GError **error)
 {
-  if (opts->before_bind && !opts->before_bind (target, opts->data, error))
-    return FALSE;
   ZvBindOptions bind = { .offline = opts->allow_offline, .persist = opts->persist,
                          .settle_timeout_ms = opts->settle_timeout_ms, .domain = opts->owner };
   ZvBindRecord *change = NULL;
@@ -90,9 +89,14 @@ zv_prepare (ZvRoot *root, GPtrArray *targets, const ZvPrepareOptions *opts,
   g_autoptr (ZvHostFacts) facts = zv_prepare_facts (root, targets, opts->domain);
   if (!check_rules (root, targets, facts, opts, result->violations, error))
     return FALSE;
+  if (!zv_signal_check (error) ||
+      (opts->before_binds && !opts->before_binds (targets, opts->data, error)))
+    return FALSE;
   for (guint i = 0; i < targets->len; i++)
     {
       const ZvTarget *target = g_ptr_array_index (targets, i);
+      if (!zv_signal_check (error))
+        return FALSE;
       if (target->managed)
         g_ptr_array_add (result->changes, NULL);   /* libvirt binds it */
       else if (!bind_one (root, target, opts, result, error))
@@ -135,7 +139,9 @@ zv_release (ZvRoot *root, ZvBus bus, const char *device, const ZvReleaseOptions 
   if (record == NULL)
     return zv_bind_release_unrecorded (root, bus, device, opts->unpersist,
                                        opts->settle_timeout_ms, &result->unrecorded, error);
-  if (opts->owner == NULL && record->domain != NULL && !opts->force)
+  /* a domain's finished binding is the domain's; one it left half-done is not in use */
+  if (opts->owner == NULL && record->domain != NULL && !opts->force &&
+      record->phase == ZV_PHASE_PREPARED)
     {
       result->domain_owned = TRUE;
       g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s was bound by zvfio-hook for domain "
@@ -153,4 +159,45 @@ void
 zv_release_result_clear (ZvReleaseResult *result)
 {
   g_clear_pointer (&result->record, zv_bind_record_free);
+}
+
+/* Settles the record an interrupted prepare or release left for DEVICE on BUS. */
+gboolean
+zv_repair_device (ZvRoot *root, ZvBus bus, const char *device, guint settle_timeout_ms,
+                  guint lock_timeout_ms, pid_t lock_owner, ZvRepaired *done, GError **error)
+{
+  *done = ZV_REPAIR_NO_RECORD;
+  g_autofree char *key = zv_bind_key (bus, device);
+  g_autoptr (ZvLock) lock = zv_lock_acquire (root, key, lock_owner, lock_timeout_ms, error);
+  if (lock == NULL)
+    return FALSE;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvBindRecord) record = zv_state_load_binding (root, bus, device, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (record == NULL)
+    return TRUE;
+  if (record->phase == ZV_PHASE_PREPARED)
+    {
+      g_autofree char *driver = zv_bind_current_driver (root, bus, device, &local);
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (g_strcmp0 (driver, record->driver) == 0)
+        {
+          *done = ZV_REPAIR_COMPLETE;
+          return TRUE;
+        }
+    }
+  if (!zv_bind_repair (root, record, settle_timeout_ms, error))
+    return FALSE;
+  *done = record->phase == ZV_PHASE_PREPARING ? ZV_REPAIR_UNDID_PREPARE
+          : record->phase == ZV_PHASE_RELEASING ? ZV_REPAIR_FINISHED_RELEASE
+          : ZV_REPAIR_UNDID_GONE;
+  return TRUE;
 }

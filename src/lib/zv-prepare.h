@@ -28,9 +28,9 @@ typedef struct {
   const char *action;          /* what a rule refusal names: "refusing to ACTION" */
   const ZvDomain *domain;      /* the domain the devices go to (rules); NULL from the CLI */
   const char *owner;           /* the domain recorded as owner of the bindings; NULL = CLI */
-  /* called before TARGET is bound (the hook writes its domain state first);
-   * FALSE stops the run */
-  gboolean (*before_bind) (const ZvTarget *target, gpointer data, GError **error);
+  /* called once the rules passed, before the first target is bound (the hook
+   * writes its domain record's intent there, once); FALSE stops the run */
+  gboolean (*before_binds) (GPtrArray *targets, gpointer data, GError **error);
   /* called after TARGET was bound, CHANGE NULL when nothing changed */
   gboolean (*after_bind) (const ZvTarget *target, const ZvBindRecord *change, gpointer data,
                           GError **error);
@@ -81,5 +81,21 @@ gboolean zv_release (ZvRoot *root, ZvBus bus, const char *device, const ZvReleas
                      ZvReleaseResult *result, GError **error);
 /* Frees what RESULT holds. */
 void zv_release_result_clear (ZvReleaseResult *result);
+
+/* What zv_repair_device found and did. */
+typedef enum {
+  ZV_REPAIR_NO_RECORD,         /* no record: nothing to repair */
+  ZV_REPAIR_COMPLETE,          /* a finished prepare, device on its vfio driver: left alone */
+  ZV_REPAIR_UNDID_PREPARE,     /* undid an interrupted prepare */
+  ZV_REPAIR_FINISHED_RELEASE,  /* finished an interrupted release */
+  ZV_REPAIR_UNDID_GONE,        /* undid a finished prepare whose binding was undone by hand */
+} ZvRepaired;
+
+/* Under DEVICE's lock, settles the record an interrupted prepare or release
+ * left (zv_bind_repair); a finished one whose device is still on its vfio
+ * driver is left alone. *DONE says which. */
+gboolean zv_repair_device (ZvRoot *root, ZvBus bus, const char *device, guint settle_timeout_ms,
+                           guint lock_timeout_ms, pid_t lock_owner, ZvRepaired *done,
+                           GError **error);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #include "zv-root.h"
 #include "zv-paths.h"
 #include "zv-error.h"
+#include "zv-fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -610,6 +611,7 @@ zv_dir_list (ZvDir *dir, GError **error)
 gboolean
 zv_dir_write (ZvDir *dir, const char *name, const char *value, GError **error)
 {
+  zv_fault_point ("write", dir->path, name);
   /* O_TRUNC like a shell "echo > attr": ignored by sysfs, keeps plain files exact */
   int fd = open_below (dir, name, O_WRONLY | O_TRUNC | O_NONBLOCK, error);
   if (fd < 0)
@@ -800,6 +802,7 @@ gboolean
 zv_root_write_file_atomic (ZvRoot *root, const char *path, const char *contents,
                            gssize length, int mode, GError **error)
 {
+  zv_fault_point ("replace", path, NULL);
   g_autofree char *parent = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   if (!zv_attr_name_is_safe (base) || strchr (base, '/'))
@@ -854,6 +857,7 @@ zv_root_write_file_atomic (ZvRoot *root, const char *path, const char *contents,
 gboolean
 zv_root_remove_file (ZvRoot *root, const char *path, GError **error)
 {
+  zv_fault_point ("remove", path, NULL);
   g_autofree char *parent = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   g_autoptr (GError) local = NULL;

@@ -17,6 +17,7 @@ zv_bind_record_new (ZvBus bus, const char *device)
   record->bus = bus;
   record->device = g_strdup (device);
   record->driver = g_strdup (zv_bus_vfio_driver (bus));
+  record->phase = ZV_PHASE_PREPARED;
   return record;
 }
 
@@ -64,14 +65,65 @@ zv_bind_record_to_json (const ZvBindRecord *record)
   json_builder_add_boolean_value (b, record->persist);
   zv_json_add_string_or_null (b, "previous_persist", record->previous_persist);
   zv_json_add_string_or_null (b, "domain", record->domain);
+  zv_json_add_string_or_null (b, "phase", zv_phase_name (record->phase));
+  json_builder_set_member_name (b, "step");
+  json_builder_add_int_value (b, record->step);
+  json_builder_set_member_name (b, "unpersist");
+  json_builder_add_boolean_value (b, record->unpersist);
   json_builder_end_object (b);
   return zv_state_builder_to_text (b);
+}
+
+/* The phase names of the records, indexed by ZvPhase. */
+static const char *const phase_names[] = {
+  [ZV_PHASE_PREPARING] = "preparing",
+  [ZV_PHASE_PREPARED] = "prepared",
+  [ZV_PHASE_RELEASING] = "releasing",
+};
+
+/* "preparing", "prepared", "releasing". */
+const char *
+zv_phase_name (ZvPhase phase)
+{
+  return phase_names[phase];
+}
+
+/* Parses a phase name; FALSE for an unknown one. */
+gboolean
+zv_phase_from_name (const char *name, ZvPhase *phase)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (phase_names); i++)
+    if (g_strcmp0 (name, phase_names[i]) == 0)
+      {
+        *phase = (ZvPhase) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* Reads the version-2 member "phase" (PREPARED for version 1). */
+gboolean
+zv_state_get_phase (JsonObject *object, gint64 version, ZvPhase *phase, const char *what,
+                    GError **error)
+{
+  *phase = ZV_PHASE_PREPARED;
+  if (version < 2)
+    return TRUE;
+  const char *name;
+  if (!zv_state_get_string (object, "phase", FALSE, &name, what, error))
+    return FALSE;
+  if (!zv_phase_from_name (name, phase))
+    {
+      zv_state_set_invalid (error, what, "phase", name);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Parses DATA as a JSON object; WHAT names the input in errors. */
 JsonParser *
 zv_state_parse_object (const char *data, gssize length, const char *what, JsonObject **out,
-              GError **error)
+                       gint64 *version_out, GError **error)
 {
   if (length < 0)
     length = (gssize) strlen (data);
@@ -82,12 +134,13 @@ zv_state_parse_object (const char *data, gssize length, const char *what, JsonOb
   JsonNode *version = json_object_get_member (object, "version");
   if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
       json_node_get_value_type (version) != G_TYPE_INT64 ||
-      json_node_get_int (version) != ZV_STATE_VERSION)
+      json_node_get_int (version) < 1 || json_node_get_int (version) > ZV_STATE_VERSION)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'version' must be %d", what,
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'version' must be 1 to %d", what,
                    ZV_STATE_VERSION);
       return NULL;
     }
+  *version_out = json_node_get_int (version);
   *out = object;
   return g_steal_pointer (&parser);
 }
@@ -162,7 +215,9 @@ zv_bind_record_parse (const char *data, gssize length, GError **error)
 {
   const char *what = "binding record";
   JsonObject *o = NULL;
-  g_autoptr (JsonParser) parser = zv_state_parse_object (data, length, what, &o, error);
+  gint64 version = 0;
+  g_autoptr (JsonParser) parser = zv_state_parse_object (data, length, what, &o, &version,
+                                                         error);
   if (parser == NULL)
     return NULL;
   const char *bus_name, *device, *driver, *ccw, *domain;
@@ -209,6 +264,23 @@ zv_bind_record_parse (const char *data, gssize length, GError **error)
     return NULL;
   record->offline_ccw_device = g_strdup (ccw);
   record->domain = g_strdup (domain);
+  if (!zv_state_get_phase (o, version, &record->phase, what, error))
+    return NULL;
+  if (version >= 2)
+    {
+      JsonNode *step = json_object_get_member (o, "step");
+      if (step == NULL || !JSON_NODE_HOLDS_VALUE (step) ||
+          json_node_get_value_type (step) != G_TYPE_INT64 || json_node_get_int (step) < 0 ||
+          json_node_get_int (step) > ZV_STEP_PERSIST)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'step' must be 0 to %d", what,
+                       ZV_STEP_PERSIST);
+          return NULL;
+        }
+      record->step = (ZvStep) json_node_get_int (step);
+      if (!get_boolean (o, "unpersist", &record->unpersist, what, error))
+        return NULL;
+    }
   return g_steal_pointer (&record);
 }
 
@@ -270,6 +342,45 @@ zv_state_load_binding (ZvRoot *root, ZvBus bus, const char *device, GError **err
       return NULL;
     }
   return g_steal_pointer (&record);
+}
+
+/* Compares two C strings for sorting. */
+static gint
+compare_keys (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The keys of every binding record in /run/zvfio/bind (sorted). */
+GPtrArray *
+zv_state_list_bindings (ZvRoot *root, GError **error)
+{
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, ZV_STATE_BIND_DIR, &local);
+  if (dir == NULL)
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&keys);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  g_autoptr (GPtrArray) names = zv_dir_list (dir, error);
+  if (names == NULL)
+    return NULL;
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      if (!g_str_has_suffix (name, ".json"))
+        continue;
+      g_autofree char *key = g_strndup (name, strlen (name) - strlen (".json"));
+      ZvBus bus;
+      g_autofree char *device = NULL;
+      if (zv_bind_key_parse (key, &bus, &device))
+        g_ptr_array_add (keys, g_steal_pointer (&key));
+    }
+  g_ptr_array_sort (keys, compare_keys);
+  return g_steal_pointer (&keys);
 }
 
 /* Removes the record of DEVICE on BUS. */

@@ -41,6 +41,7 @@ gboolean zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error);
+gboolean zv_cmd_repair (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error);

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "zv-prepare.h"
 #include "zv-rules.h"
+#include "zv-signal.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -87,6 +88,8 @@ zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
   g_autoptr (ZvTarget) target = resolve_one (cli, "prepare", argc, argv, error);
   if (target == NULL)
     return FALSE;
+  /* SIGINT/SIGTERM from here on: the step under way finishes, then a rollback */
+  zv_signal_catch ();
   g_autofree char *action = g_strdup_printf ("prepare %s", target->device);
   ZvPrepareOptions options = {
     .allow_offline = offline, .persist = persist, .settle_timeout_ms = (guint) settle_ms,
@@ -182,6 +185,8 @@ zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error)
   g_autoptr (ZvTarget) target = resolve_one (cli, "release", argc, argv, error);
   if (target == NULL)
     return FALSE;
+  /* SIGINT/SIGTERM do not stop a release half-way: it completes */
+  zv_signal_catch ();
   ZvReleaseOptions options = {
     .unpersist = persist, .settle_timeout_ms = (guint) settle_ms,
     .lock_timeout_ms = LOCK_TIMEOUT_MS, .lock_owner = getpid (), .force = force,

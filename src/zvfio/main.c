@@ -31,6 +31,8 @@ static const ZvCommand commands[] = {
     zv_cmd_prepare },
   { "release", "ID [--persist]", "put back what prepare changed (host driver, online state)",
     zv_cmd_release },
+  { "repair", "ID|--all", "finish or undo an interrupted prepare, release or hook run",
+    zv_cmd_repair },
   { "hostdev", "ID [--domain NAME] [options]",
     "print the libvirt <hostdev> XML for a vfio-ccw mdev or zPCI function", zv_cmd_hostdev },
   { "attach", "DOMAIN ID... [--config] [--live]", "attach devices to a libvirt domain",

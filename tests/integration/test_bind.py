@@ -56,9 +56,10 @@ def test_prepare_binds_vfio_ccw_and_release_restores_exactly(root, run_zvfio, ke
         "vfio_ccw\n"
     assert not sysfs(root, "/sys/bus/ccw/devices/0.0.3000").exists()
     assert record(root, f"css-{DASD_SCH}") == {
-        "version": 1, "bus": "css", "device": DASD_SCH, "driver": "vfio_ccw", "rebound": True,
+        "version": 2, "bus": "css", "device": DASD_SCH, "driver": "vfio_ccw", "rebound": True,
         "previous_driver": "io_subchannel", "previous_driver_override": None,
-        "offline_ccw_device": None, "persist": False, "previous_persist": None, "domain": None}
+        "offline_ccw_device": None, "persist": False, "previous_persist": None, "domain": None,
+        "phase": "prepared", "step": 4, "unpersist": False}
     assert emu.events == [("unbind", "css", "io_subchannel", DASD_SCH),
                           ("bind", "css", "vfio_ccw", DASD_SCH)]
 
@@ -302,7 +303,17 @@ def test_release_refuses_a_binding_owned_by_a_domain(root, run_zvfio, kernel):
 
 @pytest.mark.parametrize("content, message", [
     ("{", "invalid JSON"),
-    ('{"version": 2}', "'version' must be 1"),
+    ('{"version": 3}', "'version' must be 1 to 2"),
+    ('{"version": 2, "bus": "css", "device": "0.0.0200", "driver": "vfio_ccw", '
+     '"offline_ccw_device": null, "domain": null, "rebound": true, "persist": false, '
+     '"previous_driver": "io_subchannel", "previous_driver_override": null, '
+     '"previous_persist": null, "phase": "done", "step": 1, "unpersist": false}',
+     "invalid phase 'done'"),
+    ('{"version": 2, "bus": "css", "device": "0.0.0200", "driver": "vfio_ccw", '
+     '"offline_ccw_device": null, "domain": null, "rebound": true, "persist": false, '
+     '"previous_driver": "io_subchannel", "previous_driver_override": null, '
+     '"previous_persist": null, "phase": "preparing", "step": 9, "unpersist": false}',
+     "'step' must be 0 to 5"),
     ('{"version": 1, "bus": "css", "device": "0.0.0201", "driver": "vfio_ccw", '
      '"offline_ccw_device": null, "domain": null, "rebound": true, "persist": false, '
      '"previous_driver": "io_subchannel", "previous_driver_override": null, '
@@ -338,4 +349,92 @@ def test_usage_errors(root, run_zvfio, args, code, message):
     r = run_zvfio(*args, root=root)
     assert r.returncode == code, r.stderr
     assert message in r.stderr
+    assert host_state(root) == before
+
+
+def interrupted_prepare(root, emu):
+    """What a prepare --offline of 0.0.3001 killed after its unbind leaves: the record
+    ("preparing", step 3 = unbind), the DASD offline and gone with its subchannel's
+    driver, driver_override vfio_ccw."""
+    path = Path(root) / STATE / f"css-{ONLINE_SCH}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "version": 2, "bus": "css", "device": ONLINE_SCH, "driver": "vfio_ccw",
+        "rebound": True, "previous_driver": "io_subchannel", "previous_driver_override": None,
+        "offline_ccw_device": "0.0.3001", "persist": False, "previous_persist": None,
+        "domain": None, "phase": "preparing", "step": 3, "unpersist": False}))
+    sysfs(root, "/sys/bus/ccw/devices/0.0.3001/online").write_text("0\n")
+    sysfs(root, f"/sys/bus/css/devices/{ONLINE_SCH}/driver_override").write_text("vfio_ccw\n")
+    sysfs(root, "/sys/bus/css/drivers/io_subchannel/unbind").write_text(ONLINE_SCH + "\n")
+    emu.idle()
+    assert driver_of(root, "css", ONLINE_SCH) is None
+
+
+@pytest.mark.parametrize("commands, output", [
+    ([["prepare", "--offline", "sch:" + ONLINE_SCH], ["release", "sch:" + ONLINE_SCH]], None),
+    ([["release", "sch:" + ONLINE_SCH]], None),
+    ([["repair", "sch:" + ONLINE_SCH]],
+     f"subchannel {ONLINE_SCH}: undid an interrupted prepare\n"),
+    ([["repair", "--all"]], f"subchannel {ONLINE_SCH}: undid an interrupted prepare\n"),
+], ids=["prepare-release", "release", "repair", "repair-all"])
+def test_interrupted_prepare_is_undone_from_its_record(root, run_zvfio, kernel, commands,
+                                                       output):
+    """Issue 14 defect 1: prepare after a killed prepare replaced the record with one
+    planned from the half-changed device (no driver, DASD offline), so the release
+    that followed left the DASD offline and the subchannel without its driver."""
+    before, _ = host_state(root)
+    emu = kernel(root)
+    interrupted_prepare(root, emu)
+    for command in commands:
+        r = run_zvfio(*command, root=root)
+        assert r.returncode == 0, r.stderr
+    if output is not None:
+        assert r.stdout == output
+    emu.idle()
+    assert host_state(root)[0] == before
+    assert record(root, f"css-{ONLINE_SCH}") is None
+
+
+def test_interrupted_release_is_finished_and_a_finished_prepare_left_alone(root, run_zvfio,
+                                                                           kernel):
+    emu = kernel(root)
+    before, _ = host_state(root)
+    assert run_zvfio("prepare", "--persist", "0.0.3000", root=root).returncode == 0
+    r = run_zvfio("repair", "0.0.3000", root=root)
+    assert (r.returncode, r.stdout) == (0, f"subchannel {DASD_SCH}: prepared by zvfio and "
+                                           "complete; nothing to repair ('zvfio release' undoes "
+                                           "it)\n")
+    # a release --persist killed after its intent was written
+    path = Path(root) / STATE / f"css-{DASD_SCH}.json"
+    data = json.loads(path.read_text())
+    data.update(phase="releasing", unpersist=True)
+    path.write_text(json.dumps(data))
+    r = run_zvfio("repair", "--all", root=root)
+    assert (r.returncode, r.stdout) == (0, f"subchannel {DASD_SCH}: finished an interrupted "
+                                           "release\n")
+    emu.idle()
+    assert host_state(root)[0] == before
+    r = run_zvfio("repair", "--all", root=root)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["repair"], "repair: expected one device ID or --all"),
+    (["repair", "--all", "0.0.3000"], "repair: expected one device ID or --all"),
+    (["repair", "0.0.3000", "0.0.3004"], "repair: expected one device ID or --all"),
+    (["repair", "--settle-timeout", "70000", "--all"], "--settle-timeout must be 0..60000"),
+])
+def test_repair_usage_errors(root, run_zvfio, args, message):
+    before = host_state(root)
+    r = run_zvfio(*args, root=root)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert host_state(root) == before
+
+
+def test_repair_of_a_device_without_record(root, run_zvfio):
+    before = host_state(root)
+    r = run_zvfio("repair", "0.0.3000", root=root)
+    assert (r.returncode, r.stdout) == (0, f"subchannel {DASD_SCH}: no zvfio record; nothing "
+                                           "to repair\n")
     assert host_state(root) == before

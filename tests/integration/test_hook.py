@@ -82,8 +82,8 @@ def test_prepare_binds_zpci_and_release_restores_exactly(root, run_hook, kernel)
     assert driver_of(root, "pci", ISM) == "vfio-pci"
     assert state_files(root) == [f"bind/pci-{ISM}.json", "zguest.json"]
     state = json.loads((Path(root) / "run/zvfio/zguest.json").read_text())
-    assert state == {"version": 1, "domain": "zguest", "bindings": [f"pci-{ISM}"],
-                     "started_mdevs": []}
+    assert state == {"version": 2, "domain": "zguest", "phase": "prepared",
+                     "bindings": [f"pci-{ISM}"], "started_mdevs": []}
     rec = json.loads((Path(root) / f"run/zvfio/bind/pci-{ISM}.json").read_text())
     assert (rec["domain"], rec["previous_driver"], rec["rebound"]) == ("zguest", "ism", True)
 

@@ -20,6 +20,8 @@ full_record (void)
   r->persist = TRUE;
   r->previous_persist = g_strdup ("io_subchannel");
   r->domain = g_strdup ("guest one");
+  r->phase = ZV_PHASE_PREPARING;
+  r->step = ZV_STEP_UNBIND;
   return r;
 }
 
@@ -42,8 +44,33 @@ test_record_round_trip (void)
   g_assert_true (back->persist);
   g_assert_cmpstr (back->previous_persist, ==, "io_subchannel");
   g_assert_cmpstr (back->domain, ==, "guest one");
+  g_assert_cmpint (back->phase, ==, ZV_PHASE_PREPARING);
+  g_assert_cmpint (back->step, ==, ZV_STEP_UNBIND);
+  g_assert_false (back->unpersist);
   g_autofree char *again = zv_bind_record_to_json (back);
   g_assert_cmpstr (again, ==, json);
+}
+
+/* A version-1 record (zvfio before the intent fields) is read as a finished prepare. */
+static void
+test_record_version_1 (void)
+{
+  static const char v1[] =
+    "{\"version\":1,\"bus\":\"css\",\"device\":\"0.0.0201\",\"driver\":\"vfio_ccw\","
+    "\"rebound\":true,\"previous_driver\":\"io_subchannel\",\"previous_driver_override\":null,"
+    "\"offline_ccw_device\":\"0.0.3001\",\"persist\":false,\"previous_persist\":null,"
+    "\"domain\":null}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZvBindRecord) r = zv_bind_record_parse (v1, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (r->phase, ==, ZV_PHASE_PREPARED);
+  g_assert_cmpint (r->step, ==, ZV_STEP_NONE);
+  g_assert_cmpstr (r->offline_ccw_device, ==, "0.0.3001");
+  static const char dv1[] = "{\"version\":1,\"domain\":\"g\",\"bindings\":[],"
+                            "\"started_mdevs\":[]}";
+  g_autoptr (ZvDomainState) d = zv_domain_state_parse (dv1, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (d->phase, ==, ZV_PHASE_PREPARED);
 }
 
 /* Replaces the first FROM in TEXT by TO. */
@@ -62,7 +89,14 @@ test_record_rejects_bad_fields (void)
   g_autoptr (ZvBindRecord) r = full_record ();
   g_autofree char *json = zv_bind_record_to_json (r);
   static const struct { const char *from, *to; } cases[] = {
-    { "\"version\" : 1", "\"version\" : 2" },
+    { "\"version\" : 2", "\"version\" : 3" },
+    { "\"version\" : 2", "\"version\" : 0" },
+    { "\"phase\" : \"preparing\"", "\"phase\" : \"done\"" },
+    { "\"phase\" : \"preparing\",", "" },
+    { "\"step\" : 3", "\"step\" : 6" },
+    { "\"step\" : 3", "\"step\" : -1" },
+    { "\"step\" : 3", "\"step\" : \"3\"" },
+    { "\"unpersist\" : false", "\"unpersist\" : 0" },
     { "\"bus\" : \"css\"", "\"bus\" : \"ccw\"" },
     { "\"device\" : \"0.0.0201\"", "\"device\" : \"0.0.201\"" },
     { "\"device\" : \"0.0.0201\"", "\"device\" : \"0.0.020A\"" },
@@ -222,6 +256,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/state/record-round-trip", test_record_round_trip);
   g_test_add_func ("/state/record-rejects-bad-fields", test_record_rejects_bad_fields);
+  g_test_add_func ("/state/record-version-1", test_record_version_1);
   g_test_add_func ("/state/domain-state", test_domain_state);
   g_test_add_func ("/state/domain-names", test_domain_names);
   g_test_add_func ("/state/names", test_names);

@@ -1,0 +1,171 @@
+/* zvfio repair: finish or undo what an interrupted prepare, release or
+ * zvfio-hook run left, from its intent record in /run/zvfio alone (docs/
+ * reliability.md). A finished prepare and a running domain's record are left
+ * alone. */
+#include "cli.h"
+#include "zv-bind.h"
+#include "zv-domain-release.h"
+#include "zv-prepare.h"
+#include "zv-signal.h"
+#include "zv-target.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+/* How long repair waits for another zvfio working on the same device or domain. */
+#define LOCK_TIMEOUT_MS 10000
+
+/* Prints what zv_repair_device did to DEVICE on BUS (QUIET: nothing for no work). */
+static void
+print_repaired (ZvBus bus, const char *device, ZvRepaired done, gboolean quiet)
+{
+  g_autofree char *label = zv_bus_device_label (bus, device);
+  switch (done)
+    {
+    case ZV_REPAIR_NO_RECORD:
+      if (!quiet)
+        printf ("%s: no zvfio record; nothing to repair\n", label);
+      break;
+    case ZV_REPAIR_COMPLETE:
+      if (!quiet)
+        printf ("%s: prepared by zvfio and complete; nothing to repair ('zvfio release' "
+                "undoes it)\n", label);
+      break;
+    case ZV_REPAIR_UNDID_PREPARE:
+      printf ("%s: undid an interrupted prepare\n", label);
+      break;
+    case ZV_REPAIR_FINISHED_RELEASE:
+      printf ("%s: finished an interrupted release\n", label);
+      break;
+    case ZV_REPAIR_UNDID_GONE:
+      printf ("%s: its binding was undone outside zvfio; restored the rest of the record\n",
+              label);
+      break;
+    }
+}
+
+/* Prints a problem line of zv_domain_release on stderr. */
+static void
+say_line (const char *line, gpointer data)
+{
+  fprintf (stderr, "zvfio: domain '%s': %s\n", (const char *) data, line);
+}
+
+/* Finishes the interrupted zvfio-hook run of DOMAIN, if its record says one
+ * was under way; FALSE (message printed) when something stays. */
+static gboolean
+repair_domain (ZvCli *cli, const char *domain, guint settle_ms)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZvLock) lock = zv_state_lock_domain (cli->root, domain, getpid (), LOCK_TIMEOUT_MS,
+                                                  &error);
+  g_autoptr (ZvDomainState) state = NULL;
+  if (lock != NULL)
+    state = zv_state_load_domain (cli->root, domain, &error);
+  if (error != NULL)
+    {
+      fprintf (stderr, "zvfio: domain '%s': %s\n", domain, error->message);
+      return FALSE;
+    }
+  if (state == NULL || state->phase == ZV_PHASE_PREPARED)
+    return TRUE;   /* gone meanwhile, or a domain that may be running: its release end */
+  const char *what = state->phase == ZV_PHASE_PREPARING ? "prepare begin" : "release end";
+  if (!zv_domain_release (cli->root, state, getpid (), settle_ms, LOCK_TIMEOUT_MS, say_line,
+                          (gpointer) domain, &error))
+    {
+      if (error != NULL)
+        fprintf (stderr, "zvfio: domain '%s': %s\n", domain, error->message);
+      fprintf (stderr, "zvfio: domain '%s': the interrupted hook %s is not finished (record "
+               "kept)\n", domain, what);
+      return FALSE;
+    }
+  printf ("domain '%s': undid what its interrupted hook %s left\n", domain, what);
+  return TRUE;
+}
+
+/* Repairs one device; FALSE (message printed when ALL) on failure. */
+static gboolean
+repair_device (ZvCli *cli, ZvBus bus, const char *device, guint settle_ms, gboolean all,
+               GError **error)
+{
+  ZvRepaired done;
+  g_autoptr (GError) local = NULL;
+  if (!zv_repair_device (cli->root, bus, device, settle_ms, LOCK_TIMEOUT_MS, getpid (), &done,
+                         &local))
+    {
+      if (all)
+        fprintf (stderr, "zvfio: %s\n", local->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  print_repaired (bus, device, done, all);
+  return TRUE;
+}
+
+/* repair --all: every domain record of an interrupted hook run, then every
+ * binding record. */
+static gboolean
+repair_all (ZvCli *cli, guint settle_ms, GError **error)
+{
+  g_autoptr (GPtrArray) domains = zv_state_list_domains (cli->root, error);
+  if (domains == NULL)
+    return FALSE;
+  guint failed = 0;
+  for (guint i = 0; i < domains->len; i++)
+    failed += !repair_domain (cli, g_ptr_array_index (domains, i), settle_ms);
+  g_autoptr (GPtrArray) keys = zv_state_list_bindings (cli->root, error);
+  if (keys == NULL)
+    return FALSE;
+  for (guint i = 0; i < keys->len; i++)
+    {
+      ZvBus bus;
+      g_autofree char *device = NULL;
+      if (zv_bind_key_parse (g_ptr_array_index (keys, i), &bus, &device))
+        failed += !repair_device (cli, bus, device, settle_ms, TRUE, NULL);
+    }
+  if (failed == 0)
+    return TRUE;
+  g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "repair: %u record(s) could not be settled "
+               "(see above; they are kept)", failed);
+  return FALSE;
+}
+
+/* repair ID | --all [--settle-timeout MS] */
+gboolean
+zv_cmd_repair (ZvCli *cli, int argc, char **argv, GError **error)
+{
+  gboolean all = FALSE;
+  gint settle_ms = ZV_BIND_SETTLE_MS;
+  GOptionEntry entries[] = {
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all,
+      "Every record in /run/zvfio (devices and domains' hook runs)", NULL },
+    { "settle-timeout", 0, 0, G_OPTION_ARG_INT, &settle_ms,
+      "Wait at most MS milliseconds for the kernel to (un)bind (default 2000)", "MS" },
+    { NULL }
+  };
+  if (!zv_cli_parse ("repair", "ID|--all", "Finish or undo what an interrupted prepare, "
+                     "release or zvfio-hook run left, from its record in /run/zvfio.",
+                     entries, &argc, &argv, error))
+    return FALSE;
+  if (settle_ms < 0 || settle_ms > ZV_BIND_SETTLE_MAX_MS)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "repair: --settle-timeout must be 0..%d ms",
+                   ZV_BIND_SETTLE_MAX_MS);
+      return FALSE;
+    }
+  if ((all && argc != 1) || (!all && argc != 2))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "repair: expected one device ID or --all");
+      return FALSE;
+    }
+  /* a signal lets the step under way finish; the rest is left for the next repair */
+  zv_signal_catch ();
+  if (all)
+    return repair_all (cli, (guint) settle_ms, error);
+  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, argv[1], ZV_TARGET_DEFAULT, error);
+  if (target == NULL)
+    return FALSE;
+  zv_cli_print_warnings (target->inv->warnings);
+  return repair_device (cli, target->bus, target->device, (guint) settle_ms, FALSE, error);
+}
