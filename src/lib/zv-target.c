@@ -108,30 +108,69 @@ resolve_subchannel_id (ZvRoot *root, const char *id, guint flags, GError **error
   return t;
 }
 
+/* Parses ID for zv_target_resolve; a usage error naming the accepted forms. */
+gboolean
+zv_target_parse_id (const char *id, ZvId *parsed, GError **error)
+{
+  if (zv_parse_id (id, parsed))
+    return TRUE;
+  if (zv_id_looks_like_nodedev_name (id))
+    g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                 "'%s' is not a libvirt node device name zvfio accepts (expected "
+                 "css_0_0_0041, ccw_0_0_0100, mdev_<uuid>_0_0_0041, mdev_<uuid> or "
+                 "pci_0011_00_00_0, spelled as virsh nodedev-list prints them)", id);
+  else
+    g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                 "'%s' is not a device id (expected a devno 0.0.1234, a subchannel "
+                 "sch:0.0.0001, a PCI address 0000:00:00.0, fid:0x1f, an mdev UUID or a "
+                 "libvirt node device name such as css_0_0_0001)", id);
+  return FALSE;
+}
+
+/* Checks that an mdev named as mdev_<uuid>_<parent> (PARSED) is on target T's
+ * subchannel: the name says which parent the admin saw. */
+gboolean
+zv_target_check_mdev_parent (const ZvTarget *t, const ZvId *parsed, GError **error)
+{
+  if (!parsed->has_mdev_parent)
+    return TRUE;
+  char parent[16];
+  zv_format_busid (&parsed->mdev_parent, parent);
+  if (t->sch != NULL && strcmp (t->sch->id, parent) == 0)
+    return TRUE;
+  g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+               "no mdev %s on subchannel %s (it belongs to subchannel %s)",
+               parsed->normalized, parent, t->sch ? t->sch->id : "?");
+  return FALSE;
+}
+
 /* Resolves ID on ROOT to one device. */
 ZvTarget *
 zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error)
 {
   if (flags & ZV_TARGET_SUBCHANNEL_ID)
     return resolve_subchannel_id (root, id, flags, error);
+  ZvId parsed;
+  if (!zv_target_parse_id (id, &parsed, error))
+    return NULL;
   g_autoptr (GError) local = NULL;
   ZvInventory *inv = zv_inventory_lookup (root, id, &local);
-  ZvId parsed;
-  gboolean parsed_ok = zv_parse_id (id, &parsed);
   if (inv == NULL)
     {
       /* a ccw id that does not exist may still be explained (e.g. cio_ignore) */
-      if ((flags & ZV_TARGET_ALLOW_MISSING) && parsed_ok &&
+      if ((flags & ZV_TARGET_ALLOW_MISSING) &&
           g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND) &&
           (parsed.kind == ZV_ID_BUSID || parsed.kind == ZV_ID_DEVNO))
         return missing_target (root, id, parsed.normalized, g_steal_pointer (&local));
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  ZvTarget *t = target_of_inventory (id, inv, error);
-  if (t != NULL && parsed_ok && parsed.kind == ZV_ID_UUID)
+  g_autoptr (ZvTarget) t = target_of_inventory (id, inv, error);
+  if (t == NULL || !zv_target_check_mdev_parent (t, &parsed, error))
+    return NULL;
+  if (parsed.kind == ZV_ID_UUID)
     set_mdev (t, parsed.normalized);
-  return t;
+  return g_steal_pointer (&t);
 }
 
 /* The target of a vfio-ccw mdev hostdev: the mdev's parent subchannel. */

@@ -9,6 +9,7 @@
 #include "zv-bus.h"
 #include "zv-domain.h"
 #include "zv-inventory.h"
+#include "zv-parse.h"
 #include "zv-root.h"
 
 G_BEGIN_DECLS
@@ -43,8 +44,13 @@ typedef struct {
   guint guest_uid, guest_fid;
 } ZvTarget;
 
-/* Resolves ID (devno, subchannel, PCI address, fid:X, mdev UUID) on ROOT to
- * one device. ZV_ERROR_NOT_FOUND when it names none (unless ALLOW_MISSING). */
+/* Parses a command-line ID (zv_parse_id); ZV_ERROR_USAGE naming the forms. */
+gboolean zv_target_parse_id (const char *id, ZvId *parsed, GError **error);
+/* Checks that the parent an mdev_<uuid>_<parent> name gives is T's subchannel. */
+gboolean zv_target_check_mdev_parent (const ZvTarget *t, const ZvId *parsed, GError **error);
+/* Resolves ID (devno, subchannel, PCI address, fid:X, mdev UUID, libvirt node
+ * device name) on ROOT to one device. ZV_ERROR_NOT_FOUND when it names none
+ * (unless ALLOW_MISSING). */
 ZvTarget *zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error);
 /* The target of a domain's vfio-ccw mdev or PCI hostdev HD, with its guest
  * address; NULL (and no error) for other hostdevs. */

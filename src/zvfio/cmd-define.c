@@ -3,6 +3,7 @@
  * mdevctl's own files, written only by mdevctl. */
 #include "cli.h"
 #include "zv-mdevctl.h"
+#include "zv-parse.h"
 #include "zv-rules.h"
 
 #include <stdio.h>
@@ -52,11 +53,16 @@ find_definition (const ZvSubchannel *sch, const char *uuid, GError **error)
   return n_defined == 1 ? found : NULL;
 }
 
-/* The UUID ID names (normalized into BUF), or NULL when ID is no UUID. */
+/* The UUID ID names (a UUID or an mdev_<uuid>[_parent] node device name,
+ * normalized into BUF), or NULL when ID names no mdev. */
 static const char *
 id_as_uuid (const char *id, char buf[37])
 {
-  return zv_parse_uuid (id, buf) ? buf : NULL;
+  ZvId parsed;
+  if (!zv_parse_id (id, &parsed) || parsed.kind != ZV_ID_UUID)
+    return NULL;
+  g_strlcpy (buf, parsed.normalized, 37);
+  return buf;
 }
 
 /* Checks that exactly one positional argument was given. */
@@ -199,13 +205,22 @@ zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error)
   char buf[37];
   if (id_as_uuid (argv[1], buf) == NULL)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "stop: '%s' is not an mdev UUID", argv[1]);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "stop: '%s' is not an mdev UUID or mdev_<uuid> node device name", argv[1]);
       return FALSE;
     }
   g_autoptr (ZvMdev) active = zv_mdev_load_active (cli->root, buf, NULL);
   if (active == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "mdev %s is not running", buf);
+      return FALSE;
+    }
+  ZvId parsed;
+  char parent[16];
+  if (zv_parse_id (argv[1], &parsed) && parsed.has_mdev_parent &&
+      (zv_format_busid (&parsed.mdev_parent, parent), g_strcmp0 (active->parent, parent) != 0))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+                   "no mdev %s on subchannel %s (it runs on %s)", buf, parent, active->parent);
       return FALSE;
     }
   if (!zv_mdevctl_stop (cli->root, buf, error))

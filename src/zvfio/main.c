@@ -15,7 +15,7 @@ static const ZvCommand commands[] = {
   { "list", "[ccw|pci] [--json]", "list subchannels, ccw devices, mdevs and zPCI functions",
     zv_cmd_list },
   { "show", "ID [--json]", "show one device and everything related to it", zv_cmd_show },
-  { "nodedev", "[ID]", "print libvirt node-device XML (as libvirt 9.0 prints it)",
+  { "nodedev", "[ID...]", "print libvirt node-device XML (as libvirt 9.0 prints it)",
     zv_cmd_nodedev },
   { "check", "ID... [--domain-xml FILE] [--op OP] [--json]",
     "run the passthrough rules on devices (exit 3 on an error)", zv_cmd_check },
