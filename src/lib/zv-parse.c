@@ -254,12 +254,13 @@ static const struct {
   { "pci_", ZV_ID_PCI },
 };
 
-/* TRUE when TEXT starts with a node-device name prefix zvfio knows. */
+/* TRUE when TEXT starts with a node-device name prefix zvfio knows (any case). */
 gboolean
 zv_id_looks_like_nodedev_name (const char *text)
 {
   for (gsize i = 0; text != NULL && i < G_N_ELEMENTS (nodedev_prefixes); i++)
-    if (g_str_has_prefix (text, nodedev_prefixes[i].prefix))
+    if (g_ascii_strncasecmp (text, nodedev_prefixes[i].prefix,
+                             strlen (nodedev_prefixes[i].prefix)) == 0)
       return TRUE;
   return FALSE;
 }

@@ -218,6 +218,12 @@ def test_nodedev_validates_against_libvirt_rng(spec, make_tree, tmp_path, run_zv
     root = make_tree(spec, tmp_path)
     res = run_zvfio("nodedev", root=root)
     assert res.returncode == 0, res.stderr
+    # one well-formed <devices> document holding every <device> (issue 12 §6)
+    whole = tmp_path / "all.xml"
+    whole.write_text(res.stdout)
+    wf = subprocess.run(["xmllint", "--noout", str(whole)], capture_output=True, text=True)
+    assert wf.returncode == 0, wf.stderr
+    assert res.stdout.startswith("<devices>\n<device>") and res.stdout.endswith("</devices>\n")
     devices = split_devices(res.stdout)
     assert len(devices) >= 5
     for dev in devices:
@@ -254,6 +260,23 @@ def test_nodedev_equals_libvirt_output(tmp_path, run_zvfio):
     assert res.stdout == ref[2]
     res = run_zvfio("nodedev", "mdev_11111111_2222_3333_4444_555555555555_0_0_0001", root=active)
     assert res.stdout == ref[2]
+
+
+def test_nodedev_several_ids_make_one_document(make_tree, tmp_path, run_zvfio):
+    """Several IDs: one <devices> document (xmllint accepts it) with each <device>
+    exactly as the single-ID form prints it; one bad ID prints nothing."""
+    root = make_tree("all-kinds", tmp_path)
+    ids = ["css_0_0_0141", "0.0.1000", "6f0c1f0e-8b1c-4d1a-9c1e-0a0b0c0d0e02"]
+    res = run_zvfio("nodedev", *ids, root=root)
+    assert res.returncode == 0, res.stderr
+    f = tmp_path / "several.xml"
+    f.write_text(res.stdout)
+    wf = subprocess.run(["xmllint", "--noout", str(f)], capture_output=True, text=True)
+    assert wf.returncode == 0, wf.stderr + res.stdout
+    singles = "".join(run_zvfio("nodedev", i, root=root).stdout for i in ids)
+    assert res.stdout == "<devices>\n" + singles + "</devices>\n"
+    bad = run_zvfio("nodedev", ids[0], "css_0_0_9999", root=root)
+    assert bad.returncode == 4 and bad.stdout == ""
 
 
 def test_nodedev_refuses_what_libvirt_does_not_list(make_tree, tmp_path, run_zvfio):
