@@ -18,6 +18,7 @@ zv_target_free (ZvTarget *target)
   g_free (target->label);
   g_clear_error (&target->not_found);
   g_free (target->subchannel_of_devno);
+  g_free (target->remote);
   g_free (target);
 }
 
@@ -36,8 +37,8 @@ target_new (const char *id, ZvInventory *inv, ZvBus bus, const char *device)
 }
 
 /* Notes mdev UUID in T, and whether it is active on T's subchannel. */
-static void
-set_mdev (ZvTarget *t, const char *uuid)
+void
+zv_target_set_mdev (ZvTarget *t, const char *uuid)
 {
   g_strlcpy (t->mdev, uuid, sizeof t->mdev);
   for (guint i = 0; t->sch && t->sch->mdevs && i < t->sch->mdevs->len; i++)
@@ -49,8 +50,8 @@ set_mdev (ZvTarget *t, const char *uuid)
 }
 
 /* The target of INV's only device; ZV_ERROR_NOT_FOUND unless it holds exactly one. */
-static ZvTarget *
-target_of_inventory (const char *id, ZvInventory *owned_inv, GError **error)
+ZvTarget *
+zv_target_new_from_inventory (const char *id, ZvInventory *owned_inv, GError **error)
 {
   g_autoptr (ZvInventory) inv = owned_inv;
   ZvTarget *t;
@@ -96,7 +97,7 @@ resolve_subchannel_id (ZvRoot *root, const char *id, guint flags, GError **error
   if (sch != NULL)
     {
       g_ptr_array_add (inv->subchannels, sch);
-      return target_of_inventory (id, g_steal_pointer (&inv), error);
+      return zv_target_new_from_inventory (id, g_steal_pointer (&inv), error);
     }
   if (!(flags & ZV_TARGET_ALLOW_MISSING) || !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
     {
@@ -165,11 +166,11 @@ zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  g_autoptr (ZvTarget) t = target_of_inventory (id, inv, error);
+  g_autoptr (ZvTarget) t = zv_target_new_from_inventory (id, inv, error);
   if (t == NULL || !zv_target_check_mdev_parent (t, &parsed, error))
     return NULL;
   if (parsed.kind == ZV_ID_UUID)
-    set_mdev (t, parsed.normalized);
+    zv_target_set_mdev (t, parsed.normalized);
   return g_steal_pointer (&t);
 }
 

@@ -158,7 +158,9 @@ main (int argc, char **argv)
   if (cli.root == NULL)
     return report (error);
 
-  int rc = command->func (&cli, argc - 1, argv + 1, &error) ? ZV_EXIT_OK : report (error);
+  int rc = zv_cli_host_init (&cli, command->name, &error) &&
+           command->func (&cli, argc - 1, argv + 1, &error) ? ZV_EXIT_OK : report (error);
+  zv_cli_host_clear (&cli);
   zv_root_unref (cli.root);
   g_free (cli.connect_uri);
   xmlCleanupParser ();
