@@ -90,6 +90,38 @@ find_command (const char *name)
   return NULL;
 }
 
+/* Takes the global options --root and --connect out of a command's arguments
+ * (ARGV[0] is the command), where they may stand too ("zvfio hostdev X --root
+ * DIR"); one given after the command wins over the same one before it. The
+ * command's own --help lists them (zv_cli_parse). */
+static gboolean
+take_global_options (int *argc, char ***argv, char **root_dir, char **connect, GError **error)
+{
+  g_autofree char *root_after = NULL, *connect_after = NULL;
+  GOptionEntry entries[] = {
+    { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root_after, NULL, NULL },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect_after, NULL, NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (ctx, FALSE);      /* --help is the command's */
+  g_option_context_set_ignore_unknown_options (ctx, TRUE);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, error))
+    return FALSE;
+  if (root_after != NULL)
+    {
+      g_free (*root_dir);
+      *root_dir = g_steal_pointer (&root_after);
+    }
+  if (connect_after != NULL)
+    {
+      g_free (*connect);
+      *connect = g_steal_pointer (&connect_after);
+    }
+  return TRUE;
+}
+
 /* Reports ERROR on stderr, with what the command line can do about it, and
  * returns its exit code. */
 static int
@@ -153,6 +185,15 @@ main (int argc, char **argv)
       return ZV_EXIT_USAGE;
     }
 
+  int command_argc = argc - 1;
+  char **command_argv = argv + 1;
+  if (!take_global_options (&command_argc, &command_argv, &root_dir, &connect, &error))
+    {
+      fprintf (stderr, "zvfio: %s: %s (see 'zvfio %s --help')\n", command->name, error->message,
+               command->name);
+      return ZV_EXIT_USAGE;
+    }
+
   ZvCli cli = { .prog = "zvfio" };
   cli.connect_uri = g_steal_pointer (&connect);
   cli.root = zv_root_new (root_dir, &error);
@@ -160,7 +201,7 @@ main (int argc, char **argv)
     return report (error);
 
   int rc = zv_cli_host_init (&cli, command->name, &error) &&
-           command->func (&cli, argc - 1, argv + 1, &error) ? ZV_EXIT_OK : report (error);
+           command->func (&cli, command_argc, command_argv, &error) ? ZV_EXIT_OK : report (error);
   zv_cli_host_clear (&cli);
   zv_root_unref (cli.root);
   g_free (cli.connect_uri);
