@@ -174,9 +174,26 @@ zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error)
   return g_steal_pointer (&t);
 }
 
+/* Where a hostdev's device is looked up: this host (ROOT) or, with XMLS, the
+ * node devices of the remote libvirt URI. */
+typedef struct {
+  ZvRoot *root;
+  GPtrArray *xmls;
+  const char *uri;
+} HostdevSource;
+
+/* Resolves ID from SOURCE. */
+static ZvTarget *
+resolve_from (const HostdevSource *source, const char *id, GError **error)
+{
+  if (source->xmls != NULL)
+    return zv_target_resolve_nodedev (source->root, source->xmls, source->uri, id, error);
+  return zv_target_resolve (source->root, id, ZV_TARGET_DEFAULT, error);
+}
+
 /* The target of a vfio-ccw mdev hostdev: the mdev's parent subchannel. */
 static ZvTarget *
-mdev_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
+mdev_hostdev_target (const HostdevSource *source, const ZvHostdev *hd, GError **error)
 {
   char uuid[37];
   if (!zv_parse_uuid (hd->uuid, uuid))
@@ -186,7 +203,7 @@ mdev_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
       return NULL;
     }
   g_autoptr (GError) local = NULL;
-  g_autoptr (ZvTarget) t = zv_target_resolve (root, uuid, ZV_TARGET_DEFAULT, &local);
+  g_autoptr (ZvTarget) t = resolve_from (source, uuid, &local);
   if (t == NULL && !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -206,10 +223,9 @@ mdev_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
 
 /* The target of a PCI hostdev: a zPCI function. */
 static ZvTarget *
-pci_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
+pci_hostdev_target (const HostdevSource *source, const ZvHostdev *hd, GError **error)
 {
-  g_autoptr (ZvTarget) t = zv_target_resolve (root, hd->pci_source ? hd->pci_source : "",
-                                              ZV_TARGET_DEFAULT, error);
+  g_autoptr (ZvTarget) t = resolve_from (source, hd->pci_source ? hd->pci_source : "", error);
   if (t == NULL)
     return NULL;
   if (t->pci == NULL)
@@ -229,10 +245,24 @@ pci_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
 ZvTarget *
 zv_target_from_hostdev (ZvRoot *root, const ZvHostdev *hd, GError **error)
 {
+  HostdevSource source = { root, NULL, NULL };
   if (hd->kind == ZV_HOSTDEV_MDEV_CCW)
-    return mdev_hostdev_target (root, hd, error);
+    return mdev_hostdev_target (&source, hd, error);
   if (hd->kind == ZV_HOSTDEV_PCI)
-    return pci_hostdev_target (root, hd, error);
+    return pci_hostdev_target (&source, hd, error);
+  return NULL;
+}
+
+/* The target of hostdev HD in the node devices of the remote libvirt URI. */
+ZvTarget *
+zv_target_from_hostdev_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri,
+                                const ZvHostdev *hd, GError **error)
+{
+  HostdevSource source = { root, device_xmls, uri };
+  if (hd->kind == ZV_HOSTDEV_MDEV_CCW)
+    return mdev_hostdev_target (&source, hd, error);
+  if (hd->kind == ZV_HOSTDEV_PCI)
+    return pci_hostdev_target (&source, hd, error);
   return NULL;
 }
 

@@ -58,6 +58,10 @@ ZvTarget *zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError *
 /* The target of a domain's vfio-ccw mdev or PCI hostdev HD, with its guest
  * address; NULL (and no error) for other hostdevs. */
 ZvTarget *zv_target_from_hostdev (ZvRoot *root, const ZvHostdev *hd, GError **error);
+/* zv_target_from_hostdev for a remote host: HD's device looked up in the
+ * node devices of the libvirt URI (zv_target_resolve_nodedev). */
+ZvTarget *zv_target_from_hostdev_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri,
+                                          const ZvHostdev *hd, GError **error);
 /* Sets the guest address of TARGET from its hostdev in DOMAIN, if it has one. */
 void zv_target_set_guest_from_domain (ZvTarget *target, const ZvDomain *domain);
 /* Resolves ID within the node devices of a remote libvirt (DEVICE_XMLS, the

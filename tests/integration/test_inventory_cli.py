@@ -262,6 +262,26 @@ def test_nodedev_equals_libvirt_output(tmp_path, run_zvfio):
     assert res.stdout == ref[2]
 
 
+def test_nodedev_defined_mdev_as_libvirtd_prints_it(make_tree, tmp_path, run_zvfio):
+    """A defined mdev that is not started: libvirt 9.0's libvirtd prints no path and no
+    driver, and <iommuGroup number='0'/> (its group number is never set). Seen in the
+    emulated mainframe (tests/vm scenario libvirt-nodedev compares both sides)."""
+    root = make_tree("all-kinds", tmp_path)
+    res = run_zvfio("nodedev", "mdev_6f0c1f0e_8b1c_4d1a_9c1e_0a0b0c0d0e02_0_0_0142", root=root)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == """<device>
+  <name>mdev_6f0c1f0e_8b1c_4d1a_9c1e_0a0b0c0d0e02_0_0_0142</name>
+  <parent>css_0_0_0142</parent>
+  <capability type='mdev'>
+    <type id='vfio_ccw-io'/>
+    <uuid>6f0c1f0e-8b1c-4d1a-9c1e-0a0b0c0d0e02</uuid>
+    <parent_addr>0.0.0142</parent_addr>
+    <iommuGroup number='0'/>
+  </capability>
+</device>
+"""
+
+
 def test_nodedev_several_ids_make_one_document(make_tree, tmp_path, run_zvfio):
     """Several IDs: one <devices> document (xmllint accepts it) with each <device>
     exactly as the single-ID form prints it; one bad ID prints nothing."""
