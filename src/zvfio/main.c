@@ -57,7 +57,10 @@ commands_overview (void)
     "\nIDs: a devno (0.0.1234, ccw:0.0.1234, or 1234 for 0.0.1234), a subchannel\n"
     "(sch:0.0.0001; a bare 0.S.XXXX is the devno if that exists, else the subchannel,\n"
     "and refused when it names both), a PCI address\n"
-    "(0000:00:00.0), a zPCI function id (fid:0x1f) or an mdev UUID.\n"
+    "(0000:00:00.0), a zPCI function id (fid:0x1f), an mdev UUID, or a libvirt node\n"
+    "device name (css_0_0_0001, ccw_0_0_1234, mdev_<uuid>_0_0_0001, pci_0000_00_00_0).\n"
+    "Global options may also follow the command. With a --connect URI that names\n"
+    "another host, devices come from that libvirt's node devices (zvfio(8)).\n"
     "Exit codes: 0 ok, 1 failure, 2 usage, 3 rule violation, 4 not found,\n"
     "5 not an s390 host, 6 I/O error, 7 invalid data, 8 external tool/libvirt, 9 busy.\n");
   return g_string_free (s, FALSE);
