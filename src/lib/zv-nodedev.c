@@ -176,10 +176,14 @@ zv_nodedev_mdev_xml (const ZvSubchannel *sch, const ZvMdev *mdev)
   xmlTextWriterEndElement (w);
   element_text (w, "uuid", mdev->uuid);
   element_text (w, "parent_addr", mdev->parent);
-  if (mdev->active && mdev->iommu_group >= 0)
+  /* libvirt 9.0's libvirtd prints <iommuGroup number='0'/> for a defined mdev
+   * that is not started (its group number is never set; seen in the emulated
+   * mainframe, tests/vm libvirt-nodedev) */
+  gint group = mdev->active ? mdev->iommu_group : 0;
+  if (group >= 0)
     {
       xmlTextWriterStartElement (w, BAD_CAST "iommuGroup");
-      g_autofree char *number = g_strdup_printf ("%d", mdev->iommu_group);
+      g_autofree char *number = g_strdup_printf ("%d", group);
       xmlTextWriterWriteAttribute (w, BAD_CAST "number", BAD_CAST number);
       xmlTextWriterEndElement (w);
     }

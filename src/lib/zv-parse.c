@@ -243,6 +243,131 @@ zv_format_pci_address (const ZvPciAddress *addr, char buf[32])
               addr->function);
 }
 
+/* The node-device name prefixes zvfio reads, with the ID kind each names. */
+static const struct {
+  const char *prefix;
+  ZvIdKind kind;
+} nodedev_prefixes[] = {
+  { "css_", ZV_ID_SUBCHANNEL },
+  { "ccw_", ZV_ID_DEVNO },
+  { "mdev_", ZV_ID_UUID },
+  { "pci_", ZV_ID_PCI },
+};
+
+/* TRUE when TEXT starts with a node-device name prefix zvfio knows (any case). */
+gboolean
+zv_id_looks_like_nodedev_name (const char *text)
+{
+  for (gsize i = 0; text != NULL && i < G_N_ELEMENTS (nodedev_prefixes); i++)
+    if (g_ascii_strncasecmp (text, nodedev_prefixes[i].prefix,
+                             strlen (nodedev_prefixes[i].prefix)) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Parses the "0_0_0041" tail of a css/ccw/mdev name (exactly 8 characters, as
+ * libvirt writes the kernel's "0.0.0041") into OUT. */
+static gboolean
+parse_nodedev_busid (const char *text, ZvBusId *out)
+{
+  if (strlen (text) != 8 || text[1] != '_' || text[3] != '_')
+    return FALSE;
+  char dotted[9];
+  memcpy (dotted, text, sizeof dotted);
+  dotted[1] = dotted[3] = '.';
+  return zv_parse_busid_canonical (dotted, out);
+}
+
+/* Parses the "0011_00_00_0" tail of a pci name (the kernel's "0011:00:00.0"). */
+static gboolean
+parse_nodedev_pci (const char *text, ZvPciAddress *out)
+{
+  gsize len = strlen (text);
+  if (len < 12 || len > 16 || text[len - 2] != '_' || text[len - 5] != '_' ||
+      text[len - 8] != '_')
+    return FALSE;
+  char colon[17];
+  memcpy (colon, text, len + 1);
+  colon[len - 8] = colon[len - 5] = ':';
+  colon[len - 2] = '.';
+  ZvPciAddress a;
+  char formatted[32];
+  if (!zv_parse_pci_address (colon, &a))
+    return FALSE;
+  zv_format_pci_address (&a, formatted);
+  if (strcmp (formatted, colon) != 0)
+    return FALSE;   /* not as the kernel (and so libvirt) spells it */
+  *out = a;
+  return TRUE;
+}
+
+/* Parses the "<uuid with _>[_0_0_0041]" tail of an mdev name into OUT. */
+static gboolean
+parse_nodedev_mdev (const char *text, ZvId *out)
+{
+  if (strlen (text) < 36)
+    return FALSE;
+  char dashed[37];
+  memcpy (dashed, text, 36);
+  dashed[36] = '\0';
+  for (int i = 0; i < 36; i++)
+    {
+      gboolean separator = i == 8 || i == 13 || i == 18 || i == 23;
+      if (separator != (dashed[i] == '_'))
+        return FALSE;
+      if (separator)
+        dashed[i] = '-';
+      else if (g_ascii_isupper (dashed[i]))
+        return FALSE;   /* libvirt names mdevs by the kernel's lowercase UUID */
+    }
+  if (!zv_parse_uuid (dashed, out->normalized))
+    return FALSE;
+  const char *tail = text + 36;
+  if (*tail == '\0')
+    return TRUE;   /* mdev_<uuid>: libvirt before 7.8 */
+  if (*tail != '_' || !parse_nodedev_busid (tail + 1, &out->mdev_parent))
+    return FALSE;
+  out->has_mdev_parent = TRUE;
+  return TRUE;
+}
+
+/* Parses a libvirt node-device name strictly (see ZvId). */
+gboolean
+zv_parse_nodedev_name (const char *text, ZvId *out)
+{
+  memset (out, 0, sizeof *out);
+  out->kind = ZV_ID_INVALID;
+  if (text == NULL || strlen (text) >= 64)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (nodedev_prefixes); i++)
+    {
+      if (!g_str_has_prefix (text, nodedev_prefixes[i].prefix))
+        continue;
+      const char *rest = text + strlen (nodedev_prefixes[i].prefix);
+      ZvIdKind kind = nodedev_prefixes[i].kind;
+      gboolean ok;
+      if (kind == ZV_ID_UUID)
+        ok = parse_nodedev_mdev (rest, out);
+      else if (kind == ZV_ID_PCI)
+        ok = parse_nodedev_pci (rest, &out->pci);
+      else
+        ok = parse_nodedev_busid (rest, &out->busid);
+      if (!ok)
+        {
+          memset (out, 0, sizeof *out);
+          return FALSE;
+        }
+      if (kind == ZV_ID_PCI)
+        zv_format_pci_address (&out->pci, out->normalized);
+      else if (kind != ZV_ID_UUID)
+        zv_format_busid (&out->busid, out->normalized);
+      out->kind = kind;
+      out->nodedev_name = TRUE;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* Parses a user id (see ZvIdKind) and normalizes it. */
 gboolean
 zv_parse_id (const char *text, ZvId *out)
@@ -251,6 +376,8 @@ zv_parse_id (const char *text, ZvId *out)
   out->kind = ZV_ID_INVALID;
   if (text == NULL || strlen (text) >= sizeof out->normalized)
     return FALSE;
+  if (zv_id_looks_like_nodedev_name (text))
+    return zv_parse_nodedev_name (text, out);
 
   char uuid[37];
   if (zv_parse_uuid (text, uuid))

@@ -29,8 +29,12 @@ typedef enum {
   ZV_ID_SUBCHANNEL,   /* sch:0.0.0001 */
   ZV_ID_PCI,          /* 0000:00:00.0 */
   ZV_ID_FID,          /* fid:0x1f */
-  ZV_ID_UUID,         /* an mdev UUID */
+  ZV_ID_UUID,         /* an mdev UUID, or mdev_<uuid>[_0_0_0041] */
 } ZvIdKind;
+/* libvirt node-device names are IDs too: css_0_0_0041 (ZV_ID_SUBCHANNEL),
+ * ccw_0_0_0100 (ZV_ID_DEVNO), mdev_<uuid>_0_0_0041 / mdev_<uuid> (ZV_ID_UUID,
+ * the first with its parent) and pci_0011_00_00_0 (ZV_ID_PCI), spelled exactly
+ * as libvirt names them (lowercase hex, the kernel's digit counts). */
 
 /* A parsed user id with its normalized text ("0.0.1234", "0001:00:00.0", ...). */
 typedef struct {
@@ -38,6 +42,9 @@ typedef struct {
   ZvBusId busid;
   ZvPciAddress pci;
   guint32 fid;
+  gboolean nodedev_name;      /* given as a libvirt node-device name */
+  gboolean has_mdev_parent;   /* mdev_<uuid>_0_0_0041: the parent subchannel named */
+  ZvBusId mdev_parent;
   char normalized[64];
 } ZvId;
 
@@ -50,6 +57,11 @@ gboolean zv_parse_busid_canonical (const char *text, ZvBusId *out);
 void zv_format_busid (const ZvBusId *id, char buf[16]);
 /* Parses a user id (see ZvIdKind) and normalizes it. */
 gboolean zv_parse_id (const char *text, ZvId *out);
+/* TRUE when TEXT starts like a libvirt node-device name zvfio knows (css_,
+ * ccw_, mdev_, pci_), whether or not the rest is valid. */
+gboolean zv_id_looks_like_nodedev_name (const char *text);
+/* Parses a libvirt node-device name strictly (see ZvId) into OUT. */
+gboolean zv_parse_nodedev_name (const char *text, ZvId *out);
 /* Parses a canonical UUID (36 chars, any hex case); writes it lowercase to BUF. */
 gboolean zv_parse_uuid (const char *text, char buf[37]);
 /* Parses "0x<hex>" (at most 8 hex digits). */

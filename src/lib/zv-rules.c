@@ -239,6 +239,9 @@ static void
 run_one (const ZvRule *rule, gpointer data)
 {
   RunData *rd = data;
+  const ZvTarget *target = rd->ctx->target;
+  if (target != NULL && target->remote != NULL && !zv_rule_checkable_remotely (rule, target))
+    return;   /* a remote host's fact: zvfio-hook checks it there */
   if (rule->ops & ZV_OP_BIT (rd->ctx->op))
     rule->check (rd->ctx, rd->out);
 }
@@ -247,6 +250,8 @@ run_one (const ZvRule *rule, gpointer data)
 ZvHostFacts *
 zv_rules_read_facts (const ZvRuleContext *ctx)
 {
+  if (ctx->target != NULL && ctx->target->remote != NULL)
+    return zv_host_facts_new (NULL);   /* nothing of a remote host is readable here */
   ZvHostFacts *facts = zv_host_facts_new (ctx->root);
   zv_host_facts_add_target (facts, ctx->target, ctx->domain);
   return facts;

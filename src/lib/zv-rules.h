@@ -169,6 +169,15 @@ ZvHostFacts *zv_rules_read_facts (const ZvRuleContext *ctx);
 /* Runs every rule on CTX (reading the host facts first when CTX->facts is
  * NULL); returns ZvViolation*, errors and warnings. */
 GPtrArray *zv_rules_run (const ZvRuleContext *ctx);
+/* TRUE when RULE can judge TARGET although TARGET is a remote host's device
+ * (target->remote): it needs only libvirt's node devices and the domain
+ * (zv-rules-remote.c). zv_rules_run runs no other rule on a remote target. */
+gboolean zv_rule_checkable_remotely (const ZvRule *rule, const ZvTarget *target);
+/* The ids (not owned) of the rules of CTX's operation that zv_rules_run skips
+ * for CTX's remote target: only zvfio-hook on that host checks them. */
+GPtrArray *zv_rules_deferred_remotely (const ZvRuleContext *ctx);
+/* Checks that every id of the remote table names a rule. */
+gboolean zv_rules_remote_table_check (GError **error);
 /* TRUE when VIOLATIONS holds an error-severity violation. */
 gboolean zv_violations_have_error (GPtrArray *violations);
 /* One line per violation: "error: ccw.qdio: 0.0.f000: message (fix: hint)". */

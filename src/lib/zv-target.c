@@ -18,6 +18,7 @@ zv_target_free (ZvTarget *target)
   g_free (target->label);
   g_clear_error (&target->not_found);
   g_free (target->subchannel_of_devno);
+  g_free (target->remote);
   g_free (target);
 }
 
@@ -36,8 +37,8 @@ target_new (const char *id, ZvInventory *inv, ZvBus bus, const char *device)
 }
 
 /* Notes mdev UUID in T, and whether it is active on T's subchannel. */
-static void
-set_mdev (ZvTarget *t, const char *uuid)
+void
+zv_target_set_mdev (ZvTarget *t, const char *uuid)
 {
   g_strlcpy (t->mdev, uuid, sizeof t->mdev);
   for (guint i = 0; t->sch && t->sch->mdevs && i < t->sch->mdevs->len; i++)
@@ -49,8 +50,8 @@ set_mdev (ZvTarget *t, const char *uuid)
 }
 
 /* The target of INV's only device; ZV_ERROR_NOT_FOUND unless it holds exactly one. */
-static ZvTarget *
-target_of_inventory (const char *id, ZvInventory *owned_inv, GError **error)
+ZvTarget *
+zv_target_new_from_inventory (const char *id, ZvInventory *owned_inv, GError **error)
 {
   g_autoptr (ZvInventory) inv = owned_inv;
   ZvTarget *t;
@@ -96,7 +97,7 @@ resolve_subchannel_id (ZvRoot *root, const char *id, guint flags, GError **error
   if (sch != NULL)
     {
       g_ptr_array_add (inv->subchannels, sch);
-      return target_of_inventory (id, g_steal_pointer (&inv), error);
+      return zv_target_new_from_inventory (id, g_steal_pointer (&inv), error);
     }
   if (!(flags & ZV_TARGET_ALLOW_MISSING) || !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
     {
@@ -108,35 +109,91 @@ resolve_subchannel_id (ZvRoot *root, const char *id, guint flags, GError **error
   return t;
 }
 
+/* Parses ID for zv_target_resolve; a usage error naming the accepted forms. */
+gboolean
+zv_target_parse_id (const char *id, ZvId *parsed, GError **error)
+{
+  if (zv_parse_id (id, parsed))
+    return TRUE;
+  if (zv_id_looks_like_nodedev_name (id))
+    g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                 "'%s' is not a libvirt node device name zvfio accepts (expected "
+                 "css_0_0_0041, ccw_0_0_0100, mdev_<uuid>_0_0_0041, mdev_<uuid> or "
+                 "pci_0011_00_00_0, spelled as virsh nodedev-list prints them)", id);
+  else
+    g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                 "'%s' is not a device id (expected a devno 0.0.1234, a subchannel "
+                 "sch:0.0.0001, a PCI address 0000:00:00.0, fid:0x1f, an mdev UUID or a "
+                 "libvirt node device name such as css_0_0_0001)", id);
+  return FALSE;
+}
+
+/* Checks that an mdev named as mdev_<uuid>_<parent> (PARSED) is on target T's
+ * subchannel: the name says which parent the admin saw. */
+gboolean
+zv_target_check_mdev_parent (const ZvTarget *t, const ZvId *parsed, GError **error)
+{
+  if (!parsed->has_mdev_parent)
+    return TRUE;
+  char parent[16];
+  zv_format_busid (&parsed->mdev_parent, parent);
+  if (t->sch != NULL && strcmp (t->sch->id, parent) == 0)
+    return TRUE;
+  g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+               "no mdev %s on subchannel %s (it belongs to subchannel %s)",
+               parsed->normalized, parent, t->sch ? t->sch->id : "?");
+  return FALSE;
+}
+
 /* Resolves ID on ROOT to one device. */
 ZvTarget *
 zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error)
 {
   if (flags & ZV_TARGET_SUBCHANNEL_ID)
     return resolve_subchannel_id (root, id, flags, error);
+  ZvId parsed;
+  if (!zv_target_parse_id (id, &parsed, error))
+    return NULL;
   g_autoptr (GError) local = NULL;
   ZvInventory *inv = zv_inventory_lookup (root, id, &local);
-  ZvId parsed;
-  gboolean parsed_ok = zv_parse_id (id, &parsed);
   if (inv == NULL)
     {
       /* a ccw id that does not exist may still be explained (e.g. cio_ignore) */
-      if ((flags & ZV_TARGET_ALLOW_MISSING) && parsed_ok &&
+      if ((flags & ZV_TARGET_ALLOW_MISSING) &&
           g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND) &&
           (parsed.kind == ZV_ID_BUSID || parsed.kind == ZV_ID_DEVNO))
         return missing_target (root, id, parsed.normalized, g_steal_pointer (&local));
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  ZvTarget *t = target_of_inventory (id, inv, error);
-  if (t != NULL && parsed_ok && parsed.kind == ZV_ID_UUID)
-    set_mdev (t, parsed.normalized);
-  return t;
+  g_autoptr (ZvTarget) t = zv_target_new_from_inventory (id, inv, error);
+  if (t == NULL || !zv_target_check_mdev_parent (t, &parsed, error))
+    return NULL;
+  if (parsed.kind == ZV_ID_UUID)
+    zv_target_set_mdev (t, parsed.normalized);
+  return g_steal_pointer (&t);
+}
+
+/* Where a hostdev's device is looked up: this host (ROOT) or, with XMLS, the
+ * node devices of the remote libvirt URI. */
+typedef struct {
+  ZvRoot *root;
+  GPtrArray *xmls;
+  const char *uri;
+} HostdevSource;
+
+/* Resolves ID from SOURCE. */
+static ZvTarget *
+resolve_from (const HostdevSource *source, const char *id, GError **error)
+{
+  if (source->xmls != NULL)
+    return zv_target_resolve_nodedev (source->root, source->xmls, source->uri, id, error);
+  return zv_target_resolve (source->root, id, ZV_TARGET_DEFAULT, error);
 }
 
 /* The target of a vfio-ccw mdev hostdev: the mdev's parent subchannel. */
 static ZvTarget *
-mdev_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
+mdev_hostdev_target (const HostdevSource *source, const ZvHostdev *hd, GError **error)
 {
   char uuid[37];
   if (!zv_parse_uuid (hd->uuid, uuid))
@@ -146,7 +203,7 @@ mdev_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
       return NULL;
     }
   g_autoptr (GError) local = NULL;
-  g_autoptr (ZvTarget) t = zv_target_resolve (root, uuid, ZV_TARGET_DEFAULT, &local);
+  g_autoptr (ZvTarget) t = resolve_from (source, uuid, &local);
   if (t == NULL && !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -166,10 +223,9 @@ mdev_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
 
 /* The target of a PCI hostdev: a zPCI function. */
 static ZvTarget *
-pci_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
+pci_hostdev_target (const HostdevSource *source, const ZvHostdev *hd, GError **error)
 {
-  g_autoptr (ZvTarget) t = zv_target_resolve (root, hd->pci_source ? hd->pci_source : "",
-                                              ZV_TARGET_DEFAULT, error);
+  g_autoptr (ZvTarget) t = resolve_from (source, hd->pci_source ? hd->pci_source : "", error);
   if (t == NULL)
     return NULL;
   if (t->pci == NULL)
@@ -189,10 +245,24 @@ pci_hostdev_target (ZvRoot *root, const ZvHostdev *hd, GError **error)
 ZvTarget *
 zv_target_from_hostdev (ZvRoot *root, const ZvHostdev *hd, GError **error)
 {
+  HostdevSource source = { root, NULL, NULL };
   if (hd->kind == ZV_HOSTDEV_MDEV_CCW)
-    return mdev_hostdev_target (root, hd, error);
+    return mdev_hostdev_target (&source, hd, error);
   if (hd->kind == ZV_HOSTDEV_PCI)
-    return pci_hostdev_target (root, hd, error);
+    return pci_hostdev_target (&source, hd, error);
+  return NULL;
+}
+
+/* The target of hostdev HD in the node devices of the remote libvirt URI. */
+ZvTarget *
+zv_target_from_hostdev_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri,
+                                const ZvHostdev *hd, GError **error)
+{
+  HostdevSource source = { root, device_xmls, uri };
+  if (hd->kind == ZV_HOSTDEV_MDEV_CCW)
+    return mdev_hostdev_target (&source, hd, error);
+  if (hd->kind == ZV_HOSTDEV_PCI)
+    return pci_hostdev_target (&source, hd, error);
   return NULL;
 }
 

@@ -9,6 +9,7 @@
 #include "zv-bus.h"
 #include "zv-domain.h"
 #include "zv-inventory.h"
+#include "zv-parse.h"
 #include "zv-root.h"
 
 G_BEGIN_DECLS
@@ -41,16 +42,41 @@ typedef struct {
   ZvCcwAddress guest_ccw;
   gboolean has_guest_zpci;    /* the guest zPCI uid/fid the device gets */
   guint guest_uid, guest_fid;
+  char *remote;               /* read from the node devices of this (remote) libvirt URI:
+                               * no host fact of it is readable here (see zv-rules-remote.c);
+                               * NULL: read from the root's sysfs */
 } ZvTarget;
 
-/* Resolves ID (devno, subchannel, PCI address, fid:X, mdev UUID) on ROOT to
- * one device. ZV_ERROR_NOT_FOUND when it names none (unless ALLOW_MISSING). */
+/* Parses a command-line ID (zv_parse_id); ZV_ERROR_USAGE naming the forms. */
+gboolean zv_target_parse_id (const char *id, ZvId *parsed, GError **error);
+/* Checks that the parent an mdev_<uuid>_<parent> name gives is T's subchannel. */
+gboolean zv_target_check_mdev_parent (const ZvTarget *t, const ZvId *parsed, GError **error);
+/* Resolves ID (devno, subchannel, PCI address, fid:X, mdev UUID, libvirt node
+ * device name) on ROOT to one device. ZV_ERROR_NOT_FOUND when it names none
+ * (unless ALLOW_MISSING). */
 ZvTarget *zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error);
 /* The target of a domain's vfio-ccw mdev or PCI hostdev HD, with its guest
  * address; NULL (and no error) for other hostdevs. */
 ZvTarget *zv_target_from_hostdev (ZvRoot *root, const ZvHostdev *hd, GError **error);
+/* zv_target_from_hostdev for a remote host: HD's device looked up in the
+ * node devices of the libvirt URI (zv_target_resolve_nodedev). */
+ZvTarget *zv_target_from_hostdev_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri,
+                                          const ZvHostdev *hd, GError **error);
 /* Sets the guest address of TARGET from its hostdev in DOMAIN, if it has one. */
 void zv_target_set_guest_from_domain (ZvTarget *target, const ZvDomain *domain);
+/* Resolves ID within the node devices of a remote libvirt (DEVICE_XMLS, the
+ * XML of each, as zv_nodedev_parse_inventory reads them; URI names that
+ * libvirt in messages): the same ID forms and the same bare-ID rule as
+ * zv_target_resolve, but nothing is read below ROOT (ROOT is only kept). fid:
+ * IDs are refused (libvirt has no zPCI function ids); ZV_ERROR_NOT_FOUND when
+ * the libvirt lists no such device. (zv-target-nodedev.c) */
+ZvTarget *zv_target_resolve_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri,
+                                     const char *id, GError **error);
+/* The target of the only device of INV (taking INV); ZV_ERROR_NOT_FOUND
+ * unless it holds exactly one subchannel or PCI function. */
+ZvTarget *zv_target_new_from_inventory (const char *id, ZvInventory *inv, GError **error);
+/* Notes mdev UUID in TARGET (and whether it is active on its subchannel). */
+void zv_target_set_mdev (ZvTarget *target, const char *uuid);
 /* Frees a target. */
 void zv_target_free (ZvTarget *target);
 

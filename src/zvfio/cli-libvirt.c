@@ -15,7 +15,10 @@
 ZvLibvirt *
 zv_cli_libvirt_open (ZvCli *cli, GError **error)
 {
-  return zv_libvirt_open (cli->connect_uri, error);
+  g_autoptr (ZvLibvirt) lv = zv_libvirt_open (cli->connect_uri, error);
+  if (lv == NULL || !zv_cli_host_connected (cli, zv_libvirt_uri (lv), error))
+    return NULL;
+  return g_steal_pointer (&lv);
 }
 
 /* Domain NAME as far as it uses devices: its persistent definition and, while it
@@ -239,10 +242,18 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
       if (loadparm == NULL)
         return NULL;
     }
-  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, error);
+  g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
   if (target == NULL)
     return NULL;
   zv_cli_print_warnings (target->inv->warnings);
+  if (target->remote != NULL && opts->define)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "--define runs mdevctl on this host, but %s is a device of the remote host "
+                   "of %s; define the mdev there (zvfio define on that host, or virsh -c %s "
+                   "nodedev-define)", target->label, target->remote, target->remote);
+      return NULL;
+    }
 
   ZvHostdev hd = { 0 };
   gboolean needs_define = FALSE;
@@ -259,6 +270,8 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
                                                     domain->name)
                                  : g_strdup_printf ("generate a hostdev for %s", built->device);
   if (!zv_cli_enforce_rules (&ctx, what, error))
+    return NULL;
+  if (!needs_define && !zv_cli_check_known (cli, target, hd.uuid, error))
     return NULL;
   if (needs_define && !opts->define)
     {

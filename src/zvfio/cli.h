@@ -15,6 +15,10 @@ typedef struct {
   ZvRoot *root;            /* --root / ZVFIO_ROOT */
   char *connect_uri;       /* --connect URI, NULL = libvirt default */
   const char *prog;        /* "zvfio" */
+  char *remote_uri;        /* a remote libvirt: devices only from its node devices
+                            * (cli-host.c); NULL: this host (the root's sysfs) */
+  GPtrArray *nodedev_xmls; /* the node devices of --connect, read once (cli-host.c) */
+  gboolean libvirt_used;   /* a libvirt connection was opened */
 } ZvCli;
 
 /* A command's entry point: argv[0] is the command name. FALSE with ERROR set
@@ -46,6 +50,32 @@ gboolean zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cmd_detach (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error);
+
+/* Decides whose devices COMMAND works on (cli-host.c): this host's (the
+ * root's sysfs) or, when the libvirt URI (--connect, else LIBVIRT_DEFAULT_URI)
+ * names another host, that libvirt's node devices only. Refuses a remote URI
+ * with --root (non-test drivers) and with commands that change this host. */
+gboolean zv_cli_host_init (ZvCli *cli, const char *command, GError **error);
+/* Frees what zv_cli_host_init and the lookups keep in CLI. */
+void zv_cli_host_clear (ZvCli *cli);
+/* The target ID names: on this host (zv_target_resolve with FLAGS), or in the
+ * remote libvirt's node devices. */
+ZvTarget *zv_cli_resolve (ZvCli *cli, const char *id, guint flags, GError **error);
+/* The inventory in SCOPE: this host's, or the remote libvirt's node devices. */
+ZvInventory *zv_cli_inventory (ZvCli *cli, guint scope, GError **error);
+/* The XML of every node device of the --connect libvirt (read once). */
+GPtrArray *zv_cli_nodedev_xmls (ZvCli *cli, GError **error);
+/* With --root and a libvirt connection on this host's side (a test:/// URI), the
+ * tree stands for that libvirt's host: refuses (ZV_ERROR_NOT_FOUND) a TARGET
+ * (with mdev MDEV_UUID, "" for none) that its node devices do not list. */
+gboolean zv_cli_check_known (ZvCli *cli, const ZvTarget *target, const char *mdev_uuid,
+                             GError **error);
+/* Checks that the libvirt LV connected to (URI) is on the side zv_cli_host_init
+ * decided (libvirt's own default URI may name another host). */
+gboolean zv_cli_host_connected (ZvCli *cli, const char *uri, GError **error);
+/* Prints (stderr) which rules only zvfio-hook on the remote host checks for
+ * CTX's remote target; nothing for a local one. */
+void zv_cli_note_remote_rules (const ZvRuleContext *ctx);
 
 /* Runs the rules on CTX, prints the violations to stderr; FALSE (ZV_ERROR_RULE,
  * "refusing to WHAT") when one is an error (cli-rules.c). */

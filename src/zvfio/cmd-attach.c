@@ -311,7 +311,7 @@ resolve_detach (ZvCli *cli, const char *id, const ZvDomain *domain, GError **err
     c->pci = g_strdup (parsed.normalized);
   else
     {
-      g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, error);
+      g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
       if (target == NULL)
         {
           change_free (c);

@@ -35,13 +35,14 @@ static gboolean
 check_one (ZvCli *cli, const char *id, ZvOperation op, const ZvDomain *domain,
            GPtrArray *violations, GError **error)
 {
-  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_ALLOW_MISSING, error);
+  g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_ALLOW_MISSING, error);
   if (target == NULL)
     return FALSE;
   zv_cli_print_warnings (target->inv->warnings);
   zv_target_set_guest_from_domain (target, domain);
   ZvRuleContext ctx = { .root = cli->root, .op = op, .target = target, .domain = domain };
   g_autoptr (GPtrArray) found = zv_rules_run (&ctx);
+  zv_cli_note_remote_rules (&ctx);
   if (target->sch == NULL && target->pci == NULL && found->len == 0)
     {
       /* a ccw id that names nothing and that no rule explains */

@@ -3,6 +3,7 @@
  * mdevctl's own files, written only by mdevctl. */
 #include "cli.h"
 #include "zv-mdevctl.h"
+#include "zv-parse.h"
 #include "zv-rules.h"
 
 #include <stdio.h>
@@ -52,11 +53,16 @@ find_definition (const ZvSubchannel *sch, const char *uuid, GError **error)
   return n_defined == 1 ? found : NULL;
 }
 
-/* The UUID ID names (normalized into BUF), or NULL when ID is no UUID. */
+/* The UUID ID names (a UUID or an mdev_<uuid>[_parent] node device name,
+ * normalized into BUF), or NULL when ID names no mdev. */
 static const char *
 id_as_uuid (const char *id, char buf[37])
 {
-  return zv_parse_uuid (id, buf) ? buf : NULL;
+  ZvId parsed;
+  if (!zv_parse_id (id, &parsed) || parsed.kind != ZV_ID_UUID)
+    return NULL;
+  g_strlcpy (buf, parsed.normalized, 37);
+  return buf;
 }
 
 /* Checks that exactly one positional argument was given. */
@@ -69,12 +75,32 @@ one_argument (const char *command, const char *what, int argc, GError **error)
   return FALSE;
 }
 
-/* define ID [--uuid U] [--auto|--manual] */
+/* Starts the mdev UUID that define just defined on SCH_ID; on failure takes the
+ * definition back, so that the host is as before (an admin who asked for a
+ * running mdev gets one or nothing), and says what remains if that fails too. */
+static gboolean
+start_defined (ZvCli *cli, const char *sch_id, const char *uuid, GError **error)
+{
+  g_autoptr (GError) failed = NULL;
+  if (zv_mdevctl_start (cli->root, uuid, NULL, &failed))
+    return TRUE;
+  g_autoptr (GError) undo = NULL;
+  if (zv_mdevctl_undefine (cli->root, uuid, &undo))
+    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s defined on %s by this command "
+                 "was undefined again (nothing changed)", failed->message, uuid, sch_id);
+  else
+    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s stays defined on %s (not "
+                 "started), because undefining it failed too: %s", failed->message, uuid,
+                 sch_id, undo->message);
+  return FALSE;
+}
+
+/* define ID [--uuid U] [--auto|--manual] [--start] */
 gboolean
 zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
 {
   g_autofree char *uuid = NULL;
-  gboolean autostart = FALSE, manual = FALSE;
+  gboolean autostart = FALSE, manual = FALSE, start = FALSE;
   GOptionEntry entries[] = {
     { "uuid", 'u', 0, G_OPTION_ARG_STRING, &uuid, "UUID of the mdev (default: a new one)",
       "UUID" },
@@ -82,6 +108,9 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
       "Start the mdev automatically when its subchannel appears", NULL },
     { "manual", 'm', 0, G_OPTION_ARG_NONE, &manual, "Start it only on request (default)",
       NULL },
+    { "start", 's', 0, G_OPTION_ARG_NONE, &start,
+      "Also start (create) the mdev now (mdevctl start), so libvirt and virt-manager show it "
+      "active; if the start fails, the definition is removed again", NULL },
     { NULL }
   };
   if (!zv_cli_parse ("define", "ID", "Define a vfio_ccw-io mdev on a subchannel with mdevctl.",
@@ -113,9 +142,17 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
   g_autofree char *what = g_strdup_printf ("define an mdev on %s", sch->id);
   if (!zv_cli_enforce_rules (&ctx, what, error))
     return FALSE;
+  /* --start: the start rules too, before anything is written */
+  ZvRuleContext start_ctx = { .root = cli->root, .op = ZV_OP_START, .target = device,
+                              .mdev_type = ZV_VFIO_CCW_MDEV_TYPE };
+  g_autofree char *start_what = g_strdup_printf ("define and start an mdev on %s", sch->id);
+  if (start && !zv_cli_enforce_rules (&start_ctx, start_what, error))
+    return FALSE;
   g_autofree char *defined = zv_mdevctl_define (cli->root, sch->id, uuid ? buf : NULL,
                                                 autostart, error);
   if (defined == NULL)
+    return FALSE;
+  if (start && !start_defined (cli, sch->id, defined, error))
     return FALSE;
   printf ("%s\n", defined);
   return TRUE;
@@ -199,13 +236,22 @@ zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error)
   char buf[37];
   if (id_as_uuid (argv[1], buf) == NULL)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "stop: '%s' is not an mdev UUID", argv[1]);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "stop: '%s' is not an mdev UUID or mdev_<uuid> node device name", argv[1]);
       return FALSE;
     }
   g_autoptr (ZvMdev) active = zv_mdev_load_active (cli->root, buf, NULL);
   if (active == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "mdev %s is not running", buf);
+      return FALSE;
+    }
+  ZvId parsed;
+  char parent[16];
+  if (zv_parse_id (argv[1], &parsed) && parsed.has_mdev_parent &&
+      (zv_format_busid (&parsed.mdev_parent, parent), g_strcmp0 (active->parent, parent) != 0))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
+                   "no mdev %s on subchannel %s (it runs on %s)", buf, parent, active->parent);
       return FALSE;
     }
   if (!zv_mdevctl_stop (cli->root, buf, error))

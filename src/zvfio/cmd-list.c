@@ -45,7 +45,7 @@ zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
   if (from_libvirt && lv == NULL)
     return FALSE;
   g_autoptr (ZvInventory) inv = from_libvirt ? zv_cli_libvirt_inventory (cli, lv, scope, error)
-                                             : zv_inventory_scan (cli->root, scope, error);
+                                             : zv_cli_inventory (cli, scope, error);
   if (inv == NULL)
     return FALSE;
   zv_cli_print_warnings (inv->warnings);

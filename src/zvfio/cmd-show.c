@@ -195,7 +195,7 @@ zv_cmd_show (ZvCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "show: expected exactly one ID");
       return FALSE;
     }
-  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, argv[1], ZV_TARGET_DEFAULT, error);
+  g_autoptr (ZvTarget) target = zv_cli_resolve (cli, argv[1], ZV_TARGET_DEFAULT, error);
   if (target == NULL)
     return FALSE;
   ZvInventory *inv = target->inv;

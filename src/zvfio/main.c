@@ -15,12 +15,13 @@ static const ZvCommand commands[] = {
   { "list", "[ccw|pci] [--json]", "list subchannels, ccw devices, mdevs and zPCI functions",
     zv_cmd_list },
   { "show", "ID [--json]", "show one device and everything related to it", zv_cmd_show },
-  { "nodedev", "[ID]", "print libvirt node-device XML (as libvirt 9.0 prints it)",
+  { "nodedev", "[ID...]", "print libvirt node-device XML (as libvirt 9.0 prints it)",
     zv_cmd_nodedev },
   { "check", "ID... [--domain-xml FILE] [--op OP] [--json]",
     "run the passthrough rules on devices (exit 3 on an error)", zv_cmd_check },
   { "rules", "[--json]", "list every passthrough rule (id, severity, summary)", zv_cmd_rules },
-  { "define", "ID [--uuid U] [--auto|--manual]", "define a vfio_ccw-io mdev (mdevctl)",
+  { "define", "ID [--uuid U] [--auto|--manual] [--start]",
+    "define a vfio_ccw-io mdev (mdevctl); --start also starts it",
     zv_cmd_define },
   { "undefine", "ID|UUID", "remove an mdev definition (mdevctl)", zv_cmd_undefine },
   { "start", "ID|UUID", "start a defined (or a transient) vfio_ccw-io mdev (mdevctl)",
@@ -58,7 +59,10 @@ commands_overview (void)
     "\nIDs: a devno (0.0.1234, ccw:0.0.1234, or 1234 for 0.0.1234), a subchannel\n"
     "(sch:0.0.0001; a bare 0.S.XXXX is the devno if that exists, else the subchannel,\n"
     "and refused when it names both), a PCI address\n"
-    "(0000:00:00.0), a zPCI function id (fid:0x1f) or an mdev UUID.\n"
+    "(0000:00:00.0), a zPCI function id (fid:0x1f), an mdev UUID, or a libvirt node\n"
+    "device name (css_0_0_0001, ccw_0_0_1234, mdev_<uuid>_0_0_0001, pci_0000_00_00_0).\n"
+    "Global options may also follow the command. With a --connect URI that names\n"
+    "another host, devices come from that libvirt's node devices (zvfio(8)).\n"
     "Exit codes: 0 ok, 1 failure, 2 usage, 3 rule violation, 4 not found,\n"
     "5 not an s390 host, 6 I/O error, 7 invalid data, 8 external tool/libvirt, 9 busy.\n");
   return g_string_free (s, FALSE);
@@ -89,6 +93,38 @@ find_command (const char *name)
     if (strcmp (commands[i].name, name) == 0)
       return &commands[i];
   return NULL;
+}
+
+/* Takes the global options --root and --connect out of a command's arguments
+ * (ARGV[0] is the command), where they may stand too ("zvfio hostdev X --root
+ * DIR"); one given after the command wins over the same one before it. The
+ * command's own --help lists them (zv_cli_parse). */
+static gboolean
+take_global_options (int *argc, char ***argv, char **root_dir, char **connect, GError **error)
+{
+  g_autofree char *root_after = NULL, *connect_after = NULL;
+  GOptionEntry entries[] = {
+    { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root_after, NULL, NULL },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect_after, NULL, NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (ctx, FALSE);      /* --help is the command's */
+  g_option_context_set_ignore_unknown_options (ctx, TRUE);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, error))
+    return FALSE;
+  if (root_after != NULL)
+    {
+      g_free (*root_dir);
+      *root_dir = g_steal_pointer (&root_after);
+    }
+  if (connect_after != NULL)
+    {
+      g_free (*connect);
+      *connect = g_steal_pointer (&connect_after);
+    }
+  return TRUE;
 }
 
 /* Reports ERROR on stderr, with what the command line can do about it, and
@@ -154,13 +190,24 @@ main (int argc, char **argv)
       return ZV_EXIT_USAGE;
     }
 
+  int command_argc = argc - 1;
+  char **command_argv = argv + 1;
+  if (!take_global_options (&command_argc, &command_argv, &root_dir, &connect, &error))
+    {
+      fprintf (stderr, "zvfio: %s: %s (see 'zvfio %s --help')\n", command->name, error->message,
+               command->name);
+      return ZV_EXIT_USAGE;
+    }
+
   ZvCli cli = { .prog = "zvfio" };
   cli.connect_uri = g_steal_pointer (&connect);
   cli.root = zv_root_new (root_dir, &error);
   if (cli.root == NULL)
     return report (error);
 
-  int rc = command->func (&cli, argc - 1, argv + 1, &error) ? ZV_EXIT_OK : report (error);
+  int rc = zv_cli_host_init (&cli, command->name, &error) &&
+           command->func (&cli, command_argc, command_argv, &error) ? ZV_EXIT_OK : report (error);
+  zv_cli_host_clear (&cli);
   zv_root_unref (cli.root);
   g_free (cli.connect_uri);
   xmlCleanupParser ();

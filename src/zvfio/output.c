@@ -380,9 +380,24 @@ zv_cli_parse (const char *command, const char *params, const char *summary,
   g_autoptr (GOptionContext) ctx = g_option_context_new (usage);
   g_option_context_set_summary (ctx, summary);
   g_option_context_add_main_entries (ctx, entries, NULL);
+  /* the global options, also accepted here (main.c takes them out before the
+   * command parses; listed so that every command's --help shows them) */
+  char *unused_root = NULL, *unused_connect = NULL;
+  GOptionEntry global[] = {
+    { "root", 'r', 0, G_OPTION_ARG_FILENAME, &unused_root,
+      "Global option (also before the command): read sysfs, /etc, /run and /proc below DIR",
+      "DIR" },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &unused_connect,
+      "Global option (also before the command): libvirt connection URI", "URI" },
+    { NULL }
+  };
+  g_option_context_add_main_entries (ctx, global, NULL);
   g_option_context_set_strict_posix (ctx, FALSE);
   g_autoptr (GError) local = NULL;
-  if (!g_option_context_parse (ctx, argc, argv, &local))
+  gboolean parsed = g_option_context_parse (ctx, argc, argv, &local);
+  g_free (unused_root);
+  g_free (unused_connect);
+  if (!parsed)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s: %s (see 'zvfio %s --help')",
                    command, local->message, command);

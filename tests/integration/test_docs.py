@@ -108,6 +108,9 @@ def test_every_command_and_option_is_documented(zvfio_bin, zvfio_page):
     extra = [c for c in sections if c not in commands]
     assert not extra, f"zvfio.8 documents commands zvfio does not have: {extra}"
 
+    # the global options (--root, --connect) may follow every command too: each
+    # command's --help lists them, GLOBAL OPTIONS documents them once
+    global_options = [o for o in long_options(top.stdout) if o != "version"]
     undocumented = []
     for command in commands:
         if command in ("help", "version"):
@@ -115,8 +118,10 @@ def test_every_command_and_option_is_documented(zvfio_bin, zvfio_page):
         proc = subprocess.run([str(zvfio_bin), command, "--help"], capture_output=True,
                               text=True)
         assert proc.returncode == 0, (command, proc.stderr)
-        for option in long_options(proc.stdout):
-            if not documented_option(sections[command], option):
+        options = long_options(proc.stdout)
+        assert all(o in options for o in global_options), (command, options)
+        for option in options:
+            if option not in global_options and not documented_option(sections[command], option):
                 undocumented.append(f"{command} --{option}")
     assert not undocumented, f"options missing in zvfio.8: {undocumented}"
 
@@ -308,7 +313,10 @@ def test_readme_rehearsal_runs_on_a_copy(zvfio_bin, tmp_path):
     copy = tmp_path / "lpar"
     text = README.read_text()
     assert "cp -a examples/demo-lpar /tmp/lpar" in text
+    assert "cp examples/demo-lpar-libvirt.xml /tmp/lpar-libvirt.xml" in text
     subprocess.run(["cp", "-a", str(REPO / "examples" / "demo-lpar"), str(copy)], check=True)
+    subprocess.run(["cp", str(REPO / "examples" / "demo-lpar-libvirt.xml"),
+                    str(copy) + "-libvirt.xml"], check=True)
     ran = 0
     for line in README.read_text().splitlines():
         if not line.startswith("    zvfio --root /tmp/lpar "):

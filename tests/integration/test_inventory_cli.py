@@ -218,6 +218,12 @@ def test_nodedev_validates_against_libvirt_rng(spec, make_tree, tmp_path, run_zv
     root = make_tree(spec, tmp_path)
     res = run_zvfio("nodedev", root=root)
     assert res.returncode == 0, res.stderr
+    # one well-formed <devices> document holding every <device> (issue 12 §6)
+    whole = tmp_path / "all.xml"
+    whole.write_text(res.stdout)
+    wf = subprocess.run(["xmllint", "--noout", str(whole)], capture_output=True, text=True)
+    assert wf.returncode == 0, wf.stderr
+    assert res.stdout.startswith("<devices>\n<device>") and res.stdout.endswith("</devices>\n")
     devices = split_devices(res.stdout)
     assert len(devices) >= 5
     for dev in devices:
@@ -254,6 +260,43 @@ def test_nodedev_equals_libvirt_output(tmp_path, run_zvfio):
     assert res.stdout == ref[2]
     res = run_zvfio("nodedev", "mdev_11111111_2222_3333_4444_555555555555_0_0_0001", root=active)
     assert res.stdout == ref[2]
+
+
+def test_nodedev_defined_mdev_as_libvirtd_prints_it(make_tree, tmp_path, run_zvfio):
+    """A defined mdev that is not started: libvirt 9.0's libvirtd prints no path and no
+    driver, and <iommuGroup number='0'/> (its group number is never set). Seen in the
+    emulated mainframe (tests/vm scenario libvirt-nodedev compares both sides)."""
+    root = make_tree("all-kinds", tmp_path)
+    res = run_zvfio("nodedev", "mdev_6f0c1f0e_8b1c_4d1a_9c1e_0a0b0c0d0e02_0_0_0142", root=root)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == """<device>
+  <name>mdev_6f0c1f0e_8b1c_4d1a_9c1e_0a0b0c0d0e02_0_0_0142</name>
+  <parent>css_0_0_0142</parent>
+  <capability type='mdev'>
+    <type id='vfio_ccw-io'/>
+    <uuid>6f0c1f0e-8b1c-4d1a-9c1e-0a0b0c0d0e02</uuid>
+    <parent_addr>0.0.0142</parent_addr>
+    <iommuGroup number='0'/>
+  </capability>
+</device>
+"""
+
+
+def test_nodedev_several_ids_make_one_document(make_tree, tmp_path, run_zvfio):
+    """Several IDs: one <devices> document (xmllint accepts it) with each <device>
+    exactly as the single-ID form prints it; one bad ID prints nothing."""
+    root = make_tree("all-kinds", tmp_path)
+    ids = ["css_0_0_0141", "0.0.1000", "6f0c1f0e-8b1c-4d1a-9c1e-0a0b0c0d0e02"]
+    res = run_zvfio("nodedev", *ids, root=root)
+    assert res.returncode == 0, res.stderr
+    f = tmp_path / "several.xml"
+    f.write_text(res.stdout)
+    wf = subprocess.run(["xmllint", "--noout", str(f)], capture_output=True, text=True)
+    assert wf.returncode == 0, wf.stderr + res.stdout
+    singles = "".join(run_zvfio("nodedev", i, root=root).stdout for i in ids)
+    assert res.stdout == "<devices>\n" + singles + "</devices>\n"
+    bad = run_zvfio("nodedev", ids[0], "css_0_0_9999", root=root)
+    assert bad.returncode == 4 and bad.stdout == ""
 
 
 def test_nodedev_refuses_what_libvirt_does_not_list(make_tree, tmp_path, run_zvfio):

@@ -61,6 +61,57 @@ test_ids (void)
     }
 }
 
+/* libvirt node-device names: exactly as libvirt names the kernel's devices. */
+static void
+test_nodedev_names (void)
+{
+  ZvId id;
+  g_assert_true (zv_parse_id ("css_0_0_0041", &id));
+  g_assert_cmpint (id.kind, ==, ZV_ID_SUBCHANNEL);
+  g_assert_cmpstr (id.normalized, ==, "0.0.0041");
+  g_assert_true (id.nodedev_name);
+  g_assert_true (zv_parse_id ("css_0_3_ffff", &id));
+  g_assert_cmpstr (id.normalized, ==, "0.3.ffff");
+  g_assert_true (zv_parse_id ("ccw_0_1_0100", &id));
+  g_assert_cmpint (id.kind, ==, ZV_ID_DEVNO);
+  g_assert_cmpstr (id.normalized, ==, "0.1.0100");
+  g_assert_true (zv_parse_id ("pci_0011_00_00_0", &id));
+  g_assert_cmpint (id.kind, ==, ZV_ID_PCI);
+  g_assert_cmpstr (id.normalized, ==, "0011:00:00.0");
+  g_assert_true (zv_parse_id ("pci_0001_00_1f_7", &id));
+  g_assert_cmpstr (id.normalized, ==, "0001:00:1f.7");
+  g_assert_true (zv_parse_id ("mdev_8e37ee90_2b51_45e3_9b25_bf8283c03110_0_0_0041", &id));
+  g_assert_cmpint (id.kind, ==, ZV_ID_UUID);
+  g_assert_cmpstr (id.normalized, ==, "8e37ee90-2b51-45e3-9b25-bf8283c03110");
+  g_assert_true (id.has_mdev_parent);
+  g_assert_cmpuint (id.mdev_parent.ssid, ==, 0);
+  g_assert_cmpuint (id.mdev_parent.number, ==, 0x41);
+  g_assert_true (zv_parse_id ("mdev_8e37ee90_2b51_45e3_9b25_bf8283c03110", &id));
+  g_assert_cmpint (id.kind, ==, ZV_ID_UUID);
+  g_assert_false (id.has_mdev_parent);
+  const char *bad[] = {
+    "css_", "css_0_0_041", "css_0_0_00041", "css_0_4_0041", "css_1_0_0041", "css_0_0_004A",
+    "css_0.0.0041", "css_0_0_0041_", "css__0_0041", "CSS_0_0_0041", "css_0_0_0041\n",
+    "css_00_0_041", "ccw_0_0_zzzz", "ccw_0_0_01000", "ccw_0_0", "pci_0011_00_00_8",
+    "pci_0011_00_20_0", "pci_011_00_00_0", "pci_0011_0_00_0", "pci_0011_00_00_0_",
+    "pci_0011:00:00.0", "pci_0011_00_00_A", "pci_0011_00_0A_0",
+    "mdev_8e37ee90-2b51-45e3-9b25-bf8283c03110",
+    "mdev_8E37EE90_2B51_45E3_9B25_BF8283C03110",
+    "mdev_8e37ee90_2b51_45e3_9b25_bf8283c0311",
+    "mdev_8e37ee90_2b51_45e3_9b25_bf8283c03110_",
+    "mdev_8e37ee90_2b51_45e3_9b25_bf8283c03110_matrix",
+    "mdev_8e37ee90_2b51_45e3_9b25_bf8283c03110_0_0_041",
+    "mdev_8e37ee90_2b51_45e3_9b25_bf8283c03110_0_0_0041_0",
+    "mdev_8e37ee902_b51_45e3_9b25_bf8283c03110",
+    "mdev_", "pci_", "ccw_", NULL };
+  for (int i = 0; bad[i]; i++)
+    {
+      g_test_message ("bad node device name '%s'", bad[i]);
+      g_assert_false (zv_parse_id (bad[i], &id));
+      g_assert_cmpint (id.kind, ==, ZV_ID_INVALID);
+    }
+}
+
 /* Numbers in the kernel's formats. */
 static void
 test_numbers (void)
@@ -154,6 +205,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/parse/busid", test_busid);
   g_test_add_func ("/parse/ids", test_ids);
+  g_test_add_func ("/parse/nodedev-names", test_nodedev_names);
   g_test_add_func ("/parse/numbers", test_numbers);
   g_test_add_func ("/parse/css-attrs", test_css_attrs);
   g_test_add_func ("/parse/pci", test_pci);

@@ -639,6 +639,32 @@ test_kvm_system_root (void)
     g_assert_nonnull (why);
 }
 
+/* The remote allow-list names real rules; a remote target runs only those, and
+ * the driver-dependent ones only when the driver is known. */
+static void
+test_remote_table (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (zv_rules_remote_table_check (&error));
+  g_assert_no_error (error);
+  ZvSubchannel sch = { .id = (char *) "0.0.0100", .type = ZV_SCH_TYPE_IO };
+  ZvTarget target = { .sch = &sch, .remote = (char *) "qemu+ssh://b/system" };
+  g_assert_true (zv_rule_checkable_remotely (zv_rules_find ("ccw.used-by-domain"), &target));
+  g_assert_false (zv_rule_checkable_remotely (zv_rules_find ("ccw.ipl-device"), &target));
+  g_assert_false (zv_rule_checkable_remotely (zv_rules_find ("ccw.not-vfio-bound"), &target));
+  sch.driver = (char *) "io_subchannel";
+  g_assert_true (zv_rule_checkable_remotely (zv_rules_find ("ccw.not-vfio-bound"), &target));
+  ZvRuleContext ctx = { .op = ZV_OP_ATTACH, .target = &target };
+  g_autoptr (GPtrArray) deferred = zv_rules_deferred_remotely (&ctx);
+  g_assert_cmpuint (deferred->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (deferred, 0), ==, "ccw.cio-ignored");
+  g_assert_cmpstr (g_ptr_array_index (deferred, 3), ==, "ccw.in-use");
+  /* the engine skips them: no host fact is read, no "cannot check" error */
+  g_autoptr (GPtrArray) found = zv_rules_run (&ctx);
+  for (guint i = 0; i < found->len; i++)
+    g_assert_cmpstr (((ZvViolation *) g_ptr_array_index (found, i))->rule, !=, "ccw.ipl-device");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -668,6 +694,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/zpci/managed-binder", test_managed_binder);
   g_test_add_func ("/rules/host-parsers", test_host_parsers);
   g_test_add_func ("/rules/kvm-system-root", test_kvm_system_root);
+  g_test_add_func ("/rules/remote-table", test_remote_table);
   int rc = g_test_run ();
   g_hash_table_unref (trees);
   for (guint i = 0; i < tree_dirs->len; i++)

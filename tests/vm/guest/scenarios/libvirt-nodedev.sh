@@ -4,15 +4,35 @@ need_callout
 sch=$(dev_field "libvirt-nodedev target" subchannel)
 devno=$(dev_field "libvirt-nodedev target" devno)
 U=5a7f0003-0000-4000-8000-000000000001
+U2=5a7f0003-0000-4000-8000-000000000002
 css=css_${sch//./_}
 mname=mdev_${U//-/_}_${sch//./_}
+mname2=mdev_${U2//-/_}_${sch//./_}
 cleanup() {
     virsh nodedev-destroy $mname >/dev/null 2>&1; virsh nodedev-undefine $mname >/dev/null 2>&1
     mdevctl stop -u $U >/dev/null 2>&1; mdevctl undefine -u $U >/dev/null 2>&1
+    mdevctl stop -u $U2 >/dev/null 2>&1; mdevctl undefine -u $U2 >/dev/null 2>&1
     driverctl -b css unset-override $sch >/dev/null 2>&1
     [ "$(sch_driver $sch)" = io_subchannel ] || raw_unbind_vfio $sch
 }
 trap cleanup EXIT
+# zvfio nodedev NAME must print what libvirt 9.0's libvirtd prints for NAME
+# (elements and attributes in order; whitespace between elements ignored).
+same_as_libvirt() {
+    virsh nodedev-dumpxml "$1" > $ZV_WORK/libvirt.xml 2>&1 || fail "virsh nodedev-dumpxml $1: $(cat $ZV_WORK/libvirt.xml)"
+    zvfio nodedev "$1" > $ZV_WORK/zvfio.xml 2>&1 || fail "zvfio nodedev $1: $(cat $ZV_WORK/zvfio.xml)"
+    python3 - $ZV_WORK/libvirt.xml $ZV_WORK/zvfio.xml <<'PY' || fail "zvfio nodedev $1 differs from libvirt ($2): $(tr -s ' \n' ' ' < $ZV_WORK/libvirt.xml)"
+import sys, xml.etree.ElementTree as ET
+def canon(e):
+    return (e.tag, sorted(e.attrib.items()), (e.text or "").strip(), [canon(c) for c in e])
+a, b = (ET.parse(p).getroot() for p in sys.argv[1:3])
+if canon(a) != canon(b):
+    print("--- libvirt"); print(open(sys.argv[1]).read()); print("--- zvfio"); print(open(sys.argv[2]).read())
+    sys.exit(1)
+PY
+    note "zvfio nodedev $1 = virsh nodedev-dumpxml $1 ($2)"
+}
+
 cat > $ZV_WORK/mdev.xml <<XML
 <device>
   <parent>$css</parent>
@@ -35,6 +55,8 @@ wait_for 20 sh -c "virsh nodedev-dumpxml $css | grep -q vfio_ccw-io" || fail "li
 step "nodedev-define + nodedev-start"
 ok virsh nodedev-define $ZV_WORK/mdev.xml
 assert_file /etc/mdevctl.d/$sch/$U "mdevctl definition written by libvirt"
+wait_for 20 sh -c "virsh nodedev-list --all --cap mdev | grep -qx $mname" || fail "libvirt does not list the defined $mname"
+same_as_libvirt $mname "defined, not started"
 ok virsh nodedev-start $mname
 wait_for 20 test -e /sys/bus/mdev/devices/$U || fail "mdev $U not created"
 assert_eq "$(basename "$(readlink /sys/bus/mdev/devices/$U/driver)")" vfio_ccw_mdev "driver of the mdev"
@@ -42,13 +64,25 @@ ok virsh nodedev-dumpxml $mname
 printf '%s' "$OUT" | grep -q "<parent_addr>$sch</parent_addr>" || fail "libvirt's mdev XML lacks parent_addr $sch"
 ok virsh nodedev-list --cap mdev
 printf '%s' "$OUT" | grep -qx "$mname" || fail "nodedev-list --cap mdev lacks $mname"
+same_as_libvirt $mname "defined and started"
 
 step "nodedev-destroy + nodedev-undefine"
 ok virsh nodedev-destroy $mname
 wait_for 20 test ! -e /sys/bus/mdev/devices/$U || fail "mdev still there after nodedev-destroy"
 ok virsh nodedev-undefine $mname
 assert_no_file /etc/mdevctl.d/$sch/$U "definition after nodedev-undefine"
+
+step "zvfio define $css --start: defined and running, libvirt shows it active (virt-manager: enabled)"
+ok zvfio define $css --uuid $U2 --start
+assert_eq "$OUT" "$U2" "zvfio define --start output"
+assert_file /etc/mdevctl.d/$sch/$U2 "definition written by zvfio define --start"
+wait_for 20 test -e /sys/bus/mdev/devices/$U2 || fail "mdev $U2 not created by zvfio define --start"
+wait_for 20 sh -c "virsh nodedev-list --cap mdev | grep -qx $mname2" || fail "libvirt does not list $mname2 as active"
+same_as_libvirt $mname2 "zvfio define --start"
+ok zvfio stop $mname2
+ok zvfio undefine $mname2
+assert_no_file /etc/mdevctl.d/$sch/$U2 "definition after zvfio undefine"
 ok driverctl -b css unset-override $sch
 wait_for 15 sch_is $sch io_subchannel || fail "$sch did not return to io_subchannel"
 trap - EXIT
-pass "virsh nodedev-create vetoed by zvfio-callout on an unbound subchannel; nodedev-define/start/destroy/undefine drive the real mdev"
+pass "virsh nodedev-create vetoed by zvfio-callout on an unbound subchannel; nodedev-define/start/destroy/undefine drive the real mdev; zvfio nodedev equals libvirtd's XML for the defined and the started mdev; zvfio define --start creates an mdev libvirt lists as active"

@@ -1,0 +1,224 @@
+"""Remote libvirt (issue 12 §5): when the libvirt URI does not name this host, zvfio
+takes its devices from that libvirt's node devices only, runs the rules those facts
+allow, names the rules only zvfio-hook on that host can check, and never reads this
+host's sysfs. libvirt 9.0's test driver simulates the remote host: test:///FILE
+without --root is a host that is not this machine (docs/libvirt.md, "Which host").
+With --root, the tree stands for the test driver's host and must agree with its node
+devices: a tree that differs is refused."""
+
+import copy
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import zvfio_fixtures
+
+MDEV_ACTIVE = "8e37ee90-2b51-45e3-9b25-bf8283c03110"    # 0.0.0100 / 0.0.1000, held by 'holder'
+MDEV_DEFINED = "9063cba3-ecef-47b6-abcf-3fef4fdcad85"   # 0.0.0101 / 0.0.1001, unused
+EXTRA_MDEV = "5a2f0c3e-1111-4c1e-9a53-2d1f7f0e0a99"     # only in the differing --root tree
+
+# What zvfio itself reads on a local host: zv-root.c walks paths component by
+# component from the root directory's descriptor (openat(fd, "sys"), then "bus",
+# "css" ...), so the trace shows those names relative to a descriptor; absolute
+# forms are matched too. (libvirt's client library opens its own absolute paths.)
+ZVFIO_COMPONENTS = ("sys", "proc", "etc", "run", "bus", "css", "ccw", "pci", "mdev", "devices",
+                    "firmware", "cio_ignore", "mounts", "sysinfo", "mdevctl.d",
+                    "driverctl.d", "zvfio")
+ZVFIO_PATHS = ("/sys/bus/", "/sys/devices/css", "/sys/devices/pci", "/sys/firmware",
+               "/proc/cio_ignore", "/proc/mounts", "/proc/sysinfo", "/etc/mdevctl.d",
+               "/etc/driverctl.d", "/run/zvfio", "/run/lock/zvfio")
+RELATIVE = re.compile(r'at\((?:\d+|AT_FDCWD), "(' + "|".join(map(re.escape, ZVFIO_COMPONENTS)) +
+                      r')"')
+
+
+@pytest.fixture
+def differing_root(tmp_path):
+    """guest-passthrough plus subchannel 0.0.0104 (devno 0.0.2001) on vfio_ccw with an
+    active mdev: a device the test driver's node file does not have."""
+    spec = copy.deepcopy(zvfio_fixtures.load_spec("guest-passthrough"))
+    spec["subchannels"].append({"sch": "0.0.0104", "devno": "0.0.2001", "chpids": "40",
+                                "driver": "vfio_ccw", "mdev": EXTRA_MDEV})
+    return zvfio_fixtures.build_tree(spec, tmp_path / "differs")
+
+
+def run_traced(zvfio_bin, tmp_path, *args):
+    """zvfio ARGS (no --root, ZVFIO_ROOT unset) under strace; (result, files opened)."""
+    log = tmp_path / "strace.log"
+    # LeakSanitizer cannot run under ptrace (the sanitizer tier)
+    env = dict(os.environ, LC_ALL="C.UTF-8", ASAN_OPTIONS="detect_leaks=0")
+    env.pop("ZVFIO_ROOT", None)
+    env.pop("LIBVIRT_DEFAULT_URI", None)
+    res = subprocess.run(["strace", "-f", "-qq", "-e", "trace=%file", "-o", str(log),
+                          str(zvfio_bin), *map(str, args)],
+                         capture_output=True, text=True, env=env, timeout=60)
+    return res, log.read_text()
+
+
+def zvfio_reads(trace):
+    """The lines of TRACE that touch one of zvfio's host paths."""
+    return [line for line in trace.splitlines()
+            if RELATIVE.search(line) or any(f'"{p}' in line for p in ZVFIO_PATHS)]
+
+
+def test_strace_sees_local_reads(zvfio_bin, tmp_path):
+    """Control: the trace does show zvfio's reads when it works on this host."""
+    _, trace = run_traced(zvfio_bin, tmp_path, "show", "0.0.1001")
+    assert zvfio_reads(trace)
+
+
+def test_remote_attach_reads_no_local_file(zvfio_bin, tmp_path, test_uri):
+    res, trace = run_traced(zvfio_bin, tmp_path, "--connect", test_uri, "attach", "guest1",
+                            "0.0.1001", "pci_0010_00_00_0", "--print-xml")
+    assert res.returncode == 0, res.stderr
+    assert f"uuid='{MDEV_DEFINED}'" in res.stdout and "domain='0x0010'" in res.stdout
+    assert zvfio_reads(trace) == []
+    # the rules it cannot judge are named, per device
+    assert (f"zvfio: note: subchannel 0.0.0101 is a device of the remote host of {test_uri}; "
+            "these rules need that host's sysfs, /proc or /etc and are checked there by "
+            "zvfio-hook when the guest starts: ccw.cio-ignored, ccw.qdio, ccw.ipl-device, "
+            "ccw.in-use, ccw.not-vfio-bound\n") in res.stderr
+    assert (f"zvfio: note: PCI function 0010:00:00.0 is a device of the remote host of "
+            f"{test_uri}; these rules need that host's sysfs, /proc or /etc and are checked "
+            "there by zvfio-hook when the guest starts: zpci.ism.mio, zpci.ism.driver, "
+            "zpci.ism.interpretation, zpci.vfio-bound, zpci.qemu-version\n") in res.stderr
+
+
+@pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["show", "0.0.1000"],
+                                  ["check", "css_0_0_0101", "0019:00:00.0"],
+                                  ["hostdev", "0.0.1001"], ["domains"]])
+def test_remote_commands_read_no_local_file(zvfio_bin, tmp_path, test_uri, args):
+    res, trace = run_traced(zvfio_bin, tmp_path, "--connect", test_uri, *args)
+    assert res.returncode == 0, res.stderr
+    assert zvfio_reads(trace) == []
+
+
+def test_remote_inventory_is_libvirts(run_zvfio, test_uri):
+    res = run_zvfio("--connect", test_uri, "list", "--json")
+    assert res.returncode == 0, res.stderr
+    inv = json.loads(res.stdout)
+    assert [s["id"] for s in inv["subchannels"]] == ["0.0.0100", "0.0.0101", "0.0.0103"]
+    assert [f["address"] for f in inv["pci_functions"]] == ["0010:00:00.0", "0019:00:00.0"]
+    assert res.stdout == run_zvfio("--connect", test_uri, "list", "--from-libvirt",
+                                   "--json").stdout
+
+
+def test_device_the_remote_libvirt_does_not_know_is_not_found(run_zvfio, test_uri):
+    for args in (["attach", "guest1", "0.0.2001"], ["show", "0.0.2001"],
+                 ["check", EXTRA_MDEV], ["hostdev", "pci_0011_00_00_0"]):
+        res = run_zvfio("--connect", test_uri, *args)
+        assert res.returncode == 4, (args, res.stderr)
+        assert f"the libvirt of {test_uri} lists no such" in res.stderr
+        assert res.stdout == ""
+
+
+def test_root_tree_that_differs_from_the_node_devices_is_refused(run_zvfio, differing_root,
+                                                                 test_uri):
+    """The issue's case: --root has an mdev on 0.0.2001 that the connected libvirt does
+    not know. Before, attach succeeded; now it is refused and the domain is unchanged."""
+    for ident in ("0.0.2001", EXTRA_MDEV, "css_0_0_0104"):
+        res = run_zvfio("--connect", test_uri, "attach", "guest1", ident, "--print-xml",
+                        root=differing_root)
+        assert res.returncode == 4, res.stderr
+        assert res.stdout == ""
+        assert (f"zvfio: the libvirt of {test_uri} does not list mdev {EXTRA_MDEV} of "
+                f"subchannel 0.0.0104, which the --root tree {differing_root} has") in res.stderr
+        assert "redefining" not in res.stderr
+    # what both know still goes through
+    res = run_zvfio("--connect", test_uri, "attach", "guest1", "0.0.1001", "--print-xml",
+                    root=differing_root)
+    assert res.returncode == 0, res.stderr
+
+
+def test_remote_rules_still_judge_what_libvirt_tells(run_zvfio, test_uri):
+    """ccw.used-by-domain and the zPCI uid/fid rules need only libvirt's domains."""
+    res = run_zvfio("--connect", test_uri, "attach", "holder", "0.0.1000")
+    assert res.returncode == 3
+    assert "error: ccw.used-by-domain: 0.0.0100:" in res.stderr
+    res = run_zvfio("--connect", test_uri, "attach", "holder", "0010:00:00.0", "--uid", "25")
+    assert res.returncode == 3
+    assert "error: zpci.uid-dup: 0010:00:00.0: guest zPCI uid 0x0019 is already used" in res.stderr
+    res = run_zvfio("--connect", test_uri, "check", "ccw_0_0_1003")
+    assert res.returncode == 3 and "error: ccw.online: 0.0.0103:" in res.stdout
+
+
+@pytest.mark.parametrize("uri", ["qemu+ssh://otherhost.example/system",
+                                 "qemu+tcp://192.0.2.7/system", "qemu+tls://otherhost/system"])
+def test_root_with_another_hosts_uri_is_refused(run_zvfio, passthrough_root, uri):
+    res = run_zvfio("--connect", uri, "attach", "guest1", "0.0.1001", root=passthrough_root)
+    assert res.returncode == 2
+    host = uri.split("//")[1].split("/")[0]
+    assert res.stderr == (f"zvfio: --root {passthrough_root} (or ZVFIO_ROOT) describes this "
+                          f"host, but {uri} names host '{host}'; zvfio reads a remote host's "
+                          "devices from its libvirt only (drop --root)\n")
+    res = run_zvfio("--connect", uri, "list", env={"ZVFIO_ROOT": str(passthrough_root)})
+    assert res.returncode == 2 and "describes this host" in res.stderr
+
+
+@pytest.mark.parametrize("command", [["prepare", "0.0.1001"], ["release", "0.0.1001"],
+                                     ["define", "0.0.1001"], ["undefine", MDEV_DEFINED],
+                                     ["start", MDEV_DEFINED], ["stop", MDEV_ACTIVE],
+                                     ["nodedev", "0.0.1001"]])
+def test_this_host_commands_refuse_a_remote_uri(run_zvfio, command):
+    for uri in ("qemu+ssh://otherhost/system", "test:///default"):
+        res = run_zvfio("--connect", uri, *command)
+        assert res.returncode == 2, res.stderr
+        assert res.stderr.startswith(f"zvfio: {command[0]} works on this host's devices, but "
+                                     f"{uri} names ")
+        assert res.stdout == ""
+
+
+def test_default_uri_from_environment_counts(run_zvfio):
+    res = run_zvfio("prepare", "0.0.1001", env={"LIBVIRT_DEFAULT_URI": "qemu+ssh://b/system"})
+    assert res.returncode == 2
+    assert res.stderr.startswith("zvfio: prepare works on this host's devices, but "
+                                 "qemu+ssh://b/system names b;")
+
+
+def test_local_uris_stay_local(run_zvfio, passthrough_root):
+    """Naming this host does not make it remote: --root is accepted (the connection
+    itself then fails: no libvirtd here), nothing is refused as remote."""
+    for uri in ("qemu:///system", "qemu+ssh://localhost/system", "qemu+unix:///session",
+                "qemu+ssh://127.0.0.1/system"):
+        res = run_zvfio("--connect", uri, "list", "ccw", root=passthrough_root)
+        assert res.returncode == 0, (uri, res.stderr)
+        assert "0.0.0101" in res.stdout
+
+
+def test_remote_define_and_fid_are_refused(run_zvfio, test_uri):
+    res = run_zvfio("--connect", test_uri, "attach", "guest1", "0.0.1001", "--define")
+    assert res.returncode == 2
+    assert "--define runs mdevctl on this host" in res.stderr
+    res = run_zvfio("--connect", test_uri, "show", "fid:0x10")
+    assert res.returncode == 2
+    assert "libvirt's node devices carry no zPCI function id" in res.stderr
+
+
+def test_remote_bare_id_is_not_guessed(run_zvfio, tmp_path):
+    """The bare-ID rule holds for node devices too: devno 0.0.1002 is on subchannel
+    0.0.0002, and a subchannel 0.0.1002 exists."""
+    node = (Path(__file__).parent / "libvirt" / "node.xml").read_text()
+    extra = """
+  <device><name>css_0_0_0002</name><parent>computer</parent>
+    <capability type='css'><cssid>0x0</cssid><ssid>0x0</ssid><devno>0x0002</devno>
+      <channel_dev_addr><cssid>0x0</cssid><ssid>0x0</ssid><devno>0x1002</devno></channel_dev_addr>
+    </capability></device>
+  <device><name>css_0_0_1002</name><parent>computer</parent>
+    <capability type='css'><cssid>0x0</cssid><ssid>0x0</ssid><devno>0x1002</devno>
+      <channel_dev_addr><cssid>0x0</cssid><ssid>0x0</ssid><devno>0x2002</devno></channel_dev_addr>
+    </capability></device>
+"""
+    path = tmp_path / "node.xml"
+    path.write_text(node.replace("  <!-- No passthrough yet", extra + "  <!-- No passthrough yet"))
+    uri = f"test://{path}"
+    res = run_zvfio("--connect", uri, "show", "0.0.1002")
+    assert res.returncode == 2
+    assert res.stderr == ("zvfio: 0.0.1002 is both device number 0.0.1002 (on subchannel "
+                          "0.0.0002) and subchannel 0.0.1002; say ccw:0.0.1002 for the device "
+                          "or sch:0.0.1002 for the subchannel\n")
+    res = run_zvfio("--connect", uri, "show", "ccw:0.0.1002", "--json")
+    assert [s["id"] for s in json.loads(res.stdout)["subchannels"]] == ["0.0.0002"]
+    res = run_zvfio("--connect", uri, "show", "sch:0.0.1002", "--json")
+    assert [s["id"] for s in json.loads(res.stdout)["subchannels"]] == ["0.0.1002"]
