@@ -4,9 +4,11 @@
 #include "zv-rules.h"
 #include "zv-target.h"
 
-/* The targets of every vfio-ccw mdev and PCI hostdev of DOMAIN. */
-GPtrArray *
-zv_domain_targets (ZvRoot *root, const ZvDomain *domain, GError **error)
+/* The targets of DOMAIN's hostdevs: on this host (DEVICE_XMLS NULL) or in the
+ * node devices DEVICE_XMLS of the remote libvirt URI. */
+static GPtrArray *
+domain_targets (ZvRoot *root, GPtrArray *device_xmls, const char *uri, const ZvDomain *domain,
+                GError **error)
 {
   g_autoptr (GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_target_free);
   for (guint i = 0; i < domain->hostdevs->len; i++)
@@ -14,7 +16,9 @@ zv_domain_targets (ZvRoot *root, const ZvDomain *domain, GError **error)
       const ZvHostdev *hd = g_ptr_array_index (domain->hostdevs, i);
       if (hd->kind != ZV_HOSTDEV_MDEV_CCW && hd->kind != ZV_HOSTDEV_PCI)
         continue;
-      ZvTarget *t = zv_target_from_hostdev (root, hd, error);
+      ZvTarget *t = device_xmls != NULL
+                      ? zv_target_from_hostdev_nodedev (root, device_xmls, uri, hd, error)
+                      : zv_target_from_hostdev (root, hd, error);
       if (t == NULL)
         return NULL;
       g_ptr_array_add (targets, t);
@@ -22,10 +26,21 @@ zv_domain_targets (ZvRoot *root, const ZvDomain *domain, GError **error)
   return g_steal_pointer (&targets);
 }
 
+/* The targets of every vfio-ccw mdev and PCI hostdev of DOMAIN. */
+GPtrArray *
+zv_domain_targets (ZvRoot *root, const ZvDomain *domain, GError **error)
+{
+  return domain_targets (root, NULL, NULL, domain, error);
+}
+
 /* Reads the host facts every target needs. */
 ZvHostFacts *
 zv_prepare_facts (ZvRoot *root, GPtrArray *targets, const ZvDomain *domain)
 {
+  /* another host's targets (zv_domain_targets_remote): none of its files is here */
+  for (guint i = 0; i < targets->len; i++)
+    if (((const ZvTarget *) g_ptr_array_index (targets, i))->remote != NULL)
+      root = NULL;
   ZvHostFacts *facts = zv_host_facts_new (root);
   for (guint i = 0; i < targets->len; i++)
     zv_host_facts_add_target (facts, g_ptr_array_index (targets, i), domain);
@@ -56,8 +71,21 @@ GPtrArray *
 zv_domain_check (ZvRoot *root, const ZvDomain *domain, GError **error)
 {
   g_autoptr (GPtrArray) targets = zv_domain_targets (root, domain, error);
-  if (targets == NULL)
-    return NULL;
+  return targets != NULL ? zv_domain_check_targets (root, targets, domain) : NULL;
+}
+
+/* The facts and prepare rules of zv_domain_check on TARGETS of DOMAIN. */
+GPtrArray *
+zv_domain_check_targets (ZvRoot *root, GPtrArray *targets, const ZvDomain *domain)
+{
   g_autoptr (ZvHostFacts) facts = zv_prepare_facts (root, targets, domain);
   return zv_prepare_rules (root, targets, facts, domain, domain->hook_offline);
+}
+
+/* The targets of DOMAIN's hostdevs in the remote libvirt's node devices. */
+GPtrArray *
+zv_domain_targets_remote (ZvRoot *root, GPtrArray *device_xmls, const char *uri,
+                          const ZvDomain *domain, GError **error)
+{
+  return domain_targets (root, device_xmls, uri, domain, error);
 }

@@ -30,4 +30,13 @@ GPtrArray *zv_prepare_rules (ZvRoot *root, GPtrArray *targets, const ZvHostFacts
  * NULL with the error the hook reports for a hostdev that names no device. */
 GPtrArray *zv_domain_check (ZvRoot *root, const ZvDomain *domain, GError **error);
 
+/* zv_domain_check's facts and rules on TARGETS (of zv_domain_targets or
+ * zv_domain_targets_remote) of DOMAIN. */
+GPtrArray *zv_domain_check_targets (ZvRoot *root, GPtrArray *targets, const ZvDomain *domain);
+/* The targets of DOMAIN's hostdevs on another host: looked up in DEVICE_XMLS,
+ * the node devices of the libvirt at URI; no file of this host is read, and the
+ * rules then run only where a remote host's facts allow (zv-rules-remote.c). */
+GPtrArray *zv_domain_targets_remote (ZvRoot *root, GPtrArray *device_xmls, const char *uri,
+                                     const ZvDomain *domain, GError **error);
+
 G_END_DECLS

@@ -120,6 +120,8 @@ zv_host_facts_add_pci (ZvHostFacts *facts, const ZvPciFunction *fn, const ZvDoma
 void
 zv_host_facts_add_target (ZvHostFacts *facts, const ZvTarget *target, const ZvDomain *domain)
 {
+  if (target != NULL && target->remote != NULL)
+    return;   /* another host's device: nothing of that host is readable here */
   if (target != NULL && target->sch != NULL)
     zv_host_facts_add_subchannel (facts, target->sch);
   if (target != NULL && target->pci != NULL)

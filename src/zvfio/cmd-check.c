@@ -53,6 +53,28 @@ check_one (ZvCli *cli, const char *id, ZvOperation op, const ZvDomain *domain,
   return TRUE;
 }
 
+/* zv_domain_check for a domain of a remote libvirt: its hostdevs found in that
+ * libvirt's node devices, never in this host's files; notes what only the
+ * remote host's zvfio-hook can check. */
+static GPtrArray *
+check_remote_domain (ZvCli *cli, const ZvDomain *domain, GError **error)
+{
+  GPtrArray *xmls = zv_cli_nodedev_xmls (cli, error);   /* kept by CLI */
+  if (xmls == NULL)
+    return NULL;
+  g_autoptr (GPtrArray) targets = zv_domain_targets_remote (cli->root, xmls, cli->remote_uri,
+                                                            domain, error);
+  if (targets == NULL)
+    return NULL;
+  for (guint i = 0; i < targets->len; i++)
+    {
+      ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_PREPARE,
+                            .target = g_ptr_array_index (targets, i), .domain = domain };
+      zv_cli_note_remote_rules (&ctx);
+    }
+  return zv_domain_check_targets (cli->root, targets, domain);
+}
+
 /* Prints the violations and a summary line. */
 static void
 print_text (GPtrArray *violations)
@@ -136,7 +158,8 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
   if (whole_domain)
     {
       /* the hook's own step: same targets, facts, rules and errors */
-      violations = zv_domain_check (cli->root, domain, error);
+      violations = cli->remote_uri != NULL ? check_remote_domain (cli, domain, error)
+                                           : zv_domain_check (cli->root, domain, error);
       if (violations == NULL)
         return FALSE;
     }

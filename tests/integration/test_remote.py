@@ -222,3 +222,29 @@ def test_remote_bare_id_is_not_guessed(run_zvfio, tmp_path):
     assert [s["id"] for s in json.loads(res.stdout)["subchannels"]] == ["0.0.0002"]
     res = run_zvfio("--connect", uri, "show", "sch:0.0.1002", "--json")
     assert [s["id"] for s in json.loads(res.stdout)["subchannels"]] == ["0.0.1002"]
+
+
+def test_remote_check_domain_reads_no_local_file(zvfio_bin, tmp_path, test_uri):
+    """check --domain on a remote libvirt: the domain's hostdevs are looked up in that
+    libvirt's node devices (never in this host's files), with the hook's answer for
+    what those facts allow, and the rest named as the remote hook's."""
+    res, trace = run_traced(zvfio_bin, tmp_path, "--connect", test_uri, "check",
+                            "--domain", "holder")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.endswith("check: ok: 0 errors, 0 warning(s)\n"), res.stdout
+    assert zvfio_reads(trace) == []
+    assert "CRITICAL" not in res.stderr and "WARNING" not in res.stderr, res.stderr
+    assert (f"zvfio: note: subchannel 0.0.0100 is a device of the remote host of "
+            f"{test_uri};") in res.stderr
+
+
+def test_remote_check_domain_of_unknown_device_is_refused(run_zvfio, tmp_path, test_uri):
+    """A hostdev naming an mdev the remote libvirt does not list: exit 4, as the hook
+    there would refuse it, and no local tree is consulted."""
+    xml = tmp_path / "dom.xml"
+    xml.write_text(f"""<domain type='kvm'><name>d</name><memory>1</memory><os><type>hvm</type></os>
+<devices><hostdev mode='subsystem' type='mdev' model='vfio-ccw'><source>
+<address uuid='{EXTRA_MDEV}'/></source></hostdev></devices></domain>""")
+    res = run_zvfio("--connect", test_uri, "check", "--domain-xml", xml)
+    assert res.returncode == 4, res.stdout + res.stderr
+    assert EXTRA_MDEV in res.stderr
