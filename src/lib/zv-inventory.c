@@ -51,9 +51,9 @@ zv_inventory_require_css (ZvRoot *root, GError **error)
   return FALSE;
 }
 
-/* Orders subchannels by ssid, then subchannel number. */
-static gint
-compare_subchannels (gconstpointer a, gconstpointer b)
+/* Orders subchannels (in a GPtrArray) by ssid, then subchannel number. */
+gint
+zv_subchannel_compare (gconstpointer a, gconstpointer b)
 {
   const ZvSubchannel *x = *(const ZvSubchannel * const *) a;
   const ZvSubchannel *y = *(const ZvSubchannel * const *) b;
@@ -110,9 +110,44 @@ zv_inventory_load_subchannel (ZvRoot *root, const char *sch_id, GPtrArray *warni
   return sch;
 }
 
-/* Reads all subchannels into INV. */
+/* Hands SCH to the caller's function, or keeps it in the inventory. */
+static void
+deliver (ZvInventory *inv, ZvSubchannel *sch, ZvSubchannelFunc func, gpointer user_data)
+{
+  if (func != NULL)
+    func (sch, user_data);
+  else
+    g_ptr_array_add (inv->subchannels, sch);
+}
+
+/* TRUE when the subchannel names in NAMES (listing order) that parse are in
+ * strictly increasing (ssid, number) order: then loading them in listing order
+ * hands them out in the order zv_inventory_sort gives. */
 static gboolean
-scan_css (ZvInventory *inv, GError **error)
+names_in_busid_order (GPtrArray *names)
+{
+  gboolean have_last = FALSE;
+  ZvBusId last = { 0 };
+  for (guint i = 0; i < names->len; i++)
+    {
+      ZvBusId busid;
+      if (!zv_parse_busid (g_ptr_array_index (names, i), &busid))
+        continue;
+      if (have_last && (busid.ssid < last.ssid ||
+                        (busid.ssid == last.ssid && busid.number <= last.number)))
+        return FALSE;
+      last = busid;
+      have_last = TRUE;
+    }
+  return TRUE;
+}
+
+/* Reads all subchannels: each goes to FUNC (or into INV) in (ssid, number)
+ * order as soon as it is read, unless odd names (other css ids, upper case)
+ * make the listing order differ; then all are read first and sorted. */
+static gboolean
+scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_data,
+          GError **error)
 {
   if (!zv_inventory_require_css (inv->root, error))
     return FALSE;
@@ -123,7 +158,14 @@ scan_css (ZvInventory *inv, GError **error)
   if (names == NULL)
     return FALSE;
   g_autoptr (GHashTable) active = zv_mdev_scan_active (inv->root, inv->warnings);
-  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  /* parents with definitions (few): the others need no /etc/mdevctl.d probe */
+  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (inv->root);
+  g_autoptr (GHashTable) defined = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < parents->len; i++)
+    g_hash_table_insert (defined, g_ptr_array_index (parents, i), GINT_TO_POINTER (FALSE));
+  gboolean in_order = names_in_busid_order (names);
+  g_autoptr (GPtrArray) held = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) zv_subchannel_free);
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
@@ -135,41 +177,59 @@ scan_css (ZvInventory *inv, GError **error)
         }
       g_autoptr (GError) local = NULL;
       g_autoptr (ZvDir) dir = zv_dir_open_child (bus, name, &local);
-      ZvSubchannel *sch = dir ? zv_subchannel_load (dir, inv->warnings, &local) : NULL;
+      ZvSubchannel *sch = dir ? zv_subchannel_load_flags (dir, flags, inv->warnings, &local)
+                              : NULL;
       if (sch == NULL)
         {
           zv_warning_add (inv->warnings, "%s: %s", name, local->message);
           continue;
         }
-      attach_mdevs (inv->root, sch, g_hash_table_lookup (active, sch->id), inv->warnings);
-      g_hash_table_add (seen, sch->id);
-      g_ptr_array_add (inv->subchannels, sch);
+      gpointer key;
+      gboolean has_definitions = g_hash_table_lookup_extended (defined, sch->id, &key, NULL);
+      if (has_definitions)
+        {
+          g_hash_table_insert (defined, key, GINT_TO_POINTER (TRUE));
+          attach_mdevs (inv->root, sch, g_hash_table_lookup (active, sch->id), inv->warnings);
+        }
+      else
+        {
+          g_clear_pointer (&sch->mdevs, g_ptr_array_unref);
+          sch->mdevs = zv_mdev_merge (g_hash_table_lookup (active, sch->id), NULL);
+        }
+      if (in_order)
+        deliver (inv, sch, func, user_data);
+      else
+        g_ptr_array_add (held, sch);
     }
-  zv_inventory_sort (inv);
+  if (!in_order)
+    {
+      g_ptr_array_sort (held, zv_subchannel_compare);
+      for (guint i = 0; i < held->len; i++)
+        deliver (inv, g_ptr_array_steal_index (held, i--), func, user_data);
+    }
 
   /* definitions whose parent subchannel is gone */
-  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (inv->root);
   for (guint i = 0; i < parents->len; i++)
     {
       const char *parent = g_ptr_array_index (parents, i);
       ZvBusId busid;
-      if (!zv_parse_busid (parent, &busid) || g_hash_table_contains (seen, parent))
+      if (!zv_parse_busid (parent, &busid) || g_hash_table_lookup (defined, parent))
         continue;
-      g_autoptr (GPtrArray) defined = zv_mdev_list_defined (inv->root, parent, inv->warnings);
-      for (guint j = 0; j < defined->len; j++)
+      g_autoptr (GPtrArray) defs = zv_mdev_list_defined (inv->root, parent, inv->warnings);
+      for (guint j = 0; j < defs->len; j++)
         {
-          ZvMdev *m = g_ptr_array_index (defined, j);
+          ZvMdev *m = g_ptr_array_index (defs, j);
           zv_warning_add (inv->warnings, "mdev %s is defined for %s, which is not a subchannel "
                           "of this host", m->uuid, parent);
         }
-      g_ptr_array_extend_and_steal (inv->orphan_mdevs, g_steal_pointer (&defined));
+      g_ptr_array_extend_and_steal (inv->orphan_mdevs, g_steal_pointer (&defs));
     }
   return TRUE;
 }
 
 /* Reads all zPCI functions into INV. */
-static gboolean
-scan_pci (ZvInventory *inv, GError **error)
+gboolean
+zv_inventory_scan_pci (ZvInventory *inv, GError **error)
 {
   g_autoptr (ZvDir) bus = zv_root_open_dir (inv->root, ZV_PCI_DEVICES, NULL);
   if (bus == NULL)
@@ -202,18 +262,27 @@ ZvInventory *
 zv_inventory_scan (ZvRoot *root, guint scope, GError **error)
 {
   g_autoptr (ZvInventory) inv = zv_inventory_new (root, scope);
-  if ((scope & ZV_SCOPE_CCW) && !scan_css (inv, error))
+  if ((scope & ZV_SCOPE_CCW) && !scan_css (inv, 0, NULL, NULL, error))
     return NULL;
-  if ((scope & ZV_SCOPE_PCI) && !scan_pci (inv, error))
+  if ((scope & ZV_SCOPE_PCI) && !zv_inventory_scan_pci (inv, error))
     return NULL;
   return g_steal_pointer (&inv);
+}
+
+/* Reads the subchannels into INV's warnings and orphan mdevs, handing each
+ * subchannel to FUNC in order instead of keeping it. */
+gboolean
+zv_inventory_scan_css_each (ZvInventory *inv, guint flags, ZvSubchannelFunc func,
+                            gpointer user_data, GError **error)
+{
+  return scan_css (inv, flags, func, user_data, error);
 }
 
 /* Puts subchannels in (ssid, number) and PCI functions in address order. */
 void
 zv_inventory_sort (ZvInventory *inv)
 {
-  g_ptr_array_sort (inv->subchannels, compare_subchannels);
+  g_ptr_array_sort (inv->subchannels, zv_subchannel_compare);
   g_ptr_array_sort (inv->pci_functions, compare_pci);
 }
 
