@@ -152,8 +152,8 @@ scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_da
   if (!zv_inventory_require_css (inv->root, error))
     return FALSE;
   g_autoptr (ZvDir) bus = zv_root_open_dir (inv->root, ZV_CSS_DEVICES, error);
-  if (bus == NULL)
-    return FALSE;
+  if (bus == NULL || !zv_dir_index (bus, error))
+    return FALSE;   /* the index tells links (readlinkat at once) from directories */
   g_autoptr (GPtrArray) names = zv_dir_list (bus, error);
   if (names == NULL)
     return FALSE;

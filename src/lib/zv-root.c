@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <signal.h>
@@ -32,6 +34,8 @@ struct _ZvRoot {
   GMutex lock;     /* guards cache */
   ZvCachedDir cache[ZV_DIR_CACHE_SIZE];
   guint cache_next;
+  gint filling_fs;   /* 1: the tree's file system fills getdents buffers (see
+                      * zv_dir_index), 0: it may not, -1: not known yet */
 };
 
 struct _ZvDir {
@@ -40,6 +44,7 @@ struct _ZvDir {
   int fd;
   guint8 *index;   /* zv_dir_index: raw linux_dirent64 records, or NULL */
   gsize index_len;
+  gboolean read_once;  /* the fd's position moved (an index was taken) */
 };
 
 /* Sets ERROR from errno with a message naming the root-relative PATH. */
@@ -87,6 +92,7 @@ zv_root_new (const char *dir, GError **error)
   root->dir = g_steal_pointer (&canonical);
   root->fd = fd;
   g_mutex_init (&root->lock);
+  root->filling_fs = -1;
   return root;
 }
 
@@ -456,6 +462,16 @@ cache_ancestor (ZvRoot *root, const char *path, gsize *covered)
   return fd;
 }
 
+/* The number of components in the first LEN bytes of the plain PATH. */
+static guint
+depth_of (const char *path, gsize len)
+{
+  guint depth = 0;
+  for (gsize i = 0; i < len; i++)
+    depth += path[i] == '/';
+  return depth;
+}
+
 /* Opens the plain PATH with FLAGS (O_NOFOLLOW added) by walking from its deepest
  * cached ancestor, one openat(O_PATH|O_DIRECTORY|O_NOFOLLOW) per component below
  * an fd already inside the root: a symlink anywhere fails the walk (ELOOP or
@@ -503,6 +519,14 @@ walk_plain (ZvRoot *root, const char *path, int flags, gsize *failed_end)
       if (owned >= 0)
         close (owned);
       owned = here = fd;
+      /* a bus or class directory ("/sys/devices/css0", "/sys/bus/mdev") stays
+       * open: the next walks below it start there */
+      if (depth_of (path, (gsize) (end - path)) == 3)
+        {
+          int keep = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+          if (keep >= 0)
+            cache_put (root, path, (gsize) (end - path), keep);
+        }
       p = end + 1;
     }
   if (owned >= 0)
@@ -731,16 +755,43 @@ index_find (const ZvDir *dir, const char *name)
   return NULL;
 }
 
+/* TRUE when the file system of the tree below DIR (its first indexed directory
+ * decides, once per root) fills a getdents buffer until the directory ends:
+ * sysfs (kernfs), tmpfs, ext4, xfs, btrfs do; a short answer from them is the
+ * end and needs no second call. FUSE, NFS and others may answer short. */
+static gboolean
+fills_getdents (ZvDir *dir)
+{
+  if (dir->root->filling_fs < 0)
+    {
+      struct statfs fs;
+      gboolean fills = FALSE;
+      if (fstatfs (dir->fd, &fs) == 0)
+        switch ((unsigned long) fs.f_type)
+          {
+          case SYSFS_MAGIC: case TMPFS_MAGIC: case EXT4_SUPER_MAGIC:
+          case XFS_SUPER_MAGIC: case BTRFS_SUPER_MAGIC:
+            fills = TRUE;
+            break;
+          default:
+            break;
+          }
+      g_atomic_int_set (&dir->root->filling_fs, fills ? 1 : 0);
+    }
+  return g_atomic_int_get (&dir->root->filling_fs) == 1;
+}
+
 /* Takes a snapshot of DIR's entries (names and types) in one getdents pass. */
 gboolean
 zv_dir_index (ZvDir *dir, GError **error)
 {
   zv_dir_drop_index (dir);
-  if (lseek (dir->fd, 0, SEEK_SET) < 0)
+  if (dir->read_once && lseek (dir->fd, 0, SEEK_SET) < 0)
     {
       set_errno_error (error, errno, "cannot list", dir->path);
       return FALSE;
     }
+  dir->read_once = TRUE;
   guint8 chunk[8192] __attribute__ ((aligned (8)));
   GByteArray *records = NULL;
   for (;;)
@@ -758,6 +809,9 @@ zv_dir_index (ZvDir *dir, GError **error)
       if (records == NULL)
         records = g_byte_array_sized_new ((guint) n);
       g_byte_array_append (records, chunk, (guint) n);
+      /* room left for the longest record: a filling file system has no more */
+      if ((gsize) n + sizeof (struct dirent64) + 8 <= sizeof chunk && fills_getdents (dir))
+        break;
     }
   dir->index_len = records ? records->len : 0;
   dir->index = records ? g_byte_array_free (records, FALSE) : g_malloc (1);
@@ -907,7 +961,10 @@ zv_dir_open_child (ZvDir *dir, const char *name, GError **error)
       set_errno_error (error, ENOENT, "cannot access", path);
       return NULL;
     }
-  int fd = openat (dir->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  const struct dirent64 *d = dir->index != NULL ? index_find (dir, name) : NULL;
+  int fd = d != NULL && d->d_type == DT_LNK
+           ? (errno = ELOOP, -1)   /* a link, as the index says: read it at once */
+           : openat (dir->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0)
     return dir_new (dir->root, g_steal_pointer (&path), fd);
   if (errno == ENOENT)
