@@ -1,6 +1,7 @@
 /* zvfio: building the inventory from sysfs and mdevctl's definitions. */
 #include "zv-inventory.h"
 #include "zv-paths.h"
+#include "zv-devno-hint.h"
 #include "zv-error.h"
 
 #include <string.h>
@@ -337,7 +338,36 @@ subchannel_has_dev_busid (ZvDir *bus, const char *sch_id, const char *devno)
   return value != NULL && strcmp (value, devno) == 0;
 }
 
-/* Finds the subchannel id holding ccw device DEVNO. */
+/* The subchannel among those bound to vfio_ccw whose dev_busid is DEVNO, or NULL:
+ * the driver's directory lists them (as many as are bound, not the host's size). */
+static char *
+vfio_bound_subchannel_of (ZvRoot *root, const char *devno, GHashTable *checked)
+{
+  g_autoptr (ZvDir) drv = zv_root_open_dir (root, "/sys/bus/css/drivers/vfio_ccw", NULL);
+  if (drv == NULL || !zv_dir_index (drv, NULL))
+    return NULL;
+  g_autoptr (GPtrArray) names = zv_dir_list (drv, NULL);
+  for (guint i = 0; names && i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      ZvBusId busid;
+      if (!zv_parse_busid (name, &busid))
+        continue;
+      g_autoptr (ZvDir) dir = zv_dir_open_child (drv, name, NULL);
+      if (dir == NULL)
+        continue;
+      g_hash_table_add (checked, g_strdup (zv_dir_name (dir)));
+      g_autofree char *value = zv_dir_read_line (dir, "dev_busid", NULL);
+      if (value != NULL && strcmp (value, devno) == 0)
+        return g_strdup (zv_dir_name (dir));
+    }
+  return NULL;
+}
+
+/* Finds the subchannel id holding ccw device DEVNO: through the ccw bus when the
+ * device exists; else (a vfio_ccw-bound subchannel has no ccw device) through
+ * zvfio's verified devno hint, the subchannel of the same name, the subchannels
+ * bound to vfio_ccw, and last every other subchannel (a devno on an unbound one). */
 char *
 zv_inventory_find_subchannel_of_devno (ZvRoot *root, const char *devno, GError **error)
 {
@@ -346,19 +376,26 @@ zv_inventory_find_subchannel_of_devno (ZvRoot *root, const char *devno, GError *
     return sch;
   if (!zv_inventory_require_css (root, error))
     return NULL;
-  /* no ccw device (e.g. the subchannel is bound to vfio_ccw): dev_busid */
+  sch = zv_devno_hint_lookup (root, devno);
+  if (sch != NULL)
+    return sch;
   g_autoptr (ZvDir) bus = zv_root_open_dir (root, ZV_CSS_DEVICES, error);
   if (bus == NULL)
     return NULL;
   if (subchannel_has_dev_busid (bus, devno, devno))
     return g_strdup (devno);   /* the common case devno == subchannel number */
+  g_autoptr (GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_add (checked, g_strdup (devno));
+  sch = vfio_bound_subchannel_of (root, devno, checked);
+  if (sch != NULL)
+    return sch;
   g_autoptr (GPtrArray) names = zv_dir_list (bus, error);
   if (names == NULL)
     return NULL;
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
-      if (strcmp (name, devno) != 0 && subchannel_has_dev_busid (bus, name, devno))
+      if (!g_hash_table_contains (checked, name) && subchannel_has_dev_busid (bus, name, devno))
         return g_strdup (name);
     }
   g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", devno);
