@@ -44,6 +44,7 @@ struct _ZvDir {
   int fd;
   guint8 *index;   /* zv_dir_index: raw linux_dirent64 records, or NULL */
   gsize index_len;
+  GHashTable *index_names;  /* name -> record, for a large index (a bus), or NULL */
   gboolean read_once;  /* the fd's position moved (an index was taken) */
 };
 
@@ -745,6 +746,8 @@ require_regular (int fd, struct stat *st, const char *dir_path, const char *name
 static const struct dirent64 *
 index_find (const ZvDir *dir, const char *name)
 {
+  if (dir->index_names != NULL)
+    return g_hash_table_lookup (dir->index_names, name);
   for (gsize off = 0; off < dir->index_len;)
     {
       const struct dirent64 *d = (const struct dirent64 *) (dir->index + off);
@@ -815,6 +818,18 @@ zv_dir_index (ZvDir *dir, GError **error)
     }
   dir->index_len = records ? records->len : 0;
   dir->index = records ? g_byte_array_free (records, FALSE) : g_malloc (1);
+  /* a sysfs attribute directory has a few dozen entries: scanned; a bus directory
+   * (one entry per device) is looked up by name */
+  if (dir->index_len > 64 * 32)
+    {
+      dir->index_names = g_hash_table_new (g_str_hash, g_str_equal);
+      for (gsize off = 0; off < dir->index_len;)
+        {
+          struct dirent64 *d = (struct dirent64 *) (dir->index + off);
+          g_hash_table_insert (dir->index_names, d->d_name, d);
+          off += d->d_reclen;
+        }
+    }
   return TRUE;
 }
 
@@ -822,6 +837,7 @@ zv_dir_index (ZvDir *dir, GError **error)
 void
 zv_dir_drop_index (ZvDir *dir)
 {
+  g_clear_pointer (&dir->index_names, g_hash_table_unref);
   g_clear_pointer (&dir->index, g_free);
   dir->index_len = 0;
 }
@@ -1077,7 +1093,7 @@ zv_dir_free (ZvDir *dir)
     return;
   if (dir->fd >= 0)
     close (dir->fd);
-  g_free (dir->index);
+  zv_dir_drop_index (dir);
   zv_root_unref (dir->root);
   g_free (dir->path);
   g_free (dir);
