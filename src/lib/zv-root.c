@@ -513,8 +513,9 @@ walk_plain (ZvRoot *root, const char *path, int flags, gsize *failed_end)
       if (last)
         {
           result = fd;
-          if (owned >= 0)
-            cache_put (root, path, (gsize) (p - 1 - path), g_steal_fd (&owned));
+          gsize parent_len = (gsize) (p - 1 - path);
+          if (owned >= 0 && depth_of (path, parent_len) != 3)   /* depth 3: kept already */
+            cache_put (root, path, parent_len, g_steal_fd (&owned));
           break;
         }
       if (owned >= 0)
