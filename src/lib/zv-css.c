@@ -6,6 +6,13 @@
 
 #include <string.h>
 
+/* Orders two strings (for g_ptr_array_sort: pointers to them). */
+static gint
+zv_compare_strings (const char **a, const char **b)
+{
+  return strcmp (*a, *b);
+}
+
 /* Frees a ccw device. */
 void
 zv_ccw_device_free (ZvCcwDevice *dev)
@@ -104,13 +111,38 @@ zv_ccw_device_load (ZvDir *dir, GPtrArray *warnings, GError **error)
   return ccw_device_load (dir, 0, warnings, error);
 }
 
+/* The busid-named entries of DIR in name order (from its index when it has one). */
+static GPtrArray *
+busid_entries (ZvDir *dir, GError **error)
+{
+  gsize cursor = 0;
+  const char *name;
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+  ZvBusId busid;
+  if (zv_dir_index_next (dir, &cursor, &name, NULL))
+    {
+      do
+        if (zv_parse_busid (name, &busid))
+          g_ptr_array_add (found, g_strdup (name));
+      while (zv_dir_index_next (dir, &cursor, &name, NULL));
+      g_ptr_array_sort (found, (GCompareFunc) zv_compare_strings);
+      return found;
+    }
+  g_ptr_array_unref (found);
+  GPtrArray *names = zv_dir_list (dir, error);
+  for (guint i = 0; names && i < names->len; i++)
+    if (!zv_parse_busid (g_ptr_array_index (names, i), &busid))
+      g_ptr_array_remove_index (names, i--);
+  return names;
+}
+
 /* Finds and loads the ccw device child of a subchannel directory: the first
  * entry (in name order) named like a bus id that is a directory below it. */
 static ZvCcwDevice *
 load_child_device (ZvDir *dir, guint flags, GPtrArray *warnings)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) names = zv_dir_list (dir, &error);
+  g_autoptr (GPtrArray) names = busid_entries (dir, &error);
   if (names == NULL)
     {
       zv_warning_add (warnings, "%s: %s", zv_dir_name (dir), error->message);
@@ -119,9 +151,6 @@ load_child_device (ZvDir *dir, guint flags, GPtrArray *warnings)
   for (guint i = 0; i < names->len; i++)
     {
       const char *entry = g_ptr_array_index (names, i);
-      ZvBusId busid;
-      if (!zv_parse_busid (entry, &busid))
-        continue;
       g_autoptr (ZvDir) child = zv_dir_open_child (dir, entry, NULL);
       if (child == NULL)
         continue;
@@ -142,13 +171,12 @@ load_child_device (ZvDir *dir, guint flags, GPtrArray *warnings)
 static gboolean
 has_busid_entry (ZvDir *dir)
 {
-  g_autoptr (GPtrArray) names = zv_dir_list (dir, NULL);
-  for (guint i = 0; names && i < names->len; i++)
-    {
-      ZvBusId busid;
-      if (zv_parse_busid (g_ptr_array_index (names, i), &busid))
-        return TRUE;
-    }
+  gsize cursor = 0;
+  const char *name;
+  ZvBusId busid;
+  while (zv_dir_index_next (dir, &cursor, &name, NULL))
+    if (zv_parse_busid (name, &busid))
+      return TRUE;
   return FALSE;
 }
 

@@ -672,17 +672,23 @@ read_fd_all (int fd, gssize eof_at, gsize *length, const char *dir_path, const c
   return (char *) g_byte_array_free (buf, FALSE);
 }
 
-/* TRUE when NAME is a plain relative attribute path. */
+/* TRUE when NAME is a plain relative attribute path (no allocation: it runs for
+ * every attribute read). */
 gboolean
 zv_attr_name_is_safe (const char *name)
 {
   if (name == NULL || name[0] == '\0' || name[0] == '/')
     return FALSE;
-  g_auto (GStrv) parts = g_strsplit (name, "/", -1);
-  for (guint i = 0; parts[i]; i++)
-    if (parts[i][0] == '\0' || strcmp (parts[i], ".") == 0 || strcmp (parts[i], "..") == 0)
-      return FALSE;
-  return TRUE;
+  for (const char *p = name;;)
+    {
+      const char *end = strchrnul (p, '/');
+      gsize n = (gsize) (end - p);
+      if (n == 0 || (p[0] == '.' && (n == 1 || (n == 2 && p[1] == '.'))))
+        return FALSE;
+      if (*end == '\0')
+        return TRUE;
+      p = end + 1;
+    }
 }
 
 /* Opens NAME below DIR without following any symlink; returns an fd or -1. */
@@ -832,6 +838,25 @@ zv_dir_index (ZvDir *dir, GError **error)
         }
     }
   return TRUE;
+}
+
+/* Steps through the index: the next entry name after *CURSOR (start at 0) and
+ * its d_type, FALSE at the end or without an index. "." and ".." are skipped. */
+gboolean
+zv_dir_index_next (ZvDir *dir, gsize *cursor, const char **name, guint8 *type)
+{
+  while (dir->index != NULL && *cursor < dir->index_len)
+    {
+      const struct dirent64 *d = (const struct dirent64 *) (dir->index + *cursor);
+      *cursor += d->d_reclen;
+      if (strcmp (d->d_name, ".") == 0 || strcmp (d->d_name, "..") == 0)
+        continue;
+      *name = d->d_name;
+      if (type)
+        *type = d->d_type;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 /* Drops the snapshot zv_dir_index took; reads go to the file system again. */

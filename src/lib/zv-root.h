@@ -73,6 +73,9 @@ GPtrArray *zv_dir_list (ZvDir *dir, GError **error);
  * regular file is read without fstat). For read-only scans of sysfs, where an
  * attribute appears only when a driver binds: drop it before acting. */
 gboolean zv_dir_index (ZvDir *dir, GError **error);
+/* Steps through the index: the next entry name after *CURSOR (start at 0) and
+ * its d_type (DT_*), unsorted; FALSE at the end or without an index. */
+gboolean zv_dir_index_next (ZvDir *dir, gsize *cursor, const char **name, guint8 *type);
 /* Drops the snapshot zv_dir_index took. */
 void zv_dir_drop_index (ZvDir *dir);
 /* Writes VALUE to the sysfs attribute NAME in one write(2). */
