@@ -1,5 +1,6 @@
 /* zvfio: driver binding with verification, rollback, records and persistence. */
 #include "zv-bind.h"
+#include "zv-devno-hint.h"
 #include "zv-css.h"
 #include "zv-driverctl.h"
 #include "zv-error.h"
@@ -548,6 +549,9 @@ zv_bind_prepare (ZvRoot *root, ZvBus bus, const char *device, const ZvBindOption
       roll_back (root, record, settle_ms, error);
       return FALSE;
     }
+  /* without a ccw device the devno is found through the hint (best effort) */
+  if (bus == ZV_BUS_CSS)
+    zv_devno_hint_save (root, dir, NULL);
   *change = g_steal_pointer (&record);
   return TRUE;
 }

@@ -6,6 +6,13 @@
 
 #include <string.h>
 
+/* Orders two strings (for g_ptr_array_sort: pointers to them). */
+static gint
+zv_compare_strings (const char **a, const char **b)
+{
+  return strcmp (*a, *b);
+}
+
 /* Frees a ccw device. */
 void
 zv_ccw_device_free (ZvCcwDevice *dev)
@@ -52,9 +59,9 @@ zv_subchannel_type_name (int type)
     }
 }
 
-/* Loads the ccw device at DIR. */
-ZvCcwDevice *
-zv_ccw_device_load (ZvDir *dir, GPtrArray *warnings, GError **error)
+/* Loads the ccw device at DIR with what FLAGS ask for (see ZvLoadFlags). */
+static ZvCcwDevice *
+ccw_device_load (ZvDir *dir, guint flags, GPtrArray *warnings, GError **error)
 {
   const char *name = zv_dir_name (dir);
   ZvBusId busid;
@@ -90,17 +97,52 @@ zv_ccw_device_load (ZvDir *dir, GPtrArray *warnings, GError **error)
   else if (online)
     zv_attr_warn_garbage (warnings, name, "online", online);
 
+  if (flags & ZV_LOAD_TABLE)
+    return g_steal_pointer (&dev);
   dev->availability = zv_attr_get (dir, name, "availability", warnings);
   dev->driver = zv_attr_link (dir, name, "driver", warnings);
   return g_steal_pointer (&dev);
 }
 
-/* Finds and loads the ccw device child of a subchannel directory. */
+/* Loads the ccw device at DIR. */
+ZvCcwDevice *
+zv_ccw_device_load (ZvDir *dir, GPtrArray *warnings, GError **error)
+{
+  return ccw_device_load (dir, 0, warnings, error);
+}
+
+/* The busid-named entries of DIR in name order (from its index when it has one). */
+static GPtrArray *
+busid_entries (ZvDir *dir, GError **error)
+{
+  gsize cursor = 0;
+  const char *name;
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+  ZvBusId busid;
+  if (zv_dir_index_next (dir, &cursor, &name, NULL))
+    {
+      do
+        if (zv_parse_busid (name, &busid))
+          g_ptr_array_add (found, g_strdup (name));
+      while (zv_dir_index_next (dir, &cursor, &name, NULL));
+      g_ptr_array_sort (found, (GCompareFunc) zv_compare_strings);
+      return found;
+    }
+  g_ptr_array_unref (found);
+  GPtrArray *names = zv_dir_list (dir, error);
+  for (guint i = 0; names && i < names->len; i++)
+    if (!zv_parse_busid (g_ptr_array_index (names, i), &busid))
+      g_ptr_array_remove_index (names, i--);
+  return names;
+}
+
+/* Finds and loads the ccw device child of a subchannel directory: the first
+ * entry (in name order) named like a bus id that is a directory below it. */
 static ZvCcwDevice *
-load_child_device (ZvDir *dir, GPtrArray *warnings)
+load_child_device (ZvDir *dir, guint flags, GPtrArray *warnings)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) names = zv_dir_list (dir, &error);
+  g_autoptr (GPtrArray) names = busid_entries (dir, &error);
   if (names == NULL)
     {
       zv_warning_add (warnings, "%s: %s", zv_dir_name (dir), error->message);
@@ -109,16 +151,14 @@ load_child_device (ZvDir *dir, GPtrArray *warnings)
   for (guint i = 0; i < names->len; i++)
     {
       const char *entry = g_ptr_array_index (names, i);
-      ZvBusId busid;
-      if (!zv_parse_busid (entry, &busid))
-        continue;
       g_autoptr (ZvDir) child = zv_dir_open_child (dir, entry, NULL);
       if (child == NULL)
         continue;
       /* a link (to another device) is not a child */
       if (!g_str_has_prefix (zv_dir_path (child), zv_dir_path (dir)))
         continue;
-      ZvCcwDevice *dev = zv_ccw_device_load (child, warnings, &error);
+      zv_dir_index (child, NULL);   /* without it, each read checks the file itself */
+      ZvCcwDevice *dev = ccw_device_load (child, flags, warnings, &error);
       if (dev == NULL)
         zv_warning_add (warnings, "%s: %s", zv_dir_name (dir), error->message);
       return dev;
@@ -126,9 +166,32 @@ load_child_device (ZvDir *dir, GPtrArray *warnings)
   return NULL;
 }
 
+/* TRUE when the indexed subchannel DIR has an entry named like a bus id (a
+ * ccw device child, as the table shows it instead of dev_busid). */
+static gboolean
+has_busid_entry (ZvDir *dir)
+{
+  gsize cursor = 0;
+  const char *name;
+  ZvBusId busid;
+  while (zv_dir_index_next (dir, &cursor, &name, NULL))
+    if (zv_parse_busid (name, &busid))
+      return TRUE;
+  return FALSE;
+}
+
 /* Loads the subchannel at the canonical sysfs directory DIR. */
 ZvSubchannel *
 zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **error)
+{
+  return zv_subchannel_load_flags (dir, 0, warnings, error);
+}
+
+/* Loads the subchannel at DIR with what FLAGS ask for. The directory is
+ * indexed once (one getdents pass) for the load: absent attributes cost no
+ * syscall, present ones open, read, close. */
+ZvSubchannel *
+zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings, GError **error)
 {
   const char *name = zv_dir_name (dir);
   ZvBusId busid;
@@ -143,6 +206,7 @@ zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **error)
   sch->busid = busid;
   sch->path = g_strdup (zv_dir_path (dir));
   sch->type = -1;
+  gboolean indexed = zv_dir_index (dir, NULL);
 
   g_autofree char *type = zv_attr_get (dir, name, "type", warnings);
   guint32 value;
@@ -155,8 +219,10 @@ zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **error)
 
   sch->driver = zv_attr_link (dir, name, "driver", warnings);
 
-  g_autofree char *override = zv_attr_get (dir, name, "driver_override", warnings);
   sch->has_driver_override_attr = zv_dir_has (dir, "driver_override");
+  g_autofree char *override = NULL;
+  if (!(flags & ZV_LOAD_TABLE) || !indexed)
+    override = zv_attr_get (dir, name, "driver_override", warnings);
   if (override && *override && strcmp (override, "(null)") != 0)
     sch->driver_override = g_steal_pointer (&override);
 
@@ -174,7 +240,11 @@ zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **error)
       if (!sch->has_pimpampom)
         zv_attr_warn_garbage (warnings, name, "pimpampom", pimpampom);
     }
-  g_autofree char *dev_busid = zv_attr_get (dir, name, "dev_busid", warnings);
+  /* the table shows dev_busid only for a subchannel without a ccw device */
+  gboolean want_dev_busid = !(flags & ZV_LOAD_TABLE) || !indexed ||
+                            sch->type != ZV_SCH_TYPE_IO || !has_busid_entry (dir);
+  g_autofree char *dev_busid = want_dev_busid ? zv_attr_get (dir, name, "dev_busid", warnings)
+                                              : NULL;
   ZvBusId dev_id;
   if (dev_busid && zv_parse_busid (dev_busid, &dev_id))
     sch->dev_busid = g_steal_pointer (&dev_busid);
@@ -182,9 +252,19 @@ zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **error)
     zv_attr_warn_garbage (warnings, name, "dev_busid", dev_busid);
 
   if (sch->type == ZV_SCH_TYPE_IO)
-    sch->device = load_child_device (dir, warnings);
+    sch->device = load_child_device (dir, flags, warnings);
+  if (!want_dev_busid && sch->device == NULL)
+    {
+      /* a child entry that did not load: the table shows dev_busid after all */
+      g_autofree char *late = zv_attr_get (dir, name, "dev_busid", warnings);
+      if (late && zv_parse_busid (late, &dev_id))
+        sch->dev_busid = g_steal_pointer (&late);
+      else if (late && strcmp (late, "none") != 0)
+        zv_attr_warn_garbage (warnings, name, "dev_busid", late);
+    }
   sch->qdio = sch->device && zv_cutype_is_qdio (sch->device->cutype);
   sch->mdev_types = zv_mdev_types_load (dir, warnings);
   sch->mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_free);
+  zv_dir_drop_index (dir);
   return g_steal_pointer (&sch);
 }

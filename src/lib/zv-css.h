@@ -57,9 +57,20 @@ void zv_subchannel_free (ZvSubchannel *sch);
 /* Human name of a subchannel type ("io", "chsc", "message", "adm"), NULL if unknown. */
 const char *zv_subchannel_type_name (int type);
 
+/* What zv_subchannel_load_flags reads. */
+typedef enum {
+  ZV_LOAD_ALL = 0,
+  /* only what `zvfio list`'s table shows (and warns about): no driver_override
+   * value, no ccw availability or driver, dev_busid only without a ccw device */
+  ZV_LOAD_TABLE = 1 << 0,
+} ZvLoadFlags;
+
 /* Loads the subchannel at the canonical sysfs directory DIR (no mdevs or
  * definitions; see zv_inventory). Problems are appended to WARNINGS. */
 ZvSubchannel *zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **error);
+/* The same, reading what FLAGS (ZvLoadFlags) ask for. */
+ZvSubchannel *zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings,
+                                        GError **error);
 /* Loads the ccw device at DIR. */
 ZvCcwDevice *zv_ccw_device_load (ZvDir *dir, GPtrArray *warnings, GError **error);
 

@@ -1,6 +1,7 @@
 /* zvfio: building the inventory from sysfs and mdevctl's definitions. */
 #include "zv-inventory.h"
 #include "zv-paths.h"
+#include "zv-devno-hint.h"
 #include "zv-error.h"
 
 #include <string.h>
@@ -51,9 +52,9 @@ zv_inventory_require_css (ZvRoot *root, GError **error)
   return FALSE;
 }
 
-/* Orders subchannels by ssid, then subchannel number. */
-static gint
-compare_subchannels (gconstpointer a, gconstpointer b)
+/* Orders subchannels (in a GPtrArray) by ssid, then subchannel number. */
+gint
+zv_subchannel_compare (gconstpointer a, gconstpointer b)
 {
   const ZvSubchannel *x = *(const ZvSubchannel * const *) a;
   const ZvSubchannel *y = *(const ZvSubchannel * const *) b;
@@ -110,20 +111,62 @@ zv_inventory_load_subchannel (ZvRoot *root, const char *sch_id, GPtrArray *warni
   return sch;
 }
 
-/* Reads all subchannels into INV. */
+/* Hands SCH to the caller's function, or keeps it in the inventory. */
+static void
+deliver (ZvInventory *inv, ZvSubchannel *sch, ZvSubchannelFunc func, gpointer user_data)
+{
+  if (func != NULL)
+    func (sch, user_data);
+  else
+    g_ptr_array_add (inv->subchannels, sch);
+}
+
+/* TRUE when the subchannel names in NAMES (listing order) that parse are in
+ * strictly increasing (ssid, number) order: then loading them in listing order
+ * hands them out in the order zv_inventory_sort gives. */
 static gboolean
-scan_css (ZvInventory *inv, GError **error)
+names_in_busid_order (GPtrArray *names)
+{
+  gboolean have_last = FALSE;
+  ZvBusId last = { 0 };
+  for (guint i = 0; i < names->len; i++)
+    {
+      ZvBusId busid;
+      if (!zv_parse_busid (g_ptr_array_index (names, i), &busid))
+        continue;
+      if (have_last && (busid.ssid < last.ssid ||
+                        (busid.ssid == last.ssid && busid.number <= last.number)))
+        return FALSE;
+      last = busid;
+      have_last = TRUE;
+    }
+  return TRUE;
+}
+
+/* Reads all subchannels: each goes to FUNC (or into INV) in (ssid, number)
+ * order as soon as it is read, unless odd names (other css ids, upper case)
+ * make the listing order differ; then all are read first and sorted. */
+static gboolean
+scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_data,
+          GError **error)
 {
   if (!zv_inventory_require_css (inv->root, error))
     return FALSE;
   g_autoptr (ZvDir) bus = zv_root_open_dir (inv->root, ZV_CSS_DEVICES, error);
-  if (bus == NULL)
-    return FALSE;
+  if (bus == NULL || !zv_dir_index (bus, error))
+    return FALSE;   /* the index tells links (readlinkat at once) from directories */
   g_autoptr (GPtrArray) names = zv_dir_list (bus, error);
   if (names == NULL)
     return FALSE;
   g_autoptr (GHashTable) active = zv_mdev_scan_active (inv->root, inv->warnings);
-  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  /* parents with definitions (few): the others need no /etc/mdevctl.d probe */
+  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (inv->root);
+  g_autoptr (GHashTable) defined = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < parents->len; i++)
+    g_hash_table_insert (defined, g_ptr_array_index (parents, i), GINT_TO_POINTER (FALSE));
+  gboolean in_order = names_in_busid_order (names);
+  g_autoptr (GPtrArray) held = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) zv_subchannel_free);
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
@@ -135,41 +178,59 @@ scan_css (ZvInventory *inv, GError **error)
         }
       g_autoptr (GError) local = NULL;
       g_autoptr (ZvDir) dir = zv_dir_open_child (bus, name, &local);
-      ZvSubchannel *sch = dir ? zv_subchannel_load (dir, inv->warnings, &local) : NULL;
+      ZvSubchannel *sch = dir ? zv_subchannel_load_flags (dir, flags, inv->warnings, &local)
+                              : NULL;
       if (sch == NULL)
         {
           zv_warning_add (inv->warnings, "%s: %s", name, local->message);
           continue;
         }
-      attach_mdevs (inv->root, sch, g_hash_table_lookup (active, sch->id), inv->warnings);
-      g_hash_table_add (seen, sch->id);
-      g_ptr_array_add (inv->subchannels, sch);
+      gpointer key;
+      gboolean has_definitions = g_hash_table_lookup_extended (defined, sch->id, &key, NULL);
+      if (has_definitions)
+        {
+          g_hash_table_insert (defined, key, GINT_TO_POINTER (TRUE));
+          attach_mdevs (inv->root, sch, g_hash_table_lookup (active, sch->id), inv->warnings);
+        }
+      else
+        {
+          g_clear_pointer (&sch->mdevs, g_ptr_array_unref);
+          sch->mdevs = zv_mdev_merge (g_hash_table_lookup (active, sch->id), NULL);
+        }
+      if (in_order)
+        deliver (inv, sch, func, user_data);
+      else
+        g_ptr_array_add (held, sch);
     }
-  zv_inventory_sort (inv);
+  if (!in_order)
+    {
+      g_ptr_array_sort (held, zv_subchannel_compare);
+      for (guint i = 0; i < held->len; i++)
+        deliver (inv, g_ptr_array_steal_index (held, i--), func, user_data);
+    }
 
   /* definitions whose parent subchannel is gone */
-  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (inv->root);
   for (guint i = 0; i < parents->len; i++)
     {
       const char *parent = g_ptr_array_index (parents, i);
       ZvBusId busid;
-      if (!zv_parse_busid (parent, &busid) || g_hash_table_contains (seen, parent))
+      if (!zv_parse_busid (parent, &busid) || g_hash_table_lookup (defined, parent))
         continue;
-      g_autoptr (GPtrArray) defined = zv_mdev_list_defined (inv->root, parent, inv->warnings);
-      for (guint j = 0; j < defined->len; j++)
+      g_autoptr (GPtrArray) defs = zv_mdev_list_defined (inv->root, parent, inv->warnings);
+      for (guint j = 0; j < defs->len; j++)
         {
-          ZvMdev *m = g_ptr_array_index (defined, j);
+          ZvMdev *m = g_ptr_array_index (defs, j);
           zv_warning_add (inv->warnings, "mdev %s is defined for %s, which is not a subchannel "
                           "of this host", m->uuid, parent);
         }
-      g_ptr_array_extend_and_steal (inv->orphan_mdevs, g_steal_pointer (&defined));
+      g_ptr_array_extend_and_steal (inv->orphan_mdevs, g_steal_pointer (&defs));
     }
   return TRUE;
 }
 
 /* Reads all zPCI functions into INV. */
-static gboolean
-scan_pci (ZvInventory *inv, GError **error)
+gboolean
+zv_inventory_scan_pci (ZvInventory *inv, GError **error)
 {
   g_autoptr (ZvDir) bus = zv_root_open_dir (inv->root, ZV_PCI_DEVICES, NULL);
   if (bus == NULL)
@@ -202,18 +263,27 @@ ZvInventory *
 zv_inventory_scan (ZvRoot *root, guint scope, GError **error)
 {
   g_autoptr (ZvInventory) inv = zv_inventory_new (root, scope);
-  if ((scope & ZV_SCOPE_CCW) && !scan_css (inv, error))
+  if ((scope & ZV_SCOPE_CCW) && !scan_css (inv, 0, NULL, NULL, error))
     return NULL;
-  if ((scope & ZV_SCOPE_PCI) && !scan_pci (inv, error))
+  if ((scope & ZV_SCOPE_PCI) && !zv_inventory_scan_pci (inv, error))
     return NULL;
   return g_steal_pointer (&inv);
+}
+
+/* Reads the subchannels into INV's warnings and orphan mdevs, handing each
+ * subchannel to FUNC in order instead of keeping it. */
+gboolean
+zv_inventory_scan_css_each (ZvInventory *inv, guint flags, ZvSubchannelFunc func,
+                            gpointer user_data, GError **error)
+{
+  return scan_css (inv, flags, func, user_data, error);
 }
 
 /* Puts subchannels in (ssid, number) and PCI functions in address order. */
 void
 zv_inventory_sort (ZvInventory *inv)
 {
-  g_ptr_array_sort (inv->subchannels, compare_subchannels);
+  g_ptr_array_sort (inv->subchannels, zv_subchannel_compare);
   g_ptr_array_sort (inv->pci_functions, compare_pci);
 }
 
@@ -268,7 +338,36 @@ subchannel_has_dev_busid (ZvDir *bus, const char *sch_id, const char *devno)
   return value != NULL && strcmp (value, devno) == 0;
 }
 
-/* Finds the subchannel id holding ccw device DEVNO. */
+/* The subchannel among those bound to vfio_ccw whose dev_busid is DEVNO, or NULL:
+ * the driver's directory lists them (as many as are bound, not the host's size). */
+static char *
+vfio_bound_subchannel_of (ZvRoot *root, const char *devno, GHashTable *checked)
+{
+  g_autoptr (ZvDir) drv = zv_root_open_dir (root, "/sys/bus/css/drivers/vfio_ccw", NULL);
+  if (drv == NULL || !zv_dir_index (drv, NULL))
+    return NULL;
+  g_autoptr (GPtrArray) names = zv_dir_list (drv, NULL);
+  for (guint i = 0; names && i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      ZvBusId busid;
+      if (!zv_parse_busid (name, &busid))
+        continue;
+      g_autoptr (ZvDir) dir = zv_dir_open_child (drv, name, NULL);
+      if (dir == NULL)
+        continue;
+      g_hash_table_add (checked, g_strdup (zv_dir_name (dir)));
+      g_autofree char *value = zv_dir_read_line (dir, "dev_busid", NULL);
+      if (value != NULL && strcmp (value, devno) == 0)
+        return g_strdup (zv_dir_name (dir));
+    }
+  return NULL;
+}
+
+/* Finds the subchannel id holding ccw device DEVNO: through the ccw bus when the
+ * device exists; else (a vfio_ccw-bound subchannel has no ccw device) through
+ * zvfio's verified devno hint, the subchannel of the same name, the subchannels
+ * bound to vfio_ccw, and last every other subchannel (a devno on an unbound one). */
 char *
 zv_inventory_find_subchannel_of_devno (ZvRoot *root, const char *devno, GError **error)
 {
@@ -277,19 +376,26 @@ zv_inventory_find_subchannel_of_devno (ZvRoot *root, const char *devno, GError *
     return sch;
   if (!zv_inventory_require_css (root, error))
     return NULL;
-  /* no ccw device (e.g. the subchannel is bound to vfio_ccw): dev_busid */
+  sch = zv_devno_hint_lookup (root, devno);
+  if (sch != NULL)
+    return sch;
   g_autoptr (ZvDir) bus = zv_root_open_dir (root, ZV_CSS_DEVICES, error);
   if (bus == NULL)
     return NULL;
   if (subchannel_has_dev_busid (bus, devno, devno))
     return g_strdup (devno);   /* the common case devno == subchannel number */
+  g_autoptr (GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_add (checked, g_strdup (devno));
+  sch = vfio_bound_subchannel_of (root, devno, checked);
+  if (sch != NULL)
+    return sch;
   g_autoptr (GPtrArray) names = zv_dir_list (bus, error);
   if (names == NULL)
     return NULL;
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
-      if (strcmp (name, devno) != 0 && subchannel_has_dev_busid (bus, name, devno))
+      if (!g_hash_table_contains (checked, name) && subchannel_has_dev_busid (bus, name, devno))
         return g_strdup (name);
     }
   g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", devno);

@@ -33,6 +33,17 @@ void zv_inventory_free (ZvInventory *inv);
 /* Reads the whole inventory in SCOPE. ZV_ERROR_NOT_S390 when the css bus is
  * missing and SCOPE includes ccw. */
 ZvInventory *zv_inventory_scan (ZvRoot *root, guint scope, GError **error);
+/* Receives one subchannel of a scan; takes SCH. */
+typedef void (*ZvSubchannelFunc) (ZvSubchannel *sch, gpointer user_data);
+/* Reads the subchannels like zv_inventory_scan (FLAGS: ZvLoadFlags), handing
+ * each to FUNC in (ssid, number) order as it is read, so memory does not grow
+ * with the host; warnings and orphan mdevs go to INV. */
+gboolean zv_inventory_scan_css_each (ZvInventory *inv, guint flags, ZvSubchannelFunc func,
+                                     gpointer user_data, GError **error);
+/* Reads all zPCI functions into INV. */
+gboolean zv_inventory_scan_pci (ZvInventory *inv, GError **error);
+/* Orders subchannels (elements of a GPtrArray) by ssid, then number. */
+gint zv_subchannel_compare (gconstpointer a, gconstpointer b);
 /* Reads only what ID (devno, subchannel, PCI address, fid:X, mdev UUID) names,
  * with everything related; ZV_ERROR_NOT_FOUND when nothing matches. */
 ZvInventory *zv_inventory_lookup (ZvRoot *root, const char *id, GError **error);

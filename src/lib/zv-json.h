@@ -9,6 +9,13 @@ G_BEGIN_DECLS
 
 /* Builds {"subchannels":[...],"pci_functions":[...],"warnings":[...]} for INV. */
 JsonNode *zv_json_inventory (const ZvInventory *inv);
+typedef struct _ZvJsonWriter ZvJsonWriter;
+/* Starts the streamed inventory (what zv_json_inventory prints, without the tree). */
+void zv_json_stream_inventory_begin (ZvJsonWriter *w);
+/* Streams one element of "subchannels". */
+void zv_json_stream_subchannel (ZvJsonWriter *w, const ZvSubchannel *sch);
+/* Ends the streamed inventory with INV's PCI functions and warnings. */
+void zv_json_stream_inventory_end (ZvJsonWriter *w, const ZvInventory *inv);
 /* Adds an object of string members to B: NAME, VALUE pairs up to a NULL name. */
 void zv_json_add_string_object (JsonBuilder *b, const char *first_name, ...)
   G_GNUC_NULL_TERMINATED;

@@ -55,7 +55,8 @@ zv_mdev_types_load (ZvDir *parent_dir, GPtrArray *warnings)
   if (dir == NULL)
     return types;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) names = zv_dir_list (dir, &error);
+  /* read-only scan: one getdents pass per directory instead of a probe per file */
+  g_autoptr (GPtrArray) names = zv_dir_index (dir, &error) ? zv_dir_list (dir, &error) : NULL;
   if (names == NULL)
     {
       zv_warning_add (warnings, "%s: %s", owner, error->message);
@@ -67,6 +68,7 @@ zv_mdev_types_load (ZvDir *parent_dir, GPtrArray *warnings)
       g_autoptr (ZvDir) tdir = zv_dir_open_child (dir, id, NULL);
       if (tdir == NULL)
         continue;
+      zv_dir_index (tdir, NULL);
       ZvMdevType *type = g_new0 (ZvMdevType, 1);
       type->id = g_strdup (id);
       type->name = zv_attr_get (tdir, owner, "name", warnings);

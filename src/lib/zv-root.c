@@ -9,23 +9,44 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 
 #define ZV_MAX_SYMLINKS 40
+/* Directories whose O_PATH fd a root keeps, so a walk starts near its target. */
+#define ZV_DIR_CACHE_SIZE 8
+/* Link hops the fast path follows before it hands over to the full resolver. */
+#define ZV_FAST_LINK_HOPS 8
+
+/* A directory a root keeps open: its canonical root-relative path and O_PATH fd. */
+typedef struct {
+  char *path;
+  int fd;
+} ZvCachedDir;
 
 struct _ZvRoot {
   gint refcount;
   char *dir;       /* canonical host path, no trailing slash unless "/" */
   int fd;          /* O_PATH fd of dir: every walk starts here */
+  GMutex lock;     /* guards cache */
+  ZvCachedDir cache[ZV_DIR_CACHE_SIZE];
+  guint cache_next;
+  gint filling_fs;   /* 1: the tree's file system fills getdents buffers (see
+                      * zv_dir_index), 0: it may not, -1: not known yet */
 };
 
 struct _ZvDir {
   ZvRoot *root;
   char *path;      /* canonical root-relative path */
   int fd;
+  guint8 *index;   /* zv_dir_index: raw linux_dirent64 records, or NULL */
+  gsize index_len;
+  GHashTable *index_names;  /* name -> record, for a large index (a bus), or NULL */
+  gboolean read_once;  /* the fd's position moved (an index was taken) */
 };
 
 /* Sets ERROR from errno with a message naming the root-relative PATH. */
@@ -72,6 +93,8 @@ zv_root_new (const char *dir, GError **error)
   root->refcount = 1;
   root->dir = g_steal_pointer (&canonical);
   root->fd = fd;
+  g_mutex_init (&root->lock);
+  root->filling_fs = -1;
   return root;
 }
 
@@ -91,6 +114,13 @@ zv_root_unref (ZvRoot *root)
     return;
   if (g_atomic_int_dec_and_test (&root->refcount))
     {
+      for (guint i = 0; i < ZV_DIR_CACHE_SIZE; i++)
+        if (root->cache[i].path != NULL)
+          {
+            close (root->cache[i].fd);
+            g_free (root->cache[i].path);
+          }
+      g_mutex_clear (&root->lock);
       close (root->fd);
       g_free (root->dir);
       g_free (root);
@@ -370,9 +400,149 @@ dir_new (ZvRoot *root, char *canonical, int fd)
   return dir;
 }
 
-/* Opens the directory at PATH (resolved inside the root). */
-ZvDir *
-zv_root_open_dir (ZvRoot *root, const char *path, GError **error)
+/* TRUE when PATH is absolute and plain: no ".", ".." or empty component, not
+ * "/" itself. Such a path is canonical exactly when none of its components is a
+ * symlink, which a walk with O_NOFOLLOW at every step proves. */
+static gboolean
+path_is_plain (const char *path)
+{
+  if (path == NULL || path[0] != '/' || path[1] == '\0' || strlen (path) >= PATH_MAX)
+    return FALSE;
+  for (const char *p = path + 1;;)
+    {
+      const char *end = strchrnul (p, '/');
+      gsize n = (gsize) (end - p);
+      if (n == 0 || n > NAME_MAX || (p[0] == '.' && (n == 1 || (n == 2 && p[1] == '.'))))
+        return FALSE;
+      if (*end == '\0')
+        return TRUE;
+      p = end + 1;
+    }
+}
+
+/* Keeps the O_PATH fd FD of the canonical directory PATH (LEN bytes of it) in
+ * the root's cache, replacing the oldest entry; takes FD. Only sysfs directories
+ * are kept: they are not moved by users, and zvfio never writes files there
+ * (the root's files it writes, below /etc and /run, are always walked afresh). */
+static void
+cache_put (ZvRoot *root, const char *path, gsize len, int fd)
+{
+  if (len < 5 || strncmp (path, "/sys/", 5) != 0)
+    {
+      close (fd);
+      return;
+    }
+  ZvCachedDir *slot = &root->cache[root->cache_next];
+  root->cache_next = (root->cache_next + 1) % ZV_DIR_CACHE_SIZE;
+  if (slot->path != NULL)
+    {
+      close (slot->fd);
+      g_free (slot->path);
+    }
+  slot->path = g_strndup (path, len);
+  slot->fd = fd;
+}
+
+/* The fd of the deepest cached ancestor of PATH, or of PATH itself (the root's
+ * own fd at worst); *COVERED is set to the length of PATH it stands for. Called
+ * with the root's lock held. */
+static int
+cache_ancestor (ZvRoot *root, const char *path, gsize *covered)
+{
+  int fd = root->fd;
+  *covered = 0;
+  for (guint i = 0; i < ZV_DIR_CACHE_SIZE; i++)
+    {
+      const char *cached = root->cache[i].path;
+      gsize n = cached ? strlen (cached) : 0;
+      if (n > *covered && strncmp (path, cached, n) == 0 && (path[n] == '/' || path[n] == '\0'))
+        {
+          *covered = n;
+          fd = root->cache[i].fd;
+        }
+    }
+  return fd;
+}
+
+/* The number of components in the first LEN bytes of the plain PATH. */
+static guint
+depth_of (const char *path, gsize len)
+{
+  guint depth = 0;
+  for (gsize i = 0; i < len; i++)
+    depth += path[i] == '/';
+  return depth;
+}
+
+/* Opens the plain PATH with FLAGS (O_NOFOLLOW added) by walking from its deepest
+ * cached ancestor, one openat(O_PATH|O_DIRECTORY|O_NOFOLLOW) per component below
+ * an fd already inside the root: a symlink anywhere fails the walk (ELOOP or
+ * ENOTDIR), so what it opens is PATH itself, and PATH is canonical. The parent
+ * it walked through is cached. Returns an fd, or -1 with errno and *FAILED_END
+ * (the length of PATH up to the component that failed). */
+static int
+walk_plain (ZvRoot *root, const char *path, int flags, gsize *failed_end)
+{
+  g_mutex_lock (&root->lock);
+  gsize covered;
+  int here = cache_ancestor (root, path, &covered);
+  int owned = -1;   /* an fd the walk opened, closed or cached at the end */
+  int result = -1;
+  int errsv = 0;
+  const char *p = path + covered;
+  *failed_end = strlen (path);
+  if (*p == '\0')
+    {
+      result = openat (here, ".", flags | O_NOFOLLOW | O_CLOEXEC);
+      errsv = errno;
+    }
+  for (p++; result < 0 && errsv == 0;)
+    {
+      const char *end = strchrnul (p, '/');
+      char component[NAME_MAX + 1];
+      memcpy (component, p, (gsize) (end - p));
+      component[end - p] = '\0';
+      gboolean last = *end == '\0';
+      int fd = openat (here, component,
+                       (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        {
+          errsv = errno;
+          *failed_end = (gsize) (end - path);
+          break;
+        }
+      if (last)
+        {
+          result = fd;
+          gsize parent_len = (gsize) (p - 1 - path);
+          if (owned >= 0 && depth_of (path, parent_len) != 3)   /* depth 3: kept already */
+            cache_put (root, path, parent_len, g_steal_fd (&owned));
+          break;
+        }
+      if (owned >= 0)
+        close (owned);
+      owned = here = fd;
+      /* a bus or class directory ("/sys/devices/css0", "/sys/bus/mdev") stays
+       * open: the next walks below it start there */
+      if (depth_of (path, (gsize) (end - path)) == 3)
+        {
+          int keep = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+          if (keep >= 0)
+            cache_put (root, path, (gsize) (end - path), keep);
+        }
+      p = end + 1;
+    }
+  if (owned >= 0)
+    close (owned);
+  g_mutex_unlock (&root->lock);
+  errno = errsv;
+  return result;
+}
+
+/* Opens the directory at PATH with the full resolver (symlinks followed inside
+ * the root); keeps the directory that holds it in the root's cache. */
+static ZvDir *
+open_dir_resolved (ZvRoot *root, const char *path, GError **error)
 {
   Resolved r;
   if (!resolve_in_root (root, path, FALSE, &r, error))
@@ -383,38 +553,119 @@ zv_root_open_dir (ZvRoot *root, const char *path, GError **error)
       resolved_clear (&r);
       return NULL;
     }
+  if (r.parent_fd >= 0 && r.name != NULL)
+    {
+      gsize len = strlen (r.canonical) - strlen (r.name) - 1;
+      g_mutex_lock (&root->lock);
+      gsize covered;
+      cache_ancestor (root, r.canonical, &covered);
+      if (covered < len && len > 0)
+        cache_put (root, r.canonical, len, g_steal_fd (&r.parent_fd));
+      g_mutex_unlock (&root->lock);
+    }
   ZvDir *dir = dir_new (root, g_steal_pointer (&r.canonical), fd);
   resolved_clear (&r);
   return dir;
 }
 
-/* Reads FD to its end, at most ZV_MAX_FILE_SIZE bytes. */
-static char *
-read_fd_all (int fd, gsize *length, const char *what, GError **error)
+/* Opens the directory at the plain PATH by a cached walk. Returns NULL with
+ * *RESOLVE set when a symlink (or an error the full resolver words) is in the
+ * way and ERROR untouched; a missing component is reported here, with the
+ * message the full resolver gives. */
+static ZvDir *
+open_dir_plain (ZvRoot *root, const char *path, gboolean *resolve, GError **error)
 {
-  GByteArray *buf = g_byte_array_new ();
+  gsize failed_end;
+  *resolve = FALSE;
+  int fd = walk_plain (root, path, O_RDONLY | O_DIRECTORY, &failed_end);
+  if (fd >= 0)
+    return dir_new (root, g_strdup (path), fd);
+  if (errno == ENOENT)
+    {
+      g_autofree char *rel = g_strndup (path, failed_end);
+      set_errno_error (error, ENOENT, "cannot access", rel);
+      return NULL;
+    }
+  *resolve = TRUE;
+  return NULL;
+}
+
+/* Opens the directory at PATH (resolved inside the root): a plain path by a
+ * cached walk, anything else (or a walk that meets a symlink) by the resolver. */
+ZvDir *
+zv_root_open_dir (ZvRoot *root, const char *path, GError **error)
+{
+  if (path_is_plain (path))
+    {
+      gboolean resolve;
+      ZvDir *dir = open_dir_plain (root, path, &resolve, error);
+      if (!resolve)
+        return dir;
+    }
+  return open_dir_resolved (root, path, error);
+}
+
+/* Sets ERROR from ERRSV for WHAT (DIR_PATH, or DIR_PATH/NAME when NAME is given). */
+static void
+set_file_error (GError **error, int errsv, const char *verb, const char *dir_path,
+                const char *name)
+{
+  g_autofree char *what = name ? g_strconcat (dir_path, "/", name, NULL) : g_strdup (dir_path);
+  set_errno_error (error, errsv, verb, what);
+}
+
+/* Reads FD to its end, at most ZV_MAX_FILE_SIZE bytes. A first read that
+ * returns less than asked and at least EOF_AT bytes (EOF_AT >= 0) is taken as
+ * the end, sparing the read that would return 0: a regular file (its size
+ * known) or a sysfs attribute (whole in one read) gives a short read only at
+ * its end. Errors name DIR_PATH[/NAME]. */
+static char *
+read_fd_all (int fd, gssize eof_at, gsize *length, const char *dir_path, const char *name,
+             GError **error)
+{
   guint8 chunk[4096];
+  ssize_t n;
+  do
+    n = read (fd, chunk, sizeof chunk);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      set_file_error (error, errno, "cannot read", dir_path, name);
+      return NULL;
+    }
+  if (n == 0 || (eof_at >= 0 && n < (ssize_t) sizeof chunk && n >= eof_at))
+    {
+      char *data = g_malloc ((gsize) n + 1);
+      memcpy (data, chunk, (gsize) n);
+      data[n] = '\0';
+      if (length)
+        *length = (gsize) n;
+      return data;
+    }
+  GByteArray *buf = g_byte_array_new ();
   for (;;)
     {
-      ssize_t n = read (fd, chunk, sizeof chunk);
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          set_errno_error (error, errno, "cannot read", what);
-          g_byte_array_unref (buf);
-          return NULL;
-        }
-      if (n == 0)
-        break;
       if (buf->len + (gsize) n > ZV_MAX_FILE_SIZE)
         {
+          g_autofree char *what = name ? g_strconcat (dir_path, "/", name, NULL)
+                                       : g_strdup (dir_path);
           g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is larger than %d bytes",
                        what, ZV_MAX_FILE_SIZE);
           g_byte_array_unref (buf);
           return NULL;
         }
       g_byte_array_append (buf, chunk, (guint) n);
+      do
+        n = read (fd, chunk, sizeof chunk);
+      while (n < 0 && errno == EINTR);
+      if (n < 0)
+        {
+          set_file_error (error, errno, "cannot read", dir_path, name);
+          g_byte_array_unref (buf);
+          return NULL;
+        }
+      if (n == 0)
+        break;
     }
   if (length)
     *length = buf->len;
@@ -422,64 +673,76 @@ read_fd_all (int fd, gsize *length, const char *what, GError **error)
   return (char *) g_byte_array_free (buf, FALSE);
 }
 
-/* TRUE when NAME is a plain relative attribute path. */
+/* TRUE when NAME is a plain relative attribute path (no allocation: it runs for
+ * every attribute read). */
 gboolean
 zv_attr_name_is_safe (const char *name)
 {
   if (name == NULL || name[0] == '\0' || name[0] == '/')
     return FALSE;
-  g_auto (GStrv) parts = g_strsplit (name, "/", -1);
-  for (guint i = 0; parts[i]; i++)
-    if (parts[i][0] == '\0' || strcmp (parts[i], ".") == 0 || strcmp (parts[i], "..") == 0)
-      return FALSE;
-  return TRUE;
+  for (const char *p = name;;)
+    {
+      const char *end = strchrnul (p, '/');
+      gsize n = (gsize) (end - p);
+      if (n == 0 || (p[0] == '.' && (n == 1 || (n == 2 && p[1] == '.'))))
+        return FALSE;
+      if (*end == '\0')
+        return TRUE;
+      p = end + 1;
+    }
 }
 
 /* Opens NAME below DIR without following any symlink; returns an fd or -1. */
 static int
 open_below (ZvDir *dir, const char *name, int flags, GError **error)
 {
-  g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
   if (!zv_attr_name_is_safe (name))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_ESCAPE, "unsafe attribute name '%s'", name);
       return -1;
     }
-  g_auto (GStrv) parts = g_strsplit (name, "/", -1);
   int fd = dir->fd;
-  guint n = g_strv_length (parts);
-  for (guint i = 0; i < n; i++)
+  for (const char *p = name;;)
     {
-      gboolean last = (i + 1 == n);
-      int next = openat (fd, parts[i],
+      const char *end = strchrnul (p, '/');
+      gboolean last = *end == '\0';
+      char component[NAME_MAX + 1];
+      gsize n = MIN ((gsize) (end - p), (gsize) NAME_MAX);
+      memcpy (component, p, n);
+      component[n] = '\0';
+      int next = openat (fd, component,
                          (last ? flags : O_RDONLY | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
       int errsv = errno;
       if (fd != dir->fd)
         close (fd);
       if (next < 0)
         {
-          set_errno_error (error, errsv == ELOOP ? ELOOP : errsv, "cannot open", what);
+          set_file_error (error, errsv, "cannot open", dir->path, name);
           return -1;
         }
       fd = next;
+      if (last)
+        return fd;
+      p = end + 1;
     }
-  return fd;
 }
 
 /* Fails with ERROR unless FD is a regular file (a FIFO or device planted as an
- * attribute would block or misbehave); closes FD then. */
+ * attribute would block or misbehave); closes FD then. Fills ST. */
 static gboolean
-require_regular (int fd, const char *what, GError **error)
+require_regular (int fd, struct stat *st, const char *dir_path, const char *name,
+                 GError **error)
 {
-  struct stat st;
-  if (fstat (fd, &st) != 0)
+  if (fstat (fd, st) != 0)
     {
-      set_errno_error (error, errno, "cannot access", what);
+      set_file_error (error, errno, "cannot access", dir_path, name);
       close (fd);
       return FALSE;
     }
-  if (!S_ISREG (st.st_mode))
+  if (!S_ISREG (st->st_mode))
     {
+      g_autofree char *what = name ? g_strconcat (dir_path, "/", name, NULL)
+                                   : g_strdup (dir_path);
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is not a regular file", what);
       close (fd);
       return FALSE;
@@ -487,17 +750,156 @@ require_regular (int fd, const char *what, GError **error)
   return TRUE;
 }
 
-/* Reads attribute NAME; no symlink is followed. */
+/* The dirent record of NAME in DIR's index, or NULL. */
+static const struct dirent64 *
+index_find (const ZvDir *dir, const char *name)
+{
+  if (dir->index_names != NULL)
+    return g_hash_table_lookup (dir->index_names, name);
+  for (gsize off = 0; off < dir->index_len;)
+    {
+      const struct dirent64 *d = (const struct dirent64 *) (dir->index + off);
+      if (strcmp (d->d_name, name) == 0)
+        return d;
+      off += d->d_reclen;
+    }
+  return NULL;
+}
+
+/* TRUE when the file system of the tree below DIR (its first indexed directory
+ * decides, once per root) fills a getdents buffer until the directory ends:
+ * sysfs (kernfs), tmpfs, ext4, xfs, btrfs do; a short answer from them is the
+ * end and needs no second call. FUSE, NFS and others may answer short. */
+static gboolean
+fills_getdents (ZvDir *dir)
+{
+  if (dir->root->filling_fs < 0)
+    {
+      struct statfs fs;
+      gboolean fills = FALSE;
+      if (fstatfs (dir->fd, &fs) == 0)
+        switch ((unsigned long) fs.f_type)
+          {
+          case SYSFS_MAGIC: case TMPFS_MAGIC: case EXT4_SUPER_MAGIC:
+          case XFS_SUPER_MAGIC: case BTRFS_SUPER_MAGIC:
+            fills = TRUE;
+            break;
+          default:
+            break;
+          }
+      g_atomic_int_set (&dir->root->filling_fs, fills ? 1 : 0);
+    }
+  return g_atomic_int_get (&dir->root->filling_fs) == 1;
+}
+
+/* Takes a snapshot of DIR's entries (names and types) in one getdents pass. */
+gboolean
+zv_dir_index (ZvDir *dir, GError **error)
+{
+  zv_dir_drop_index (dir);
+  if (dir->read_once && lseek (dir->fd, 0, SEEK_SET) < 0)
+    {
+      set_errno_error (error, errno, "cannot list", dir->path);
+      return FALSE;
+    }
+  dir->read_once = TRUE;
+  guint8 chunk[8192] __attribute__ ((aligned (8)));
+  GByteArray *records = NULL;
+  for (;;)
+    {
+      ssize_t n = getdents64 (dir->fd, chunk, sizeof chunk);
+      if (n < 0)
+        {
+          set_errno_error (error, errno, "cannot list", dir->path);
+          if (records)
+            g_byte_array_unref (records);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      if (records == NULL)
+        records = g_byte_array_sized_new ((guint) n);
+      g_byte_array_append (records, chunk, (guint) n);
+      /* room left for the longest record: a filling file system has no more */
+      if ((gsize) n + sizeof (struct dirent64) + 8 <= sizeof chunk && fills_getdents (dir))
+        break;
+    }
+  dir->index_len = records ? records->len : 0;
+  dir->index = records ? g_byte_array_free (records, FALSE) : g_malloc (1);
+  /* a sysfs attribute directory has a few dozen entries: scanned; a bus directory
+   * (one entry per device) is looked up by name */
+  if (dir->index_len > 64 * 32)
+    {
+      dir->index_names = g_hash_table_new (g_str_hash, g_str_equal);
+      for (gsize off = 0; off < dir->index_len;)
+        {
+          struct dirent64 *d = (struct dirent64 *) (dir->index + off);
+          g_hash_table_insert (dir->index_names, d->d_name, d);
+          off += d->d_reclen;
+        }
+    }
+  return TRUE;
+}
+
+/* Steps through the index: the next entry name after *CURSOR (start at 0) and
+ * its d_type, FALSE at the end or without an index. "." and ".." are skipped. */
+gboolean
+zv_dir_index_next (ZvDir *dir, gsize *cursor, const char **name, guint8 *type)
+{
+  while (dir->index != NULL && *cursor < dir->index_len)
+    {
+      const struct dirent64 *d = (const struct dirent64 *) (dir->index + *cursor);
+      *cursor += d->d_reclen;
+      if (strcmp (d->d_name, ".") == 0 || strcmp (d->d_name, "..") == 0)
+        continue;
+      *name = d->d_name;
+      if (type)
+        *type = d->d_type;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Drops the snapshot zv_dir_index took; reads go to the file system again. */
+void
+zv_dir_drop_index (ZvDir *dir)
+{
+  g_clear_pointer (&dir->index_names, g_hash_table_unref);
+  g_clear_pointer (&dir->index, g_free);
+  dir->index_len = 0;
+}
+
+/* Reads attribute NAME; no symlink is followed. With an index, a name it lacks
+ * is absent without a syscall, and a regular file in it is read at once (its
+ * type known): open, one read, close. */
 char *
 zv_dir_read (ZvDir *dir, const char *name, gsize *length, GError **error)
 {
+  if (dir->index != NULL && strchr (name, '/') == NULL && zv_attr_name_is_safe (name))
+    {
+      const struct dirent64 *d = index_find (dir, name);
+      if (d == NULL)
+        {
+          set_file_error (error, ENOENT, "cannot open", dir->path, name);
+          return NULL;
+        }
+      if (d->d_type == DT_REG)
+        {
+          int fd = open_below (dir, name, O_RDONLY | O_NONBLOCK, error);
+          if (fd < 0)
+            return NULL;
+          char *data = read_fd_all (fd, 0, length, dir->path, name, error);
+          close (fd);
+          return data;
+        }
+    }
   int fd = open_below (dir, name, O_RDONLY | O_NONBLOCK, error);
   if (fd < 0)
     return NULL;
-  g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
-  if (!require_regular (fd, what, error))
+  struct stat st;
+  if (!require_regular (fd, &st, dir->path, name, error))
     return NULL;
-  char *data = read_fd_all (fd, length, what, error);
+  char *data = read_fd_all (fd, st.st_size, length, dir->path, name, error);
   close (fd);
   return data;
 }
@@ -529,6 +931,8 @@ zv_dir_has (ZvDir *dir, const char *name)
   struct stat st;
   if (!zv_attr_name_is_safe (name))
     return FALSE;
+  if (dir->index != NULL && strchr (name, '/') == NULL)
+    return index_find (dir, name) != NULL;
   return fstatat (dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
@@ -542,11 +946,12 @@ zv_dir_read_link_name (ZvDir *dir, const char *name, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_ESCAPE, "unsafe link name '%s'", name);
       return NULL;
     }
-  ssize_t n = readlinkat (dir->fd, name, target, sizeof target - 1);
+  ssize_t n = dir->index != NULL && index_find (dir, name) == NULL
+              ? (errno = ENOENT, -1)
+              : readlinkat (dir->fd, name, target, sizeof target - 1);
   if (n < 0)
     {
-      g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
-      set_errno_error (error, errno, "cannot read link", what);
+      set_file_error (error, errno, "cannot read link", dir->path, name);
       return NULL;
     }
   target[n] = '\0';
@@ -557,7 +962,32 @@ zv_dir_read_link_name (ZvDir *dir, const char *name, GError **error)
   return g_strdup (slash ? slash + 1 : target);
 }
 
-/* Opens the child directory NAME, following a symlink inside the root. */
+/* DIR's canonical path joined with the link TARGET when that join is plain:
+ * TARGET is absolute and plain, or some leading ".." (each drops a component
+ * of DIR's path, clamped at the root, as the resolver does) followed by plain
+ * components. NULL otherwise. */
+static char *
+join_link_target (const char *dir_path, const char *target)
+{
+  if (target[0] == '/')
+    return path_is_plain (target) ? g_strdup (target) : NULL;
+  g_autofree char *base = g_strdup (dir_path);
+  const char *rest = target;
+  while (g_str_has_prefix (rest, "../"))
+    {
+      char *slash = strrchr (base, '/');
+      if (slash != NULL)
+        *slash = '\0';
+      rest += 3;
+    }
+  g_autofree char *joined = g_strconcat (base, "/", rest, NULL);
+  return path_is_plain (joined) ? g_steal_pointer (&joined) : NULL;
+}
+
+/* Opens the child directory NAME, following a symlink inside the root: a real
+ * child directory with one openat(O_NOFOLLOW); a link (a bus entry) by reading
+ * it and walking its target from the cached directories when that target is
+ * plain; anything else through the resolver. */
 ZvDir *
 zv_dir_open_child (ZvDir *dir, const char *name, GError **error)
 {
@@ -567,7 +997,37 @@ zv_dir_open_child (ZvDir *dir, const char *name, GError **error)
       return NULL;
     }
   g_autofree char *path = g_strconcat (dir->path, strcmp (dir->path, "/") ? "/" : "", name, NULL);
-  return zv_root_open_dir (dir->root, path, error);
+  if (strchr (name, '/') != NULL)
+    return zv_root_open_dir (dir->root, path, error);
+  if (dir->index != NULL && index_find (dir, name) == NULL)
+    {
+      set_errno_error (error, ENOENT, "cannot access", path);
+      return NULL;
+    }
+  const struct dirent64 *d = dir->index != NULL ? index_find (dir, name) : NULL;
+  int fd = d != NULL && d->d_type == DT_LNK
+           ? (errno = ELOOP, -1)   /* a link, as the index says: read it at once */
+           : openat (dir->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0)
+    return dir_new (dir->root, g_steal_pointer (&path), fd);
+  if (errno == ENOENT)
+    {
+      set_errno_error (error, ENOENT, "cannot access", path);
+      return NULL;
+    }
+  char target[PATH_MAX];
+  ssize_t n = (errno == ELOOP || errno == ENOTDIR)
+              ? readlinkat (dir->fd, name, target, sizeof target - 1) : -1;
+  if (n > 0)
+    {
+      target[n] = '\0';
+      g_autofree char *joined = join_link_target (dir->path, target);
+      gboolean resolve = TRUE;
+      ZvDir *child = joined ? open_dir_plain (dir->root, joined, &resolve, error) : NULL;
+      if (!resolve)
+        return child;
+    }
+  return open_dir_resolved (dir->root, path, error);
 }
 
 /* Compares two entry names for sorting. */
@@ -577,14 +1037,28 @@ compare_names (gconstpointer a, gconstpointer b)
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-/* Lists the entry names of the directory, sorted. */
+/* Lists the entry names of the directory, sorted (from the index if it has one). */
 GPtrArray *
 zv_dir_list (ZvDir *dir, GError **error)
 {
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  if (dir->index != NULL)
+    {
+      for (gsize off = 0; off < dir->index_len;)
+        {
+          const struct dirent64 *d = (const struct dirent64 *) (dir->index + off);
+          if (strcmp (d->d_name, ".") != 0 && strcmp (d->d_name, "..") != 0)
+            g_ptr_array_add (names, g_strdup (d->d_name));
+          off += d->d_reclen;
+        }
+      g_ptr_array_sort (names, compare_names);
+      return names;
+    }
   int fd = openat (dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     {
       set_errno_error (error, errno, "cannot list", dir->path);
+      g_ptr_array_unref (names);
       return NULL;
     }
   DIR *d = fdopendir (fd);
@@ -592,9 +1066,9 @@ zv_dir_list (ZvDir *dir, GError **error)
     {
       set_errno_error (error, errno, "cannot list", dir->path);
       close (fd);
+      g_ptr_array_unref (names);
       return NULL;
     }
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   struct dirent *entry;
   while ((entry = readdir (d)) != NULL)
     {
@@ -616,11 +1090,9 @@ zv_dir_write (ZvDir *dir, const char *name, const char *value, GError **error)
   int fd = open_below (dir, name, O_WRONLY | O_TRUNC | O_NONBLOCK, error);
   if (fd < 0)
     return FALSE;
-  {
-    g_autofree char *what = g_strconcat (dir->path, "/", name, NULL);
-    if (!require_regular (fd, what, error))
-      return FALSE;
-  }
+  struct stat st;
+  if (!require_regular (fd, &st, dir->path, name, error))
+    return FALSE;
   gsize len = strlen (value);
   ssize_t n;
   do
@@ -649,6 +1121,7 @@ zv_dir_free (ZvDir *dir)
     return;
   if (dir->fd >= 0)
     close (dir->fd);
+  zv_dir_drop_index (dir);
   zv_root_unref (dir->root);
   g_free (dir->path);
   g_free (dir);
@@ -685,9 +1158,10 @@ zv_root_read_file (ZvRoot *root, const char *path, gsize *length, GError **error
     return NULL;
   char *data = NULL;
   int fd = resolved_open (root, &r, O_RDONLY | O_NONBLOCK, 0, error);
-  if (fd >= 0 && require_regular (fd, r.canonical, error))
+  struct stat st;
+  if (fd >= 0 && require_regular (fd, &st, r.canonical, NULL, error))
     {
-      data = read_fd_all (fd, length, r.canonical, error);
+      data = read_fd_all (fd, st.st_size, length, r.canonical, NULL, error);
       close (fd);
     }
   resolved_clear (&r);

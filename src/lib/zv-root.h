@@ -67,6 +67,17 @@ char *zv_dir_read_link_name (ZvDir *dir, const char *name, GError **error);
 ZvDir *zv_dir_open_child (ZvDir *dir, const char *name, GError **error);
 /* Lists the entry names of the directory, sorted. */
 GPtrArray *zv_dir_list (ZvDir *dir, GError **error);
+/* Takes a snapshot of the directory's entries (names and types) in one getdents
+ * pass: until zv_dir_drop_index, zv_dir_read/read_line/has/read_link_name/
+ * open_child/list consult it (a name it lacks is absent without a syscall, a
+ * regular file is read without fstat). For read-only scans of sysfs, where an
+ * attribute appears only when a driver binds: drop it before acting. */
+gboolean zv_dir_index (ZvDir *dir, GError **error);
+/* Steps through the index: the next entry name after *CURSOR (start at 0) and
+ * its d_type (DT_*), unsorted; FALSE at the end or without an index. */
+gboolean zv_dir_index_next (ZvDir *dir, gsize *cursor, const char **name, guint8 *type);
+/* Drops the snapshot zv_dir_index took. */
+void zv_dir_drop_index (ZvDir *dir);
 /* Writes VALUE to the sysfs attribute NAME in one write(2). */
 gboolean zv_dir_write (ZvDir *dir, const char *name, const char *value, GError **error);
 

@@ -100,9 +100,15 @@ ZvTable *zv_table_new (const char *first_header, ...) G_GNUC_NULL_TERMINATED;
 void zv_table_add (ZvTable *table, const char *first_cell, ...) G_GNUC_NULL_TERMINATED;
 /* Prints the table (header, separator, rows) to stdout and frees it. */
 void zv_table_print_free (ZvTable *table);
+/* Frees a table without printing it. */
+void zv_table_free (ZvTable *table);
 
 /* Formats the subchannel/zPCI tables used by list and show. */
 void zv_print_subchannel_table (GPtrArray *subchannels);
+/* Creates the subchannel list, filled row by row (zv_table_print_free prints it). */
+ZvTable *zv_subchannel_table_new (void);
+/* Adds the row of SCH to a table from zv_subchannel_table_new. */
+void zv_subchannel_table_add (ZvTable *table, const ZvSubchannel *sch);
 void zv_print_pci_table (GPtrArray *pci_functions);
 
 G_END_DECLS

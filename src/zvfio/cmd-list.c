@@ -2,9 +2,76 @@
 #include "cli.h"
 #include "cli-libvirt.h"
 #include "zv-json.h"
+#include "zv-json-writer.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* Streams one subchannel of the scan as JSON and frees it. */
+static void
+stream_json_row (ZvSubchannel *sch, gpointer user_data)
+{
+  zv_json_stream_subchannel (user_data, sch);
+  zv_subchannel_free (sch);
+}
+
+/* Adds one subchannel of the scan to the table and frees it. */
+static void
+stream_table_row (ZvSubchannel *sch, gpointer user_data)
+{
+  zv_subchannel_table_add (user_data, sch);
+  zv_subchannel_free (sch);
+}
+
+/* list of this host's sysfs, streamed: each subchannel is printed (JSON) or
+ * turned into its table row as soon as it is read, then freed, so memory holds
+ * rows, not the model. The output is the same as printing a whole inventory:
+ * the zPCI functions (few) are read first, so that every error comes before
+ * any output, and their warnings are put after the subchannels' ones. */
+static gboolean
+list_streamed (ZvCli *cli, guint scope, gboolean json, GError **error)
+{
+  g_autoptr (ZvInventory) pci = zv_inventory_new (cli->root, scope);
+  if ((scope & ZV_SCOPE_PCI) && !zv_inventory_scan_pci (pci, error))
+    return FALSE;
+  g_autoptr (ZvInventory) inv = zv_inventory_new (cli->root, scope);
+  ZvJsonWriter *w = json ? zv_json_writer_new (stdout) : NULL;
+  ZvTable *table = !json && (scope & ZV_SCOPE_CCW) ? zv_subchannel_table_new () : NULL;
+  if (w != NULL)
+    zv_json_stream_inventory_begin (w);
+  if ((scope & ZV_SCOPE_CCW) &&
+      !zv_inventory_scan_css_each (inv, json ? 0 : ZV_LOAD_TABLE,
+                                   json ? stream_json_row : stream_table_row,
+                                   json ? (gpointer) w : (gpointer) table, error))
+    {
+      /* the scan fails before its first subchannel: nothing was printed */
+      if (w != NULL)
+        zv_json_writer_discard (w);
+      if (table != NULL)
+        zv_table_free (table);
+      return FALSE;
+    }
+  g_ptr_array_extend_and_steal (inv->warnings, g_steal_pointer (&pci->warnings));
+  g_ptr_array_extend_and_steal (inv->pci_functions, g_steal_pointer (&pci->pci_functions));
+  zv_cli_print_warnings (inv->warnings);
+  if (w != NULL)
+    {
+      zv_json_stream_inventory_end (w, inv);
+      if (!zv_json_writer_finish (w))
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "list: cannot write the output");
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (table != NULL)
+    zv_table_print_free (table);
+  if (scope == ZV_SCOPE_ALL)
+    printf ("\n");
+  if (scope & ZV_SCOPE_PCI)
+    zv_print_pci_table (inv->pci_functions);
+  return TRUE;
+}
 
 /* list [ccw|pci] [--json] */
 gboolean
@@ -41,6 +108,8 @@ zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
           return FALSE;
         }
     }
+  if (!from_libvirt)
+    return list_streamed (cli, scope, json, error);
   g_autoptr (ZvLibvirt) lv = from_libvirt ? zv_cli_libvirt_open (cli, error) : NULL;
   if (from_libvirt && lv == NULL)
     return FALSE;

@@ -7,9 +7,23 @@
 
 struct _ZvTable {
   GPtrArray *headers;   /* char* */
-  GPtrArray *rows;      /* GPtrArray of char* */
+  GPtrArray *rows;      /* char*: a row's cells packed, each ended by a NUL */
   gsize *min_widths;    /* least width of each column, or NULL */
 };
+
+/* Packs the N CELLS of a row into one block (each cell ended by a NUL). */
+static char *
+pack_row (const char * const *cells, guint n)
+{
+  gsize size = 0;
+  for (guint i = 0; i < n; i++)
+    size += strlen (cells[i]) + 1;
+  char *packed = g_malloc (size);
+  char *p = packed;
+  for (guint i = 0; i < n; i++)
+    p = stpcpy (p, cells[i]) + 1;
+  return packed;
+}
 
 /* Creates a table with the NULL-terminated column headers. */
 ZvTable *
@@ -17,7 +31,7 @@ zv_table_new (const char *first_header, ...)
 {
   ZvTable *t = g_new0 (ZvTable, 1);
   t->headers = g_ptr_array_new_with_free_func (g_free);
-  t->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  t->rows = g_ptr_array_new_with_free_func (g_free);
   va_list args;
   va_start (args, first_header);
   for (const char *h = first_header; h; h = va_arg (args, const char *))
@@ -30,36 +44,50 @@ zv_table_new (const char *first_header, ...)
 void
 zv_table_add (ZvTable *table, const char *first_cell, ...)
 {
-  GPtrArray *row = g_ptr_array_new_with_free_func (g_free);
+  guint n = table->headers->len;
+  g_autofree const char **cells = g_new0 (const char *, n);
   va_list args;
   va_start (args, first_cell);
   const char *cell = first_cell;
-  for (guint i = 0; i < table->headers->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      g_ptr_array_add (row, g_strdup (cell ? cell : "-"));
+      cells[i] = cell ? cell : "-";
       cell = va_arg (args, const char *);
     }
   va_end (args);
-  g_ptr_array_add (table->rows, row);
+  g_ptr_array_add (table->rows, pack_row (cells, n));
 }
 
-/* Prints one row padded to WIDTHS. */
+/* Prints one row of N packed CELLS padded to WIDTHS (LINE is scratch). */
 static void
-print_row (GPtrArray *cells, const gsize *widths)
+print_row (const char *cells, guint n, const gsize *widths, GString *line)
 {
-  GString *line = g_string_new (NULL);
-  for (guint i = 0; i < cells->len; i++)
+  g_string_truncate (line, 0);
+  const char *cell = cells;
+  for (guint i = 0; i < n; i++)
     {
-      const char *cell = g_ptr_array_index (cells, i);
       g_string_append (line, cell);
-      if (i + 1 < cells->len)
+      if (i + 1 < n)
         for (gsize pad = g_utf8_strlen (cell, -1); pad < widths[i] + 2; pad++)
           g_string_append_c (line, ' ');
+      cell += strlen (cell) + 1;
     }
   while (line->len > 0 && line->str[line->len - 1] == ' ')
     g_string_truncate (line, line->len - 1);
-  printf ("%s\n", line->str);
-  g_string_free (line, TRUE);
+  g_string_append_c (line, '\n');
+  fwrite (line->str, 1, line->len, stdout);
+}
+
+/* Frees a table without printing it. */
+void
+zv_table_free (ZvTable *table)
+{
+  if (table == NULL)
+    return;
+  g_ptr_array_unref (table->headers);
+  g_ptr_array_unref (table->rows);
+  g_free (table->min_widths);
+  g_free (table);
 }
 
 /* Prints the table to stdout and frees it. */
@@ -73,22 +101,21 @@ zv_table_print_free (ZvTable *table)
                      (gsize) g_utf8_strlen (g_ptr_array_index (table->headers, i), -1));
   for (guint r = 0; r < table->rows->len; r++)
     {
-      GPtrArray *row = g_ptr_array_index (table->rows, r);
-      for (guint i = 0; i < n; i++)
-        widths[i] = MAX (widths[i], (gsize) g_utf8_strlen (g_ptr_array_index (row, i), -1));
+      const char *cell = g_ptr_array_index (table->rows, r);
+      for (guint i = 0; i < n; i++, cell += strlen (cell) + 1)
+        widths[i] = MAX (widths[i], (gsize) g_utf8_strlen (cell, -1));
     }
-  print_row (table->headers, widths);
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_autofree char *header = pack_row ((const char * const *) table->headers->pdata, n);
+  print_row (header, n, widths, line);
   gsize total = 0;
   for (guint i = 0; i < n; i++)
     total += widths[i] + (i + 1 < n ? 2 : 0);
   g_autofree char *rule = g_strnfill (total, '-');
   printf ("%s\n", rule);
   for (guint r = 0; r < table->rows->len; r++)
-    print_row (g_ptr_array_index (table->rows, r), widths);
-  g_ptr_array_unref (table->headers);
-  g_ptr_array_unref (table->rows);
-  g_free (table->min_widths);
-  g_free (table);
+    print_row (g_ptr_array_index (table->rows, r), n, widths, line);
+  zv_table_free (table);
 }
 
 /* Prints the inventory's warnings to stderr. */
@@ -133,29 +160,46 @@ typedef struct {
   char *(*cell) (gconstpointer item);
 } ZvColumn;
 
-/* Prints ITEMS as a table of the N COLUMNS. */
-static void
-print_columns (const ZvColumn *columns, guint n, GPtrArray *items)
+/* Creates an empty table of the N COLUMNS. */
+static ZvTable *
+columns_table_new (const ZvColumn *columns, guint n)
 {
   ZvTable *t = g_new0 (ZvTable, 1);
   t->headers = g_ptr_array_new_with_free_func (g_free);
-  t->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  t->rows = g_ptr_array_new_with_free_func (g_free);
   t->min_widths = g_new0 (gsize, n);
   for (guint c = 0; c < n; c++)
     {
       g_ptr_array_add (t->headers, g_strdup (columns[c].header));
       t->min_widths[c] = columns[c].width;
     }
-  for (guint i = 0; i < items->len; i++)
+  return t;
+}
+
+/* Adds the row of ITEM to T, a table of the N COLUMNS. */
+static void
+columns_table_add (ZvTable *t, const ZvColumn *columns, guint n, gconstpointer item)
+{
+  char *cells[16];
+  g_assert (n <= G_N_ELEMENTS (cells));
+  for (guint c = 0; c < n; c++)
     {
-      GPtrArray *row = g_ptr_array_new_with_free_func (g_free);
-      for (guint c = 0; c < n; c++)
-        {
-          char *cell = columns[c].cell (g_ptr_array_index (items, i));
-          g_ptr_array_add (row, cell ? cell : g_strdup ("-"));
-        }
-      g_ptr_array_add (t->rows, row);
+      cells[c] = columns[c].cell (item);
+      if (cells[c] == NULL)
+        cells[c] = g_strdup ("-");
     }
+  g_ptr_array_add (t->rows, pack_row ((const char * const *) cells, n));
+  for (guint c = 0; c < n; c++)
+    g_free (cells[c]);
+}
+
+/* Prints ITEMS as a table of the N COLUMNS. */
+static void
+print_columns (const ZvColumn *columns, guint n, GPtrArray *items)
+{
+  ZvTable *t = columns_table_new (columns, n);
+  for (guint i = 0; i < items->len; i++)
+    columns_table_add (t, columns, n, g_ptr_array_index (items, i));
   zv_table_print_free (t);
 }
 
@@ -264,6 +308,20 @@ void
 zv_print_subchannel_table (GPtrArray *subchannels)
 {
   print_columns (subchannel_columns, G_N_ELEMENTS (subchannel_columns), subchannels);
+}
+
+/* Creates the subchannel list, to be filled row by row (zv_table_print_free prints it). */
+ZvTable *
+zv_subchannel_table_new (void)
+{
+  return columns_table_new (subchannel_columns, G_N_ELEMENTS (subchannel_columns));
+}
+
+/* Adds the row of SCH to a table from zv_subchannel_table_new. */
+void
+zv_subchannel_table_add (ZvTable *table, const ZvSubchannel *sch)
+{
+  columns_table_add (table, subchannel_columns, G_N_ELEMENTS (subchannel_columns), sch);
 }
 
 /* Formats an optional hex value with WIDTH digits, NULL ("-") when absent. */

@@ -15,7 +15,7 @@
 static void
 attr (const char *dir, const char *name, char *buf, size_t size)
 {
-  char path[PATH_MAX];
+  char path[PATH_MAX + 64];
   snprintf (path, sizeof path, "%s/%s", dir, name);
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   ssize_t n = fd < 0 ? -1 : read (fd, buf, size - 1);
@@ -34,7 +34,7 @@ attr (const char *dir, const char *name, char *buf, size_t size)
 static void
 row (const char *bus, const char *name)
 {
-  char dir[PATH_MAX], link[PATH_MAX], child[PATH_MAX];
+  char dir[PATH_MAX], link[PATH_MAX + 8], child[PATH_MAX + 40], target[PATH_MAX];
   char type[16], chpids[64], pim[32], busid[32], cu[32], dt[32], online[8];
   snprintf (dir, sizeof dir, "%s/%s", bus, name);
   attr (dir, "type", type, sizeof type);
@@ -42,7 +42,6 @@ row (const char *bus, const char *name)
   attr (dir, "pimpampom", pim, sizeof pim);
   attr (dir, "dev_busid", busid, sizeof busid);
   snprintf (link, sizeof link, "%s/driver", dir);
-  char target[PATH_MAX];
   ssize_t n = readlink (link, target, sizeof target - 1);
   target[n > 0 ? n : 0] = '\0';
   const char *driver = strrchr (target, '/') ? strrchr (target, '/') + 1 : "-";

@@ -79,6 +79,27 @@ def test_foreign_type_is_cheap(callout_bin, tmp_path):
     assert touched == []
 
 
+def test_foreign_type_is_answered_by_the_libc_only_front_end(callout_bin, tmp_path):
+    """The binary mdevctl runs answers a foreign type itself: one execve (its own),
+    no glib, json-glib or libxml2 loaded; vfio_ccw-io goes on to the full callout."""
+    log = tmp_path / "strace.log"
+    argv = [str(callout_bin), "-t", "vfio_ap-passthrough", "-e", "pre", "-a", "start", "-s",
+            "none", "-u", UUID, "-p", "matrix"]
+    res = subprocess.run(["strace", "-f", "-qq", "-e", "trace=execve,openat", "-o", str(log)]
+                         + argv, stdin=subprocess.DEVNULL)
+    assert res.returncode == 2
+    calls = log.read_text().splitlines()
+    assert len([c for c in calls if "execve(" in c]) == 1, calls
+    assert not [c for c in calls if "libglib" in c or "libjson" in c or "libxml" in c], calls
+    argv = [str(callout_bin), "-t", "vfio_ccw-io", "-e", "get", "-a", "attributes", "-s",
+            "none", "-u", UUID, "-p", "0.0.0140"]
+    res = subprocess.run(["strace", "-f", "-qq", "-e", "trace=execve", "-o", str(log)] + argv,
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout == "[]\n", res.stderr
+    execs = [c for c in log.read_text().splitlines() if "execve(" in c and "= 0" in c]
+    assert len(execs) == 2 and "zvfio-callout-worker" in execs[1], execs
+
+
 # --- argv ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("argv", [
@@ -376,6 +397,10 @@ def test_meson_install_lays_out_both_callout_dirs(build_dir, tmp_path):
     binary = dest / installed_path.lstrip("/")
     assert os.access(binary, os.X_OK)
     assert binary.read_bytes().startswith(b"\x7fELF")
+    # the full callout is outside mdevctl's directory (mdevctl runs every file there)
+    worker = dest / (install_dir(options, "libexecdir") + "/zvfio/zvfio-callout-worker").lstrip("/")
+    assert os.access(worker, os.X_OK)
+    assert not list(binary.parent.glob("zvfio-callout-worker"))
     if not options["mdevctl_legacy_callout_dir"]:
         return
     wrapper = dest / install_dir(options, "mdevctl_legacy_callout_dir").lstrip("/") / "zvfio-callout"

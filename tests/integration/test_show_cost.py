@@ -42,3 +42,55 @@ def test_show_cost_does_not_grow_with_host_size(ident, zvfio_bin, tmp_path):
     a = file_syscalls(zvfio_bin, small, ident, tmp_path)
     b = file_syscalls(zvfio_bin, large, ident, tmp_path)
     assert a == b, f"show {ident}: {a} file syscalls on 7 subchannels, {b} on 601"
+
+
+def vfio_host_spec(n):
+    """N vfio_ccw-bound subchannels (no ccw devices, so no bus link names their
+    devnos), devno != subchannel number, plus one DASD."""
+    subs = [{"sch": f"0.{i % 4}.{i:04x}", "devno": f"0.{i % 4}.{(i + 0x1000) & 0xffff:04x}",
+             "driver": "vfio_ccw"} for i in range(n)]
+    subs.append({"sch": "0.1.f001", "devno": "0.1.2b09", "dev": "dasd"})
+    return {"subchannels": subs}
+
+
+def write_hint(root, devno, sch):
+    """The hint zvfio prepare leaves when it binds SCH (holding DEVNO) to vfio_ccw."""
+    hints = root / "run/zvfio/devno"
+    hints.mkdir(parents=True, exist_ok=True)
+    (hints / devno).write_text(sch + "\n")
+
+
+@pytest.mark.parametrize("command", [["show"], ["check"]])
+def test_vfio_bound_devno_cost_does_not_grow_with_host_size(command, zvfio_bin, tmp_path):
+    """A vfio_ccw-bound subchannel has no ccw device: its devno is found through
+    zvfio's verified hint in a constant number of file accesses."""
+    counts = []
+    for n in (8, 800):
+        root = zvfio_fixtures.build_tree(vfio_host_spec(n), tmp_path / f"h{n}")
+        write_hint(root, "0.1.1005", "0.1.0005")
+        log = tmp_path / "strace.log"
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+        res = subprocess.run(["strace", "-f", "-qq", "-e", "trace=%file,%desc", "-o", str(log),
+                              str(zvfio_bin), "--root", str(root)] + command + ["0.1.1005"],
+                             capture_output=True, text=True, env=env)
+        assert res.returncode == 0, res.stderr
+        assert command != ["show"] or "Subchannel 0.1.0005" in res.stdout, res.stdout
+        lines = log.read_text().splitlines()
+        start = next(i for i, line in enumerate(lines) if str(root) in line)
+        counts.append(len(lines) - start)
+    assert counts[0] == counts[1], f"{command}: {counts[0]} file syscalls on 9, {counts[1]} on 801"
+
+
+def test_stale_devno_hint_never_picks_the_wrong_subchannel(run_zvfio, tmp_path):
+    """A hint that names a subchannel holding another devno (moved since) is ignored;
+    one naming a missing subchannel too: the devno is still found where it is."""
+    root = zvfio_fixtures.build_tree(vfio_host_spec(40), tmp_path / "h")
+    write_hint(root, "0.1.1005", "0.1.0009")     # 0.1.0009 holds 0.1.1009
+    write_hint(root, "0.2.1006", "0.2.0fff")     # no such subchannel
+    write_hint(root, "0.3.1007", "../../etc")    # garbage
+    for devno, sch in (("0.1.1005", "0.1.0005"), ("0.2.1006", "0.2.0006"),
+                       ("0.3.1007", "0.3.0007")):
+        res = run_zvfio("show", devno, "--json", root=root)
+        assert res.returncode == 0, res.stderr
+        import json
+        assert [s["id"] for s in json.loads(res.stdout)["subchannels"]] == [sch]

@@ -103,6 +103,39 @@ test_no_escape (Fixture *f, gconstpointer data)
   g_assert_null (data_read);
 }
 
+/* The fast paths (a bus link read and its target walked from cached directory
+ * fds; an index of the directory) stay inside the root: a link that climbs out
+ * is clamped to the root, as the resolver does; a link through a symlinked
+ * component is resolved, not walked lexically. */
+static void
+test_fast_paths_stay_inside (Fixture *f, gconstpointer data)
+{
+  make_file (f->outside, "css0/0.0.0009/type", "outside\n");
+  make_file (f->dir, "css0/0.0.0009/type", "inside\n");
+  make_link (f->dir, "sys/bus/css/devices/0.0.0009", "../../../../../../../../css0/0.0.0009");
+  g_autofree char *out_link = g_strdup_printf ("%s/css0", f->outside);
+  make_link (f->dir, "sys/devices/via-out", out_link);
+  make_link (f->dir, "sys/bus/css/devices/0.0.000a", "../../../devices/via-out/0.0.0009");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ZvDir) bus = zv_root_open_dir (f->root, "/sys/bus/css/devices", &error);
+  g_assert_no_error (error);
+  for (int indexed = 0; indexed < 2; indexed++)
+    {
+      if (indexed)
+        g_assert_true (zv_dir_index (bus, NULL));
+      g_autoptr (ZvDir) a = zv_dir_open_child (bus, "0.0.0009", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (zv_dir_path (a), ==, "/css0/0.0.0009");
+      g_autofree char *type = zv_dir_read_line (a, "type", &error);
+      g_assert_cmpstr (type, ==, "inside");
+      /* an absolute link target is taken inside the root: not found there */
+      g_autoptr (ZvDir) b = zv_dir_open_child (bus, "0.0.000a", &error);
+      g_assert_null (b);
+      g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+      g_clear_error (&error);
+    }
+}
+
 /* Symlink loops end with an error, not a hang. */
 static void
 test_loop (Fixture *f, gconstpointer data)
@@ -283,6 +316,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/root/no-escape", Fixture, NULL, fixture_setup, test_no_escape, fixture_teardown);
   g_test_add ("/root/loop", Fixture, NULL, fixture_setup, test_loop, fixture_teardown);
+  g_test_add ("/root/fast-paths-stay-inside", Fixture, NULL, fixture_setup,
+              test_fast_paths_stay_inside, fixture_teardown);
   g_test_add ("/root/attrs", Fixture, NULL, fixture_setup, test_attrs, fixture_teardown);
   g_test_add ("/root/atomic-write", Fixture, NULL, fixture_setup, test_atomic_write,
               fixture_teardown);

@@ -19,6 +19,8 @@ pkgs=(
     meson ninja-build pkgconf
     # the runner
     python3 python3-pytest
+    # tests/bench/bench.sh: Debian's s390x lscss and the cross-built zvfio in user mode
+    qemu-user
 )
 
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${pkgs[@]}"; exit 0; fi

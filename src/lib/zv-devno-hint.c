@@ -1,0 +1,42 @@
+/* zvfio: devno hints for vfio_ccw-bound subchannels (see zv-devno-hint.h). */
+#include "zv-devno-hint.h"
+#include "zv-css.h"
+#include "zv-parse.h"
+
+#include <string.h>
+
+/* Records that the subchannel at DIR holds the devno its dev_busid names. */
+gboolean
+zv_devno_hint_save (ZvRoot *root, ZvDir *subchannel_dir, GError **error)
+{
+  ZvBusId sch, devno;
+  g_autofree char *dev_busid = zv_dir_read_line (subchannel_dir, "dev_busid", NULL);
+  const char *name = zv_dir_name (subchannel_dir);
+  if (dev_busid == NULL || !zv_parse_busid_canonical (dev_busid, &devno) ||
+      !zv_parse_busid_canonical (name, &sch))
+    return FALSE;
+  g_autofree char *path = g_strconcat (ZV_DEVNO_HINT_DIR "/", dev_busid, NULL);
+  g_autofree char *text = g_strconcat (name, "\n", NULL);
+  return zv_root_write_file_atomic (root, path, text, -1, 0644, error);
+}
+
+/* The subchannel the hint for DEVNO names, verified against sysfs. */
+char *
+zv_devno_hint_lookup (ZvRoot *root, const char *devno)
+{
+  ZvBusId id;
+  if (!zv_parse_busid_canonical (devno, &id))
+    return NULL;
+  g_autofree char *path = g_strconcat (ZV_DEVNO_HINT_DIR "/", devno, NULL);
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, ZV_DEVNO_HINT_DIR, NULL);
+  g_autofree char *sch = dir ? zv_dir_read_line (dir, devno, NULL) : NULL;
+  if (sch == NULL || !zv_parse_busid_canonical (sch, &id))
+    return NULL;
+  /* verified: the subchannel exists and holds DEVNO now */
+  g_autofree char *sch_path = g_strconcat (ZV_CSS_DEVICES "/", sch, NULL);
+  g_autoptr (ZvDir) sdir = zv_root_open_dir (root, sch_path, NULL);
+  g_autofree char *dev_busid = sdir ? zv_dir_read_line (sdir, "dev_busid", NULL) : NULL;
+  if (dev_busid == NULL || strcmp (dev_busid, devno) != 0)
+    return NULL;
+  return g_steal_pointer (&sch);
+}
