@@ -372,6 +372,11 @@ apply (ZvRoot *root, ZvBindRecord *r, guint settle_ms, GError **error)
       (!begin_step (root, r, ZV_STEP_PERSIST, error) ||
        !zv_driverctl_write (root, r->bus, r->device, r->driver, error)))
     return FALSE;
+  /* without a ccw device the devno is found through the hint (best effort; a
+   * lookup verifies it). Written while the record still says "preparing", so an
+   * operation stopped here is undone like any other step, not taken as done. */
+  if (r->bus == ZV_BUS_CSS)
+    zv_devno_hint_save (root, dir, NULL);
   if (!zv_signal_check (error))
     return FALSE;
   r->phase = ZV_PHASE_PREPARED;
@@ -549,9 +554,6 @@ zv_bind_prepare (ZvRoot *root, ZvBus bus, const char *device, const ZvBindOption
       roll_back (root, record, settle_ms, error);
       return FALSE;
     }
-  /* without a ccw device the devno is found through the hint (best effort) */
-  if (bus == ZV_BUS_CSS)
-    zv_devno_hint_save (root, dir, NULL);
   *change = g_steal_pointer (&record);
   return TRUE;
 }
