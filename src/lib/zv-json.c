@@ -322,6 +322,36 @@ zv_json_depth_ok (const char *data, gsize length, guint max_depth)
   return TRUE;
 }
 
+/* Offset of the first non-blank byte after DATA's first top-level object or array
+ * closes, or LENGTH when there is none (mdevctl's serde_json refuses such text,
+ * json-glib would ignore what follows). */
+static gsize
+trailing_content (const char *data, gsize length)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE, closed = FALSE;
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+      if (closed && !g_ascii_isspace (c))
+        return i;
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        depth++;
+      else if ((c == ']' || c == '}') && depth > 0)
+        closed = --depth == 0;
+    }
+  return length;
+}
+
 /* Parses DATA into a JSON object, with the limits zvfio puts on JSON it reads. */
 JsonParser *
 zv_json_parse_object (const char *data, gsize length, const char *what, GError **error)
@@ -335,6 +365,14 @@ zv_json_parse_object (const char *data, gsize length, const char *what, GError *
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
                    "%s: JSON nested deeper than %d levels", what, ZV_JSON_MAX_DEPTH);
+      return NULL;
+    }
+  gsize trailing = trailing_content (data, length);
+  if (trailing < length)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                   "%s: invalid JSON: unexpected data after the object at byte %" G_GSIZE_FORMAT,
+                   what, trailing);
       return NULL;
     }
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();

@@ -36,7 +36,7 @@ zv_table_add (ZvTable *table, const char *first_cell, ...)
   const char *cell = first_cell;
   for (guint i = 0; i < table->headers->len; i++)
     {
-      g_ptr_array_add (row, g_strdup (cell ? cell : "-"));
+      g_ptr_array_add (row, cell ? zv_text_escape (cell) : g_strdup ("-"));
       cell = va_arg (args, const char *);
     }
   va_end (args);
@@ -96,7 +96,10 @@ void
 zv_cli_print_warnings (GPtrArray *warnings)
 {
   for (guint i = 0; warnings && i < warnings->len; i++)
-    fprintf (stderr, "zvfio: warning: %s\n", (const char *) g_ptr_array_index (warnings, i));
+    {
+      g_autofree char *shown = zv_text_escape (g_ptr_array_index (warnings, i));
+      fprintf (stderr, "zvfio: warning: %s\n", shown);
+    }
 }
 
 /* Prints JSON NODE to stdout. */
