@@ -451,6 +451,9 @@ BAD_DEFINITIONS = [
     ("non-utf8", b'{"mdev_type": "vfio_ccw-io\xff", "start": "auto"}'),
     ("nul-byte", b'{"mdev_type": "vfio_ccw-io", "start": "auto"}\x00{}'),
     ("trailing-garbage", '{"mdev_type": "vfio_ccw-io", "start": "auto"} {}'),
+    # json-glib decodes a lone surrogate escape into bytes that are no UTF-8 (found
+    # by fuzz-callout-stdin): list --json then printed invalid JSON
+    ("lone-surrogate", '{"mdev_type": "vfio_ccw-io\\ud800x", "start": "auto"}'),
 ]
 for name, content in BAD_DEFINITIONS:
     CASES.append(row(f"definition-{name}", ["show", "0.0.0041"], 0, DEF41.replace("etc", "/etc", 1),
@@ -630,6 +633,8 @@ CASES += [
         program="callout"),
     row("callout-stdin-non-utf8", callout_argv(), 3, "invalid device configuration",
         stdin='{"mdev_type": "vfio_ccw-io\udcff", "start": "manual"}', program="callout"),
+    row("callout-stdin-lone-surrogate", callout_argv(), 3, "is not valid UTF-8",
+        stdin='{"mdev_type": "vfio_ccw-io\\ud800x", "start": "manual"}', program="callout"),
     row("callout-stdin-array", callout_argv(), 3, "invalid device configuration",
         stdin="[]", program="callout"),
     row("callout-start-stdin-deep", callout_argv(action="start"), 3,

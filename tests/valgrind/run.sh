@@ -60,9 +60,20 @@ deselect=(
 # 15 minutes on a 2-core machine; every program start costs 1.5-2 s of CPU under
 # memcheck): the bad-input catalog, which drives zvfio, zvfio-callout and
 # zvfio-hook through their error paths with every kind of hostile input, and the
-# hook's tests (prepare/release, rollback, concurrency on the kernel emulator).
+# hook's and the CLI's prepare/release, rollback and concurrency tests on the
+# kernel emulator.
 # `tests/valgrind/run.sh integration tests/integration` runs the whole suite.
-default_tests=(tests/integration/test_bad_input.py tests/integration/test_hook.py)
+hook=tests/integration/test_hook.py bind=tests/integration/test_bind.py
+default_tests=(tests/integration/test_bad_input.py
+  $hook::test_prepare_binds_zpci_and_release_restores_exactly
+  $hook::test_metadata_offline_allow_lets_the_hook_set_the_device_offline
+  $hook::test_mdev_start_failure_undoes_every_binding
+  $hook::test_bind_failure_undoes_earlier_bindings
+  $hook::test_release_after_manual_release_is_clean
+  $hook::test_two_domains_starting_at_once
+  $bind::test_prepare_binds_vfio_ccw_and_release_restores_exactly
+  $bind::test_offline_option_sets_offline_and_release_sets_online_again
+  $bind::test_persist_writes_what_driverctl_writes)
 if [ "$part" = integration ] || [ "$part" = all ]; then
   echo "==> valgrind: integration tests, zvfio/zvfio-callout/zvfio-hook under memcheck ($jobs jobs)"
   ZVFIO_BUILD_DIR="$repo/$build" ZVFIO_WRAPPER="$vg" ZVFIO_TIMEOUT_FACTOR=20 \
