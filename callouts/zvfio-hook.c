@@ -25,6 +25,7 @@
 #include "zv-domain-state.h"
 #include "zv-signal.h"
 #include "zv-state.h"
+#include "zv-text.h"
 #include "hook-input.h"
 #include "zvfio-config.h"
 
@@ -55,7 +56,9 @@ say (const Hook *hook, const char *format, ...)
   va_start (args, format);
   g_autofree char *message = g_strdup_vprintf (format, args);
   va_end (args);
-  fprintf (stderr, PROG ": %s: %s\n", hook->name, message);
+  g_autofree char *name = zv_text_escape (hook->name);
+  g_autofree char *shown = zv_text_escape (message);
+  fprintf (stderr, PROG ": %s: %s\n", name, shown);
 }
 
 /* Prints VIOLATIONS, one "zvfio-hook: DOMAIN: ..." line each. */
@@ -418,8 +421,9 @@ main (int argc, char **argv)
   Hook hook = { .name = argv[1] };
   if (!zv_state_domain_name_is_valid (hook.name))
     {
+      g_autofree char *shown = zv_text_escape (hook.name);
       fprintf (stderr, PROG ": refusing domain name '%s' (empty, too long, leading '.', '/' "
-               "or control characters)\n", hook.name);
+               "or control characters)\n", shown);
       return ZV_EXIT_INVALID;
     }
   g_autoptr (GError) error = NULL;

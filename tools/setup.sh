@@ -7,6 +7,10 @@
 # Environment: ZVFIO_SKIP_VM=1 skips the emulated-mainframe tier,
 #              ZVFIO_SKIP_FRESH=1 skips the fresh-machine check (a clean chroot),
 #              ZVFIO_SKIP_PACKAGE=1 skips the Debian package test,
+#              ZVFIO_SKIP_FUZZ=1 skips the fuzz runs (60 s per harness) and
+#                only checks that clang builds a libFuzzer+ASan binary,
+#              ZVFIO_SKIP_VALGRIND=1 skips the valgrind memcheck runs and only
+#                checks that valgrind runs zvfio cleanly,
 #              ZVFIO_SKIP_INSTALL=1 skips apt-get.
 set -euo pipefail
 
@@ -21,6 +25,9 @@ packages=(
   libxml2-utils libvirt-clients libvirt0 mdevctl driverctl util-linux
   python3 python3-pytest python3-libvirt python3-jsonschema strace groff man-db bash-completion binutils
   virtinst
+  # fuzz tier (tests/fuzz/run-fuzzers.sh: libFuzzer's runtime is in libclang-rt),
+  # valgrind tier (tests/valgrind/run.sh, parallel pytest)
+  clang libclang-rt-14-dev valgrind python3-pytest-xdist
 )
 
 as_root() {
@@ -82,6 +89,29 @@ case "$mode" in
       meson test -C build-sanitize --print-errorlogs
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
       ZVFIO_BUILD_DIR="$repo/build-sanitize" run_pytest -q tests/integration
+    if [ "${ZVFIO_SKIP_FUZZ:-0}" != 1 ]; then
+      echo "==> fuzzing: every harness ${ZVFIO_FUZZ_SECONDS:-60} s (libFuzzer, ASan+UBSan, library instrumented)"
+      ZVFIO_FUZZ_JOBS=${ZVFIO_FUZZ_JOBS:-2} tests/fuzz/run-fuzzers.sh "${ZVFIO_FUZZ_SECONDS:-60}"
+    else
+      echo "==> fuzzing skipped (ZVFIO_SKIP_FUZZ=1): checking the toolchain only"
+      fuzz_check=$(mktemp -d)
+      printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput (const uint8_t *d, size_t n);' \
+        'int LLVMFuzzerTestOneInput (const uint8_t *d, size_t n) { (void) d; (void) n; return 0; }' \
+        > "$fuzz_check/t.c"
+      clang -fsanitize=fuzzer,address,undefined "$fuzz_check/t.c" -o "$fuzz_check/t"
+      "$fuzz_check/t" -runs=100 >/dev/null 2>&1
+      rm -rf "$fuzz_check"
+    fi
+    if [ "${ZVFIO_SKIP_VALGRIND:-0}" != 1 ]; then
+      echo "==> valgrind memcheck: unit and integration tests"
+      tests/valgrind/run.sh all
+    else
+      echo "==> valgrind skipped (ZVFIO_SKIP_VALGRIND=1): checking that it runs only"
+      valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        build/src/zvfio/zvfio --root examples/demo-lpar list >/dev/null
+      /usr/bin/python3 -c "import xdist"
+    fi
     if [ "${ZVFIO_SKIP_PACKAGE:-0}" != 1 ]; then
       echo "==> Debian package: build, lintian, install and remove in a clean chroot"
       tests/package/test-deb.sh

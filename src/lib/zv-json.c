@@ -461,6 +461,66 @@ zv_json_depth_ok (const char *data, gsize length, guint max_depth)
   return TRUE;
 }
 
+/* Offset of the first non-blank byte after DATA's first top-level object or array
+ * closes, or LENGTH when there is none (mdevctl's serde_json refuses such text,
+ * json-glib would ignore what follows). */
+static gsize
+trailing_content (const char *data, gsize length)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE, closed = FALSE;
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+      if (closed && !g_ascii_isspace (c))
+        return i;
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        depth++;
+      else if ((c == ']' || c == '}') && depth > 0)
+        closed = --depth == 0;
+    }
+  return length;
+}
+
+/* TRUE when every string (member names too) below NODE is valid UTF-8: json-glib
+ * decodes a lone surrogate escape ("\ud800") into bytes that are no UTF-8, which
+ * would make zvfio's own JSON output invalid. NODE nests at most 64 levels. */
+static gboolean
+strings_are_utf8 (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node))
+    return json_node_get_value_type (node) != G_TYPE_STRING
+           || g_utf8_validate (json_node_get_string (node), -1, NULL);
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (!strings_are_utf8 (json_array_get_element (array, i)))
+          return FALSE;
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        if (!g_utf8_validate (name, -1, NULL) || !strings_are_utf8 (member))
+          return FALSE;
+    }
+  return TRUE;
+}
+
 /* Parses DATA into a JSON object, with the limits zvfio puts on JSON it reads. */
 JsonParser *
 zv_json_parse_object (const char *data, gsize length, const char *what, GError **error)
@@ -476,6 +536,14 @@ zv_json_parse_object (const char *data, gsize length, const char *what, GError *
                    "%s: JSON nested deeper than %d levels", what, ZV_JSON_MAX_DEPTH);
       return NULL;
     }
+  gsize trailing = trailing_content (data, length);
+  if (trailing < length)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                   "%s: invalid JSON: unexpected data after the object at byte %" G_GSIZE_FORMAT,
+                   what, trailing);
+      return NULL;
+    }
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local = NULL;
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
@@ -488,6 +556,13 @@ zv_json_parse_object (const char *data, gsize length, const char *what, GError *
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: not a JSON object", what);
+      return NULL;
+    }
+  if (!strings_are_utf8 (root))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                   "%s: invalid JSON: a string is not valid UTF-8 (a lone surrogate escape?)",
+                   what);
       return NULL;
     }
   return g_steal_pointer (&parser);

@@ -57,6 +57,23 @@ set_errno_error (GError **error, int errsv, const char *what, const char *path)
                "%s %s: %s", what, path, g_strerror (errsv));
 }
 
+/* Sets ERROR for a walk of PATH that failed at REL; when symlinks were followed on
+ * the way, names PATH as asked and says where inside the root they led (REL alone,
+ * e.g. "/tmp" for a link to an absolute host path, reads like a path outside). */
+static void
+set_walk_error (GError **error, int errsv, const char *what, const char *path,
+                const char *rel, int links)
+{
+  if (links == 0 || strcmp (path, rel) == 0)
+    {
+      set_errno_error (error, errsv, what, rel);
+      return;
+    }
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+               "%s %s: %s (reached through a symlink, resolved inside the root): %s", what,
+               path, rel, g_strerror (errsv));
+}
+
 /* Opens a root: DIR, else $ZVFIO_ROOT, else "/". */
 ZvRoot *
 zv_root_new (const char *dir, GError **error)
@@ -268,7 +285,7 @@ resolve_in_root (ZvRoot *root, const char *path, gboolean allow_missing_last,
               g_ptr_array_remove_index (stack, stack->len - 1);
               break;
             }
-          set_errno_error (error, errsv, "cannot access", rel);
+          set_walk_error (error, errsv, "cannot access", path, rel, links);
           goto out;
         }
       if (S_ISLNK (st.st_mode))
@@ -281,7 +298,8 @@ resolve_in_root (ZvRoot *root, const char *path, gboolean allow_missing_last,
           if (n < 0)
             {
               g_autofree char *rel = stack_to_path (stack);
-              set_errno_error (error, errsv, errsv == ELOOP ? "cannot resolve" : "cannot read link", rel);
+              set_walk_error (error, errsv, errsv == ELOOP ? "cannot resolve" : "cannot read link",
+                              path, rel, links);
               goto out;
             }
           target[n] = '\0';
@@ -303,7 +321,7 @@ resolve_in_root (ZvRoot *root, const char *path, gboolean allow_missing_last,
       if (!g_queue_is_empty (queue))
         {
           g_autofree char *rel = stack_to_path (stack);
-          set_errno_error (error, ENOTDIR, "cannot access", rel);
+          set_walk_error (error, ENOTDIR, "cannot access", path, rel, links);
           goto out;
         }
       last_name = g_strdup (component);

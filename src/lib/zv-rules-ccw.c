@@ -181,9 +181,18 @@ static void
 check_online (const ZvRuleContext *ctx, GPtrArray *out)
 {
   const ZvTarget *target = ctx->target;
-  if (target->sch == NULL || target->sch->device == NULL || target->sch->device->online != 1)
+  if (target->sch == NULL || target->sch->device == NULL || target->sch->device->online == 0)
     return;
   const char *devno = target->sch->device->id;
+  if (target->sch->device->online != 1)
+    {
+      /* a host fact that cannot be read fails closed: the device may be online and in use */
+      zv_violation_add (out, zv_rules_find ("ccw.online"), ctx, ZV_FINDING_STRICT,
+                        "make its 'online' attribute a readable regular file holding 0 or 1",
+                        "cannot tell whether device %s is online in the host: its 'online' "
+                        "attribute is missing, unreadable or malformed", devno);
+      return;
+    }
   if (ctx->allow_offline)
     {
       zv_violation_add (out, zv_rules_find ("ccw.online"), ctx, ZV_FINDING_RELAXED,

@@ -1,4 +1,5 @@
 /* zvfio: rules engine core: tables, running, formatting. */
+#include "zv-text.h"
 #include "zv-rules.h"
 #include "zv-domain.h"
 #include "zv-error.h"
@@ -286,11 +287,12 @@ static void
 format_one (GString *s, const ZvViolation *v, ZvHintStyle style)
 {
   g_autofree char *hint = zv_violation_hint (v, style);
-  g_string_append_printf (s, "%s: %s: %s: %s",
-                          zv_severity_name (v->severity), v->rule,
-                          v->device, v->message);
-  if (*hint)
-    g_string_append_printf (s, " (fix: %s)", hint);
+  g_autofree char *line = g_strdup_printf ("%s: %s: %s: %s%s%s%s",
+                                           zv_severity_name (v->severity), v->rule, v->device,
+                                           v->message, *hint ? " (fix: " : "", hint,
+                                           *hint ? ")" : "");
+  g_autofree char *shown = zv_text_escape (line);   /* one line, whatever the names hold */
+  g_string_append (s, shown);
 }
 
 /* One line per violation. */

@@ -8,8 +8,10 @@
 #include "zv-xml.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Opens the libvirt connection of --connect. */
 ZvLibvirt *
@@ -129,12 +131,31 @@ zv_cli_domains_for_show (ZvCli *cli)
   return domains;
 }
 
+/* Opens PATH for reading without blocking on a FIFO that has no writer (a FIFO
+ * or pipe with one, e.g. --domain-xml <(virsh dumpxml g), is read as usual). */
+static FILE *
+open_domain_file (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return NULL;
+  int flags = fcntl (fd, F_GETFL);
+  FILE *in = flags < 0 || fcntl (fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ? NULL : fdopen (fd, "r");
+  if (in == NULL)
+    {
+      int saved = errno;
+      close (fd);
+      errno = saved;
+    }
+  return in;
+}
+
 /* Reads a domain XML file ("-" = stdin), size-limited. */
 char *
 zv_cli_read_domain_file (const char *path, GError **error)
 {
   gboolean is_stdin = strcmp (path, "-") == 0;
-  FILE *in = is_stdin ? stdin : fopen (path, "re");
+  FILE *in = is_stdin ? stdin : open_domain_file (path);
   if (in == NULL)
     {
       int saved = errno;

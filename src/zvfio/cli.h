@@ -7,6 +7,7 @@
 #include "zv-inventory.h"
 #include "zv-root.h"
 #include "zv-rules.h"
+#include "zv-text.h"
 
 G_BEGIN_DECLS
 

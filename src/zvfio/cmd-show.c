@@ -12,7 +12,8 @@ static void
 field (const char *label, const char *value)
 {
   g_autofree char *head = g_strconcat (label, ":", NULL);
-  printf ("  %-20s %s\n", head, value ? value : "-");
+  g_autofree char *shown = zv_text_escape (value ? value : "-");
+  printf ("  %-20s %s\n", head, shown);
 }
 
 /* Prints a subchannel and its relatives as labelled lines. */

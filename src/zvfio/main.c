@@ -141,7 +141,8 @@ report (GError *error)
     return zv_error_exit_code (error);   /* the command has shown it already */
   const char *advice = g_error_matches (error, ZV_ERROR, ZV_ERROR_NOT_S390)
                        ? " (zvfio --root DIR reads a sysfs tree)" : "";
-  fprintf (stderr, "zvfio: %s%s\n", error->message, advice);
+  g_autofree char *shown = zv_text_escape (error->message);
+  fprintf (stderr, "zvfio: %s%s\n", shown, advice);
   return zv_error_exit_code (error);
 }
 
@@ -170,7 +171,8 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
-      fprintf (stderr, "zvfio: %s (see 'zvfio --help')\n", error->message);
+      g_autofree char *shown = zv_text_escape (error->message);
+      fprintf (stderr, "zvfio: %s (see 'zvfio --help')\n", shown);
       return ZV_EXIT_USAGE;
     }
   if (version)
@@ -186,7 +188,8 @@ main (int argc, char **argv)
   const ZvCommand *command = find_command (argv[1]);
   if (command == NULL)
     {
-      fprintf (stderr, "zvfio: unknown command '%s' (see 'zvfio help')\n", argv[1]);
+      g_autofree char *shown = zv_text_escape (argv[1]);
+      fprintf (stderr, "zvfio: unknown command '%s' (see 'zvfio help')\n", shown);
       return ZV_EXIT_USAGE;
     }
 

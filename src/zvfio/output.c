@@ -1,6 +1,7 @@
 /* zvfio CLI: tables, JSON and warnings output. */
 #include "cli.h"
 #include "zv-json.h"
+#include "zv-text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,11 +47,14 @@ zv_table_add (ZvTable *table, const char *first_cell, ...)
 {
   guint n = table->headers->len;
   g_autofree const char **cells = g_new0 (const char *, n);
+  g_auto (GStrv) escaped = g_new0 (char *, n + 1);   /* cells that needed escaping */
   va_list args;
   va_start (args, first_cell);
   const char *cell = first_cell;
   for (guint i = 0; i < n; i++)
     {
+      if (cell != NULL && !zv_text_is_plain (cell))
+        cell = escaped[i] = zv_text_escape (cell);
       cells[i] = cell ? cell : "-";
       cell = va_arg (args, const char *);
     }
@@ -123,7 +127,10 @@ void
 zv_cli_print_warnings (GPtrArray *warnings)
 {
   for (guint i = 0; warnings && i < warnings->len; i++)
-    fprintf (stderr, "zvfio: warning: %s\n", (const char *) g_ptr_array_index (warnings, i));
+    {
+      g_autofree char *shown = zv_text_escape (g_ptr_array_index (warnings, i));
+      fprintf (stderr, "zvfio: warning: %s\n", shown);
+    }
 }
 
 /* Prints JSON NODE to stdout. */

@@ -35,6 +35,16 @@ import subprocess  # noqa: E402
 import stat  # noqa: E402
 
 BUILD_DIR = Path(os.environ.get("ZVFIO_BUILD_DIR", REPO_ROOT / "build"))
+# A command that every zvfio binary the fixtures start runs under, e.g.
+# ZVFIO_WRAPPER="valgrind --error-exitcode=99 ..." (tests/valgrind/run.sh).
+WRAPPER = os.environ.get("ZVFIO_WRAPPER", "").split()
+# Test timeouts are multiplied by this under a slow wrapper (ZVFIO_TIMEOUT_FACTOR).
+TIMEOUT_FACTOR = float(os.environ.get("ZVFIO_TIMEOUT_FACTOR", "1"))
+
+
+def wrapped(argv):
+    """ARGV (a zvfio binary first) run under ZVFIO_WRAPPER, when one is set."""
+    return WRAPPER + [str(a) for a in argv]
 GOLDEN_DIR = REPO_ROOT / "tests" / "integration" / "golden"
 
 
@@ -56,7 +66,7 @@ def zvfio_bin(build_dir):
 def run_zvfio(zvfio_bin):
     """Return run(*args, root=None, input=None, env=None) -> CompletedProcess of zvfio."""
     def _run(*args, root=None, input=None, env=None, timeout=60):
-        argv = [str(zvfio_bin)]
+        argv = wrapped([zvfio_bin])
         if root is not None:
             argv += ["--root", str(root)]
         argv += [str(a) for a in args]
@@ -66,7 +76,7 @@ def run_zvfio(zvfio_bin):
         if env:
             full_env.update(env)
         return subprocess.run(argv, input=input, capture_output=True, text=True,
-                              env=full_env, timeout=timeout)
+                              env=full_env, timeout=timeout * TIMEOUT_FACTOR)
     return _run
 
 
@@ -103,8 +113,9 @@ def run_hook(hook_bin):
         full_env["LC_ALL"] = "C.UTF-8"
         if env:
             full_env.update(env)
-        return subprocess.run([str(binary or hook_bin), domain, op, subop, extra], input=xml,
-                              capture_output=True, text=True, env=full_env, timeout=timeout)
+        return subprocess.run(wrapped([binary or hook_bin, domain, op, subop, extra]), input=xml,
+                              capture_output=True, text=True, env=full_env,
+                              timeout=timeout * TIMEOUT_FACTOR)
     return _run
 
 
@@ -178,8 +189,9 @@ def run_callout(callout_bin):
             full_env["ZVFIO_ROOT"] = str(root)
         if env:
             full_env.update(env)
-        return subprocess.run([str(callout_bin)] + [str(a) for a in argv], input=input,
-                              capture_output=True, text=True, env=full_env, timeout=timeout)
+        return subprocess.run(wrapped([callout_bin] + list(argv)), input=input,
+                              capture_output=True, text=True, env=full_env,
+                              timeout=timeout * TIMEOUT_FACTOR)
     return _run
 
 
