@@ -80,8 +80,14 @@ case "$mode" in
     echo "==> build (werror, fault injection for test_crash.py) and unit tests"
     build build -Dfault_injection=true
     meson test -C build --print-errorlogs
+    echo "==> build without libvirt (-Dlibvirt=disabled: the CLI without attach/detach)"
+    build build-nolibvirt -Dlibvirt=disabled >/dev/null
     echo "==> integration tests (pytest)"
     ZVFIO_BUILD_DIR="$repo/build" run_pytest -q tests/integration
+    echo "==> benchmark smoke (docs/benchmarks.md has the full runs)"
+    bench_cache=$(mktemp -d)
+    ZVFIO_BENCH_CACHE="$bench_cache" tests/bench/bench.sh -n 1024 -r 1 --no-lscss -b build
+    rm -rf "$bench_cache"
     echo "==> sanitizers (ASan+UBSan): unit and integration tests"
     build build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
       -Dfault_injection=true

@@ -41,6 +41,14 @@ zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error)
 }
 
 /* Always fails: no libvirt. */
+char *
+zv_libvirt_domain_xml_as (ZvLibvirt *lv, const char *name, gboolean live, GError **error)
+{
+  set_unavailable (error);
+  return NULL;
+}
+
+/* Always fails: no libvirt. */
 GPtrArray *
 zv_libvirt_domain_names (ZvLibvirt *lv, GError **error)
 {

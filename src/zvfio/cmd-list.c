@@ -108,7 +108,8 @@ zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
           return FALSE;
         }
     }
-  if (!from_libvirt)
+  /* this host's sysfs is streamed; a remote host's devices are its libvirt's */
+  if (!from_libvirt && cli->remote_uri == NULL)
     return list_streamed (cli, scope, json, error);
   g_autoptr (ZvLibvirt) lv = from_libvirt ? zv_cli_libvirt_open (cli, error) : NULL;
   if (from_libvirt && lv == NULL)
