@@ -49,6 +49,8 @@ class KernelEmulator:
         self.stash = self.root.parent / (self.root.name + ".kernel-stash")
         self.stash.mkdir(exist_ok=True)
         self.uevent_env = {}                  # ccw uevent file -> what it reads
+        self.override_shown = {}              # driver_override file -> what it last read
+        self.writers_gone = False             # idle(writers_gone=True): see _normalise_override
         for dev in self._devices("ccw"):
             if (dev / "uevent").is_file():
                 self.uevent_env[dev / "uevent"] = (dev / "uevent").read_text()
@@ -74,12 +76,17 @@ class KernelEmulator:
         if self.error is not None:
             raise self.error
 
-    def idle(self, timeout=5):
-        """Wait until two full polling rounds have passed (all pending writes handled)."""
+    def idle(self, timeout=5, writers_gone=False):
+        """Wait until two full polling rounds have passed (all pending writes handled).
+        WRITERS_GONE: the writing process was killed, so an attribute it had truncated
+        but not yet written is no write in flight: sysfs never truncates (a store
+        happens whole or not at all), so it reads its old value again."""
+        self.writers_gone = writers_gone
         target = self.rounds + 2
         deadline = time.monotonic() + timeout
         while self.rounds < target and time.monotonic() < deadline:
             time.sleep(self.interval)
+        self.writers_gone = False
 
     def _run(self):
         """Poll until stopped; remember the first exception for __exit__."""
@@ -201,17 +208,19 @@ class KernelEmulator:
             if name:
                 self.probe(bus, name)
 
-    @staticmethod
-    def _normalise_override(dev):
+    def _normalise_override(self, dev):
         """driver_override reads "(null)" when cleared and "<name>" when set."""
         path = dev / "driver_override"
         if not path.is_file():
             return
         data = path.read_text()
         if data == "":
+            if self.writers_gone and path in self.override_shown:
+                path.write_text(self.override_shown[path])   # a killed writer's: no store
             return                   # a write in flight (truncated, not yet written)
         first = data.split("\n")[0].strip()
         shown = (first or "(null)") + "\n"
+        self.override_shown[path] = shown
         if data != shown:
             path.write_text(shown)
 
@@ -228,6 +237,8 @@ class KernelEmulator:
             path.write_text(self.uevent_env[path])
         elif data:
             self.uevent_env[path] = data
+        elif self.writers_gone and path in self.uevent_env:
+            path.write_text(self.uevent_env[path])   # truncated by a killed writer: no event
 
     @staticmethod
     def _override(dev):

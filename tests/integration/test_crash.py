@@ -317,7 +317,7 @@ def test_kill_at_random_moments(template, tmp_path, binaries, name, setup, op, r
             killed += proc.wait() == -9
             proc.stdout.close()
             proc.stderr.close()
-            trial.emu.idle()
+            trial.emu.idle(writers_gone=True)
             problems = []
             for cmd in recovery:
                 if cmd == SETTLED:
@@ -437,3 +437,23 @@ def test_hook_writes_the_domain_record_once_per_step(tmp_path, binaries):
         record = [s.split(" ", 1)[1] for s in steps if "/run/zvfio/big.json" in s]
         assert record == ["replace /run/zvfio/big.json", "remove /run/zvfio/big.json"]
         assert observed(root) == before
+
+
+def test_killed_writer_truncation_is_no_store(template, tmp_path, binaries):
+    """kill -9 between a write's open (O_TRUNC) and its write(): real sysfs never
+    truncates, so the attribute keeps its old value; the emulator models that once
+    the writer is gone. Without it a random-kill trial ended with an empty
+    driver_override that no release rewrites (CI, cli-release, kill after 101.7 ms)."""
+    trial = Trial(template, tmp_path / "t", binaries)
+    try:
+        before = observed(trial.root)
+        assert trial.run(("zvfio", "prepare", "0.0.3000")).returncode == 0
+        override = Path(trial.root) / "sys/bus/css/devices/0.0.0200/driver_override"
+        assert override.read_text() == "vfio_ccw\n"
+        override.write_text("")              # the killed release's open(O_TRUNC)
+        trial.emu.idle(writers_gone=True)
+        assert override.read_text() == "vfio_ccw\n"
+        assert trial.run(("zvfio", "release", "0.0.3000")).returncode == 0
+        assert observed(trial.root) == before
+    finally:
+        trial.close()
