@@ -220,39 +220,9 @@ zv_state_lock_domain (ZvRoot *root, const char *domain, pid_t owner, guint timeo
   return zv_lock_acquire (root, name, owner, timeout_ms, error);
 }
 
-/* Compares two C strings for sorting. */
-static gint
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 /* The domain names of every record in /run/zvfio (sorted). */
 GPtrArray *
 zv_state_list_domains (ZvRoot *root, GError **error)
 {
-  g_autoptr (GPtrArray) domains = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) local = NULL;
-  g_autoptr (ZvDir) dir = zv_root_open_dir (root, ZV_STATE_DIR, &local);
-  if (dir == NULL)
-    {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&domains);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-  g_autoptr (GPtrArray) names = zv_dir_list (dir, error);
-  if (names == NULL)
-    return NULL;
-  for (guint i = 0; i < names->len; i++)
-    {
-      const char *name = g_ptr_array_index (names, i);
-      if (!g_str_has_suffix (name, ".json"))
-        continue;
-      g_autofree char *domain = g_strndup (name, strlen (name) - strlen (".json"));
-      if (zv_state_domain_name_is_valid (domain))
-        g_ptr_array_add (domains, g_steal_pointer (&domain));
-    }
-  g_ptr_array_sort (domains, compare_names);
-  return g_steal_pointer (&domains);
+  return zv_state_list_records (root, ZV_STATE_DIR, zv_state_domain_name_is_valid, error);
 }

@@ -346,22 +346,23 @@ zv_state_load_binding (ZvRoot *root, ZvBus bus, const char *device, GError **err
 
 /* Compares two C strings for sorting. */
 static gint
-compare_keys (gconstpointer a, gconstpointer b)
+compare_names (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* The keys of every binding record in /run/zvfio/bind (sorted). */
+/* The names of the record files (<name>.json) in DIR_PATH that ACCEPT takes, sorted. */
 GPtrArray *
-zv_state_list_bindings (ZvRoot *root, GError **error)
+zv_state_list_records (ZvRoot *root, const char *dir_path, gboolean (*accept) (const char *name),
+                       GError **error)
 {
-  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) local = NULL;
-  g_autoptr (ZvDir) dir = zv_root_open_dir (root, ZV_STATE_BIND_DIR, &local);
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, dir_path, &local);
   if (dir == NULL)
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&keys);
+        return g_steal_pointer (&records);
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
@@ -373,14 +374,28 @@ zv_state_list_bindings (ZvRoot *root, GError **error)
       const char *name = g_ptr_array_index (names, i);
       if (!g_str_has_suffix (name, ".json"))
         continue;
-      g_autofree char *key = g_strndup (name, strlen (name) - strlen (".json"));
-      ZvBus bus;
-      g_autofree char *device = NULL;
-      if (zv_bind_key_parse (key, &bus, &device))
-        g_ptr_array_add (keys, g_steal_pointer (&key));
+      g_autofree char *stem = g_strndup (name, strlen (name) - strlen (".json"));
+      if (accept (stem))
+        g_ptr_array_add (records, g_steal_pointer (&stem));
     }
-  g_ptr_array_sort (keys, compare_keys);
-  return g_steal_pointer (&keys);
+  g_ptr_array_sort (records, compare_names);
+  return g_steal_pointer (&records);
+}
+
+/* TRUE when KEY names a binding record ("<bus>-<device>"). */
+static gboolean
+is_binding_key (const char *key)
+{
+  ZvBus bus;
+  g_autofree char *device = NULL;
+  return zv_bind_key_parse (key, &bus, &device);
+}
+
+/* The keys of every binding record in /run/zvfio/bind (sorted). */
+GPtrArray *
+zv_state_list_bindings (ZvRoot *root, GError **error)
+{
+  return zv_state_list_records (root, ZV_STATE_BIND_DIR, is_binding_key, error);
 }
 
 /* Removes the record of DEVICE on BUS. */

@@ -96,6 +96,10 @@ gboolean zv_state_get_string (JsonObject *object, const char *key, gboolean null
                               const char **out, const char *what, GError **error);
 /* Sets an "invalid value of KEY" error for WHAT. */
 void zv_state_set_invalid (GError **error, const char *what, const char *key, const char *value);
+/* The names of the record files (<name>.json) in DIR_PATH that ACCEPT takes,
+ * sorted; empty when the directory does not exist. */
+GPtrArray *zv_state_list_records (ZvRoot *root, const char *dir_path,
+                                  gboolean (*accept) (const char *name), GError **error);
 /* Reads a state file (size-limited); NULL without error when it does not exist. */
 char *zv_state_read_file (ZvRoot *root, const char *path, gsize *length, GError **error);
 
