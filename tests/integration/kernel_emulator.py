@@ -51,6 +51,7 @@ class KernelEmulator:
         self.uevent_env = {}                  # ccw uevent file -> what it reads
         self.override_shown = {}              # driver_override file -> what it last read
         self.writers_gone = False             # idle(writers_gone=True): see _normalise_override
+        self.quiescent = False                # idle(): no command is writing (see step)
         for dev in self._devices("ccw"):
             if (dev / "uevent").is_file():
                 self.uevent_env[dev / "uevent"] = (dev / "uevent").read_text()
@@ -77,15 +78,19 @@ class KernelEmulator:
             raise self.error
 
     def idle(self, timeout=5, writers_gone=False):
-        """Wait until two full polling rounds have passed (all pending writes handled).
-        WRITERS_GONE: the writing process was killed, so an attribute it had truncated
-        but not yet written is no write in flight: sysfs never truncates (a store
-        happens whole or not at all), so it reads its old value again."""
+        """Wait until two full polling rounds have passed (all pending writes handled);
+        the caller's command has ended, so every driver_override also shows the way
+        the kernel shows it. WRITERS_GONE: the writing process was killed, so an
+        attribute it had truncated but not yet written is no write in flight: sysfs
+        never truncates (a store happens whole or not at all), so it reads its old
+        value again."""
         self.writers_gone = writers_gone
+        self.quiescent = True
         target = self.rounds + 2
         deadline = time.monotonic() + timeout
         while self.rounds < target and time.monotonic() < deadline:
             time.sleep(self.interval)
+        self.quiescent = False
         self.writers_gone = False
 
     def _run(self):
@@ -186,10 +191,15 @@ class KernelEmulator:
     # ---- one polling round
 
     def step(self):
-        """Handle every pending write: overrides, unbinds, binds, then probes."""
-        for bus in ("css", "pci"):
-            for dev in self._devices(bus):
-                self._normalise_override(dev)
+        """Handle every pending write: unbinds, binds, then probes.
+        A driver_override is shown normalised ("(null)", "<name>\\n") when the driver
+        core acts on its device, and in idle(): never by a rewrite racing a command's
+        next store (a clear read here, then the command's "vfio_ccw" store, then the
+        rewrite to "(null)" would lose that store, which the kernel never does)."""
+        if self.quiescent:
+            for bus in ("css", "pci"):
+                for dev in self._devices(bus):
+                    self._normalise_override(dev)
         for dev in self._devices("ccw"):
             self._uevent(dev)
         for bus in ("css", "pci"):
@@ -261,6 +271,7 @@ class KernelEmulator:
         dev = self._device(bus, name)
         if dev is None or self._driver(dev) != driver:
             return
+        self._normalise_override(dev)
         self.events.append(("unbind", bus, driver, name))
         link = self.sys(f"/sys/bus/{bus}/drivers/{driver}/{name}")
         if link.is_symlink():
@@ -296,7 +307,10 @@ class KernelEmulator:
     def bind(self, bus, driver, name):
         """bind_store / a successful probe: the driver takes the device."""
         dev = self._device(bus, name)
-        if dev is None or self._driver(dev) is not None or not self._matches(bus, dev, driver):
+        if dev is None or self._driver(dev) is not None:
+            return
+        self._normalise_override(dev)
+        if not self._matches(bus, dev, driver):
             return
         if driver in self.refuse:
             self.events.append(("refused", bus, driver, name))
@@ -342,6 +356,7 @@ class KernelEmulator:
         dev = self._device(bus, name)
         if dev is None or self._driver(dev) is not None:
             return
+        self._normalise_override(dev)
         override = self._override(dev)
         if override is not None:
             driver = override

@@ -237,12 +237,13 @@ def test_failed_write_mid_way_restores_driver_override(root, run_zvfio, kernel):
     unbind = sysfs(root, "/sys/bus/css/drivers/io_subchannel/unbind")
     unbind.unlink()
     unbind.mkdir()
-    kernel(root)
+    emu = kernel(root)
     before, _ = host_state(root)
     r = run_zvfio("prepare", "0.0.3000", root=root)
     assert r.returncode == 1
     assert re.search(r"cannot (open|write) /sys/bus/css/drivers/io_subchannel/unbind", r.stderr)
     assert r.stderr.rstrip().endswith("every change was rolled back")
+    emu.idle()
     assert host_state(root)[0] == before
     assert driver_of(root, "css", DASD_SCH) == "io_subchannel"
 

@@ -457,3 +457,38 @@ def test_killed_writer_truncation_is_no_store(template, tmp_path, binaries):
         assert observed(trial.root) == before
     finally:
         trial.close()
+
+
+def test_a_store_right_after_a_clear_is_kept(template, tmp_path, monkeypatch):
+    """A clear of driver_override ("\\n") with no driver action, then at once a store
+    ("vfio_ccw\\n"), as repair-then-prepare does: the kernel keeps the store. The
+    emulator once rewrote a clear as "(null)" at a moment of its own: in CI (ASan
+    tier, prepare --persist stopped at point 3, then prepare again) it read the clear,
+    the prepare stored vfio_ccw, its rewrite put "(null)" back and the probe bound
+    io_subchannel. Here the store lands between any read and write of the emulator's."""
+    import shutil
+    root = tmp_path / "root"
+    shutil.copytree(template, root, symlinks=True)
+    emu = KernelEmulator(root)          # no thread: the test chooses the interleaving
+    override = Path(os.path.realpath(root / "sys/bus/css/devices/0.0.0200")) / "driver_override"
+    override.write_text("\n")
+    stored = []
+    plain_read = Path.read_text
+
+    def read_then_store(self, *args, **kwargs):
+        data = plain_read(self, *args, **kwargs)
+        if self == override and data == "\n" and not stored:
+            stored.append(True)
+            self.write_text("vfio_ccw\n")   # the command's next store
+        return data
+
+    monkeypatch.setattr(Path, "read_text", read_then_store)
+    emu.step()
+    monkeypatch.undo()
+    if not stored:
+        override.write_text("vfio_ccw\n")
+    assert override.read_text() == "vfio_ccw\n"
+    (root / "sys/bus/css/drivers/io_subchannel/unbind").write_text("0.0.0200\n")
+    (root / "sys/bus/css/drivers_probe").write_text("0.0.0200\n")
+    emu.step()
+    assert emu.events[-1] == ("bind", "css", "vfio_ccw", "0.0.0200")
