@@ -28,6 +28,8 @@ packages=(
   # fuzz tier (tests/fuzz/run-fuzzers.sh: libFuzzer's runtime is in libclang-rt),
   # valgrind tier (tests/valgrind/run.sh, parallel pytest)
   clang libclang-rt-14-dev valgrind python3-pytest-xdist
+  # benchmark smoke (tests/bench/bench.sh: peak RSS with /usr/bin/time, ratios with bc)
+  time bc
 )
 
 as_root() {

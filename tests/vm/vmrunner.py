@@ -38,6 +38,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 GUEST = HERE / "guest"
+REPO = HERE.parent.parent
 CACHE = Path(os.environ.get("ZVFIO_VM_CACHE", "/var/cache/zvfio-vm"))
 ARTIFACTS = Path(os.environ.get("ZVFIO_VM_ARTIFACTS", "/tmp/zvfio-vm-artifacts"))
 QEMU = os.environ.get("ZVFIO_VM_QEMU", "qemu-system-s390x")
@@ -133,7 +134,7 @@ GROUPS: list[Group] = [
     Group(
         name="host",
         scenarios=[("smoke", 300), ("inventory", 300), ("mdevctl-callout", 300),
-                   ("libvirt-nodedev", 300), ("zpci", 300)],
+                   ("libvirt-nodedev", 300), ("zpci", 300), ("bench-lscss", 600)],
         ccw=[
             Ccw(NET, 0, 0x1000, "3832/01", "mdevctl-callout target"),
             Ccw(RNG, 0, 0x1001, "3832/04", "libvirt-nodedev target"),
@@ -297,6 +298,24 @@ def nested_initrd(rootfs_tree: Path) -> bytes:
     return buf.getvalue()
 
 
+# Size of the generated host of the bench-lscss scenario (issue 13's guest timing
+# line): every subchannel costs about 32 files in the guest's RAM-backed root.
+BENCH_SUBCHANNELS = int(os.environ.get("ZVFIO_VM_BENCH_SUBCHANNELS", "2048"))
+
+
+def bench_tree(subchannels: int) -> bytes:
+    """A tests/bench/gen-host.py tree of SUBCHANNELS as a .tar.gz (top directory root/)."""
+    import io
+    import tarfile
+    with tempfile.TemporaryDirectory(prefix="zvfio-vm-bench-") as tmp:
+        subprocess.run([sys.executable, str(REPO / "tests/bench/gen-host.py"), str(subchannels),
+                        f"{tmp}/root"], check=True)
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=1) as tar:
+            tar.add(f"{tmp}/root", arcname="root")
+        return buf.getvalue()
+
+
 def build_overlay(path: Path, group: Group, images: Images, scenarios: list[tuple[str, int]]):
     with open(path, "wb") as f:
         c = Cpio(f)
@@ -318,6 +337,8 @@ def build_overlay(path: Path, group: Group, images: Images, scenarios: list[tupl
         st = images.zvfio_build / "staging"
         if images.zvfio_status == "ok" and st.is_dir():
             c.tree(st, "")
+        if any(n == "bench-lscss" for n, _ in scenarios):
+            c.file("var/lib/zvfio-vm/bench-host.tar.gz", bench_tree(BENCH_SUBCHANNELS))
         c.dir("var/lib/zvfio-vm/nested")
         c.symlink("var/lib/zvfio-vm/nested/bzImage", "/boot/zvfio-vm-bzImage")
         c.file("var/lib/zvfio-vm/nested/initrd.cpio", nested_initrd(images.rootfs / "tree"))
