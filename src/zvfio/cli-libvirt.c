@@ -231,8 +231,6 @@ static char *
 define_with_intent (ZvCli *cli, ZvHostdevBuilt *built, const ZvCliAttachTarget *attach,
                     GError **error)
 {
-  if (!zv_cli_mdev_settle_parent (cli, ZV_MDEV_OP_ATTACH_DEFINE, built->device, error))
-    return NULL;
   g_autofree char *uuid = g_uuid_string_random ();
   built->intent = zv_mdev_intent_new (ZV_MDEV_OP_ATTACH_DEFINE, uuid, built->device);
   built->intent->uri = g_strdup (attach->uri);
@@ -303,6 +301,21 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
         return NULL;
     }
   g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
+  guint settled = 0;
+  /* attach --define run again: what an interrupted one left on this subchannel is
+   * settled first, then the subchannel is looked at again */
+  if (target != NULL && attach != NULL && opts->define && target->sch != NULL &&
+      target->remote == NULL)
+    {
+      if (!zv_cli_mdev_settle_parent (cli, ZV_MDEV_OP_ATTACH_DEFINE, target->sch->id, &settled,
+                                      error))
+        return NULL;
+      if (settled > 0)
+        {
+          g_clear_pointer (&target, zv_target_free);
+          target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
+        }
+    }
   if (target == NULL)
     return NULL;
   zv_cli_print_warnings (target->inv->warnings);

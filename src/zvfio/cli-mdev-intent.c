@@ -136,8 +136,13 @@ zv_cli_mdev_print_settled (const char *uuid, ZvMdevSettled settled, gboolean ver
 
 /* Settles every record of OP on PARENT. */
 gboolean
-zv_cli_mdev_settle_parent (ZvCli *cli, ZvMdevOp op, const char *parent, GError **error)
+zv_cli_mdev_settle_parent (ZvCli *cli, ZvMdevOp op, const char *parent, guint *count,
+                           GError **error)
 {
+  guint dummy;
+  if (count == NULL)
+    count = &dummy;
+  *count = 0;
   g_autoptr (GPtrArray) uuids = zv_mdev_intent_list (cli->root, error);
   if (uuids == NULL)
     return FALSE;
@@ -155,6 +160,7 @@ zv_cli_mdev_settle_parent (ZvCli *cli, ZvMdevOp op, const char *parent, GError *
           (own_records != NULL && g_hash_table_contains (own_records, uuid)))
         continue;
       ZvMdevSettled settled;
+      (*count)++;
       if (!zv_cli_mdev_settle (cli, uuid, FALSE, &settled, error))
         return FALSE;
       zv_cli_mdev_print_settled (uuid, settled, FALSE);

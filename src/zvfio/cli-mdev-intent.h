@@ -26,8 +26,9 @@ typedef enum {
 gboolean zv_cli_mdev_settle (ZvCli *cli, const char *uuid, gboolean held,
                              ZvMdevSettled *settled, GError **error);
 /* Settles every record of operation OP on PARENT (a re-run of that operation
- * there repairs first), printing what it did. */
-gboolean zv_cli_mdev_settle_parent (ZvCli *cli, ZvMdevOp op, const char *parent,
+ * there repairs first, before it looks at the subchannel's mdevs), printing what
+ * it did; *COUNT (may be NULL) receives how many records there were. */
+gboolean zv_cli_mdev_settle_parent (ZvCli *cli, ZvMdevOp op, const char *parent, guint *count,
                                     GError **error);
 /* Before the first change of INTENT's operation: takes its lock (*LOCK), settles an
  * old record of the UUID, refuses a UUID that is defined or running already (the

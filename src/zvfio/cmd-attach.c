@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cli-libvirt.h"
 #include "cli-mdev-intent.h"
+#include "zv-fault.h"
 #include "zv-signal.h"
 #include "zv-hostdev.h"
 #include "zv-mdevctl.h"
@@ -209,6 +210,8 @@ finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray 
       undefine_created (cli, changes);
       return FALSE;
     }
+  /* the libvirt change is a write step of the fault-injection tests too */
+  zv_fault_point ("libvirt", zv_libvirt_uri (lv), name);
   if (!apply_changes (lv, name, attach, changes, edited_xml, opts, &path, error))
     {
       if (attach)

@@ -86,10 +86,6 @@ static gboolean
 define_and_start (ZvCli *cli, const char *sch_id, const char *uuid, gboolean autostart,
                   GError **error)
 {
-  zv_signal_catch ();
-  /* a re-run on this subchannel settles what an interrupted one left */
-  if (!zv_cli_mdev_settle_parent (cli, ZV_MDEV_OP_DEFINE_START, sch_id, error))
-    return FALSE;
   g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_new (ZV_MDEV_OP_DEFINE_START, uuid, sch_id);
   g_autoptr (ZvLock) lock = NULL;
   if (!zv_cli_mdev_intent_begin (cli, intent, &lock, error))
@@ -159,6 +155,23 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
   g_autoptr (ZvTarget) device = resolve_subchannel (cli, "define", argv[1], error);
   if (device == NULL)
     return FALSE;
+  if (start)
+    {
+      /* a re-run on this subchannel settles what an interrupted one left, then
+       * looks at the subchannel again */
+      zv_signal_catch ();
+      guint settled = 0;
+      if (!zv_cli_mdev_settle_parent (cli, ZV_MDEV_OP_DEFINE_START, device->sch->id, &settled,
+                                      error))
+        return FALSE;
+      if (settled > 0)
+        {
+          g_clear_pointer (&device, zv_target_free);
+          device = resolve_subchannel (cli, "define", argv[1], error);
+          if (device == NULL)
+            return FALSE;
+        }
+    }
   const ZvSubchannel *sch = device->sch;
   ZvMdevConfig config = { .mdev_type = (char *) ZV_VFIO_CCW_MDEV_TYPE,
                           .start = (char *) (autostart ? "auto" : "manual") };
