@@ -19,12 +19,14 @@ finished-attach case is a domain that holds the mdev in the driver's node file."
 import itertools
 import json
 import os
-import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import LIBVIRT_DATA, host_state
+from conftest import LIBVIRT_DATA, host_state, MDEVCTL_NS
 from install_info import build_options
 
 UUID = "7e270a25-e163-4922-af60-757fc8ed48ca"
@@ -193,3 +195,45 @@ def test_define_start_refuses_an_existing_uuid(make_tree, tmp_path, mdevctl_ns, 
     assert res.returncode == 2, res.stderr
     assert f"mdev {UUID} is defined or running already" in res.stderr
     assert definitions(root) == before and records(root) == []
+
+
+@pytest.mark.parametrize("what", ["define-start", "attach-define"])
+@pytest.mark.parametrize("signo", [signal.SIGINT, signal.SIGTERM])
+def test_signal_rolls_back(make_tree, tmp_path, callout_bin, zvfio_bin, what, signo):
+    """SIGINT/SIGTERM while mdevctl define runs (its callout waits for the subchannel
+    lock, held here by a live process): the define finishes, then the command takes it
+    back as a failure does: exit 1, 'interrupted by SIGxxx', nothing left."""
+    spec, parent = ("rules-ccw", "0.0.0144") if what == "define-start" \
+        else ("guest-passthrough", "0.0.0102")
+    root = make_tree(spec, tmp_path)
+    node = node_copy(tmp_path)
+    args = ["define", "sch:0.0.0144", "--uuid", UUID, "--start"] if what == "define-start" \
+        else ["--connect", f"test://{node}", "attach", "guest1", "0.0.0001", "--define"]
+    env = dict(os.environ, LC_ALL="C.UTF-8", **ENV)
+    argv = ["/bin/sh", str(MDEVCTL_NS), str(root), str(callout_bin), str(zvfio_bin), "--root",
+            str(root)] + args
+    subprocess.run(argv[:4] + ["true"], env=env, check=True)   # scripts.d in place
+    before = observed(root)
+    lock = root / "run" / "lock" / "zvfio" / f"css-{parent}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(["sleep", "60"])
+    try:
+        lock.write_text(f"{holder.pid}\n")
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env)
+        deadline = time.monotonic() + 20
+        while records(root) == [] and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        assert records(root) != [], "the record was not written before mdevctl ran"
+        time.sleep(0.3)
+        proc.send_signal(signo)
+        time.sleep(0.2)
+        lock.unlink()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    name = "INT" if signo == signal.SIGINT else "TERM"
+    assert proc.returncode == 1, err
+    assert f"interrupted by SIG{name}" in err
+    assert observed(root) == before
