@@ -183,7 +183,7 @@ zv_cmd_repair (ZvCli *cli, int argc, char **argv, GError **error)
     }
   if ((all && argc != 1) || (!all && argc != 2))
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "repair: expected one device ID, mdev UUID or --all");
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "repair: expected one device ID or --all");
       return FALSE;
     }
   /* a signal lets the step under way finish; the rest is left for the next repair */
