@@ -7,6 +7,7 @@
  * zvfio-callout) pointing at the root. */
 #include "zv-mdevctl.h"
 #include "zv-error.h"
+#include "zv-fault.h"
 #include "zv-mdev.h"
 #include "zv-parse.h"
 
@@ -118,6 +119,9 @@ run_mdevctl (ZvRoot *root, const char *const *args, GError **error)
   g_auto (GStrv) envp = mdevctl_environment (root, error);
   if (envp == NULL)
     return NULL;
+  /* every mdevctl run here changes the host (define, undefine, start, stop): a
+   * write step of the fault-injection tests, like a file write */
+  zv_fault_point ("mdevctl", args[0], args[2]);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, mdevctl);
   for (gsize i = 0; args[i]; i++)

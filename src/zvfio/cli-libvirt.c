@@ -1,6 +1,8 @@
 /* zvfio CLI: libvirt domains and <hostdev> building shared by hostdev,
  * attach, detach, domains, show and list --from-libvirt. */
 #include "cli-libvirt.h"
+#include "cli-mdev-intent.h"
+#include "zv-signal.h"
 #include "zv-hostdev-plan.h"
 #include "zv-mdevctl.h"
 #include "zv-nodedev-parse.h"
@@ -25,8 +27,8 @@ zv_cli_libvirt_open (ZvCli *cli, GError **error)
 
 /* Domain NAME as far as it uses devices: its persistent definition and, while it
  * runs, also what it runs with (a device attached with --live only). */
-static ZvDomain *
-load_domain_both (ZvLibvirt *lv, const char *name, GError **error)
+ZvDomain *
+zv_cli_load_domain_both (ZvLibvirt *lv, const char *name, GError **error)
 {
   g_autofree char *xml = zv_libvirt_domain_xml (lv, name, error);
   g_autoptr (ZvDomain) domain = xml ? zv_domain_parse (xml, -1, error) : NULL;
@@ -75,7 +77,7 @@ zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean target_live, gb
       if (target != NULL && strcmp (name, target) == 0)
         continue;
       g_autoptr (GError) local = NULL;
-      g_autoptr (ZvDomain) domain = load_domain_both (lv, name, &local);
+      g_autoptr (ZvDomain) domain = zv_cli_load_domain_both (lv, name, &local);
       if (domain != NULL)
         {
           g_ptr_array_add (list, g_steal_pointer (&domain));
@@ -216,7 +218,41 @@ zv_hostdev_built_free (ZvHostdevBuilt *built)
   g_free (built->xml);
   g_free (built->summary);
   g_free (built->defined_uuid);
+  zv_mdev_intent_free (built->intent);
+  if (built->lock != NULL)
+    zv_lock_release (built->lock);
   g_free (built);
+}
+
+/* attach --define: defines a new mdev on BUILT's subchannel under an intent record
+ * (kept in BUILT with its lock until the attach is done or rolled back); a re-run
+ * on that subchannel settles what an interrupted one left first. */
+static char *
+define_with_intent (ZvCli *cli, ZvHostdevBuilt *built, const ZvCliAttachTarget *attach,
+                    GError **error)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  built->intent = zv_mdev_intent_new (ZV_MDEV_OP_ATTACH_DEFINE, uuid, built->device);
+  built->intent->uri = g_strdup (attach->uri);
+  built->intent->domain = g_strdup (attach->domain);
+  if (!zv_cli_mdev_intent_begin (cli, built->intent, &built->lock, error))
+    {
+      /* nothing written when the record could not be: nothing to take back */
+      g_clear_pointer (&built->intent, zv_mdev_intent_free);
+      return NULL;
+    }
+  g_autoptr (GError) failed = NULL;
+  char *defined = NULL;
+  if (zv_signal_check (&failed))
+    defined = zv_mdevctl_define (cli->root, built->device, uuid, TRUE, &failed);
+  if (defined != NULL)
+    return defined;
+  g_autoptr (GError) undo = NULL;
+  if (!zv_cli_mdev_intent_undo (cli, built->intent, &undo))
+    fprintf (stderr, "zvfio: warning: %s\n", undo->message);
+  g_clear_pointer (&built->intent, zv_mdev_intent_free);
+  g_propagate_error (error, g_steal_pointer (&failed));
+  return NULL;
 }
 
 /* Checks that the options fit TARGET's kind (usage errors name them). */
@@ -249,7 +285,8 @@ options_fit (const ZvTarget *target, const ZvHostdevOptions *opts, GError **erro
 /* Resolves ID, allocates, enforces the rules, defines, writes the XML. */
 ZvHostdevBuilt *
 zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
-                      const ZvDomain *domain, GPtrArray *other_domains, GError **error)
+                      const ZvDomain *domain, GPtrArray *other_domains,
+                      const ZvCliAttachTarget *attach, GError **error)
 {
   g_autofree char *loadparm = NULL;
   if (opts->loadparm != NULL)
@@ -264,6 +301,21 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
         return NULL;
     }
   g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
+  guint settled = 0;
+  /* attach --define run again: what an interrupted one left on this subchannel is
+   * settled first, then the subchannel is looked at again */
+  if (target != NULL && attach != NULL && opts->define && target->sch != NULL &&
+      target->remote == NULL)
+    {
+      if (!zv_cli_mdev_settle_parent (cli, ZV_MDEV_OP_ATTACH_DEFINE, target->sch->id, &settled,
+                                      error))
+        return NULL;
+      if (settled > 0)
+        {
+          g_clear_pointer (&target, zv_target_free);
+          target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
+        }
+    }
   if (target == NULL)
     return NULL;
   zv_cli_print_warnings (target->inv->warnings);
@@ -304,7 +356,8 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
   if (needs_define)
     {
       /* start=auto: the mdev must exist whenever the guest starts, also after a host reboot */
-      char *uuid = zv_mdevctl_define (cli->root, built->device, NULL, TRUE, error);
+      char *uuid = attach ? define_with_intent (cli, built, attach, error)
+                          : zv_mdevctl_define (cli->root, built->device, NULL, TRUE, error);
       if (uuid == NULL)
         return NULL;
       g_strlcpy (hd.uuid, uuid, sizeof hd.uuid);

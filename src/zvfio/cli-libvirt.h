@@ -7,6 +7,8 @@
 #include "zv-domain.h"
 #include "zv-hostdev-plan.h"
 #include "zv-libvirt.h"
+#include "zv-lock.h"
+#include "zv-mdev-intent.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +35,10 @@ char *zv_cli_read_domain_file (const char *path, GError **error);
 GPtrArray *zv_cli_domains_using (GPtrArray *domains, const ZvSubchannel *sch,
                                  const ZvPciFunction *fn);
 
+/* Domain NAME as far as it uses devices: its persistent definition, merged with
+ * its running one while it runs. */
+ZvDomain *zv_cli_load_domain_both (ZvLibvirt *lv, const char *name, GError **error);
+
 /* The <hostdev> built for one device. */
 typedef struct {
   char *device;              /* "0.0.0100" (subchannel) or "0001:00:00.0" */
@@ -41,7 +47,16 @@ typedef struct {
   char uuid[37];             /* vfio-ccw: the mdev */
   char *summary;             /* "mdev <uuid>, guest fe.0.1000" / "zPCI uid 0x0001 fid 0x00000001" */
   char *defined_uuid;        /* set when --define created the mdev definition */
+  ZvMdevIntent *intent;      /* attach --define: the record of that definition */
+  ZvLock *lock;              /* ... and its lock, held until the record is gone */
 } ZvHostdevBuilt;
+
+/* attach --define: where the hostdev of a defined mdev goes (the intent record
+ * names it, so that repair can tell whether the libvirt change happened). */
+typedef struct {
+  const char *uri;
+  const char *domain;
+} ZvCliAttachTarget;
 
 /* Turns the --uid/--fid texts (decimal or 0x hex) and --boot into OPTS (cmd-hostdev.c). */
 /* The --boot value when the option is not given. */
@@ -52,10 +67,11 @@ gboolean zv_cli_hostdev_numbers (const char *uid, const char *fid, int boot,
 void zv_hostdev_built_free (ZvHostdevBuilt *built);
 /* Resolves ID on the host, chooses free guest addresses in DOMAIN (may be NULL),
  * enforces the rules (ZV_OP_ATTACH, violations on stderr; exit 3 on errors),
- * defines the mdev with --define, and writes the <hostdev> XML. */
+ * defines the mdev with --define (with ATTACH: under an intent record, see
+ * cli-mdev-intent.h), and writes the <hostdev> XML. */
 ZvHostdevBuilt *zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
                                       const ZvDomain *domain, GPtrArray *other_domains,
-                                      GError **error);
+                                      const ZvCliAttachTarget *attach, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvHostdevBuilt, zv_hostdev_built_free)
 

@@ -6,6 +6,9 @@
  * persistent definition with the edited XML. The result is read back and verified. */
 #include "cli.h"
 #include "cli-libvirt.h"
+#include "cli-mdev-intent.h"
+#include "zv-fault.h"
+#include "zv-signal.h"
 #include "zv-hostdev.h"
 #include "zv-mdevctl.h"
 
@@ -20,6 +23,8 @@ typedef struct {
   char *pci;            /* zPCI host address, NULL for vfio-ccw */
   char *summary;
   char *defined_uuid;   /* attach --define: mdev definition to undo on failure */
+  ZvMdevIntent *intent; /* ... its intent record (/run/zvfio/mdev/<uuid>.json) */
+  ZvLock *lock;         /* ... and the record's lock */
 } Change;
 
 /* Frees a change. */
@@ -31,6 +36,9 @@ change_free (Change *c)
   g_free (c->pci);
   g_free (c->summary);
   g_free (c->defined_uuid);
+  zv_mdev_intent_free (c->intent);
+  if (c->lock != NULL)
+    zv_lock_release (c->lock);
   g_free (c);
 }
 
@@ -47,7 +55,8 @@ domain_has (const ZvDomain *domain, const Change *c)
                 : zv_domain_find_mdev (domain, c->uuid) != NULL;
 }
 
-/* Undoes the mdev definitions made by attach --define (best effort). */
+/* Undoes the mdev definitions made by attach --define (best effort: what stays
+ * keeps its intent record, for 'zvfio repair'). */
 static void
 undefine_created (ZvCli *cli, GPtrArray *changes)
 {
@@ -55,9 +64,41 @@ undefine_created (ZvCli *cli, GPtrArray *changes)
     {
       const Change *c = g_ptr_array_index (changes, i);
       g_autoptr (GError) local = NULL;
-      if (c->defined_uuid && !zv_mdevctl_undefine (cli->root, c->defined_uuid, &local))
+      if (c->intent && !zv_cli_mdev_intent_undo (cli, c->intent, &local))
         fprintf (stderr, "zvfio: warning: could not undefine mdev %s again: %s\n",
                  c->defined_uuid, local->message);
+    }
+}
+
+/* attach --define: advances each record to its libvirt step (before the change). */
+static gboolean
+intents_step_libvirt (ZvCli *cli, GPtrArray *changes, GError **error)
+{
+  for (guint i = 0; i < changes->len; i++)
+    {
+      Change *c = g_ptr_array_index (changes, i);
+      if (c->intent && !zv_cli_mdev_intent_step (cli, c->intent, ZV_MDEV_STEP_LIBVIRT, error))
+        return FALSE;
+    }
+  return zv_signal_check (error);
+}
+
+/* attach --define after the libvirt change: OK, the operation is done (records
+ * removed); else each record is settled as repair would (kept where libvirt
+ * cannot tell). */
+static void
+intents_end (ZvCli *cli, GPtrArray *changes, gboolean ok)
+{
+  for (guint i = 0; i < changes->len; i++)
+    {
+      Change *c = g_ptr_array_index (changes, i);
+      if (c->intent == NULL)
+        continue;
+      g_autoptr (GError) local = NULL;
+      ZvMdevSettled settled;
+      if (ok ? !zv_cli_mdev_intent_done (cli, c->intent, &local)
+             : !zv_cli_mdev_settle (cli, c->intent->uuid, TRUE, &settled, &local))
+        fprintf (stderr, "zvfio: warning: mdev %s: %s\n", c->intent->uuid, local->message);
     }
 }
 
@@ -164,6 +205,13 @@ finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray 
         const char *edited_xml, const ApplyOptions *opts, GError **error)
 {
   ZvLibvirtPath path = ZV_LIBVIRT_VIA_DEVICE_API;
+  if (attach && !intents_step_libvirt (cli, changes, error))
+    {
+      undefine_created (cli, changes);
+      return FALSE;
+    }
+  /* the libvirt change is a write step of the fault-injection tests too */
+  zv_fault_point ("libvirt", zv_libvirt_uri (lv), name);
   if (!apply_changes (lv, name, attach, changes, edited_xml, opts, &path, error))
     {
       if (attach)
@@ -177,15 +225,25 @@ finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray 
     {
       result = verify_changes (lv, name, attach, FALSE, changes, error);
       if (result == NULL)
-        return FALSE;
+        {
+          if (attach)
+            intents_end (cli, changes, FALSE);
+          return FALSE;
+        }
     }
   if (opts->live)
     {
       g_free (result);
       result = verify_changes (lv, name, attach, TRUE, changes, error);
       if (result == NULL)
-        return FALSE;
+        {
+          if (attach)
+            intents_end (cli, changes, FALSE);
+          return FALSE;
+        }
     }
+  if (attach)
+    intents_end (cli, changes, TRUE);
   const char *how = path == ZV_LIBVIRT_VIA_REDEFINE
     ? "persistent definition redefined (virDomainDefineXML)"
     : opts->config && opts->live ? "persistent definition and running guest (device API)"
@@ -204,11 +262,12 @@ finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray 
 /* Builds the <hostdev> for ID, records it in CHANGES (first, so that a later
  * failure also undoes its --define) and adds it to *XML and *DOMAIN. */
 static gboolean
-add_device (ZvCli *cli, const char *id, const ZvHostdevOptions *hopts, char **xml,
-            ZvDomain **domain, GPtrArray *others, GPtrArray *changes, GError **error)
+add_device (ZvCli *cli, const char *id, const ZvHostdevOptions *hopts,
+            const ZvCliAttachTarget *target, char **xml, ZvDomain **domain, GPtrArray *others,
+            GPtrArray *changes, GError **error)
 {
   g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, id, hopts, *domain, others,
-                                                           error);
+                                                           target, error);
   if (built == NULL)
     return FALSE;
   Change *c = g_new0 (Change, 1);
@@ -218,6 +277,8 @@ add_device (ZvCli *cli, const char *id, const ZvHostdevOptions *hopts, char **xm
   c->pci = built->kind == ZV_HOSTDEV_PCI ? g_strdup (built->device) : NULL;
   c->summary = g_steal_pointer (&built->summary);
   c->defined_uuid = g_steal_pointer (&built->defined_uuid);
+  c->intent = g_steal_pointer (&built->intent);
+  c->lock = g_steal_pointer (&built->lock);
   g_ptr_array_add (changes, c);
   g_autofree char *edited = zv_hostdev_domain_insert (*xml, c->xml, error);
   ZvDomain *reparsed = edited ? zv_domain_parse (edited, -1, error) : NULL;
@@ -287,9 +348,13 @@ zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
                             error))
     return FALSE;
 
+  /* --define: a signal rolls back what this command defined, as a failure does */
+  if (hopts.define)
+    zv_signal_catch ();
+  ZvCliAttachTarget target = { .uri = zv_libvirt_uri (lv), .domain = name };
   g_autoptr (GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
   for (int i = 2; i < argc; i++)
-    if (!add_device (cli, argv[i], &hopts, &xml, &domain, others, changes, error))
+    if (!add_device (cli, argv[i], &hopts, &target, &xml, &domain, others, changes, error))
       {
         undefine_created (cli, changes);
         return FALSE;

@@ -2,9 +2,11 @@
  * The rules run first (ZV_OP_DEFINE / ZV_OP_START); the definitions are
  * mdevctl's own files, written only by mdevctl. */
 #include "cli.h"
+#include "cli-mdev-intent.h"
 #include "zv-mdevctl.h"
 #include "zv-parse.h"
 #include "zv-rules.h"
+#include "zv-signal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -75,22 +77,42 @@ one_argument (const char *command, const char *what, int argc, GError **error)
   return FALSE;
 }
 
-/* Starts the mdev UUID that define just defined on SCH_ID; on failure takes the
- * definition back, so that the host is as before (an admin who asked for a
- * running mdev gets one or nothing), and says what remains if that fails too. */
+/* define ID --start: mdevctl define, then mdevctl start, under an intent record
+ * (/run/zvfio/mdev/<uuid>.json) written before the define and advanced before
+ * the start. A failure or SIGINT/SIGTERM/SIGHUP takes back what this command
+ * made (an admin who asked for a running mdev gets one or nothing); a kill leaves
+ * the record, from which 'zvfio repair' or the same command undoes it. */
 static gboolean
-start_defined (ZvCli *cli, const char *sch_id, const char *uuid, GError **error)
+define_and_start (ZvCli *cli, const char *sch_id, const char *uuid, gboolean autostart,
+                  GError **error)
 {
+  g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_new (ZV_MDEV_OP_DEFINE_START, uuid, sch_id);
+  g_autoptr (ZvLock) lock = NULL;
+  if (!zv_cli_mdev_intent_begin (cli, intent, &lock, error))
+    return FALSE;
   g_autoptr (GError) failed = NULL;
-  if (zv_mdevctl_start (cli->root, uuid, NULL, &failed))
-    return TRUE;
+  g_autofree char *defined = NULL;
+  if (zv_signal_check (&failed) &&
+      (defined = zv_mdevctl_define (cli->root, sch_id, uuid, autostart, &failed)) != NULL &&
+      zv_signal_check (&failed) &&
+      zv_cli_mdev_intent_step (cli, intent, ZV_MDEV_STEP_START, &failed) &&
+      zv_signal_check (&failed) &&
+      zv_mdevctl_start (cli->root, uuid, NULL, &failed))
+    {
+      /* started: the operation is done, a signal now changes nothing */
+      if (!zv_cli_mdev_intent_done (cli, intent, error))
+        return FALSE;
+      printf ("%s\n", uuid);
+      return TRUE;
+    }
   g_autoptr (GError) undo = NULL;
-  if (zv_mdevctl_undefine (cli->root, uuid, &undo))
-    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s defined on %s by this command "
-                 "was undefined again (nothing changed)", failed->message, uuid, sch_id);
+  if (zv_cli_mdev_intent_undo (cli, intent, &undo))
+    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s %s on %s by this command "
+                 "was undefined again (nothing changed)", failed->message, uuid,
+                 defined ? "defined" : "to be defined", sch_id);
   else
-    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s stays defined on %s (not "
-                 "started), because undefining it failed too: %s", failed->message, uuid,
+    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s may stay defined on %s (not "
+                 "started), because undoing it failed too: %s", failed->message, uuid,
                  sch_id, undo->message);
   return FALSE;
 }
@@ -133,6 +155,23 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
   g_autoptr (ZvTarget) device = resolve_subchannel (cli, "define", argv[1], error);
   if (device == NULL)
     return FALSE;
+  if (start)
+    {
+      /* a re-run on this subchannel settles what an interrupted one left, then
+       * looks at the subchannel again */
+      zv_signal_catch ();
+      guint settled = 0;
+      if (!zv_cli_mdev_settle_parent (cli, ZV_MDEV_OP_DEFINE_START, device->sch->id, &settled,
+                                      error))
+        return FALSE;
+      if (settled > 0)
+        {
+          g_clear_pointer (&device, zv_target_free);
+          device = resolve_subchannel (cli, "define", argv[1], error);
+          if (device == NULL)
+            return FALSE;
+        }
+    }
   const ZvSubchannel *sch = device->sch;
   ZvMdevConfig config = { .mdev_type = (char *) ZV_VFIO_CCW_MDEV_TYPE,
                           .start = (char *) (autostart ? "auto" : "manual") };
@@ -148,11 +187,14 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
   g_autofree char *start_what = g_strdup_printf ("define and start an mdev on %s", sch->id);
   if (start && !zv_cli_enforce_rules (&start_ctx, start_what, error))
     return FALSE;
+  if (start)
+    {
+      g_autofree char *generated = uuid ? NULL : g_uuid_string_random ();
+      return define_and_start (cli, sch->id, uuid ? buf : generated, autostart, error);
+    }
   g_autofree char *defined = zv_mdevctl_define (cli->root, sch->id, uuid ? buf : NULL,
                                                 autostart, error);
   if (defined == NULL)
-    return FALSE;
-  if (start && !start_defined (cli, sch->id, defined, error))
     return FALSE;
   printf ("%s\n", defined);
   return TRUE;

@@ -110,7 +110,7 @@ zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error)
         return FALSE;
     }
   g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, argv[1], &opts, domain, others,
-                                                           error);
+                                                           NULL, error);
   if (built == NULL)
     return FALSE;
   fputs (built->xml, stdout);

@@ -1,8 +1,10 @@
-/* zvfio repair: finish or undo what an interrupted prepare, release or
- * zvfio-hook run left, from its intent record in /run/zvfio alone (docs/
- * reliability.md). A finished prepare and a running domain's record are left
- * alone. */
+/* zvfio repair: finish or undo what an interrupted prepare, release,
+ * zvfio-hook run, define --start or attach --define left, from its intent record
+ * in /run/zvfio alone (docs/reliability.md). A finished prepare and a running
+ * domain's record are left alone. */
 #include "cli.h"
+#include "cli-mdev-intent.h"
+#include "zv-parse.h"
 #include "zv-bind.h"
 #include "zv-domain-release.h"
 #include "zv-prepare.h"
@@ -103,6 +105,25 @@ repair_device (ZvCli *cli, ZvBus bus, const char *device, guint settle_ms, gbool
   return TRUE;
 }
 
+/* Settles the intent record of mdev UUID (define --start, attach --define);
+ * FALSE (message printed when ALL) on failure. */
+static gboolean
+repair_mdev (ZvCli *cli, const char *uuid, gboolean all, GError **error)
+{
+  ZvMdevSettled settled;
+  g_autoptr (GError) local = NULL;
+  if (!zv_cli_mdev_settle (cli, uuid, FALSE, &settled, &local))
+    {
+      if (all)
+        fprintf (stderr, "zvfio: %s\n", local->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  zv_cli_mdev_print_settled (uuid, settled, !all);
+  return TRUE;
+}
+
 /* repair --all: every domain record of an interrupted hook run, then every
  * binding record. */
 static gboolean
@@ -124,6 +145,11 @@ repair_all (ZvCli *cli, guint settle_ms, GError **error)
       if (zv_bind_key_parse (g_ptr_array_index (keys, i), &bus, &device))
         failed += !repair_device (cli, bus, device, settle_ms, TRUE, NULL);
     }
+  g_autoptr (GPtrArray) mdevs = zv_mdev_intent_list (cli->root, error);
+  if (mdevs == NULL)
+    return FALSE;
+  for (guint i = 0; i < mdevs->len; i++)
+    failed += !repair_mdev (cli, g_ptr_array_index (mdevs, i), TRUE, NULL);
   if (failed == 0)
     return TRUE;
   g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "repair: %u record(s) could not be settled "
@@ -139,13 +165,14 @@ zv_cmd_repair (ZvCli *cli, int argc, char **argv, GError **error)
   gint settle_ms = ZV_BIND_SETTLE_MS;
   GOptionEntry entries[] = {
     { "all", 'a', 0, G_OPTION_ARG_NONE, &all,
-      "Every record in /run/zvfio (devices and domains' hook runs)", NULL },
+      "Every record in /run/zvfio (devices, domains' hook runs, mdevs)", NULL },
     { "settle-timeout", 0, 0, G_OPTION_ARG_INT, &settle_ms,
       "Wait at most MS milliseconds for the kernel to (un)bind (default 2000)", "MS" },
     { NULL }
   };
-  if (!zv_cli_parse ("repair", "ID|--all", "Finish or undo what an interrupted prepare, "
-                     "release or zvfio-hook run left, from its record in /run/zvfio.",
+  if (!zv_cli_parse ("repair", "ID|UUID|--all", "Finish or undo what an interrupted prepare, "
+                     "release, zvfio-hook run, define --start or attach --define left, from its "
+                     "record in /run/zvfio.",
                      entries, &argc, &argv, error))
     return FALSE;
   if (settle_ms < 0 || settle_ms > ZV_BIND_SETTLE_MAX_MS)
@@ -163,6 +190,20 @@ zv_cmd_repair (ZvCli *cli, int argc, char **argv, GError **error)
   zv_signal_catch ();
   if (all)
     return repair_all (cli, (guint) settle_ms, error);
+  /* an mdev UUID with an intent record: that record (the mdev itself may be gone) */
+  ZvId id;
+  if (zv_parse_id (argv[1], &id) && id.kind == ZV_ID_UUID)
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_load (cli->root, id.normalized, &local);
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (intent != NULL)
+        return repair_mdev (cli, id.normalized, FALSE, error);
+    }
   g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, argv[1], ZV_TARGET_DEFAULT, error);
   if (target == NULL)
     return FALSE;

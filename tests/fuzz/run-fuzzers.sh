@@ -14,7 +14,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ids sysattr mdev-config domain callout-stdin bind-record domain-state)
+[ ${#targets[@]} -gt 0 ] || targets=(ids sysattr mdev-config domain callout-stdin bind-record domain-state mdev-intent)
 build=${ZVFIO_FUZZ_BUILD_DIR:-build-fuzz}
 cd "$repo"
 # libFuzzer's runtime comes with clang's runtime package, not with clang

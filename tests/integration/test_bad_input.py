@@ -520,6 +520,53 @@ for name, content in BAD_DOMAIN_RECORDS:
     CASES.append(row(f"domain-record-{name}", ["g1", "release", "end", "-"], 7, "g1.json",
                      setup=write(G1, content), program="hook"))
 
+# Bad mdev intent records (define --start / attach --define): `repair UUID` refuses
+# them (exit 7), `repair --all` reports them (exit 1); nothing changes, the file stays
+MI = "7e270a25-e163-4922-af60-757fc8ed48cb"
+MI_PATH = f"run/zvfio/mdev/{MI}.json"
+
+
+def mdev_intent(**changes):
+    """A valid define-start record of mdev MI on 0.0.0003 with CHANGES applied."""
+    rec = {"version": 1, "operation": "define-start", "uuid": MI, "parent": "0.0.0003",
+           "step": "define", "uri": None, "domain": None}
+    rec.update(changes)
+    return json.dumps(rec)
+
+
+BAD_MDEV_INTENT = [
+    ("not-json", "{"),
+    ("array", "[]"),
+    ("empty", ""),
+    ("version-2", mdev_intent(version=2)),
+    ("version-string", mdev_intent(version="1")),
+    ("operation-bogus", mdev_intent(operation="format-disk")),
+    ("uuid-other", mdev_intent(uuid="7e270a25-e163-4922-af60-757fc8ed48cc")),
+    ("uuid-uppercase", mdev_intent(uuid=MI.upper())),
+    ("uuid-traversal", mdev_intent(uuid="../../../etc/passwd")),
+    ("parent-bogus", mdev_intent(parent="0.0.zzzz")),
+    ("parent-traversal", mdev_intent(parent="../../sys")),
+    ("step-bogus", mdev_intent(step="rm")),
+    ("step-of-other-operation", mdev_intent(step="libvirt")),
+    ("uri-for-define-start", mdev_intent(uri="qemu:///system")),
+    ("attach-without-uri", mdev_intent(operation="attach-define", domain="g1")),
+    ("attach-domain-control", mdev_intent(operation="attach-define", uri="test:///default",
+                                          domain="g\x1b[2J")),
+    ("unknown-member", mdev_intent(extra=True)),
+    ("non-utf8", b'{"version":1,"operation":"define-start\xff"}'),
+    ("nul-byte", mdev_intent().encode() + b"\x00"),
+    ("deep", DEEP),
+    ("too-large", mdev_intent().encode() + b" " * (2 * MIB)),
+]
+for name, content in BAD_MDEV_INTENT:
+    CASES.append(row(f"mdev-intent-{name}", ["repair", MI], 7, f"{MI}.json",
+                     setup=write(MI_PATH, content)))
+for name, content in BAD_MDEV_INTENT[:3]:
+    CASES.append(row(f"mdev-intent-{name}-all", ["repair", "--all"], 1, f"{MI}.json",
+                     setup=write(MI_PATH, content)))
+CASES.append(row("fifo-mdev-intent", ["repair", MI], None, "is not a regular file",
+                 setup=mkfifo(MI_PATH)))
+
 # Domain XML, as `check --domain-xml` reads it and as the hook gets it on stdin
 BAD_XML = [
     ("xxe", XXE, 7, ""),

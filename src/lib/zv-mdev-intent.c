@@ -1,0 +1,313 @@
+/* zvfio: the intent records of define --start and attach --define
+ * (/run/zvfio/mdev/<uuid>.json, see zv-mdev-intent.h). */
+#include "zv-mdev-intent.h"
+#include "zv-error.h"
+#include "zv-json.h"
+#include "zv-parse.h"
+#include "zv-state.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#define WHAT "mdev intent record"
+
+/* The operation names, indexed by ZvMdevOp. */
+static const char *const op_names[] = {
+  [ZV_MDEV_OP_DEFINE_START] = "define-start",
+  [ZV_MDEV_OP_ATTACH_DEFINE] = "attach-define",
+};
+
+/* The step names, indexed by ZvMdevStep. */
+static const char *const step_names[] = {
+  [ZV_MDEV_STEP_DEFINE] = "define",
+  [ZV_MDEV_STEP_START] = "start",
+  [ZV_MDEV_STEP_LIBVIRT] = "libvirt",
+  [ZV_MDEV_STEP_UNDO] = "undo",
+};
+
+/* The validation table: each member a record may (and must) have, and for which
+ * operations it is a non-null string (the other operation has null). */
+typedef struct {
+  const char *key;
+  gboolean define_start;   /* a string for define-start (else null) */
+  gboolean attach_define;  /* a string for attach-define (else null) */
+} Member;
+
+static const Member members[] = {
+  { "version", FALSE, FALSE },   /* an integer, checked on its own */
+  { "operation", TRUE, TRUE },
+  { "uuid", TRUE, TRUE },
+  { "parent", TRUE, TRUE },
+  { "step", TRUE, TRUE },
+  { "uri", FALSE, TRUE },
+  { "domain", FALSE, TRUE },
+};
+
+/* Allocates a record of OP for UUID on PARENT at step DEFINE. */
+ZvMdevIntent *
+zv_mdev_intent_new (ZvMdevOp op, const char *uuid, const char *parent)
+{
+  ZvMdevIntent *intent = g_new0 (ZvMdevIntent, 1);
+  intent->op = op;
+  g_strlcpy (intent->uuid, uuid, sizeof intent->uuid);
+  intent->parent = g_strdup (parent);
+  intent->step = ZV_MDEV_STEP_DEFINE;
+  return intent;
+}
+
+/* Frees a record. */
+void
+zv_mdev_intent_free (ZvMdevIntent *intent)
+{
+  if (intent == NULL)
+    return;
+  g_free (intent->parent);
+  g_free (intent->uri);
+  g_free (intent->domain);
+  g_free (intent);
+}
+
+/* "define-start" / "attach-define". */
+const char *
+zv_mdev_op_name (ZvMdevOp op)
+{
+  return op_names[op];
+}
+
+/* "define", "start", "libvirt", "undo". */
+const char *
+zv_mdev_step_name (ZvMdevStep step)
+{
+  return step_names[step];
+}
+
+/* Serializes a record as JSON text. */
+char *
+zv_mdev_intent_to_json (const ZvMdevIntent *intent)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, ZV_MDEV_INTENT_VERSION);
+  zv_json_add_string_or_null (b, "operation", zv_mdev_op_name (intent->op));
+  zv_json_add_string_or_null (b, "uuid", intent->uuid);
+  zv_json_add_string_or_null (b, "parent", intent->parent);
+  zv_json_add_string_or_null (b, "step", zv_mdev_step_name (intent->step));
+  zv_json_add_string_or_null (b, "uri", intent->uri);
+  zv_json_add_string_or_null (b, "domain", intent->domain);
+  json_builder_end_object (b);
+  return zv_state_builder_to_text (b);
+}
+
+/* Finds NAME in NAMES (N entries); FALSE when it is none of them. */
+static gboolean
+lookup_name (const char *const *names, guint n, const char *name, guint *index)
+{
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (name, names[i]) == 0)
+      {
+        *index = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* TRUE for the text a record may hold as URI or domain name: 1 to
+ * ZV_MDEV_INTENT_MAX_URI bytes of UTF-8 without control characters. */
+static gboolean
+text_is_valid (const char *text)
+{
+  gsize len = strlen (text);
+  if (len == 0 || len > ZV_MDEV_INTENT_MAX_URI || !g_utf8_validate (text, (gssize) len, NULL))
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (g_ascii_iscntrl (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* TRUE when STEP is one the operation OP has. */
+static gboolean
+step_fits (ZvMdevOp op, ZvMdevStep step)
+{
+  if (step == ZV_MDEV_STEP_START)
+    return op == ZV_MDEV_OP_DEFINE_START;
+  if (step == ZV_MDEV_STEP_LIBVIRT)
+    return op == ZV_MDEV_OP_ATTACH_DEFINE;
+  return TRUE;
+}
+
+/* Parses and validates a record strictly: every member of the table, no other,
+ * each of its type; names from the lists; the step one of the operation's. */
+ZvMdevIntent *
+zv_mdev_intent_parse (const char *data, gssize length, GError **error)
+{
+  if (length < 0)
+    length = (gssize) strlen (data);
+  g_autoptr (JsonParser) parser = zv_json_parse_object (data, (gsize) length, WHAT, error);
+  if (parser == NULL)
+    return NULL;
+  JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+  JsonNode *version = json_object_get_member (o, "version");
+  if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
+      json_node_get_value_type (version) != G_TYPE_INT64 ||
+      json_node_get_int (version) != ZV_MDEV_INTENT_VERSION)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'version' must be %d", WHAT,
+                   ZV_MDEV_INTENT_VERSION);
+      return NULL;
+    }
+  g_autoptr (GList) keys = json_object_get_members (o);
+  for (GList *k = keys; k != NULL; k = k->next)
+    {
+      gboolean known = FALSE;
+      for (guint i = 0; i < G_N_ELEMENTS (members) && !known; i++)
+        known = strcmp (k->data, members[i].key) == 0;
+      if (!known)
+        {
+          g_autofree char *valid = g_utf8_make_valid (k->data, -1);
+          g_autofree char *shown = g_strescape (valid, NULL);
+          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: unknown member '%s'", WHAT,
+                       shown);
+          return NULL;
+        }
+    }
+  const char *op_name, *step_name;
+  guint op, step;
+  if (!zv_state_get_string (o, "operation", FALSE, &op_name, WHAT, error))
+    return NULL;
+  if (!lookup_name (op_names, G_N_ELEMENTS (op_names), op_name, &op))
+    {
+      zv_state_set_invalid (error, WHAT, "operation", op_name);
+      return NULL;
+    }
+  const char *values[G_N_ELEMENTS (members)] = { NULL };
+  for (guint i = 1; i < G_N_ELEMENTS (members); i++)
+    {
+      gboolean string = op == ZV_MDEV_OP_DEFINE_START ? members[i].define_start
+                                                      : members[i].attach_define;
+      if (!zv_state_get_string (o, members[i].key, !string, &values[i], WHAT, error))
+        return NULL;
+      if (!string && values[i] != NULL)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: '%s' must be null for %s", WHAT,
+                       members[i].key, op_name);
+          return NULL;
+        }
+    }
+  const char *uuid = values[2], *parent = values[3], *uri = values[5], *domain = values[6];
+  step_name = values[4];
+  char normalized[37];
+  ZvBusId busid;
+  if (!zv_parse_uuid (uuid, normalized) || strcmp (normalized, uuid) != 0)
+    {
+      zv_state_set_invalid (error, WHAT, "uuid", uuid);
+      return NULL;
+    }
+  if (!zv_parse_busid_canonical (parent, &busid))
+    {
+      zv_state_set_invalid (error, WHAT, "parent", parent);
+      return NULL;
+    }
+  if (!lookup_name (step_names, G_N_ELEMENTS (step_names), step_name, &step) ||
+      !step_fits ((ZvMdevOp) op, (ZvMdevStep) step))
+    {
+      zv_state_set_invalid (error, WHAT, "step", step_name);
+      return NULL;
+    }
+  if (uri != NULL && !text_is_valid (uri))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: invalid uri", WHAT);
+      return NULL;
+    }
+  if (domain != NULL && !text_is_valid (domain))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: invalid domain", WHAT);
+      return NULL;
+    }
+  g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_new ((ZvMdevOp) op, uuid, parent);
+  intent->step = (ZvMdevStep) step;
+  intent->uri = g_strdup (uri);
+  intent->domain = g_strdup (domain);
+  return g_steal_pointer (&intent);
+}
+
+/* TRUE when NAME is a lowercase UUID (a record file's stem). */
+static gboolean
+is_record_name (const char *name)
+{
+  char normalized[37];
+  return zv_parse_uuid (name, normalized) && strcmp (normalized, name) == 0;
+}
+
+/* The record path of UUID (a lowercase UUID). */
+static char *
+record_path (const char *uuid)
+{
+  return g_strconcat (ZV_MDEV_INTENT_DIR "/", uuid, ".json", NULL);
+}
+
+/* Writes /run/zvfio/mdev/<uuid>.json atomically. */
+gboolean
+zv_mdev_intent_save (ZvRoot *root, const ZvMdevIntent *intent, GError **error)
+{
+  g_return_val_if_fail (is_record_name (intent->uuid), FALSE);
+  g_autofree char *path = record_path (intent->uuid);
+  g_autofree char *text = zv_mdev_intent_to_json (intent);
+  return zv_root_write_file_atomic (root, path, text, -1, 0644, error);
+}
+
+/* Loads the record of UUID; NULL without error when there is none. */
+ZvMdevIntent *
+zv_mdev_intent_load (ZvRoot *root, const char *uuid, GError **error)
+{
+  if (!is_record_name (uuid))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "invalid mdev UUID '%s'", uuid);
+      return NULL;
+    }
+  g_autofree char *path = record_path (uuid);
+  gsize length = 0;
+  g_autofree char *data = zv_state_read_file (root, path, &length, error);
+  if (data == NULL)
+    return NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_parse (data, (gssize) length, &local);
+  if (intent == NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: %s", path, local->message);
+      return NULL;
+    }
+  if (strcmp (intent->uuid, uuid) != 0)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: record is for mdev %s", path,
+                   intent->uuid);
+      return NULL;
+    }
+  return g_steal_pointer (&intent);
+}
+
+/* Removes the record of UUID (a missing one is fine). */
+gboolean
+zv_mdev_intent_remove (ZvRoot *root, const char *uuid, GError **error)
+{
+  g_return_val_if_fail (is_record_name (uuid), FALSE);
+  g_autofree char *path = record_path (uuid);
+  return zv_root_remove_file (root, path, error);
+}
+
+/* The UUIDs of every record (sorted). */
+GPtrArray *
+zv_mdev_intent_list (ZvRoot *root, GError **error)
+{
+  return zv_state_list_records (root, ZV_MDEV_INTENT_DIR, is_record_name, error);
+}
+
+/* Takes the lock of UUID's record. */
+ZvLock *
+zv_mdev_intent_lock (ZvRoot *root, const char *uuid, pid_t owner, guint timeout_ms,
+                     GError **error)
+{
+  g_autofree char *name = g_strconcat ("mdev-", uuid, NULL);
+  return zv_lock_acquire (root, name, owner, timeout_ms, error);
+}

@@ -1,0 +1,76 @@
+/* zvfio: the intent records of the mdev operations that take more than one
+ * step, `zvfio define ID --start` (mdevctl define, then mdevctl start) and
+ * `zvfio attach DOMAIN ID --define` (mdevctl define, then the libvirt change),
+ * kept in /run/zvfio/mdev/<uuid>.json from before the first change until the
+ * operation finished or was rolled back, so that `zvfio repair` (or the same
+ * command run again) undoes what an interrupted one created, and only that. */
+#pragma once
+
+#include <glib.h>
+#include "zv-root.h"
+#include "zv-paths.h"
+#include "zv-lock.h"
+
+G_BEGIN_DECLS
+
+#define ZV_MDEV_INTENT_DIR ZV_STATE_DIR "/mdev"
+/* The record format's version (the only one there is). */
+#define ZV_MDEV_INTENT_VERSION 1
+/* The longest libvirt URI a record holds. */
+#define ZV_MDEV_INTENT_MAX_URI 1024
+
+/* Which operation a record describes. */
+typedef enum {
+  ZV_MDEV_OP_DEFINE_START,   /* "define-start": zvfio define --start */
+  ZV_MDEV_OP_ATTACH_DEFINE,  /* "attach-define": zvfio attach --define */
+} ZvMdevOp;
+
+/* The steps, in order; the record names the last one started (maybe not finished).
+ * Every step's change is one this operation made: the UUID was neither defined nor
+ * running when the record was first written. */
+typedef enum {
+  ZV_MDEV_STEP_DEFINE,    /* mdevctl define of UUID on PARENT */
+  ZV_MDEV_STEP_START,     /* define-start: mdevctl start of UUID */
+  ZV_MDEV_STEP_LIBVIRT,   /* attach-define: the hostdev goes into DOMAIN at URI */
+  ZV_MDEV_STEP_UNDO,      /* a failure: the operation takes back what it made */
+} ZvMdevStep;
+
+/* One interrupted (or running) mdev operation. */
+typedef struct {
+  ZvMdevOp op;
+  char uuid[37];          /* lowercase */
+  char *parent;           /* subchannel "0.0.0144" */
+  ZvMdevStep step;
+  char *uri;              /* attach-define: the libvirt URI; NULL otherwise */
+  char *domain;           /* attach-define: the domain name; NULL otherwise */
+} ZvMdevIntent;
+
+/* Allocates a record of OP for UUID (normalized) on PARENT at step DEFINE. */
+ZvMdevIntent *zv_mdev_intent_new (ZvMdevOp op, const char *uuid, const char *parent);
+/* Frees a record. */
+void zv_mdev_intent_free (ZvMdevIntent *intent);
+/* "define-start" / "attach-define". */
+const char *zv_mdev_op_name (ZvMdevOp op);
+/* "define", "start", "libvirt", "undo". */
+const char *zv_mdev_step_name (ZvMdevStep step);
+/* Serializes a record as JSON text. */
+char *zv_mdev_intent_to_json (const ZvMdevIntent *intent);
+/* Parses and validates a record strictly (pure, no I/O). */
+ZvMdevIntent *zv_mdev_intent_parse (const char *data, gssize length, GError **error);
+
+/* Writes /run/zvfio/mdev/<uuid>.json atomically. */
+gboolean zv_mdev_intent_save (ZvRoot *root, const ZvMdevIntent *intent, GError **error);
+/* Loads the record of UUID; NULL without error when there is none. */
+ZvMdevIntent *zv_mdev_intent_load (ZvRoot *root, const char *uuid, GError **error);
+/* Removes the record of UUID (a missing one is fine). */
+gboolean zv_mdev_intent_remove (ZvRoot *root, const char *uuid, GError **error);
+/* The UUIDs of every record (sorted; names that are no lowercase UUID skipped). */
+GPtrArray *zv_mdev_intent_list (ZvRoot *root, GError **error);
+/* Takes the lock of UUID's record, held by the operation from its first record
+ * write to the record's removal, and by whoever repairs it. */
+ZvLock *zv_mdev_intent_lock (ZvRoot *root, const char *uuid, pid_t owner, guint timeout_ms,
+                             GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvMdevIntent, zv_mdev_intent_free)
+
+G_END_DECLS
