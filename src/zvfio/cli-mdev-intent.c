@@ -194,6 +194,31 @@ zv_cli_mdev_intent_begin (ZvCli *cli, ZvMdevIntent *intent, ZvLock **lock, GErro
   return zv_mdev_intent_save (cli->root, intent, error);
 }
 
+/* Before a plain define of UUID: takes the UUID's lock (*LOCK), settles an old
+ * record of it and refuses a UUID that is defined already, so of two concurrent
+ * defines of one UUID exactly one succeeds (mdevctl checks before its callout
+ * takes the subchannel lock, so it lets both through). */
+gboolean
+zv_cli_mdev_reserve (ZvCli *cli, const char *uuid, ZvLock **lock, GError **error)
+{
+  *lock = zv_mdev_intent_lock (cli->root, uuid, getpid (), ZV_CLI_MDEV_LOCK_TIMEOUT_MS, error);
+  if (*lock == NULL)
+    return FALSE;
+  ZvMdevSettled settled;
+  if (!zv_cli_mdev_settle (cli, uuid, TRUE, &settled, error))
+    return FALSE;
+  zv_cli_mdev_print_settled (uuid, settled, FALSE);
+  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (cli->root);
+  for (guint i = 0; parents && i < parents->len; i++)
+    if (zv_mdev_is_defined (cli->root, g_ptr_array_index (parents, i), uuid))
+      {
+        g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "mdev %s is defined already (on %s); "
+                     "give another UUID", uuid, (const char *) g_ptr_array_index (parents, i));
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* Advances INTENT to STEP. */
 gboolean
 zv_cli_mdev_intent_step (ZvCli *cli, ZvMdevIntent *intent, ZvMdevStep step, GError **error)

@@ -35,6 +35,9 @@ gboolean zv_cli_mdev_settle_parent (ZvCli *cli, ZvMdevOp op, const char *parent,
  * record must only ever name what this operation creates), and writes the record. */
 gboolean zv_cli_mdev_intent_begin (ZvCli *cli, ZvMdevIntent *intent, ZvLock **lock,
                                    GError **error);
+/* Before a plain define of UUID: takes its lock (*LOCK), settles an old record of
+ * it, refuses a UUID that is defined already (exit 2). */
+gboolean zv_cli_mdev_reserve (ZvCli *cli, const char *uuid, ZvLock **lock, GError **error);
 /* Advances INTENT to STEP (written before that step's change). */
 gboolean zv_cli_mdev_intent_step (ZvCli *cli, ZvMdevIntent *intent, ZvMdevStep step,
                                   GError **error);

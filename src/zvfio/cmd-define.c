@@ -192,6 +192,9 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
       g_autofree char *generated = uuid ? NULL : g_uuid_string_random ();
       return define_and_start (cli, sch->id, uuid ? buf : generated, autostart, error);
     }
+  g_autoptr (ZvLock) lock = NULL;
+  if (uuid != NULL && !zv_cli_mdev_reserve (cli, buf, &lock, error))
+    return FALSE;
   g_autofree char *defined = zv_mdevctl_define (cli->root, sch->id, uuid ? buf : NULL,
                                                 autostart, error);
   if (defined == NULL)

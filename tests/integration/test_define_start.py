@@ -58,3 +58,40 @@ def test_start_rules_refuse_before_anything_is_written(mdevctl_ns, zvfio_bin, ro
     assert "error: ccw.no-instance: 0.0.0141: " in res.stderr
     assert "zvfio: refusing to define and start an mdev on 0.0.0141" in res.stderr
     assert definitions(root) == before
+
+
+def test_a_second_define_of_one_uuid_is_refused_by_zvfio(mdevctl_ns, zvfio_bin, root):
+    """define --uuid U of a UUID defined already: zvfio refuses it itself (exit 2)
+    under the UUID's lock, before mdevctl runs."""
+    assert zvfio_ns(mdevctl_ns, zvfio_bin, root, "define", "sch:0.0.0144",
+                    "--uuid", UUID).returncode == 0
+    before = definitions(root)
+    res = zvfio_ns(mdevctl_ns, zvfio_bin, root, "define", "sch:0.0.0144", "--uuid", UUID)
+    assert res.returncode == 2, res.stderr
+    assert f"zvfio: mdev {UUID} is defined already (on 0.0.0144); give another UUID" \
+        in res.stderr
+    assert definitions(root) == before
+
+
+def test_define_of_a_uuid_waits_for_its_lock(mdevctl_ns, zvfio_bin, root):
+    """Two concurrent defines of one UUID: mdevctl checks "defined already" before
+    its callout takes the subchannel lock, so it let both report success. zvfio
+    holds the UUID's lock from its check to the end of mdevctl define: here a live
+    process holds it, and define waits, then gives up (exit 9), writing nothing."""
+    import subprocess
+    import time
+    holder = subprocess.Popen(["sleep", "60"])
+    try:
+        lock = root / f"run/lock/zvfio/mdev-{UUID}.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.write_text(f"{holder.pid}\n")
+        before = definitions(root)
+        started = time.monotonic()
+        res = zvfio_ns(mdevctl_ns, zvfio_bin, root, "define", "sch:0.0.0144", "--uuid", UUID)
+        assert res.returncode == 9, res.stderr
+        assert f"is held by process {holder.pid}" in res.stderr
+        assert 5 < time.monotonic() - started < 30
+        assert definitions(root) == before
+    finally:
+        holder.kill()
+        holder.wait()
