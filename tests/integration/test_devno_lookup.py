@@ -75,15 +75,18 @@ def test_stale_hints_are_refused(run_zvfio, tmp_path):
     assert show_ids(run_zvfio, root, "ccw:0.2.0003")[0] == NOT_FOUND
 
 
-def test_io_subchannel_without_ccw_device_yet_is_not_found(run_zvfio, tmp_path):
+def test_io_subchannel_without_ccw_device_yet_is_never_another_device(run_zvfio, tmp_path):
     """A subchannel bound to io_subchannel whose ccw device is not registered yet
-    (between probe and registration): its devno is not found (fail closed), and no
-    other subchannel is taken for it."""
+    (between probe and registration) is not a candidate: its devno is not found
+    (fail closed; the old full scan found it) and no other subchannel, even one
+    without a ccw device, is taken for it."""
     subs = [{"sch": "0.0.0010", "devno": "0.0.4711", "driver": "io_subchannel"},
-            {"sch": "0.0.0011", "devno": "0.0.4712", "driver": "vfio_ccw"}]
+            {"sch": "0.0.0011", "devno": "0.0.4712", "driver": "vfio_ccw"},
+            {"sch": "0.0.0012", "devno": "0.0.4713", "driver": "none"}]
     root = zvfio_fixtures.build_tree({"subchannels": subs}, tmp_path / "h")
     assert show_ids(run_zvfio, root, "ccw:0.0.4711")[0] == NOT_FOUND
     assert show_ids(run_zvfio, root, "ccw:0.0.4712") == (0, ["0.0.0011"])
+    assert show_ids(run_zvfio, root, "ccw:0.0.4713") == (0, ["0.0.0012"])
 
 
 def test_old_kernel_without_dev_busid(run_zvfio, tmp_path):
