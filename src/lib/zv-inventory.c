@@ -1,7 +1,7 @@
 /* zvfio: building the inventory from sysfs and mdevctl's definitions. */
 #include "zv-inventory.h"
 #include "zv-paths.h"
-#include "zv-devno-hint.h"
+#include "zv-devno-lookup.h"
 #include "zv-error.h"
 
 #include <string.h>
@@ -313,95 +313,6 @@ zv_inventory_get_pci (ZvInventory *inv, const char *address)
   return NULL;
 }
 
-/* The subchannel name of the ccw device behind /sys/bus/ccw/devices/DEVNO, or NULL. */
-static char *
-subchannel_via_ccw_bus (ZvRoot *root, const char *devno)
-{
-  g_autofree char *path = g_strconcat (ZV_CCW_DEVICES "/", devno, NULL);
-  g_autofree char *resolved = zv_root_resolve (root, path, NULL);
-  if (resolved == NULL)
-    return NULL;
-  g_autofree char *parent = g_path_get_dirname (resolved);
-  g_autofree char *name = g_path_get_basename (parent);
-  ZvBusId busid;
-  return zv_parse_busid (name, &busid) ? g_steal_pointer (&name) : NULL;
-}
-
-/* TRUE when subchannel SCH_ID's dev_busid names DEVNO. */
-static gboolean
-subchannel_has_dev_busid (ZvDir *bus, const char *sch_id, const char *devno)
-{
-  g_autoptr (ZvDir) dir = zv_dir_open_child (bus, sch_id, NULL);
-  if (dir == NULL)
-    return FALSE;
-  g_autofree char *value = zv_dir_read_line (dir, "dev_busid", NULL);
-  return value != NULL && strcmp (value, devno) == 0;
-}
-
-/* The subchannel among those bound to vfio_ccw whose dev_busid is DEVNO, or NULL:
- * the driver's directory lists them (as many as are bound, not the host's size). */
-static char *
-vfio_bound_subchannel_of (ZvRoot *root, const char *devno, GHashTable *checked)
-{
-  g_autoptr (ZvDir) drv = zv_root_open_dir (root, "/sys/bus/css/drivers/vfio_ccw", NULL);
-  if (drv == NULL || !zv_dir_index (drv, NULL))
-    return NULL;
-  g_autoptr (GPtrArray) names = zv_dir_list (drv, NULL);
-  for (guint i = 0; names && i < names->len; i++)
-    {
-      const char *name = g_ptr_array_index (names, i);
-      ZvBusId busid;
-      if (!zv_parse_busid (name, &busid))
-        continue;
-      g_autoptr (ZvDir) dir = zv_dir_open_child (drv, name, NULL);
-      if (dir == NULL)
-        continue;
-      g_hash_table_add (checked, g_strdup (zv_dir_name (dir)));
-      g_autofree char *value = zv_dir_read_line (dir, "dev_busid", NULL);
-      if (value != NULL && strcmp (value, devno) == 0)
-        return g_strdup (zv_dir_name (dir));
-    }
-  return NULL;
-}
-
-/* Finds the subchannel id holding ccw device DEVNO: through the ccw bus when the
- * device exists; else (a vfio_ccw-bound subchannel has no ccw device) through
- * zvfio's verified devno hint, the subchannel of the same name, the subchannels
- * bound to vfio_ccw, and last every other subchannel (a devno on an unbound one). */
-char *
-zv_inventory_find_subchannel_of_devno (ZvRoot *root, const char *devno, GError **error)
-{
-  char *sch = subchannel_via_ccw_bus (root, devno);
-  if (sch != NULL)
-    return sch;
-  if (!zv_inventory_require_css (root, error))
-    return NULL;
-  sch = zv_devno_hint_lookup (root, devno);
-  if (sch != NULL)
-    return sch;
-  g_autoptr (ZvDir) bus = zv_root_open_dir (root, ZV_CSS_DEVICES, error);
-  if (bus == NULL)
-    return NULL;
-  if (subchannel_has_dev_busid (bus, devno, devno))
-    return g_strdup (devno);   /* the common case devno == subchannel number */
-  g_autoptr (GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_hash_table_add (checked, g_strdup (devno));
-  sch = vfio_bound_subchannel_of (root, devno, checked);
-  if (sch != NULL)
-    return sch;
-  g_autoptr (GPtrArray) names = zv_dir_list (bus, error);
-  if (names == NULL)
-    return NULL;
-  for (guint i = 0; i < names->len; i++)
-    {
-      const char *name = g_ptr_array_index (names, i);
-      if (!g_hash_table_contains (checked, name) && subchannel_has_dev_busid (bus, name, devno))
-        return g_strdup (name);
-    }
-  g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", devno);
-  return NULL;
-}
-
 /* Adds the subchannel SCH_ID (with everything related) to INV. */
 static gboolean
 lookup_add_subchannel (ZvInventory *inv, const char *sch_id, GError **error)
@@ -410,6 +321,28 @@ lookup_add_subchannel (ZvInventory *inv, const char *sch_id, GError **error)
   if (sch == NULL)
     return FALSE;
   g_ptr_array_add (inv->subchannels, sch);
+  return TRUE;
+}
+
+/* Adds subchannel SCH_ID, found as the holder of device number DEVNO, to INV,
+ * verified on what was loaded: its ccw device is DEVNO or its dev_busid names
+ * it. A subchannel that changed since it was found is not reported as DEVNO. */
+static gboolean
+lookup_add_devno_subchannel (ZvInventory *inv, const char *sch_id, const char *devno,
+                             GError **error)
+{
+  g_autoptr (ZvSubchannel) sch = zv_inventory_load_subchannel (inv->root, sch_id,
+                                                               inv->warnings, error);
+  if (sch == NULL)
+    return FALSE;
+  if (!(sch->device != NULL && strcmp (sch->device->id, devno) == 0) &&
+      !(sch->dev_busid != NULL && strcmp (sch->dev_busid, devno) == 0))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s (subchannel %s "
+                   "held it a moment ago and no longer does; retry)", devno, sch_id);
+      return FALSE;
+    }
+  g_ptr_array_add (inv->subchannels, g_steal_pointer (&sch));
   return TRUE;
 }
 
@@ -504,7 +437,7 @@ static char *
 subchannel_of_bare_busid (ZvRoot *root, const char *id, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autofree char *by_devno = zv_inventory_find_subchannel_of_devno (root, id, &local);
+  g_autofree char *by_devno = zv_devno_lookup_subchannel (root, id, &local);
   if (by_devno == NULL && !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -549,9 +482,13 @@ zv_inventory_lookup (ZvRoot *root, const char *id, GError **error)
       {
         g_autofree char *sch = parsed.kind == ZV_ID_BUSID
                                ? subchannel_of_bare_busid (root, parsed.normalized, error)
-                               : zv_inventory_find_subchannel_of_devno (root, parsed.normalized,
-                                                                         error);
-        ok = sch != NULL && lookup_add_subchannel (inv, sch, error);
+                               : zv_devno_lookup_subchannel (root, parsed.normalized, error);
+        /* a bare id that names the subchannel itself is not a devno */
+        gboolean as_devno = parsed.kind == ZV_ID_DEVNO ||
+                            (sch != NULL && strcmp (sch, parsed.normalized) != 0);
+        ok = sch != NULL && (as_devno ? lookup_add_devno_subchannel (inv, sch, parsed.normalized,
+                                                                     error)
+                                      : lookup_add_subchannel (inv, sch, error));
         break;
       }
     case ZV_ID_SUBCHANNEL:

@@ -50,10 +50,6 @@ ZvInventory *zv_inventory_lookup (ZvRoot *root, const char *id, GError **error);
 /* Loads one subchannel by its id with its mdevs and definitions. */
 ZvSubchannel *zv_inventory_load_subchannel (ZvRoot *root, const char *sch_id,
                                             GPtrArray *warnings, GError **error);
-/* Finds the subchannel id holding ccw device DEVNO ("0.0.1234"), whether the
- * ccw device exists or the subchannel is bound to vfio_ccw (via dev_busid). */
-char *zv_inventory_find_subchannel_of_devno (ZvRoot *root, const char *devno,
-                                             GError **error);
 /* Puts subchannels in (ssid, number) and PCI functions in address order. */
 void zv_inventory_sort (ZvInventory *inv);
 /* Returns the subchannel in INV with id SCH_ID, or NULL. */

@@ -821,29 +821,33 @@ zv_dir_index (ZvDir *dir, GError **error)
       return FALSE;
     }
   dir->read_once = TRUE;
-  guint8 chunk[8192] __attribute__ ((aligned (8)));
-  GByteArray *records = NULL;
+  /* the getdents window grows while calls fill it (up to 1 MiB): a bus directory
+   * of 65,536 entries (2 MiB of records) takes about ten calls, not 256 */
+  GByteArray *records = g_byte_array_sized_new (8192);
+  gsize window = 8192;
   for (;;)
     {
-      ssize_t n = getdents64 (dir->fd, chunk, sizeof chunk);
+      guint used = records->len;
+      g_byte_array_set_size (records, used + (guint) window);
+      ssize_t n = getdents64 (dir->fd, records->data + used, window);
+      g_byte_array_set_size (records, used + (guint) MAX (n, 0));
       if (n < 0)
         {
           set_errno_error (error, errno, "cannot list", dir->path);
-          if (records)
-            g_byte_array_unref (records);
+          g_byte_array_unref (records);
           return FALSE;
         }
       if (n == 0)
         break;
-      if (records == NULL)
-        records = g_byte_array_sized_new ((guint) n);
-      g_byte_array_append (records, chunk, (guint) n);
       /* room left for the longest record: a filling file system has no more */
-      if ((gsize) n + sizeof (struct dirent64) + 8 <= sizeof chunk && fills_getdents (dir))
+      if ((gsize) n + sizeof (struct dirent64) + 8 <= window && fills_getdents (dir))
         break;
+      if ((gsize) n + sizeof (struct dirent64) + 8 > window && window < 1024 * 1024)
+        window *= 2;
     }
-  dir->index_len = records ? records->len : 0;
-  dir->index = records ? g_byte_array_free (records, FALSE) : g_malloc (1);
+  dir->index_len = records->len;
+  dir->index = records->len > 0 ? g_byte_array_free (records, FALSE)
+                                 : (g_byte_array_unref (records), g_malloc (1));
   /* a sysfs attribute directory has a few dozen entries: scanned; a bus directory
    * (one entry per device) is looked up by name */
   if (dir->index_len > 64 * 32)

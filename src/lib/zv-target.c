@@ -1,5 +1,6 @@
 /* zvfio: ZvTarget, one device resolved from an ID or a domain's <hostdev>. */
 #include "zv-target.h"
+#include "zv-devno-lookup.h"
 #include "zv-error.h"
 #include "zv-parse.h"
 
@@ -105,7 +106,7 @@ resolve_subchannel_id (ZvRoot *root, const char *id, guint flags, GError **error
       return NULL;
     }
   ZvTarget *t = missing_target (root, id, id, g_steal_pointer (&local));
-  t->subchannel_of_devno = zv_inventory_find_subchannel_of_devno (root, id, NULL);
+  t->subchannel_of_devno = zv_devno_lookup_subchannel (root, id, NULL);
   return t;
 }
 

@@ -94,3 +94,91 @@ def test_stale_devno_hint_never_picks_the_wrong_subchannel(run_zvfio, tmp_path):
         assert res.returncode == 0, res.stderr
         import json
         assert [s["id"] for s in json.loads(res.stdout)["subchannels"]] == [sch]
+
+
+# --- P2: any devno costs the same on a small and a large host (issue 13) -----------------
+#
+# A devno without a ccw device sits on a subchannel of its set that is not bound to
+# io_subchannel. The lookup lists /sys/bus/css/devices and the io_subchannel driver
+# (getdents: a few calls more on the large host, the window grows to 1 MiB) and reads
+# only the subchannels in the difference, here the same four on both hosts; the
+# io_subchannel-bound DASDs, all the host's growth, are never opened.
+
+P2_LARGE = int(os.environ.get("ZVFIO_P2_LARGE", "2048"))
+P2_EXTRA = [
+    {"sch": "0.1.f000", "devno": "0.1.2b08", "driver": "vfio_ccw",
+     "mdev": "7e270a25-e163-4922-af60-757fc8ed48c6"},
+    {"sch": "0.1.f001", "devno": "0.1.2b09", "driver": "vfio_ccw"},       # bound by someone else
+    {"sch": "0.1.f002", "devno": "0.1.2b0a", "driver": "none"},           # unbound
+    {"sch": "0.1.f003", "devno": "0.1.2b0b", "driver": "other_io_driver"},  # another driver
+]
+
+
+def p2_host_spec(n):
+    """N DASDs over subchannel sets 0-3 (devno != subchannel number) plus P2_EXTRA:
+    subchannels without a ccw device in set 1, the set the tested devnos are in."""
+    subs = [{"sch": f"0.{i % 4}.{i:04x}", "devno": f"0.{i % 4}.{(i + 0x1000) & 0xffff:04x}",
+             "dev": "dasd"} for i in range(n)]
+    return {"subchannels": subs + P2_EXTRA}
+
+
+@pytest.fixture(scope="module")
+def p2_hosts(tmp_path_factory):
+    """A 14- and a (P2_LARGE + 4)-subchannel host, built once for the module."""
+    base = tmp_path_factory.mktemp("p2")
+    return {n: zvfio_fixtures.build_tree(p2_host_spec(n), base / f"h{n}") for n in (10, P2_LARGE)}
+
+
+def syscall_counts(zvfio_bin, root, args, tmp_path):
+    """(exit code, stdout, file syscalls after the first access below ROOT, of which getdents)."""
+    log = tmp_path / "strace.log"
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+    res = subprocess.run(["strace", "-f", "-qq", "-e", "trace=%file,%desc", "-o", str(log),
+                          str(zvfio_bin), "--root", str(root)] + args,
+                         capture_output=True, text=True, env=env)
+    lines = log.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if str(root) in line)
+    lines = lines[start:]
+    return res.returncode, res.stdout, len(lines), sum("getdents" in line for line in lines)
+
+
+P2_CASES = [
+    ("ccw:0.1.2b09", 0, "Subchannel 0.1.f001"),   # vfio_ccw-bound, no hint
+    ("0.1.2b08", 0, "Subchannel 0.1.f000"),       # vfio_ccw-bound with an mdev, bare id
+    ("ccw:0.1.2b0a", 0, "Subchannel 0.1.f002"),   # on a subchannel bound to no driver
+    ("ccw:0.1.2b0b", 0, "Subchannel 0.1.f003"),   # on a subchannel bound to another driver
+    ("ccw:0.1.ffff", 4, ""),                      # exists nowhere
+    ("0.1.0005", 0, "Subchannel 0.1.0005"),       # only a subchannel number (devno 0.1.1005)
+]
+
+
+@pytest.mark.parametrize("command", ["show", "check"])
+@pytest.mark.parametrize("ident,code,expect", P2_CASES)
+def test_any_devno_cost_does_not_grow_with_host_size(command, ident, code, expect, p2_hosts,
+                                                     zvfio_bin, tmp_path):
+    """Same file syscalls apart from getdents on both hosts, at most 1.2x in all."""
+    small, large = (syscall_counts(zvfio_bin, p2_hosts[n], [command, ident], tmp_path)
+                    for n in (10, P2_LARGE))
+    for rc, out, _, _ in (small, large):
+        assert rc == (code if command == "show" else rc), out
+        assert command != "show" or expect in out, out
+    assert small[0] == large[0]
+    assert small[2] - small[3] == large[2] - large[3], \
+        f"{command} {ident}: {small[2]} file syscalls ({small[3]} getdents) on 14 subchannels, " \
+        f"{large[2]} ({large[3]} getdents) on {P2_LARGE + 4}"
+    assert large[2] <= 1.2 * small[2], f"{command} {ident}: {small[2]} -> {large[2]}"
+
+
+def test_prepare_of_a_vfio_bound_devno_cost_does_not_grow(p2_hosts, zvfio_bin, tmp_path):
+    """prepare of a devno already bound to vfio_ccw (by someone else, no hint): the same."""
+    counts = []
+    for n in (10, P2_LARGE):
+        root = tmp_path / f"copy{n}"
+        shutil.copytree(p2_hosts[n], root, symlinks=True)
+        rc, out, total, getdents = syscall_counts(zvfio_bin, root, ["prepare", "ccw:0.1.2b09"],
+                                                  tmp_path)
+        assert rc == 0, out
+        counts.append((total, getdents))
+    (a, ga), (b, gb) = counts
+    assert a - ga == b - gb, f"prepare: {a} ({ga} getdents) -> {b} ({gb} getdents)"
+    assert b <= 1.2 * a

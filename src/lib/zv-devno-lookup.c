@@ -1,0 +1,125 @@
+/* zvfio: the subchannel of a device number (see zv-devno-lookup.h). */
+#include "zv-devno-lookup.h"
+#include "zv-css.h"
+#include "zv-devno-hint.h"
+#include "zv-error.h"
+#include "zv-inventory.h"
+#include "zv-parse.h"
+
+#include <string.h>
+
+/* The css driver whose subchannels have their devno indexed by the ccw bus. */
+#define ZV_IO_SUBCHANNEL_DRIVER "/sys/bus/css/drivers/io_subchannel"
+
+/* The subchannel name of the ccw device behind /sys/bus/ccw/devices/DEVNO, or NULL. */
+static char *
+subchannel_via_ccw_bus (ZvRoot *root, const char *devno)
+{
+  g_autofree char *path = g_strconcat (ZV_CCW_DEVICES "/", devno, NULL);
+  g_autofree char *resolved = zv_root_resolve (root, path, NULL);
+  if (resolved == NULL)
+    return NULL;
+  g_autofree char *parent = g_path_get_dirname (resolved);
+  g_autofree char *name = g_path_get_basename (parent);
+  ZvBusId busid;
+  return zv_parse_busid (name, &busid) ? g_steal_pointer (&name) : NULL;
+}
+
+/* TRUE when subchannel SCH_ID (an entry of the css bus directory BUS) has
+ * dev_busid DEVNO now. */
+static gboolean
+subchannel_has_dev_busid (ZvDir *bus, const char *sch_id, const char *devno)
+{
+  g_autoptr (ZvDir) dir = zv_dir_open_child (bus, sch_id, NULL);
+  if (dir == NULL)
+    return FALSE;
+  g_autofree char *value = zv_dir_read_line (dir, "dev_busid", NULL);
+  return value != NULL && strcmp (value, devno) == 0;
+}
+
+/* The names listed by the io_subchannel driver directory that are subchannels of
+ * set SSID (one listing); empty when the driver is not loaded. */
+static GHashTable *
+io_subchannels_of_set (ZvRoot *root, guint ssid)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (ZvDir) drv = zv_root_open_dir (root, ZV_IO_SUBCHANNEL_DRIVER, NULL);
+  if (drv == NULL || !zv_dir_index (drv, NULL))
+    return set;
+  gsize cursor = 0;
+  const char *name;
+  while (zv_dir_index_next (drv, &cursor, &name, NULL))
+    {
+      ZvBusId busid;
+      if (zv_parse_busid (name, &busid) && busid.ssid == ssid)
+        g_hash_table_add (set, g_strdup (name));
+    }
+  return set;
+}
+
+/* The subchannel of set SSID, other than SKIP and not bound to io_subchannel,
+ * whose dev_busid is DEVNO; NULL (ERROR set) on a listing failure or none. */
+static char *
+scan_candidates (ZvRoot *root, ZvDir *bus, guint ssid, const char *devno, const char *skip,
+                 GError **error)
+{
+  /* a subchannel moving between io_subchannel and another driver while the two
+   * listings are read may be missed (its ccw device was gone at the first look):
+   * then "not found", never another device; the caller asks the ccw bus again */
+  g_autoptr (GHashTable) io = io_subchannels_of_set (root, ssid);
+  if (!zv_dir_index (bus, error))
+    return NULL;
+  gsize cursor = 0;
+  const char *name;
+  while (zv_dir_index_next (bus, &cursor, &name, NULL))
+    {
+      ZvBusId busid;
+      if (!zv_parse_busid (name, &busid) || busid.ssid != ssid || strcmp (name, skip) == 0 ||
+          g_hash_table_contains (io, name))
+        continue;
+      if (subchannel_has_dev_busid (bus, name, devno))
+        {
+          char *found = g_strdup (name);
+          zv_dir_drop_index (bus);
+          return found;
+        }
+    }
+  zv_dir_drop_index (bus);
+  g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", devno);
+  return NULL;
+}
+
+/* Finds the subchannel id holding DEVNO (see zv-devno-lookup.h). */
+char *
+zv_devno_lookup_subchannel (ZvRoot *root, const char *devno, GError **error)
+{
+  ZvBusId id;
+  if (!zv_parse_busid_canonical (devno, &id))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", devno);
+      return NULL;
+    }
+  char *sch = subchannel_via_ccw_bus (root, devno);
+  if (sch != NULL)
+    return sch;
+  if (!zv_inventory_require_css (root, error))
+    return NULL;
+  sch = zv_devno_hint_lookup (root, devno);
+  if (sch != NULL)
+    return sch;
+  g_autoptr (ZvDir) bus = zv_root_open_dir (root, ZV_CSS_DEVICES, error);
+  if (bus == NULL)
+    return NULL;
+  if (subchannel_has_dev_busid (bus, devno, devno))
+    return g_strdup (devno);   /* the common case devno == subchannel number */
+  g_autoptr (GError) local = NULL;
+  sch = scan_candidates (root, bus, id.ssid, devno, devno, &local);
+  if (sch != NULL)
+    return sch;
+  /* a ccw device registered while the listings were read */
+  sch = subchannel_via_ccw_bus (root, devno);
+  if (sch != NULL)
+    return sch;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return NULL;
+}
