@@ -12,6 +12,11 @@
 # vfio_ccw-bound subchannel (no hint), a devno that exists nowhere in set 1 (the set
 # with vfio_ccw-bound subchannels) and a bare id that is only a subchannel number.
 set -euo pipefail
+# the tools the figures come from (tools/setup.sh installs them): a missing one
+# must stop the run, not print empty columns
+for tool in bc strace; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (tools/setup.sh installs it)" >&2; exit 1; }
+done
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 sizes="1024 4096 16384 65536"
 runs=3

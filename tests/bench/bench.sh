@@ -13,6 +13,11 @@
 #     (qemu -strace).
 # The quick smoke for CI: tests/bench/bench.sh -n 1024 -r 1 --no-lscss
 set -euo pipefail
+# the tools the figures come from (tools/setup.sh installs them): a missing one
+# must stop the run, not print empty columns
+for tool in bc strace gcc /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (tools/setup.sh installs it)" >&2; exit 1; }
+done
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 sizes="1024 16384 65536"
 runs=5
