@@ -57,6 +57,26 @@ io_subchannels_of_set (ZvRoot *root, guint ssid)
   return set;
 }
 
+/* How many ccw devices of set SSID the ccw bus lists (one listing); -1 when it
+ * cannot be read. */
+static gint64
+ccw_devices_of_set (ZvRoot *root, guint ssid)
+{
+  g_autoptr (ZvDir) ccw = zv_root_open_dir (root, ZV_CCW_DEVICES, NULL);
+  if (ccw == NULL || !zv_dir_index (ccw, NULL))
+    return -1;
+  gint64 count = 0;
+  gsize cursor = 0;
+  const char *name;
+  while (zv_dir_index_next (ccw, &cursor, &name, NULL))
+    {
+      ZvBusId busid;
+      if (zv_parse_busid (name, &busid) && busid.ssid == ssid)
+        count++;
+    }
+  return count;
+}
+
 /* The subchannel of set SSID, other than SKIP and not bound to io_subchannel,
  * whose dev_busid is DEVNO; NULL (ERROR set) on a listing failure or none. */
 static char *
@@ -85,6 +105,19 @@ scan_candidates (ZvRoot *root, ZvDir *bus, guint ssid, const char *devno, const 
         }
     }
   zv_dir_drop_index (bus);
+  /* a subchannel bound to io_subchannel whose ccw device is not registered yet
+   * (between probe and registration) was no candidate: while the set has one,
+   * "no such devno" cannot be told (a bare id would name another device) */
+  gint64 ccw_count = g_hash_table_size (io) > 0 ? ccw_devices_of_set (root, ssid) : 0;
+  if (ccw_count < 0 || (gint64) g_hash_table_size (io) > ccw_count)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY,
+                   "device number %s: subchannel set %u has subchannels bound to "
+                   "io_subchannel without a registered ccw device (%u bound, %" G_GINT64_FORMAT
+                   " ccw devices): the kernel is still registering devices, try again",
+                   devno, ssid, g_hash_table_size (io), MAX (ccw_count, 0));
+      return NULL;
+    }
   g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", devno);
   return NULL;
 }

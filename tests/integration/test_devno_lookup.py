@@ -77,16 +77,29 @@ def test_stale_hints_are_refused(run_zvfio, tmp_path):
 
 def test_io_subchannel_without_ccw_device_yet_is_never_another_device(run_zvfio, tmp_path):
     """A subchannel bound to io_subchannel whose ccw device is not registered yet
-    (between probe and registration) is not a candidate: its devno is not found
-    (fail closed; the old full scan found it) and no other subchannel, even one
-    without a ccw device, is taken for it."""
+    (between probe and registration) is not a candidate, and while its set has one,
+    a devno found nowhere else is "try again" (exit 9), never "not found": a bare
+    id would then name the subchannel of that number, another device (the old full
+    scan found it). No other subchannel, even one without a ccw device, is taken
+    for it; devnos found on candidates are found."""
     subs = [{"sch": "0.0.0010", "devno": "0.0.4711", "driver": "io_subchannel"},
             {"sch": "0.0.0011", "devno": "0.0.4712", "driver": "vfio_ccw"},
-            {"sch": "0.0.0012", "devno": "0.0.4713", "driver": "none"}]
+            {"sch": "0.0.0012", "devno": "0.0.4713", "driver": "none"},
+            {"sch": "0.0.4711", "devno": "0.0.5000", "dev": "dasd"},
+            {"sch": "0.1.0001", "devno": "0.1.4711", "dev": "dasd"}]
     root = zvfio_fixtures.build_tree({"subchannels": subs}, tmp_path / "h")
-    assert show_ids(run_zvfio, root, "ccw:0.0.4711")[0] == NOT_FOUND
+    r = run_zvfio("show", "ccw:0.0.4711", root=root)
+    assert r.returncode == 9, r.stderr
+    assert ("device number 0.0.4711: subchannel set 0 has subchannels bound to "
+            "io_subchannel without a registered ccw device (2 bound, 1 ccw devices): the "
+            "kernel is still registering devices, try again") in r.stderr
+    # the bare id is not taken for subchannel 0.0.4711 (device 0.0.5000)
+    r = run_zvfio("show", "0.0.4711", root=root)
+    assert r.returncode == 9, (r.stdout, r.stderr)
     assert show_ids(run_zvfio, root, "ccw:0.0.4712") == (0, ["0.0.0011"])
     assert show_ids(run_zvfio, root, "ccw:0.0.4713") == (0, ["0.0.0012"])
+    # another set without a pending registration: not found as before
+    assert show_ids(run_zvfio, root, "ccw:0.1.4712")[0] == NOT_FOUND
 
 
 def test_old_kernel_without_dev_busid(run_zvfio, tmp_path):
