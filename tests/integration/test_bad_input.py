@@ -356,7 +356,8 @@ CASES += [
     row("run-zvfio-absolute", ["release", "sch:0.0.0003"], 0, "nothing to release",
         setup=symlink("run/zvfio", "OUTSIDE")),
     row("run-zvfio-absolute-prepare", ["prepare", "sch:0.0.0003"], 1,
-        "cannot access /run/zvfio: /tmp (reached through a symlink, resolved inside the root)",
+        "cannot access /run/zvfio: OUTSIDE_TOP (reached through a symlink, resolved inside "
+        "the root)",
         setup=symlink("run/zvfio", "OUTSIDE")),
     row("domain-record-outside", ["g1", "release", "end", "-"], 0, "",
         setup=symlink(G1, "../../../outside/g1.json"), program="hook"),
@@ -372,8 +373,8 @@ CASES += [
         setup=symlink("run/lock/zvfio/css-0.0.0003.lock", "OUTSIDE/lockfile")),
     # it said "cannot access /tmp", naming what reads like a host directory
     row("lock-dir-outside", ["release", "sch:0.0.0003"], 1,
-        "cannot access /run/lock/zvfio: /tmp (reached through a symlink, resolved inside the "
-        "root): No such file or directory",
+        "cannot access /run/lock/zvfio: OUTSIDE_TOP (reached through a symlink, resolved "
+        "inside the root): No such file or directory",
         setup=symlink("run/lock/zvfio", "OUTSIDE")),
 ]
 
@@ -716,10 +717,13 @@ def test_catalog_is_large_and_ids_unique():
 
 
 def fill(value, root):
-    """VALUE with ROOT and OUTSIDE replaced by the paths of this test."""
+    """VALUE with ROOT and OUTSIDE replaced by the paths of this test (OUTSIDE_TOP:
+    the first directory of OUTSIDE, the first one missing inside the root)."""
     if isinstance(value, str):
+        outside = root.parent / "outside"
         return (value.replace("ROOT", str(root))
-                .replace("OUTSIDE", str(root.parent / "outside")))
+                .replace("OUTSIDE_TOP", "/" + outside.parts[1])
+                .replace("OUTSIDE", str(outside)))
     return value
 
 
