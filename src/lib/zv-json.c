@@ -432,15 +432,21 @@ zv_json_violations (GPtrArray *violations)
   return json_builder_get_root (b);
 }
 
-/* TRUE when DATA nests arrays/objects at most MAX_DEPTH deep. */
-gboolean
-zv_json_depth_ok (const char *data, gsize length, guint max_depth)
+/* One pass over DATA outside strings: FALSE when arrays/objects nest deeper than
+ * MAX_DEPTH anywhere; *TRAILING receives the offset of the first non-blank byte
+ * after the first top-level object or array closes, or LENGTH when there is none
+ * (mdevctl's serde_json refuses such text, json-glib would ignore what follows). */
+static gboolean
+scan_nesting (const char *data, gsize length, guint max_depth, gsize *trailing)
 {
   guint depth = 0;
-  gboolean in_string = FALSE;
+  gboolean in_string = FALSE, closed = FALSE;
+  *trailing = length;
   for (gsize i = 0; i < length; i++)
     {
       char c = data[i];
+      if (closed && *trailing == length && !g_ascii_isspace (c))
+        *trailing = i;
       if (in_string)
         {
           if (c == '\\')
@@ -455,40 +461,18 @@ zv_json_depth_ok (const char *data, gsize length, guint max_depth)
           if (++depth > max_depth)
             return FALSE;
         }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
+      else if ((c == ']' || c == '}') && depth > 0 && --depth == 0)
+        closed = TRUE;
     }
   return TRUE;
 }
 
-/* Offset of the first non-blank byte after DATA's first top-level object or array
- * closes, or LENGTH when there is none (mdevctl's serde_json refuses such text,
- * json-glib would ignore what follows). */
-static gsize
-trailing_content (const char *data, gsize length)
+/* TRUE when DATA nests arrays/objects at most MAX_DEPTH deep. */
+gboolean
+zv_json_depth_ok (const char *data, gsize length, guint max_depth)
 {
-  guint depth = 0;
-  gboolean in_string = FALSE, closed = FALSE;
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-      if (closed && !g_ascii_isspace (c))
-        return i;
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        depth++;
-      else if ((c == ']' || c == '}') && depth > 0)
-        closed = --depth == 0;
-    }
-  return length;
+  gsize trailing;
+  return scan_nesting (data, length, max_depth, &trailing);
 }
 
 /* TRUE when every string (member names too) below NODE is valid UTF-8: json-glib
@@ -530,13 +514,13 @@ zv_json_parse_object (const char *data, gsize length, const char *what, GError *
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: empty or binary data", what);
       return NULL;
     }
-  if (!zv_json_depth_ok (data, length, ZV_JSON_MAX_DEPTH))
+  gsize trailing;
+  if (!scan_nesting (data, length, ZV_JSON_MAX_DEPTH, &trailing))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
                    "%s: JSON nested deeper than %d levels", what, ZV_JSON_MAX_DEPTH);
       return NULL;
     }
-  gsize trailing = trailing_content (data, length);
   if (trailing < length)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
