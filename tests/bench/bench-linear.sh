@@ -12,11 +12,8 @@
 # vfio_ccw-bound subchannel (no hint), a devno that exists nowhere in set 1 (the set
 # with vfio_ccw-bound subchannels) and a bare id that is only a subchannel number.
 set -euo pipefail
-# the tools the figures come from (tools/setup.sh installs them): a missing one
-# must stop the run, not print empty columns
-for tool in bc strace; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (tools/setup.sh installs it)" >&2; exit 1; }
-done
+. "$(dirname "$0")/lib.sh"
+need bc strace
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 sizes="1024 4096 16384 65536"
 runs=3
@@ -35,20 +32,6 @@ mkdir -p "$cache"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# ms CMD...: wall time of one run of CMD in microseconds (output dropped)
-us() {
-  local t0 t1
-  t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
-  echo $(( (t1 - t0) / 1000 ))
-}
-# median of the numbers on stdin, µs -> ms
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'; }
-# syscalls per subchannel of CMD... on N subchannels
-syscalls() {
-  local n=$1; shift
-  strace -f -c -o "$work/sc" "$@" >/dev/null 2>&1 || true
-  awk -v n="$n" '/ total$/ {printf "%.1f", $4 / n}' "$work/sc"
-}
 # file syscalls of zvfio show ID on ROOT after the first access below ROOT: "total (getdents)"
 show_cost() {
   local root=$1 id=$2

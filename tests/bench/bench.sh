@@ -13,11 +13,8 @@
 #     (qemu -strace).
 # The quick smoke for CI: tests/bench/bench.sh -n 1024 -r 1 --no-lscss
 set -euo pipefail
-# the tools the figures come from (tools/setup.sh installs them): a missing one
-# must stop the run, not print empty columns
-for tool in bc strace gcc /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (tools/setup.sh installs it)" >&2; exit 1; }
-done
+. "$(dirname "$0")/lib.sh"
+need bc strace gcc /usr/bin/time
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 sizes="1024 16384 65536"
 runs=5
@@ -57,20 +54,6 @@ if [[ $lscss == 1 ]]; then
   s390() { qemu-s390x -L "$sysroot" "$@"; }
 fi
 
-# ms CMD...: wall time of one run of CMD in milliseconds (output dropped)
-ms() {
-  local t0 t1
-  t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
-  echo $(( (t1 - t0) / 1000 ))
-}
-# median of the numbers on stdin, /1000 (µs -> ms)
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'; }
-# syscalls per subchannel of CMD... on N subchannels (strace -c -f)
-syscalls() {
-  local n=$1; shift
-  strace -f -c -o "$work/sc" "$@" >/dev/null 2>&1
-  awk -v n="$n" '/ total$/ {printf "%.1f", $4 / n}' "$work/sc"
-}
 # peak RSS per subchannel of CMD... in KiB
 rss() {
   local n=$1; shift
@@ -84,13 +67,13 @@ for n in $sizes; do
   [[ -d $tree/sys ]] || "$repo/tests/bench/gen-host.py" "$n" "$tree"
   declare -A t=()
   for _ in $(seq "$runs"); do
-    t[floor]+="$(ms "$work/floor" "$tree/sys") "
-    t[list]+="$(ms "$zvfio" --root "$tree" list ccw) "
-    t[json]+="$(ms "$zvfio" --root "$tree" list --json ccw) "
+    t[floor]+="$(us "$work/floor" "$tree/sys") "
+    t[list]+="$(us "$zvfio" --root "$tree" list ccw) "
+    t[json]+="$(us "$zvfio" --root "$tree" list --json ccw) "
     if [[ $lscss == 1 ]]; then
-      t[lscss]+="$(ms env SYSFS_ROOT="$tree/sys" qemu-s390x -L "$sysroot" "$tools/sbin/lscss") "
-      t[xlist]+="$(ms s390 "$xzvfio" --root "$tree" list ccw) "
-      t[xjson]+="$(ms s390 "$xzvfio" --root "$tree" list --json ccw) "
+      t[lscss]+="$(us env SYSFS_ROOT="$tree/sys" qemu-s390x -L "$sysroot" "$tools/sbin/lscss") "
+      t[xlist]+="$(us s390 "$xzvfio" --root "$tree" list ccw) "
+      t[xjson]+="$(us s390 "$xzvfio" --root "$tree" list --json ccw) "
     fi
   done
   m() { tr ' ' '\n' <<<"${t[$1]}" | grep . | median; }
