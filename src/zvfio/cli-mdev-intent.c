@@ -16,18 +16,24 @@
  * this process in). */
 static GHashTable *own_records;
 
+/* The parent mdev UUID is defined on, or NULL. */
+static char *
+defined_parent (ZvCli *cli, const char *uuid)
+{
+  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (cli->root);
+  for (guint i = 0; parents && i < parents->len; i++)
+    if (zv_mdev_is_defined (cli->root, g_ptr_array_index (parents, i), uuid))
+      return g_strdup (g_ptr_array_index (parents, i));
+  return NULL;
+}
+
 /* TRUE when mdev UUID is running or defined on any parent. */
 static gboolean
 mdev_exists (ZvCli *cli, const char *uuid)
 {
   g_autoptr (ZvMdev) active = zv_mdev_load_active (cli->root, uuid, NULL);
-  if (active != NULL)
-    return TRUE;
-  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (cli->root);
-  for (guint i = 0; parents && i < parents->len; i++)
-    if (zv_mdev_is_defined (cli->root, g_ptr_array_index (parents, i), uuid))
-      return TRUE;
-  return FALSE;
+  g_autofree char *parent = active == NULL ? defined_parent (cli, uuid) : NULL;
+  return active != NULL || parent != NULL;
 }
 
 /* Takes back what INTENT's operation created: stops the mdev when it runs on the
@@ -208,14 +214,13 @@ zv_cli_mdev_reserve (ZvCli *cli, const char *uuid, ZvLock **lock, GError **error
   if (!zv_cli_mdev_settle (cli, uuid, TRUE, &settled, error))
     return FALSE;
   zv_cli_mdev_print_settled (uuid, settled, FALSE);
-  g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (cli->root);
-  for (guint i = 0; parents && i < parents->len; i++)
-    if (zv_mdev_is_defined (cli->root, g_ptr_array_index (parents, i), uuid))
-      {
-        g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "mdev %s is defined already (on %s); "
-                     "give another UUID", uuid, (const char *) g_ptr_array_index (parents, i));
-        return FALSE;
-      }
+  g_autofree char *parent = defined_parent (cli, uuid);
+  if (parent != NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "mdev %s is defined already (on %s); "
+                   "give another UUID", uuid, parent);
+      return FALSE;
+    }
   return TRUE;
 }
 
