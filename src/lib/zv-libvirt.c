@@ -1,11 +1,81 @@
 /* zvfio: libvirt client API wrapper (domains, device attach/detach, node devices). */
 #include "zv-libvirt.h"
 #include "zv-error.h"
+#include "zvfio-config.h"
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <gmodule.h>
 #include <libxml/xmlerror.h>
 #include <string.h>
+
+/* The libvirt calls zvfio makes. libvirt is loaded (dlopen of its soname) when the
+ * first connection is opened, not at program start: its ~40 shared objects (TLS,
+ * SASL, RPC, ...) cost every zvfio command about 40 ms of start-up, and the
+ * inventory commands (list, show, check, prepare) never call it. */
+#define ZV_LIBVIRT_CALLS(X) \
+  X (virConnectClose) \
+  X (virConnectGetURI) \
+  X (virConnectListAllDomains) \
+  X (virConnectListAllNodeDevices) \
+  X (virConnectOpen) \
+  X (virDomainAttachDeviceFlags) \
+  X (virDomainDefineXML) \
+  X (virDomainDetachDeviceFlags) \
+  X (virDomainFree) \
+  X (virDomainGetName) \
+  X (virDomainGetXMLDesc) \
+  X (virDomainIsActive) \
+  X (virDomainIsPersistent) \
+  X (virDomainLookupByName) \
+  X (virGetLastError) \
+  X (virInitialize) \
+  X (virNodeDeviceFree) \
+  X (virNodeDeviceGetName) \
+  X (virNodeDeviceGetXMLDesc) \
+  X (virSetErrorFunc)
+
+/* The loaded entry points, each named after the libvirt function. */
+static struct {
+#define ZV_LIBVIRT_MEMBER(name) __typeof__ (name) *name;
+  ZV_LIBVIRT_CALLS (ZV_LIBVIRT_MEMBER)
+#undef ZV_LIBVIRT_MEMBER
+} api;
+
+/* Loads libvirt's client library and its entry points once; FALSE (ERROR set)
+ * when the library or one of the calls is missing. */
+static gboolean
+load_libvirt (GError **error)
+{
+  static gsize loaded = 0;
+  static char *failure = NULL;
+  if (g_once_init_enter (&loaded))
+    {
+      /* resident: libvirt starts threads and registers handlers of its own */
+      GModule *module = g_module_open (ZVFIO_LIBVIRT_SONAME,
+                                       G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+      if (module == NULL)
+        failure = g_strdup_printf ("cannot load the libvirt client library %s: %s",
+                                   ZVFIO_LIBVIRT_SONAME, g_module_error ());
+      else
+        {
+          g_module_make_resident (module);
+#define ZV_LIBVIRT_LOOKUP(name) \
+          if (failure == NULL && !g_module_symbol (module, #name, (gpointer *) &api.name)) \
+            failure = g_strdup_printf ("the libvirt client library %s lacks %s", \
+                                       ZVFIO_LIBVIRT_SONAME, #name);
+          ZV_LIBVIRT_CALLS (ZV_LIBVIRT_LOOKUP)
+#undef ZV_LIBVIRT_LOOKUP
+        }
+      g_once_init_leave (&loaded, 1);
+    }
+  if (failure != NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL, "libvirt: %s", failure);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 struct _ZvLibvirt {
   virConnectPtr conn;
@@ -32,7 +102,7 @@ set_libvirt_error (GError **error, const char *format, ...)
   va_start (args, format);
   g_autofree char *context = g_strdup_vprintf (format, args);
   va_end (args);
-  virErrorPtr err = virGetLastError ();
+  virErrorPtr err = api.virGetLastError ();
   int code = ZV_ERROR_EXTERNAL;
   if (err && (err->code == VIR_ERR_NO_DOMAIN || err->code == VIR_ERR_NO_NODE_DEVICE))
     code = ZV_ERROR_NOT_FOUND;
@@ -44,16 +114,18 @@ set_libvirt_error (GError **error, const char *format, ...)
 ZvLibvirt *
 zv_libvirt_open (const char *uri, GError **error)
 {
-  if (virInitialize () < 0)
+  if (!load_libvirt (error))
+    return NULL;
+  if (api.virInitialize () < 0)
     {
       set_libvirt_error (error, "cannot initialize the client library");
       return NULL;
     }
-  virSetErrorFunc (NULL, silent_error_handler);
+  api.virSetErrorFunc (NULL, silent_error_handler);
   /* the test driver parses its file with libxml2 in this process: keep
    * libxml2's own messages off stderr (libvirt reports the error anyway) */
   xmlSetGenericErrorFunc (NULL, silent_xml_error);
-  virConnectPtr conn = virConnectOpen (uri);
+  virConnectPtr conn = api.virConnectOpen (uri);
   if (conn == NULL)
     {
       set_libvirt_error (error, "cannot connect to %s", uri ? uri : "the default URI");
@@ -61,7 +133,7 @@ zv_libvirt_open (const char *uri, GError **error)
     }
   ZvLibvirt *lv = g_new0 (ZvLibvirt, 1);
   lv->conn = conn;
-  char *actual = virConnectGetURI (conn);
+  char *actual = api.virConnectGetURI (conn);
   lv->uri = g_strdup (actual ? actual : uri ? uri : "");
   free (actual);
   return lv;
@@ -73,7 +145,7 @@ zv_libvirt_close (ZvLibvirt *lv)
 {
   if (lv == NULL)
     return;
-  virConnectClose (lv->conn);
+  api.virConnectClose (lv->conn);
   g_free (lv->uri);
   g_free (lv);
 }
@@ -89,7 +161,7 @@ zv_libvirt_uri (ZvLibvirt *lv)
 static virDomainPtr
 lookup_domain (ZvLibvirt *lv, const char *name, GError **error)
 {
-  virDomainPtr dom = virDomainLookupByName (lv->conn, name);
+  virDomainPtr dom = api.virDomainLookupByName (lv->conn, name);
   if (dom == NULL)
     set_libvirt_error (error, "domain '%s'", name);
   return dom;
@@ -103,8 +175,8 @@ zv_libvirt_domain_xml_as (ZvLibvirt *lv, const char *name, gboolean live, GError
   virDomainPtr dom = lookup_domain (lv, name, error);
   if (dom == NULL)
     return NULL;
-  int persistent = virDomainIsPersistent (dom);
-  char *xml = virDomainGetXMLDesc (dom, !live && persistent == 1 ? VIR_DOMAIN_XML_INACTIVE
+  int persistent = api.virDomainIsPersistent (dom);
+  char *xml = api.virDomainGetXMLDesc (dom, !live && persistent == 1 ? VIR_DOMAIN_XML_INACTIVE
                                                                     : 0);
   char *copy = NULL;
   if (xml == NULL)
@@ -112,7 +184,7 @@ zv_libvirt_domain_xml_as (ZvLibvirt *lv, const char *name, gboolean live, GError
   else
     copy = g_strdup (xml);
   free (xml);
-  virDomainFree (dom);
+  api.virDomainFree (dom);
   return copy;
 }
 
@@ -135,7 +207,7 @@ GPtrArray *
 zv_libvirt_domain_names (ZvLibvirt *lv, GError **error)
 {
   virDomainPtr *domains = NULL;
-  int n = virConnectListAllDomains (lv->conn, &domains, 0);
+  int n = api.virConnectListAllDomains (lv->conn, &domains, 0);
   if (n < 0)
     {
       set_libvirt_error (error, "cannot list the domains");
@@ -144,10 +216,10 @@ zv_libvirt_domain_names (ZvLibvirt *lv, GError **error)
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   for (int i = 0; i < n; i++)
     {
-      const char *name = virDomainGetName (domains[i]);
+      const char *name = api.virDomainGetName (domains[i]);
       if (name)
         g_ptr_array_add (names, g_strdup (name));
-      virDomainFree (domains[i]);
+      api.virDomainFree (domains[i]);
     }
   free (domains);
   g_ptr_array_sort (names, compare_strings);
@@ -162,11 +234,11 @@ zv_libvirt_domain_state (ZvLibvirt *lv, const char *name, gboolean *active,
   virDomainPtr dom = lookup_domain (lv, name, error);
   if (dom == NULL)
     return FALSE;
-  int is_active = virDomainIsActive (dom);
-  int is_persistent = virDomainIsPersistent (dom);
+  int is_active = api.virDomainIsActive (dom);
+  int is_persistent = api.virDomainIsPersistent (dom);
   if (is_active < 0 || is_persistent < 0)
     set_libvirt_error (error, "cannot read the state of domain '%s'", name);
-  virDomainFree (dom);
+  api.virDomainFree (dom);
   if (is_active < 0 || is_persistent < 0)
     return FALSE;
   *active = is_active == 1;
@@ -178,13 +250,13 @@ zv_libvirt_domain_state (ZvLibvirt *lv, const char *name, gboolean *active,
 gboolean
 zv_libvirt_define (ZvLibvirt *lv, const char *xml, GError **error)
 {
-  virDomainPtr dom = virDomainDefineXML (lv->conn, xml);
+  virDomainPtr dom = api.virDomainDefineXML (lv->conn, xml);
   if (dom == NULL)
     {
       set_libvirt_error (error, "cannot define the domain");
       return FALSE;
     }
-  virDomainFree (dom);
+  api.virDomainFree (dom);
   return TRUE;
 }
 
@@ -199,17 +271,17 @@ zv_libvirt_change_device (ZvLibvirt *lv, const char *name, gboolean attach,
   if (dom == NULL)
     return FALSE;
   unsigned int flags = (config ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (live ? VIR_DOMAIN_AFFECT_LIVE : 0);
-  int rc = attach ? virDomainAttachDeviceFlags (dom, device_xml, flags)
-                  : virDomainDetachDeviceFlags (dom, device_xml, flags);
+  int rc = attach ? api.virDomainAttachDeviceFlags (dom, device_xml, flags)
+                  : api.virDomainDetachDeviceFlags (dom, device_xml, flags);
   if (rc != 0)
     {
       /* read the error before virDomainFree, which resets it */
-      virErrorPtr err = virGetLastError ();
+      virErrorPtr err = api.virGetLastError ();
       *unsupported = err != NULL && err->code == VIR_ERR_NO_SUPPORT;
       set_libvirt_error (error, "cannot %s the device %s domain '%s'",
                          attach ? "attach" : "detach", attach ? "to" : "from", name);
     }
-  virDomainFree (dom);
+  api.virDomainFree (dom);
   return rc == 0;
 }
 
@@ -218,7 +290,7 @@ GPtrArray *
 zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
 {
   virNodeDevicePtr *devices = NULL;
-  int n = virConnectListAllNodeDevices (lv->conn, &devices, 0);
+  int n = api.virConnectListAllNodeDevices (lv->conn, &devices, 0);
   if (n < 0)
     {
       set_libvirt_error (error, "cannot list the node devices");
@@ -230,18 +302,18 @@ zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
     {
       if (ok)
         {
-          char *xml = virNodeDeviceGetXMLDesc (devices[i], 0);
+          char *xml = api.virNodeDeviceGetXMLDesc (devices[i], 0);
           if (xml == NULL)
             {
               set_libvirt_error (error, "cannot read node device '%s'",
-                                 virNodeDeviceGetName (devices[i]));
+                                 api.virNodeDeviceGetName (devices[i]));
               ok = FALSE;
             }
           else
             g_ptr_array_add (xmls, g_strdup (xml));
           free (xml);
         }
-      virNodeDeviceFree (devices[i]);
+      api.virNodeDeviceFree (devices[i]);
     }
   free (devices);
   if (!ok)

@@ -236,3 +236,25 @@ def test_detached_domain_xml_is_schema_valid(run_zvfio, passthrough_root, test_u
                        "--force", "--print-xml", root=passthrough_root)
     assert result.returncode == 0, result.stderr
     validate_domain_rng(split_xml(result.stdout)[1], tmp_path)
+
+
+def loaded_objects(zvfio_bin, *args):
+    """(exit code, shared objects the dynamic loader loaded) of one zvfio run."""
+    import os
+    import subprocess
+    env = dict(os.environ, LD_DEBUG="files")
+    res = subprocess.run([str(zvfio_bin)] + [str(a) for a in args], capture_output=True,
+                         text=True, env=env)
+    return res.returncode, [line.split("file=")[1].split()[0]
+                            for line in res.stderr.splitlines() if "file=" in line]
+
+
+def test_libvirt_is_loaded_only_by_commands_that_connect(zvfio_bin, passthrough_root, test_uri):
+    """The inventory commands start without libvirt's shared objects (issue 13: about
+    40 ms of each start); a command that connects loads the client library then."""
+    rc, objects = loaded_objects(zvfio_bin, "--root", passthrough_root, "list", "ccw")
+    assert rc == 0
+    assert not [o for o in objects if o.startswith("libvirt")], objects
+    rc, objects = loaded_objects(zvfio_bin, "--connect", test_uri, "domains", "--json")
+    assert rc == 0
+    assert "libvirt.so.0" in objects, objects
