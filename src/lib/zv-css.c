@@ -59,6 +59,43 @@ zv_subchannel_type_name (int type)
     }
 }
 
+/* Sets DEV's cutype and devtype from one read of DIR's uevent (CU_TYPE ... DEV_MODEL,
+ * which the cutype and devtype attributes print from the same sense-id data:
+ * "%04x/%02x", devtype "n/a" for device type 0); FALSE when it lacks one. */
+static gboolean
+ccw_ids_from_uevent (ZvDir *dir, ZvCcwDevice *dev)
+{
+  gsize len = 0;
+  g_autofree char *uevent = zv_dir_read (dir, "uevent", &len, NULL);
+  ZvCcwIds ids;
+  if (uevent == NULL || !zv_parse_ccw_uevent_ids (uevent, len, &ids))
+    return FALSE;
+  dev->cutype = g_strdup_printf ("%04x/%02x", ids.cu_type, ids.cu_model);
+  dev->devtype = ids.dev_type != 0 ? g_strdup_printf ("%04x/%02x", ids.dev_type, ids.dev_model)
+                                   : NULL;
+  return TRUE;
+}
+
+/* Sets DEV's cutype and devtype from the attributes of those names (a uevent
+ * without them: old kernels, trees made by hand); garbage is a warning. */
+static void
+ccw_ids_from_attributes (ZvDir *dir, ZvCcwDevice *dev, GPtrArray *warnings)
+{
+  const char *name = zv_dir_name (dir);
+  guint t, m;
+  g_autofree char *cutype = zv_attr_get (dir, name, "cutype", warnings);
+  if (cutype && zv_parse_type_model (cutype, &t, &m))
+    dev->cutype = g_steal_pointer (&cutype);
+  else if (cutype)
+    zv_attr_warn_garbage (warnings, name, "cutype", cutype);
+
+  g_autofree char *devtype = zv_attr_get (dir, name, "devtype", warnings);
+  if (devtype && zv_parse_type_model (devtype, &t, &m))
+    dev->devtype = g_steal_pointer (&devtype);
+  else if (devtype && strcmp (devtype, "n/a") != 0)
+    zv_attr_warn_garbage (warnings, name, "devtype", devtype);
+}
+
 /* Loads the ccw device at DIR with what FLAGS ask for (see ZvLoadFlags). */
 static ZvCcwDevice *
 ccw_device_load (ZvDir *dir, guint flags, GPtrArray *warnings, GError **error)
@@ -77,18 +114,8 @@ ccw_device_load (ZvDir *dir, guint flags, GPtrArray *warnings, GError **error)
   dev->path = g_strdup (zv_dir_path (dir));
   dev->online = -1;
 
-  guint t, m;
-  g_autofree char *cutype = zv_attr_get (dir, name, "cutype", warnings);
-  if (cutype && zv_parse_type_model (cutype, &t, &m))
-    dev->cutype = g_steal_pointer (&cutype);
-  else if (cutype)
-    zv_attr_warn_garbage (warnings, name, "cutype", cutype);
-
-  g_autofree char *devtype = zv_attr_get (dir, name, "devtype", warnings);
-  if (devtype && zv_parse_type_model (devtype, &t, &m))
-    dev->devtype = g_steal_pointer (&devtype);
-  else if (devtype && strcmp (devtype, "n/a") != 0)
-    zv_attr_warn_garbage (warnings, name, "devtype", devtype);
+  if (!ccw_ids_from_uevent (dir, dev))
+    ccw_ids_from_attributes (dir, dev, warnings);
 
   g_autofree char *online = zv_attr_get (dir, name, "online", warnings);
   gboolean flag;

@@ -8,6 +8,8 @@
 G_BEGIN_DECLS
 
 #define ZV_CSS_DEVICES "/sys/bus/css/devices"
+/* The channel subsystem device every subchannel is a child of (Linux has one). */
+#define ZV_CSS0 "/sys/devices/css0"
 #define ZV_CCW_DEVICES "/sys/bus/ccw/devices"
 
 /* Subchannel types (the "type" attribute). */

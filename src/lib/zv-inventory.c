@@ -158,6 +158,10 @@ scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_da
   g_autoptr (GPtrArray) names = zv_dir_list (bus, error);
   if (names == NULL)
     return FALSE;
+  /* the subchannel a bus link names is the child of css0 of that name, where the
+   * link points: opened there in one openat (no readlinkat per subchannel); an
+   * entry css0 lacks is followed through its link */
+  g_autoptr (ZvDir) css0 = zv_root_open_dir (inv->root, ZV_CSS0, NULL);
   g_autoptr (GHashTable) active = zv_mdev_scan_active (inv->root, inv->warnings);
   /* parents with definitions (few): the others need no /etc/mdevctl.d probe */
   g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (inv->root);
@@ -177,7 +181,9 @@ scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_da
           continue;
         }
       g_autoptr (GError) local = NULL;
-      g_autoptr (ZvDir) dir = zv_dir_open_child (bus, name, &local);
+      g_autoptr (ZvDir) dir = css0 ? zv_dir_open_child (css0, name, NULL) : NULL;
+      if (dir == NULL)
+        dir = zv_dir_open_child (bus, name, &local);
       ZvSubchannel *sch = dir ? zv_subchannel_load_flags (dir, flags, inv->warnings, &local)
                               : NULL;
       if (sch == NULL)

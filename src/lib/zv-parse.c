@@ -211,6 +211,45 @@ zv_parse_type_model (const char *text, guint *type, guint *model)
   return TRUE;
 }
 
+/* Parses the type/model lines of a ccw device's uevent (see zv-parse.h). */
+gboolean
+zv_parse_ccw_uevent_ids (const char *text, gsize len, ZvCcwIds *out)
+{
+  static const struct { const char *key; gsize digits; gsize offset; } fields[] = {
+    { "CU_TYPE=", 4, G_STRUCT_OFFSET (ZvCcwIds, cu_type) },
+    { "CU_MODEL=", 2, G_STRUCT_OFFSET (ZvCcwIds, cu_model) },
+    { "DEV_TYPE=", 4, G_STRUCT_OFFSET (ZvCcwIds, dev_type) },
+    { "DEV_MODEL=", 2, G_STRUCT_OFFSET (ZvCcwIds, dev_model) },
+  };
+  if (text == NULL)
+    return FALSE;
+  ZvCcwIds ids = { 0 };
+  guint seen = 0;
+  for (gsize pos = 0; pos < len;)
+    {
+      const char *line = text + pos;
+      const char *nl = memchr (line, '\n', len - pos);
+      gsize line_len = nl ? (gsize) (nl - line) : len - pos;
+      pos += line_len + 1;
+      for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
+        {
+          gsize key_len = strlen (fields[f].key);
+          if (line_len < key_len || memcmp (line, fields[f].key, key_len) != 0)
+            continue;
+          guint value;
+          if ((seen & (1u << f)) || line_len != key_len + fields[f].digits ||
+              !parse_hex_n (line + key_len, fields[f].digits, &value))
+            return FALSE;
+          G_STRUCT_MEMBER (guint, &ids, fields[f].offset) = value;
+          seen |= 1u << f;
+        }
+    }
+  if (seen != (1u << G_N_ELEMENTS (fields)) - 1)
+    return FALSE;
+  *out = ids;
+  return TRUE;
+}
+
 /* Parses a PCI address "DDDD:BB:dd.f". */
 gboolean
 zv_parse_pci_address (const char *text, ZvPciAddress *out)

@@ -78,6 +78,15 @@ gboolean zv_parse_chpids (const char *text, guint8 out[8]);
 gboolean zv_parse_pimpampom (const char *text, guint8 out[3]);
 /* Parses a "%04x/%02x" type/model pair (cutype, devtype). */
 gboolean zv_parse_type_model (const char *text, guint *type, guint *model);
+/* The control unit and device type/model pairs of a ccw device's uevent. */
+typedef struct {
+  guint cu_type, cu_model, dev_type, dev_model;
+} ZvCcwIds;
+/* Parses the CU_TYPE, CU_MODEL, DEV_TYPE and DEV_MODEL lines of a ccw device's
+ * uevent (TEXT of LEN bytes, hex of 4/2/4/2 digits as the kernel prints them);
+ * FALSE when one of them is missing, repeated or malformed. Other lines are
+ * skipped. */
+gboolean zv_parse_ccw_uevent_ids (const char *text, gsize len, ZvCcwIds *out);
 /* Parses a PCI address "DDDD:BB:dd.f". */
 gboolean zv_parse_pci_address (const char *text, ZvPciAddress *out);
 /* Formats a PCI address like the kernel ("0005:00:00.0"). */

@@ -1,4 +1,5 @@
-/* Fuzz target: sysfs attribute parsers (chpids, pimpampom, cutype, hex, pci, EBCDIC). */
+/* Fuzz target: sysfs attribute parsers (chpids, pimpampom, cutype, ccw uevent, hex,
+ * pci, EBCDIC). */
 #include "zv-parse.h"
 
 #include <stdint.h>
@@ -31,5 +32,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   g_free (zv_ebcdic_to_utf8 (data, size));
   zv_cutype_is_qdio (text);
+  /* the uevent is read whole, NULs included: the raw bytes; an accepted one
+   * prints as the type/model pair the cutype attribute shows */
+  ZvCcwIds ids;
+  if (zv_parse_ccw_uevent_ids ((const char *) data, size, &ids))
+    {
+      g_autofree char *cutype = g_strdup_printf ("%04x/%02x", ids.cu_type, ids.cu_model);
+      g_assert_true (zv_parse_type_model (cutype, &t, &m));
+      g_assert_cmpuint (t, ==, ids.cu_type);
+    }
   return 0;
 }

@@ -359,8 +359,10 @@ def test_pre_is_serialized_per_subchannel(callout_bin, ccw_root):
     holder = subprocess.Popen(["/bin/sh", "-c", '"$0" "$@" < /dev/null; sleep 30',
                                str(callout_bin)] + holder_argv, env=env)
     try:
+        # the lock is made as a temp file and linked into place: wait for the lock
+        # alone (the temp file can be seen for a moment before it is unlinked)
         deadline = time.monotonic() + 10
-        while lock_files(ccw_root) == [] and time.monotonic() < deadline:
+        while lock_files(ccw_root) != ["css-0.0.0140.lock"] and time.monotonic() < deadline:
             time.sleep(0.05)
         assert lock_files(ccw_root) == ["css-0.0.0140.lock"]
         assert (ccw_root / "run/lock/zvfio/css-0.0.0140.lock").read_text() == f"{holder.pid}\n"

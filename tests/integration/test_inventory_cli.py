@@ -111,6 +111,25 @@ def test_all_kinds_model(make_tree, tmp_path, run_zvfio):
     assert any("not a subchannel of this host" in w for w in data["warnings"])
 
 
+def test_ccw_types_come_from_one_uevent_read(make_tree, tmp_path, run_zvfio):
+    """The control unit and device type/model of a ccw device are read from its uevent
+    (one file for two, issue 13); the cutype and devtype attributes only when the uevent
+    lacks them. Here the attributes say something else, so the output tells which was read."""
+    root = make_tree("all-kinds", tmp_path)
+    dasd = next(root.glob("sys/devices/css0/0.0.0100/0.0.*/cutype")).parent
+    osa = next(root.glob("sys/devices/css0/0.0.0120/0.0.*/cutype")).parent
+    for dev in (dasd, osa):
+        (dev / "cutype").write_text("aaaa/aa\n")
+        (dev / "devtype").write_text("bbbb/bb\n")
+    (osa / "uevent").write_text("DRIVER=qeth\nMODALIAS=ccw:t1731m01dt1732dm01\n")
+    data = json.loads(run_zvfio("list", "--json", root=root).stdout)
+    sch = {s["id"]: s for s in data["subchannels"]}
+    assert sch["0.0.0100"]["device"]["cutype"] == "3990/e9"       # uevent CU_TYPE=3990 CU_MODEL=E9
+    assert sch["0.0.0100"]["device"]["devtype"] == "3390/0c"
+    assert sch["0.0.0120"]["device"]["cutype"] == "aaaa/aa"       # no CU_ lines: the attributes
+    assert sch["0.0.0120"]["device"]["devtype"] == "bbbb/bb"
+
+
 @pytest.mark.parametrize("ident, expect_sch", [
     ("0.1.0005", "0.1.0000"),
     ("ccw:0.1.0005", "0.1.0000"),

@@ -161,6 +161,39 @@ test_css_attrs (void)
   g_assert_false (zv_cutype_is_qdio (NULL));
 }
 
+/* The type/model lines of a ccw device's uevent, as read off the real kernel. */
+static void
+test_ccw_uevent_ids (void)
+{
+  static const char dasd[] = "DRIVER=dasd-eckd\nCU_TYPE=3990\nCU_MODEL=E9\nDEV_TYPE=3390\n"
+                             "DEV_MODEL=0C\nMODALIAS=ccw:t3990mE9dt3390dm0C\n";
+  ZvCcwIds ids;
+  g_assert_true (zv_parse_ccw_uevent_ids (dasd, strlen (dasd), &ids));
+  g_assert_cmphex (ids.cu_type, ==, 0x3990);
+  g_assert_cmphex (ids.cu_model, ==, 0xe9);
+  g_assert_cmphex (ids.dev_type, ==, 0x3390);
+  g_assert_cmphex (ids.dev_model, ==, 0x0c);
+  /* no driver, device type 0 (devtype "n/a"), no newline at the end */
+  static const char osa[] = "CU_TYPE=1731\nCU_MODEL=01\nDEV_TYPE=0000\nDEV_MODEL=00";
+  g_assert_true (zv_parse_ccw_uevent_ids (osa, strlen (osa), &ids));
+  g_assert_cmphex (ids.dev_type, ==, 0);
+  /* missing, repeated, too long, not hex, NUL inside: refused */
+  static const char *const bad[] = {
+    "CU_TYPE=3990\nCU_MODEL=E9\nDEV_TYPE=3390\n",
+    "CU_TYPE=3990\nCU_TYPE=3990\nCU_MODEL=E9\nDEV_TYPE=3390\nDEV_MODEL=0C\n",
+    "CU_TYPE=39900\nCU_MODEL=E9\nDEV_TYPE=3390\nDEV_MODEL=0C\n",
+    "CU_TYPE=3990-E9\nCU_MODEL=E9\nDEV_TYPE=3390\nDEV_MODEL=0C\n",
+    "CU_TYPE=39g0\nCU_MODEL=E9\nDEV_TYPE=3390\nDEV_MODEL=0C\n",
+    "CU_TYPE=3990\nCU_MODEL=E\nDEV_TYPE=3390\nDEV_MODEL=0C\n",
+    "",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (zv_parse_ccw_uevent_ids (bad[i], strlen (bad[i]), &ids));
+  static const char nul[] = "CU_TYPE=39\0" "0\nCU_MODEL=E9\nDEV_TYPE=3390\nDEV_MODEL=0C\n";
+  g_assert_false (zv_parse_ccw_uevent_ids (nul, sizeof nul - 1, &ids));
+  g_assert_false (zv_parse_ccw_uevent_ids (NULL, 0, &ids));
+}
+
 /* PCI addresses, PFT names, EBCDIC util strings. */
 static void
 test_pci (void)
@@ -208,6 +241,7 @@ main (int argc, char **argv)
   g_test_add_func ("/parse/nodedev-names", test_nodedev_names);
   g_test_add_func ("/parse/numbers", test_numbers);
   g_test_add_func ("/parse/css-attrs", test_css_attrs);
+  g_test_add_func ("/parse/ccw-uevent-ids", test_ccw_uevent_ids);
   g_test_add_func ("/parse/pci", test_pci);
   g_test_add_func ("/parse/uuid", test_uuid);
   return g_test_run ();
