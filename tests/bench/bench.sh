@@ -5,7 +5,9 @@
 # functions; cached in $ZVFIO_BENCH_CACHE, default /var/tmp/zvfio-bench) and
 # prints, per size, medians of RUNS interleaved runs (default 5):
 #   native x86: zvfio list ccw, zvfio list --json ccw and the floor program
-#     (tests/bench/floor.c: opens, reads, closes only what the table needs),
+#     (tests/bench/floor.c: opens, reads, closes only what the table needs: the
+#     files lscss reads; x_min: against its --uevent variant, the minimal floor,
+#     which reads a ccw device's types from one uevent instead of cutype+devtype),
 #     syscalls per subchannel (strace -c -f) and peak RSS per subchannel;
 #   qemu-s390x user mode: Debian's s390x lscss (s390-tools .deb) against zvfio
 #     cross-built for s390x (tests/vm/build-zvfio.sh), both on the same tree
@@ -61,13 +63,14 @@ rss() {
   awk -v n="$n" '{printf "%.2f", $1 / n}' "$work/rss"
 }
 
-printf '%-7s %-22s %9s %8s %8s %9s %9s\n' subch program median_ms x_floor x_lscss sysc/sch KiB/sch
+printf '%-7s %-22s %9s %8s %8s %8s %9s %9s\n' subch program median_ms x_floor x_min x_lscss sysc/sch KiB/sch
 for n in $sizes; do
   tree=$cache/host-$n
   [[ -d $tree/sys ]] || "$repo/tests/bench/gen-host.py" "$n" "$tree"
   declare -A t=()
   for _ in $(seq "$runs"); do
     t[floor]+="$(us "$work/floor" "$tree/sys") "
+    t[ufloor]+="$(us "$work/floor" --uevent "$tree/sys") "
     t[list]+="$(us "$zvfio" --root "$tree" list ccw) "
     t[json]+="$(us "$zvfio" --root "$tree" list --json ccw) "
     if [[ $lscss == 1 ]]; then
@@ -78,12 +81,18 @@ for n in $sizes; do
   done
   m() { tr ' ' '\n' <<<"${t[$1]}" | grep . | median; }
   floor=$(m floor)
-  printf '%-7s %-22s %9s %8s %8s %9s %9s\n' "$n" floor "$floor" 1.00 - \
+  ufloor=$(m ufloor)
+  printf '%-7s %-22s %9s %8s %8.2f %8s %9s %9s\n' "$n" floor "$floor" 1.00 \
+    "$(echo "$floor / $ufloor" | bc -l)" - \
     "$(syscalls "$n" "$work/floor" "$tree/sys")" "$(rss "$n" "$work/floor" "$tree/sys")"
+  printf '%-7s %-22s %9s %8.2f %8s %8s %9s %9s\n' "$n" "floor --uevent" "$ufloor" \
+    "$(echo "$ufloor / $floor" | bc -l)" 1.00 - \
+    "$(syscalls "$n" "$work/floor" --uevent "$tree/sys")" \
+    "$(rss "$n" "$work/floor" --uevent "$tree/sys")"
   for k in list json; do
     args=(list ccw); [[ $k == json ]] && args=(list --json ccw)
-    printf '%-7s %-22s %9s %8.2f %8s %9s %9s\n' "$n" "zvfio ${args[*]}" "$(m $k)" \
-      "$(echo "$(m $k) / $floor" | bc -l)" - \
+    printf '%-7s %-22s %9s %8.2f %8.2f %8s %9s %9s\n' "$n" "zvfio ${args[*]}" "$(m $k)" \
+      "$(echo "$(m $k) / $floor" | bc -l)" "$(echo "$(m $k) / $ufloor" | bc -l)" - \
       "$(syscalls "$n" "$zvfio" --root "$tree" "${args[@]}")" \
       "$(rss "$n" "$zvfio" --root "$tree" "${args[@]}")"
   done
@@ -92,11 +101,11 @@ for n in $sizes; do
     gsys() {  # guest syscalls per subchannel under qemu -strace
       "$@" 2>&1 >/dev/null | grep -c '^[0-9]* ' | awk -v n="$n" '{printf "%.1f", $1 / n}'
     }
-    printf '%-7s %-22s %9s %8s %8s %9s %9s\n' "$n" "s390x lscss (qemu)" "$l" - 1.00 \
+    printf '%-7s %-22s %9s %8s %8s %8s %9s %9s\n' "$n" "s390x lscss (qemu)" "$l" - - 1.00 \
       "$(SYSFS_ROOT="$tree/sys" gsys qemu-s390x -strace -L "$sysroot" "$tools/sbin/lscss")" -
     for k in xlist xjson; do
       args=(list ccw); [[ $k == xjson ]] && args=(list --json ccw)
-      printf '%-7s %-22s %9s %8s %8.2f %9s %9s\n' "$n" "s390x ${args[*]}" "$(m $k)" - \
+      printf '%-7s %-22s %9s %8s %8s %8.2f %9s %9s\n' "$n" "s390x ${args[*]}" "$(m $k)" - - \
         "$(echo "$(m $k) / $l" | bc -l)" \
         "$(gsys qemu-s390x -strace -L "$sysroot" "$xzvfio" --root "$tree" "${args[@]}")" -
     done
