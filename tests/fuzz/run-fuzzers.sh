@@ -8,7 +8,9 @@
 # Environment: ZVFIO_FUZZ_BUILD_DIR (default build-fuzz),
 #              ZVFIO_FUZZ_JOBS (parallel targets, default 1),
 #              ZVFIO_FUZZ_RUNS=N runs each target for N executions instead of
-#              SECONDS (the long campaign of docs/reliability.md).
+#              SECONDS (the long campaign of docs/reliability.md),
+#              ZVFIO_FUZZ_MAX_LEN=BYTES the largest input (default 1 MiB + 1:
+#              past every parser's size limit).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-60}
@@ -40,7 +42,7 @@ run_target() {
   [ -n "${ZVFIO_FUZZ_RUNS:-}" ] && limit=(-runs="$ZVFIO_FUZZ_RUNS")
   local start=$SECONDS
   (cd "$build" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-     ./tests/fuzz/fuzz-$target "${limit[@]}" -max_len=$((1024 * 1024 + 1)) \
+     ./tests/fuzz/fuzz-$target "${limit[@]}" -max_len="${ZVFIO_FUZZ_MAX_LEN:-$((1024 * 1024 + 1))}" \
      -timeout=25 -rss_limit_mb=4096 -print_final_stats=1 "$work" >"$log" 2>&1) || rc=$?
   local execs cov
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
