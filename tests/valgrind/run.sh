@@ -50,7 +50,7 @@ fi
 deselect=(
   # they measure time, count syscalls or wait on deadlines that valgrind's 20-50x
   # slowdown breaks; their code paths run in the other tests
-  -k "not cheap and not cost and not deadline and not trickl and not timeout and not serialized and not strace and not fsync"
+  -k "not cheap and not cost and not deadline and not trickl and not timeout and not serialized and not strace and not fsync and not bounded"
   # no zvfio program is run (docs, schemas, fixtures, completion text, package
   # layout) or the program under test is run outside the fixtures' wrapper
   --ignore=tests/integration/test_docs.py --ignore=tests/integration/test_completion.py
