@@ -26,11 +26,14 @@ subchannel_via_ccw_bus (ZvRoot *root, const char *devno)
 }
 
 /* TRUE when subchannel SCH_ID (an entry of the css bus directory BUS) has
- * dev_busid DEVNO now. */
+ * dev_busid DEVNO now. It is opened below css0 (CSS0, may be NULL), where its
+ * bus link points, in one openat; through the link when css0 lacks it. */
 static gboolean
-subchannel_has_dev_busid (ZvDir *bus, const char *sch_id, const char *devno)
+subchannel_has_dev_busid (ZvDir *css0, ZvDir *bus, const char *sch_id, const char *devno)
 {
-  g_autoptr (ZvDir) dir = zv_dir_open_child (bus, sch_id, NULL);
+  g_autoptr (ZvDir) dir = css0 ? zv_dir_open_child (css0, sch_id, NULL) : NULL;
+  if (dir == NULL)
+    dir = zv_dir_open_child (bus, sch_id, NULL);
   if (dir == NULL)
     return FALSE;
   g_autofree char *value = zv_dir_read_line (dir, "dev_busid", NULL);
@@ -80,8 +83,8 @@ ccw_devices_of_set (ZvRoot *root, guint ssid)
 /* The subchannel of set SSID, other than SKIP and not bound to io_subchannel,
  * whose dev_busid is DEVNO; NULL (ERROR set) on a listing failure or none. */
 static char *
-scan_candidates (ZvRoot *root, ZvDir *bus, guint ssid, const char *devno, const char *skip,
-                 GError **error)
+scan_candidates (ZvRoot *root, ZvDir *css0, ZvDir *bus, guint ssid, const char *devno,
+                 const char *skip, GError **error)
 {
   /* a subchannel moving between io_subchannel and another driver while the two
    * listings are read may be missed (its ccw device was gone at the first look):
@@ -97,7 +100,7 @@ scan_candidates (ZvRoot *root, ZvDir *bus, guint ssid, const char *devno, const 
       if (!zv_parse_busid (name, &busid) || busid.ssid != ssid || strcmp (name, skip) == 0 ||
           g_hash_table_contains (io, name))
         continue;
-      if (subchannel_has_dev_busid (bus, name, devno))
+      if (subchannel_has_dev_busid (css0, bus, name, devno))
         {
           char *found = g_strdup (name);
           zv_dir_drop_index (bus);
@@ -143,10 +146,11 @@ zv_devno_lookup_subchannel (ZvRoot *root, const char *devno, GError **error)
   g_autoptr (ZvDir) bus = zv_root_open_dir (root, ZV_CSS_DEVICES, error);
   if (bus == NULL)
     return NULL;
-  if (subchannel_has_dev_busid (bus, devno, devno))
+  g_autoptr (ZvDir) css0 = zv_root_open_dir (root, ZV_CSS0, NULL);
+  if (subchannel_has_dev_busid (css0, bus, devno, devno))
     return g_strdup (devno);   /* the common case devno == subchannel number */
   g_autoptr (GError) local = NULL;
-  sch = scan_candidates (root, bus, id.ssid, devno, devno, &local);
+  sch = scan_candidates (root, css0, bus, id.ssid, devno, devno, &local);
   if (sch != NULL)
     return sch;
   /* a ccw device registered while the listings were read */

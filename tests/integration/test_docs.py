@@ -32,12 +32,13 @@ EXTERNAL_PAGES = {
     ("cio_ignore", "8"): "s390-tools",
     ("lszdev", "8"): "s390-tools",
     ("chzdev", "8"): "s390-tools",
+    ("udev", "7"): "udev",
 }
 
 
 def test_pages_exist():
     names = [p.name for p in PAGES]
-    assert names == ["zvfio-callout.8", "zvfio-hook.8", "zvfio.8"], names
+    assert names == ["zvfio-callout.8", "zvfio-hook.8", "zvfio-udev-hint.8", "zvfio.8"], names
     assert not list(MAN_DIR.glob("*.1")), "section 1 pages are gone: the tools are admin tools (8)"
 
 
@@ -247,7 +248,7 @@ def test_see_also_names_only_existing_pages(page, build_dir):
         assert re.match(r"^\.BR [A-Za-z0-9_.\\-]+ \(\d\),?$", line), line
 
 
-@pytest.mark.parametrize("name", ["zvfio-callout", "zvfio-hook"])
+@pytest.mark.parametrize("name", ["zvfio-callout", "zvfio-hook", "zvfio-udev-hint"])
 def test_helper_pages_match_their_help(name, build_dir):
     """--help and --version are documented; what --help names (environment, exit codes)
     is in the page."""

@@ -42,6 +42,14 @@ if [ -L "$hook" ] && [ "$(readlink "$hook")" = /usr/libexec/zvfio/zvfio-hook-gat
 else
     bad "$hook is not a link to /usr/libexec/zvfio/zvfio-hook-gate"
 fi
+# the udev rule runs the helper the package installs
+rule=/usr/lib/udev/rules.d/70-zvfio-devno-hint.rules
+hint=$(sed -n 's/.*RUN+="\([^ "]*\) .*/\1/p' "$rule" 2>/dev/null)
+if [ -n "$hint" ] && [ -x "$hint" ] && grep -q '^ACTION=="bind", SUBSYSTEM=="css", DRIVER=="vfio_ccw"' "$rule"; then
+    ok "$rule runs $hint on a vfio_ccw bind"
+else
+    bad "$rule missing, or its RUN program '$hint' is not an installed executable"
+fi
 # every path the package lists exists; man pages, if the package has any, are in place
 dpkg -L zvfio | while read -r p; do
     [ -e "$p" ] || [ -L "$p" ] || echo "$p"
@@ -64,6 +72,8 @@ expect 0 prefix "Usage: zvfio-callout -t TYPE" "$callout" --help
 expect 0 exact "zvfio-callout $version" "$wrapper" --version   # wrapper -> binary
 expect 0 prefix "Usage: zvfio-hook DOMAIN" "$hook" --help      # link -> gate -> worker
 expect 0 exact "zvfio-hook $version" "$hook" --version
+expect 0 exact "zvfio-udev-hint $version" "$hint" --version
+expect 4 exact "" env ZVFIO_ROOT=/tmp "$hint" 0.0.0001   # no such subchannel: nothing written
 # a libvirt call with nothing to do, and mdevctl's call for a foreign type
 expect 0 exact "" "$hook" guest1 started begin -
 expect 2 exact "" "$wrapper" -t vfio_ap-passthrough -e pre -a define -s none \

@@ -139,7 +139,7 @@ GROUPS: list[Group] = [
             Ccw(NET, 0, 0x1000, "3832/01", "mdevctl-callout target"),
             Ccw(RNG, 0, 0x1001, "3832/04", "libvirt-nodedev target"),
             Ccw(NET, 0, 0x2b09, "3832/01", "smoke target"),
-            Ccw(NET, 1, 0x0005, "3832/01"),
+            Ccw(NET, 1, 0x0005, "3832/01", "udev hint target"),
             Ccw(RNG, 1, 0xabcd, "3832/04"),
             Ccw(NET, 3, 0xffff, "3832/01"),
         ],
