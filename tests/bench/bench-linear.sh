@@ -10,7 +10,8 @@
 # syscalls (strace %file,%desc, from the first access below the root, getdents in
 # brackets) of `zvfio show` for IDs without a ccw device: the devno of the last
 # vfio_ccw-bound subchannel (no hint), a devno that exists nowhere in set 1 (the set
-# with vfio_ccw-bound subchannels) and a bare id that is only a subchannel number.
+# with vfio_ccw-bound subchannels) and a bare id that is only a subchannel number; then
+# the first again with the hint zvfio-udev-hint writes when udev reports the bind.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need bc strace
@@ -63,4 +64,12 @@ for n in $sizes; do
   printf '%-7s show: vfio_ccw-bound %s %s, nowhere 0.1.ffff %s, bare sch 0.1.0005 %s\n' "$n" \
     "$vfio_devno" "$(show_cost "$tree" "ccw:$vfio_devno")" "$(show_cost "$tree" ccw:0.1.ffff)" \
     "$(show_cost "$tree" 0.1.0005)"
+  # the same devno once udev ran zvfio-udev-hint for its subchannel (the hint is removed after)
+  vfio_sch=$(printf '0.%x.%04x' $(( last % 4 )) $(( last / 4 )))
+  hint=$tree/run/zvfio/devno/$vfio_devno
+  if [[ ! -e $hint ]] && ZVFIO_ROOT=$tree "$build/callouts/zvfio-udev-hint" "$vfio_sch"; then
+    printf '%-7s show: vfio_ccw-bound %s with the hint of zvfio-udev-hint %s\n' "$n" "$vfio_devno" \
+      "$(show_cost "$tree" "ccw:$vfio_devno")"
+    rm -f "$hint"
+  fi
 done

@@ -698,6 +698,37 @@ CASES += [
 ]
 
 
+# zvfio-udev-hint: udev's $kernel, and what the subchannel's sysfs says (docs/benchmarks.md P2)
+SUB_ID = "is not a subchannel id"
+CASES += [
+    row("udev-hint-no-argument", [], 2, "usage", program="udev-hint"),
+    row("udev-hint-two-arguments", ["0.0.0041", "0.0.0042"], 2, "usage", program="udev-hint"),
+    row("udev-hint-traversal", ["../../../etc"], 2, SUB_ID, program="udev-hint"),
+    row("udev-hint-traversal-inside-id", ["0.0.0041/../0.0.0042"], 2, SUB_ID, program="udev-hint"),
+    row("udev-hint-uppercase", ["0.0.004A"], 2, SUB_ID, program="udev-hint"),
+    row("udev-hint-newline", ["0.0.0041\n"], 2, SUB_ID, program="udev-hint"),
+    row("udev-hint-control-char-escaped", ["0.0.\x1b[2J"], 2, "0.0.\\x1b[2J", program="udev-hint"),
+    row("udev-hint-non-utf8", ["0.0.\udcff041"], 2, SUB_ID, program="udev-hint"),
+    row("udev-hint-devno-overflow", ["0.0.10041"], 2, SUB_ID, program="udev-hint"),
+    row("udev-hint-ssid-overflow", ["0.4.0041"], 2, SUB_ID, program="udev-hint"),
+    row("udev-hint-missing-subchannel", ["0.0.7777"], 4, "no subchannel 0.0.7777",
+        program="udev-hint"),
+    row("udev-hint-not-on-vfio-ccw", ["0.0.0001"], 0, "", program="udev-hint"),
+    row("udev-hint-unbound", ["0.0.0040"], 0, "", program="udev-hint"),
+    row("udev-hint-dev-busid-fifo", ["0.0.0041"], 0, "", program="udev-hint",
+        setup=fifo("css", "0.0.0041", "dev_busid")),
+    row("udev-hint-dev-busid-garbage", ["0.0.0041"], 0, "", program="udev-hint",
+        setup=attr("css", "0.0.0041", "dev_busid", "../../etc/passwd\n")),
+    row("udev-hint-dev-busid-none", ["0.0.0041"], 0, "", program="udev-hint",
+        setup=attr("css", "0.0.0041", "dev_busid", "none\n")),
+    # clamped to the root like every link: the hint lands in ROOT/outside, never beside it
+    row("udev-hint-run-link-clamped-to-root", ["0.0.0041"], 0, "", program="udev-hint",
+        setup=symlink("run/zvfio", "../../outside")),
+    row("udev-hint-devno-dir-is-file", ["0.0.0041"], 1, "", program="udev-hint",
+        setup=write("run/zvfio/devno", "x")),
+]
+
+
 def tree_state(root):
     """What must not change: sys, etc, run, proc of ROOT and the directory OUTSIDE beside
     it. The lock directory (/run/lock/zvfio) may change: an action takes its device lock
@@ -745,8 +776,9 @@ def run_program(program, argv, stdin, root, build_dir):
             argv = ["--root", str(root)] + argv
     else:
         env["ZVFIO_ROOT"] = str(root)
-        binary = build_dir / "callouts" / ("zvfio-hook-gate" if program == "hook"
-                                           else "zvfio-callout")
+        binary = build_dir / "callouts" / {"hook": "zvfio-hook-gate",
+                                           "udev-hint": "zvfio-udev-hint"}.get(program,
+                                                                              "zvfio-callout")
     res = subprocess.run(wrapped([binary]) + [os.fsencode(a) for a in argv],
                          input=encode(stdin), capture_output=True, env=env,
                          timeout=60 * TIMEOUT_FACTOR)
