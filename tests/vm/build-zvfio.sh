@@ -119,6 +119,17 @@ if [[ $status != ok ]]; then
     echo "$build"
     exit 3
 fi
+# ---- a fault-injection zvfio for the crash scenario (test builds only) ------
+# zv_fault_point() exists only with -Dfault_injection=true (src/lib/zv-fault.h); the
+# define-start-crash scenario runs this second binary, every other scenario the
+# product build above. A failure here only makes that scenario skip.
+fault_bin=$build/staging/usr/libexec/zvfio-vm/zvfio-fault
+if { setup_or_reuse "$src" "$build/zvfio-fault" -Dwerror=true -Dfault_injection=true \
+        && meson compile -C "$build/zvfio-fault" src/zvfio/zvfio; } >"$build/zvfio-fault-build.log" 2>&1; then
+    install -D -m 0755 "$build/zvfio-fault/src/zvfio/zvfio" "$fault_bin"
+else
+    log "fault-injection build failed (log: $build/zvfio-fault-build.log): define-start-crash will skip"
+fi
 log "zvfio staged in $build/staging:"
 (cd "$build/staging" && find . -type f -o -type l | sed 's/^\./    /') >&2
 echo "$build"
