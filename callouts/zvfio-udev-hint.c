@@ -1,6 +1,7 @@
 /* zvfio-udev-hint: what udev runs when a subchannel is bound to vfio_ccw
- * (udev/70-zvfio-devno-hint.rules): it records the subchannel's device number in
- * /run/zvfio/devno/<devno>, the hint zvfio's devno lookup verifies and uses.
+ * (70-zvfio-devno-hint.rules, built from callouts/zvfio-devno-hint.rules.in): it
+ * records the subchannel's device number in /run/zvfio/devno/<devno>, the hint
+ * zvfio's devno lookup verifies and uses.
  *
  * The kernel indexes device numbers only for ccw devices, and a subchannel bound
  * to vfio_ccw has none; without a hint, finding its devno means reading the

@@ -27,7 +27,6 @@ zv_devno_hint_lookup (ZvRoot *root, const char *devno)
   ZvBusId id;
   if (!zv_parse_busid_canonical (devno, &id))
     return NULL;
-  g_autofree char *path = g_strconcat (ZV_DEVNO_HINT_DIR "/", devno, NULL);
   g_autoptr (ZvDir) dir = zv_root_open_dir (root, ZV_DEVNO_HINT_DIR, NULL);
   g_autofree char *sch = dir ? zv_dir_read_line (dir, devno, NULL) : NULL;
   if (sch == NULL || !zv_parse_busid_canonical (sch, &id))
