@@ -2,6 +2,7 @@
 #include "zv-host-facts.h"
 #include "zv-domain.h"
 #include "zv-driverctl.h"
+#include "zv-error.h"
 
 #include <string.h>
 
@@ -15,6 +16,15 @@ ccw_facts_free (ZvCcwFacts *ccw)
   g_free (ccw->driverctl_driver);
   g_clear_error (&ccw->driverctl_error);
   g_free (ccw);
+}
+
+/* Frees the facts about one PCI function. */
+static void
+pci_facts_free (ZvPciFacts *pci)
+{
+  g_ptr_array_unref (pci->users);
+  g_clear_error (&pci->error);
+  g_free (pci);
 }
 
 /* Frees the facts about one emulator. */
@@ -31,13 +41,15 @@ zv_host_facts_new (ZvRoot *root)
 {
   ZvHostFacts *facts = g_new0 (ZvHostFacts, 1);
   facts->root = root;
+  facts->boot = root != NULL ? zv_boot_devices_read (root) : zv_boot_devices_new ();
   if (root != NULL)
-    {
-      zv_host_read_ipl (root, &facts->ipl, &facts->ipl_error);
-      zv_host_read_cio_ignore (root, &facts->cio_ignore, &facts->cio_ignore_error);
-    }
+    zv_host_read_cio_ignore (root, &facts->cio_ignore, &facts->cio_ignore_error);
+  if (root != NULL)
+    facts->usage = zv_host_usage_new (root);
   facts->ccw = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) ccw_facts_free);
+  facts->pci = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) pci_facts_free);
   facts->emulators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) emulator_facts_free);
   facts->allow_volatile_autostart =
@@ -51,12 +63,13 @@ zv_host_facts_free (ZvHostFacts *facts)
 {
   if (facts == NULL)
     return;
-  zv_ipl_info_free (facts->ipl);
-  g_clear_error (&facts->ipl_error);
+  zv_boot_devices_free (facts->boot);
   if (facts->cio_ignore)
     g_array_unref (facts->cio_ignore);
   g_clear_error (&facts->cio_ignore_error);
   g_hash_table_unref (facts->ccw);
+  g_hash_table_unref (facts->pci);
+  zv_host_usage_free (facts->usage);
   g_free (facts->machine_type);
   g_clear_error (&facts->machine_type_error);
   g_free (facts->kvm_zpci_why);
@@ -71,10 +84,10 @@ zv_host_facts_add_subchannel (ZvHostFacts *facts, const ZvSubchannel *sch)
   if (g_hash_table_contains (facts->ccw, sch->id))
     return;
   ZvCcwFacts *ccw = g_new0 (ZvCcwFacts, 1);
-  if (sch->device != NULL && facts->root != NULL)
-    ccw->block_users = zv_host_block_users (facts->root, sch->device->path, &ccw->block_error);
-  else
-    ccw->block_users = g_ptr_array_new_with_free_func (g_free);
+  ccw->block_users = g_ptr_array_new_with_free_func (g_free);
+  if (sch->device != NULL && facts->usage != NULL)
+    zv_host_usage_ccw_device (facts->usage, sch->device->path, ccw->block_users,
+                              &ccw->block_error);
   if (facts->root != NULL)
     zv_driverctl_read (facts->root, ZV_BUS_CSS, sch->id, &ccw->driverctl_driver,
                        &ccw->driverctl_error);
@@ -102,6 +115,17 @@ read_zpci_facts (ZvHostFacts *facts)
 void
 zv_host_facts_add_pci (ZvHostFacts *facts, const ZvPciFunction *fn, const ZvDomain *domain)
 {
+  if (!g_hash_table_contains (facts->pci, fn->address))
+    {
+      ZvPciFacts *pci = g_new0 (ZvPciFacts, 1);
+      pci->users = g_ptr_array_new_with_free_func (g_free);
+      if (facts->usage != NULL && fn->path == NULL)
+        g_set_error (&pci->error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "PCI function %s has no "
+                     "sysfs directory to read", fn->address);
+      else if (facts->usage != NULL)
+        zv_host_usage_pci_function (facts->usage, fn->path, pci->users, &pci->error);
+      g_hash_table_insert (facts->pci, g_strdup (fn->address), pci);
+    }
   if (!fn->ism)
     return;
   read_zpci_facts (facts);
@@ -133,6 +157,13 @@ const ZvCcwFacts *
 zv_host_facts_ccw (const ZvHostFacts *facts, const char *sch_id)
 {
   return g_hash_table_lookup (facts->ccw, sch_id);
+}
+
+/* The facts about PCI function ADDRESS. */
+const ZvPciFacts *
+zv_host_facts_pci (const ZvHostFacts *facts, const char *address)
+{
+  return g_hash_table_lookup (facts->pci, address);
 }
 
 /* The facts about EMULATOR. */

@@ -1190,6 +1190,76 @@ zv_root_read_file (ZvRoot *root, const char *path, gsize *length, GError **error
   return data;
 }
 
+/* Passes each complete line of BUF (from START) to FUNC; moves the rest to the front. */
+static gboolean
+emit_lines (GString *buf, ZvLineFunc func, gpointer data, const char *path, GError **error)
+{
+  gsize start = 0;
+  for (;;)
+    {
+      char *nl = memchr (buf->str + start, '\n', buf->len - start);
+      if (nl == NULL)
+        break;
+      *nl = '\0';
+      if (!func (buf->str + start, data, error))
+        {
+          g_prefix_error (error, "%s: ", path);
+          return FALSE;
+        }
+      start = (gsize) (nl - buf->str) + 1;
+    }
+  g_string_erase (buf, 0, (gssize) start);
+  if (buf->len > ZV_MAX_LINE_LENGTH)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s has a line longer than %d bytes",
+                   path, ZV_MAX_LINE_LENGTH);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Streams the regular file at PATH line by line to FUNC. */
+gboolean
+zv_root_read_lines (ZvRoot *root, const char *path, ZvLineFunc func, gpointer data,
+                    GError **error)
+{
+  Resolved r;
+  if (!resolve_in_root (root, path, FALSE, &r, error))
+    return FALSE;
+  struct stat st;
+  int fd = resolved_open (root, &r, O_RDONLY | O_NONBLOCK, 0, error);
+  gboolean ok = fd >= 0 && require_regular (fd, &st, r.canonical, NULL, error);
+  g_autoptr (GString) buf = g_string_sized_new (65536);
+  char chunk[65536];
+  while (ok)
+    {
+      ssize_t n = read (fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          set_errno_error (error, errno, "cannot read", r.canonical);
+          ok = FALSE;
+          break;
+        }
+      if (n == 0)
+        {
+          if (buf->len > 0)
+            {
+              g_string_append_c (buf, '\n');   /* a last line without its newline */
+              ok = emit_lines (buf, func, data, r.canonical, error);
+            }
+          break;
+        }
+      g_string_append_len (buf, chunk, n);
+      ok = emit_lines (buf, func, data, r.canonical, error);
+    }
+  if (fd >= 0)
+    close (fd);
+  resolved_clear (&r);
+  return ok;
+}
+
 /* Creates PATH and its missing parents inside the root. */
 gboolean
 zv_root_mkdir_p (ZvRoot *root, const char *path, int mode, GError **error)

@@ -39,6 +39,16 @@ gboolean zv_root_exists (ZvRoot *root, const char *path);
 ZvDir *zv_root_open_dir (ZvRoot *root, const char *path, GError **error);
 /* Reads a whole regular file at PATH (resolved inside the root). */
 char *zv_root_read_file (ZvRoot *root, const char *path, gsize *length, GError **error);
+/* Longest line zv_root_read_lines passes on (bytes). */
+#define ZV_MAX_LINE_LENGTH (64 * 1024)
+/* Called for each line (without its newline); FALSE with ERROR stops the read. */
+typedef gboolean (*ZvLineFunc) (const char *line, gpointer data, GError **error);
+/* Streams the regular file at PATH (resolved inside the root) line by line to
+ * FUNC, with no cap on the file's size: for the kernel's own tables
+ * (mountinfo, swaps, routes), which grow with the host. A line longer than
+ * ZV_MAX_LINE_LENGTH is an error naming the file. */
+gboolean zv_root_read_lines (ZvRoot *root, const char *path, ZvLineFunc func, gpointer data,
+                             GError **error);
 /* Writes PATH atomically (temp file, fsync, rename), creating parent directories. */
 gboolean zv_root_write_file_atomic (ZvRoot *root, const char *path, const char *contents,
                                     gssize length, int mode, GError **error);

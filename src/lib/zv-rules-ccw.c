@@ -211,30 +211,79 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
   zv_violation_set_cli_hint (out, "or let 'zvfio prepare --offline %s' do it", devno);
 }
 
+/* The firmware device of ROLE when it is CTX's ccw device (the FCP device for
+ * an FCP boot or dump); NULL otherwise, and after adding an error violation of
+ * RULE_ID when the firmware block could not be read (the rule fails closed). */
+static const ZvBootDevice *
+ccw_boot_device (const ZvRuleContext *ctx, ZvBootRole role, const char *rule_id,
+                 GPtrArray *out)
+{
+  const ZvTarget *target = ctx->target;
+  if (target->sch == NULL)
+    return NULL;
+  const ZvBootDevice *boot = zv_boot_devices_get (ctx->facts->boot, role);
+  const GError *error = zv_boot_device_error_for (boot, ZV_BOOT_BUS_CCW);
+  if (error != NULL)
+    {
+      zv_violation_add_unreadable (out, zv_rules_find (rule_id), ctx, error);
+      return NULL;
+    }
+  ZvBusId devno;
+  if (sch_devno (target->sch) == NULL || !zv_parse_busid (sch_devno (target->sch), &devno) ||
+      !zv_boot_device_is_ccw (boot, &devno))
+    return NULL;
+  return boot;
+}
+
 /* ccw.ipl-device: the host's own IPL device (or IPL FCP subchannel). */
 static void
 check_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
 {
-  const ZvTarget *target = ctx->target;
-  if (target->sch == NULL)
-    return;
-  const char *devno = sch_devno (target->sch);
-  if (ctx->facts->ipl_error != NULL)
-    {
-      zv_violation_add_unreadable (out, zv_rules_find ("ccw.ipl-device"), ctx,
-                                   ctx->facts->ipl_error);
-      return;
-    }
-  const ZvIplInfo *ipl = ctx->facts->ipl;
-  if (devno == NULL || ipl == NULL || ipl->device == NULL || strcmp (ipl->device, devno) != 0)
-    return;
-  if (strcmp (ipl->type, "ccw") != 0 && strcmp (ipl->type, "eckd") != 0 &&
-      strcmp (ipl->type, "fcp") != 0)
+  const ZvBootDevice *ipl = ccw_boot_device (ctx, ZV_BOOT_ROLE_IPL, "ccw.ipl-device", out);
+  if (ipl == NULL)
     return;
   zv_violation_add (out, zv_rules_find ("ccw.ipl-device"), ctx, ZV_FINDING_STRICT,
                     "never pass the host's boot device to a guest; choose another device",
                     "device %s is the host's IPL device (ipl_type %s); the host booted from "
-                    "it and still needs it", devno, ipl->type);
+                    "it and still needs it", sch_devno (ctx->target->sch), ipl->type);
+}
+
+/* ccw.reipl-device: the device the host's next boot loads from (re-IPL), or
+ * its FCP device. Never relaxed: the next reboot would fail. */
+static void
+check_reipl_device (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvBootDevice *reipl = ccw_boot_device (ctx, ZV_BOOT_ROLE_REIPL, "ccw.reipl-device",
+                                               out);
+  if (reipl == NULL)
+    return;
+  const char *devno = sch_devno (ctx->target->sch);
+  gboolean fcp = strcmp (reipl->type, "fcp") == 0;
+  zv_violation_add (out, zv_rules_find ("ccw.reipl-device"), ctx, ZV_FINDING_STRICT,
+                    "point the host's next boot at another device first (chreipl; lsreipl "
+                    "shows the setting), or choose another device",
+                    "device %s is %s the host's next boot loads from (reipl_type %s, %s); "
+                    "with the device in a guest the next reboot fails", devno,
+                    fcp ? "the FCP device" : "the re-IPL device", reipl->type, reipl->file);
+}
+
+/* ccw.dump-device: the host's stand-alone dump device (dump_type not none),
+ * or its FCP device. Never relaxed: the next crash could not be dumped. */
+static void
+check_dump_device (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvBootDevice *dump = ccw_boot_device (ctx, ZV_BOOT_ROLE_DUMP, "ccw.dump-device", out);
+  if (dump == NULL)
+    return;
+  const char *devno = sch_devno (ctx->target->sch);
+  gboolean fcp = strcmp (dump->type, "fcp") == 0;
+  zv_violation_add (out, zv_rules_find ("ccw.dump-device"), ctx, ZV_FINDING_STRICT,
+                    "configure another dump device first (DUMP_TYPE and DEVICE in "
+                    "/etc/sysconfig/dumpconf, then systemctl restart dumpconf), or choose "
+                    "another device",
+                    "device %s is %s of the host's stand-alone dump (dump_type %s, %s); with "
+                    "the device in a guest the next crash cannot be dumped", devno,
+                    fcp ? "the FCP device" : "the dump device", dump->type, dump->file);
 }
 
 /* ccw.in-use: a DASD whose block devices are mounted or held in the host. */
@@ -252,17 +301,12 @@ check_in_use (const ZvRuleContext *ctx, GPtrArray *out)
       zv_violation_add_unreadable (out, zv_rules_find ("ccw.in-use"), ctx, facts->block_error);
       return;
     }
-  GPtrArray *users = facts->block_users;
-  if (users->len == 0)
+  if (facts->block_users->len == 0)
     return;
-  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
-  for (guint i = 0; i < users->len; i++)
-    g_strv_builder_add (names, g_ptr_array_index (users, i));
-  g_auto (GStrv) strv = g_strv_builder_end (names);
-  g_autofree char *list = g_strjoinv (", ", strv);
+  g_autofree char *list = zv_rule_join_users (facts->block_users);
   zv_violation_add (out, zv_rules_find ("ccw.in-use"), ctx, ZV_FINDING_STRICT,
-                    "unmount its file systems and remove the holders (LVM, dm-crypt, md) "
-                    "first",
+                    "unmount its file systems, swapoff its swap space and remove the holders "
+                    "(LVM, dm-crypt, md) first",
                     "device %s is in use in the host: %s", target->sch->device->id, list);
 }
 
@@ -427,11 +471,18 @@ const ZvRule zv_rules_ccw[] = {
     ZV_IN_CHECK | ZV_IN_START | ZV_IN_ATTACH | ZV_IN_PREPARE,
     "the ccw device is online in the host (warning with prepare --offline)",
     check_online },
-  { "ccw.ipl-device", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+  { "ccw.ipl-device", ZV_SEVERITY_ERROR, ZV_SEVERITY_ERROR, ZV_OPS_ALL,
     "the device is the host's IPL device (ccw/eckd IPL, or the FCP IPL subchannel)",
     check_ipl_device },
+  { "ccw.reipl-device", ZV_SEVERITY_ERROR, ZV_SEVERITY_ERROR, ZV_OPS_ALL,
+    "the device is the host's re-IPL device (/sys/firmware/reipl: the next boot), or its FCP "
+    "device",
+    check_reipl_device },
+  { "ccw.dump-device", ZV_SEVERITY_ERROR, ZV_SEVERITY_ERROR, ZV_OPS_ALL,
+    "the device is the host's stand-alone dump device (/sys/firmware/dump), or its FCP device",
+    check_dump_device },
   { "ccw.in-use", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
-    "the DASD has mounted partitions or holders (LVM, dm, md) in the host",
+    "the DASD is mounted, used as swap or held (LVM, dm, md) in the host",
     check_in_use },
   { "ccw.not-vfio-bound", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_START | ZV_IN_ATTACH,
     "start/attach: the subchannel is not bound to vfio_ccw",
@@ -481,8 +532,37 @@ report_mdev_users (const ZvRuleContext *ctx, const ZvDomain *domain, gboolean sa
     }
 }
 
+/* ccw.used-by-domain, the target domain itself: it holds the subchannel more
+ * than once (one mdev in two hostdevs, or two mdevs of it), whatever the operation. */
+static void
+report_mdev_held_twice (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvSubchannel *sch = ctx->target->sch;
+  g_autoptr (GString) mdevs = g_string_new (NULL);
+  guint held = 0;
+  for (guint i = 0; sch->mdevs && i < sch->mdevs->len; i++)
+    {
+      const ZvMdev *mdev = g_ptr_array_index (sch->mdevs, i);
+      guint n = zv_domain_count_mdev (ctx->domain, mdev->uuid);
+      if (n == 0)
+        continue;
+      g_string_append_printf (mdevs, "%s%s", held > 0 ? ", " : "", mdev->uuid);
+      if (n > 1)
+        g_string_append_printf (mdevs, " %u times", n);
+      held += n;
+    }
+  if (held < 2)
+    return;
+  zv_violation_add (out, zv_rules_find ("ccw.used-by-domain"), ctx, ZV_FINDING_STRICT,
+                    "keep one <hostdev> for the subchannel in the domain",
+                    "domain '%s' holds subchannel %s in %u hostdevs (mdev %s); a domain can "
+                    "hold a host device only once", zv_rule_domain_name (ctx->domain), sch->id,
+                    held, mdevs->str);
+}
+
 /* ccw.used-by-domain: another defined domain (or, when attaching, the target
- * domain itself) already uses an mdev of this subchannel. */
+ * domain itself) already uses an mdev of this subchannel, or the target domain
+ * holds the subchannel twice. */
 static void
 check_ccw_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 {
@@ -490,6 +570,8 @@ check_ccw_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   if (ctx->domain && zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN))
     report_mdev_users (ctx, ctx->domain, TRUE, out);
+  else if (ctx->domain)
+    report_mdev_held_twice (ctx, out);
   for (guint i = 0; ctx->other_domains && i < ctx->other_domains->len; i++)
     {
       const ZvDomain *other = g_ptr_array_index (ctx->other_domains, i);
@@ -502,7 +584,8 @@ check_ccw_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 /* The ccw.* rules that need the target domain (run after the guest.* rules). */
 const ZvRule zv_rules_ccw_domain[] = {
   { "ccw.used-by-domain", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
-    "another domain (forceable) or the same domain already uses the subchannel's mdev",
+    "another domain (forceable) or the same domain already uses the subchannel's mdev, "
+    "or the domain holds it twice",
     check_ccw_used_by_domain },
 };
 const gsize zv_rules_ccw_domain_count = G_N_ELEMENTS (zv_rules_ccw_domain);

@@ -135,7 +135,124 @@ check_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
   zv_violation_set_cli_hint (out, "or: zvfio prepare %s", addr);
 }
 
+/* zpci.in-use: the host uses the function: an interface up, enslaved or
+ * carrying routes, or a disk mounted, used as swap or held. Never relaxed:
+ * unbinding its driver cuts the host off what it uses. */
+static void
+check_zpci_in_use (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvTarget *target = ctx->target;
+  if (target->pci == NULL)
+    return;
+  const ZvRule *rule = zv_rules_find ("zpci.in-use");
+  const ZvPciFacts *facts = zv_host_facts_pci (ctx->facts, target->pci->address);
+  if (facts == NULL)
+    {
+      zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT, NULL,
+                        "cannot check this rule: the host facts of PCI function %s were not "
+                        "read", target->pci->address);
+      return;
+    }
+  if (facts->error != NULL)
+    {
+      zv_violation_add_unreadable (out, rule, ctx, facts->error);
+      return;
+    }
+  if (facts->users->len == 0)
+    return;
+  g_autofree char *list = zv_rule_join_users (facts->users);
+  zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
+                    "stop using it in the host first: move the addresses and routes to another "
+                    "interface and take it down (ip link set IFACE down), release it from its "
+                    "bond or bridge, unmount its file systems, swapoff, remove the holders",
+                    "zPCI function %s is in use in the host: %s", target->pci->address, list);
+}
+
+/* The firmware device of ROLE when it is CTX's zPCI function (its function_id
+ * equals the firmware fid); NULL otherwise, and after adding an error
+ * violation of RULE_ID when the firmware block or the function's own
+ * function_id could not be read (the rule fails closed). */
+static const ZvBootDevice *
+zpci_boot_device (const ZvRuleContext *ctx, ZvBootRole role, const char *rule_id,
+                  GPtrArray *out)
+{
+  const ZvTarget *target = ctx->target;
+  if (target->pci == NULL)
+    return NULL;
+  const ZvBootDevice *boot = zv_boot_devices_get (ctx->facts->boot, role);
+  const GError *error = zv_boot_device_error_for (boot, ZV_BOOT_BUS_PCI);
+  if (error != NULL)
+    {
+      zv_violation_add_unreadable (out, zv_rules_find (rule_id), ctx, error);
+      return NULL;
+    }
+  if (boot->bus != ZV_BOOT_BUS_PCI)
+    return NULL;
+  if (!target->pci->fid.present)
+    {
+      zv_violation_add (out, zv_rules_find (rule_id), ctx, ZV_FINDING_STRICT,
+                        "make its function_id attribute readable",
+                        "cannot check this rule: the function_id of zPCI function %s could "
+                        "not be read, so it may be the function %s names", target->pci->address,
+                        boot->file);
+      return NULL;
+    }
+  return zv_boot_device_is_fid (boot, target->pci->fid.value) ? boot : NULL;
+}
+
+/* zpci.ipl-device: the NVMe function the host was loaded from (ipl_type nvme). */
+static void
+check_zpci_ipl_device (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvBootDevice *ipl = zpci_boot_device (ctx, ZV_BOOT_ROLE_IPL, "zpci.ipl-device", out);
+  if (ipl == NULL)
+    return;
+  zv_violation_add (out, zv_rules_find ("zpci.ipl-device"), ctx, ZV_FINDING_STRICT,
+                    "never pass the host's boot device to a guest; choose another device",
+                    "zPCI function %s (fid 0x%08x) is the host's IPL device (ipl_type %s, %s); "
+                    "the host booted from its NVMe disk and still needs it",
+                    ctx->target->pci->address, ipl->fid, ipl->type, ipl->file);
+}
+
+/* zpci.reipl-device: the NVMe function the host's next boot loads from.
+ * Never relaxed: the next reboot would fail. */
+static void
+check_zpci_reipl_device (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvBootDevice *reipl = zpci_boot_device (ctx, ZV_BOOT_ROLE_REIPL, "zpci.reipl-device",
+                                                out);
+  if (reipl == NULL)
+    return;
+  zv_violation_add (out, zv_rules_find ("zpci.reipl-device"), ctx, ZV_FINDING_STRICT,
+                    "point the host's next boot at another device first (chreipl; lsreipl "
+                    "shows the setting), or choose another device",
+                    "zPCI function %s (fid 0x%08x) holds the disk the host's next boot loads "
+                    "from (reipl_type %s, %s); with the function in a guest the next reboot "
+                    "fails", ctx->target->pci->address, reipl->fid, reipl->type, reipl->file);
+}
+
+/* zpci.dump-device: the NVMe function of the host's stand-alone dump.
+ * Never relaxed: the next crash could not be dumped. */
+static void
+check_zpci_dump_device (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvBootDevice *dump = zpci_boot_device (ctx, ZV_BOOT_ROLE_DUMP, "zpci.dump-device", out);
+  if (dump == NULL)
+    return;
+  zv_violation_add (out, zv_rules_find ("zpci.dump-device"), ctx, ZV_FINDING_STRICT,
+                    "configure another dump device first (DUMP_TYPE, FID and NSID in "
+                    "/etc/sysconfig/dumpconf, then systemctl restart dumpconf), or choose "
+                    "another device",
+                    "zPCI function %s (fid 0x%08x) holds the host's stand-alone dump disk "
+                    "(dump_type %s, %s); with the function in a guest the next crash cannot be "
+                    "dumped", ctx->target->pci->address, dump->fid, dump->type, dump->file);
+}
+
 const ZvRule zv_rules_zpci[] = {
+  { "zpci.in-use", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
+    "the host uses the function: a network interface is up, enslaved or carries routes, or "
+    "a disk is mounted, used as swap or held",
+    check_zpci_in_use },
   { "zpci.ism.mio", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "an ISM function must not use MIO instructions (mio_enabled must read 0)",
     check_ism_mio },
@@ -150,11 +267,21 @@ const ZvRule zv_rules_zpci[] = {
   { "zpci.vfio-bound", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_START | ZV_IN_ATTACH,
     "attach/start: the zPCI function is not bound to vfio-pci (managed='yes': libvirt binds it)",
     check_vfio_bound },
+  { "zpci.ipl-device", ZV_SEVERITY_ERROR, ZV_SEVERITY_ERROR, ZV_OPS_ALL,
+    "the function is the host's NVMe IPL device (/sys/firmware/ipl/fid)",
+    check_zpci_ipl_device },
+  { "zpci.reipl-device", ZV_SEVERITY_ERROR, ZV_SEVERITY_ERROR, ZV_OPS_ALL,
+    "the function is the host's NVMe re-IPL device (/sys/firmware/reipl: the next boot)",
+    check_zpci_reipl_device },
+  { "zpci.dump-device", ZV_SEVERITY_ERROR, ZV_SEVERITY_ERROR, ZV_OPS_ALL,
+    "the function is the host's NVMe stand-alone dump device (/sys/firmware/dump)",
+    check_zpci_dump_device },
 };
 const gsize zv_rules_zpci_count = G_N_ELEMENTS (zv_rules_zpci);
 
 /* zpci.used-by-domain: another defined domain (forceable) or, when attaching,
- * the target domain itself already has a hostdev for this PCI function. */
+ * the target domain itself already has a hostdev for this PCI function, or the
+ * target domain holds it in two hostdevs (whatever the operation). */
 static void
 check_zpci_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
 {
@@ -162,12 +289,18 @@ check_zpci_used_by_domain (const ZvRuleContext *ctx, GPtrArray *out)
   if (target->pci == NULL)
     return;
   const ZvRule *rule = zv_rules_find ("zpci.used-by-domain");
-  if (ctx->domain && zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN) &&
-      zv_domain_find_pci (ctx->domain, target->pci->address))
+  guint held = ctx->domain ? zv_domain_count_pci (ctx->domain, target->pci->address) : 0;
+  if (held > 0 && zv_operation_has (ctx, ZV_OP_ADDS_TO_DOMAIN))
     zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
                       "it is attached already; detach it first to change its zPCI uid/fid",
                       "zPCI function %s is already attached to domain '%s'", target->pci->address,
                       zv_rule_domain_name (ctx->domain));
+  else if (held > 1)
+    zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
+                      "keep one <hostdev> for the function in the domain",
+                      "domain '%s' holds zPCI function %s in %u hostdevs; a domain can hold a "
+                      "host device only once", zv_rule_domain_name (ctx->domain),
+                      target->pci->address, held);
   for (guint i = 0; ctx->other_domains && i < ctx->other_domains->len; i++)
     {
       const ZvDomain *other = g_ptr_array_index (ctx->other_domains, i);
@@ -341,7 +474,8 @@ check_zpci_secure_execution (const ZvRuleContext *ctx, GPtrArray *out)
 /* The zpci.* rules that need the target domain (run after the guest.* rules). */
 const ZvRule zv_rules_zpci_domain[] = {
   { "zpci.used-by-domain", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
-    "another domain (forceable) or the same domain already uses the PCI function",
+    "another domain (forceable) or the same domain already uses the PCI function, or the "
+    "domain holds it twice",
     check_zpci_used_by_domain },
   { "zpci.uid-range", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_OPS_ALL,
     "the guest zPCI uid must be 0x0001..0xffff",

@@ -136,6 +136,16 @@ zv_rule_forced (const ZvRuleContext *ctx)
   return ctx->force ? ZV_FINDING_RELAXED : ZV_FINDING_STRICT;
 }
 
+/* USERS joined with ", ". */
+char *
+zv_rule_join_users (GPtrArray *users)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < users->len; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", (const char *) g_ptr_array_index (users, i));
+  return g_string_free (s, FALSE);
+}
+
 /* The domain's name for messages. */
 const char *
 zv_rule_domain_name (const ZvDomain *domain)

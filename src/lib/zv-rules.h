@@ -152,6 +152,8 @@ void zv_violation_add_unreadable (GPtrArray *out, const ZvRule *rule, const ZvRu
                                   const GError *why);
 /* For the rule tables: a forceable finding, relaxed when CTX forces it. */
 ZvFinding zv_rule_forced (const ZvRuleContext *ctx);
+/* For the rule tables: USERS (char*) joined with ", " for a message. */
+char *zv_rule_join_users (GPtrArray *users);
 /* For the rule tables: the domain's name for messages ("?" without one). */
 const char *zv_rule_domain_name (const ZvDomain *domain);
 /* For the rule tables: the target domain's hostdev for CTX's target (an mdev of

@@ -1,5 +1,6 @@
 /* Fuzz target: sysfs attribute parsers (chpids, pimpampom, cutype, ccw uevent, hex,
- * pci, EBCDIC). */
+ * pci, EBCDIC) and lines of the kernel's mountinfo, swaps and route tables. */
+#include "zv-kernel-tables.h"
 #include "zv-parse.h"
 
 #include <stdint.h>
@@ -41,5 +42,21 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_assert_true (zv_parse_type_model (cutype, &t, &m));
       g_assert_cmpuint (t, ==, ids.cu_type);
     }
+  /* the kernel's tables, a line at a time (mountinfo, swaps, routes) */
+  ZvMountinfoEntry mount;
+  if (zv_mountinfo_parse_line (text, &mount))
+    zv_mountinfo_entry_clear (&mount);
+  char *word = NULL;
+  gboolean yes;
+  zv_swaps_parse_line (text, &word, &yes);
+  g_clear_pointer (&word, g_free);
+  zv_route_parse_line (text, &word, &yes);
+  g_clear_pointer (&word, g_free);
+  zv_ipv6_route_parse_line (text, &word, &yes);
+  g_clear_pointer (&word, g_free);
+  g_free (zv_octal_unescape (text));
+  ZvDevt devt;
+  zv_parse_devt (text, &devt);
+  zv_parse_netdev_flags (text, &v);
   return 0;
 }
