@@ -6,10 +6,14 @@
 #include "zv-parse.h"
 #include "zv-state.h"
 
+#include "zv-mdev.h"
+
 #include <json-glib/json-glib.h>
 #include <string.h>
 
 #define WHAT "mdev intent record"
+/* The first version with the member "definition". */
+#define VERSION_WITH_DEFINITION 2
 
 /* The operation names, indexed by ZvMdevOp. */
 static const char *const op_names[] = {
@@ -43,6 +47,11 @@ static const Member members[] = {
   { "domain", FALSE, TRUE },
 };
 
+/* The members of a record's "definition" object, all required, no other. */
+static const char *const definition_members[] = {
+  "name", "inode", "size", "ctime_ns", "mtime_ns", "sha256",
+};
+
 /* Allocates a record of OP for UUID on PARENT at step DEFINE. */
 ZvMdevIntent *
 zv_mdev_intent_new (ZvMdevOp op, const char *uuid, const char *parent)
@@ -64,6 +73,7 @@ zv_mdev_intent_free (ZvMdevIntent *intent)
   g_free (intent->parent);
   g_free (intent->uri);
   g_free (intent->domain);
+  g_free (intent->definition);
   g_free (intent);
 }
 
@@ -95,6 +105,25 @@ zv_mdev_intent_to_json (const ZvMdevIntent *intent)
   zv_json_add_string_or_null (b, "step", zv_mdev_step_name (intent->step));
   zv_json_add_string_or_null (b, "uri", intent->uri);
   zv_json_add_string_or_null (b, "domain", intent->domain);
+  json_builder_set_member_name (b, "definition");
+  const ZvMdevDefinitionId *id = intent->definition;
+  if (id == NULL)
+    json_builder_add_null_value (b);
+  else
+    {
+      json_builder_begin_object (b);
+      zv_json_add_string_or_null (b, "name", id->name);
+      json_builder_set_member_name (b, "inode");
+      json_builder_add_int_value (b, id->inode);
+      json_builder_set_member_name (b, "size");
+      json_builder_add_int_value (b, id->size);
+      json_builder_set_member_name (b, "ctime_ns");
+      json_builder_add_int_value (b, id->ctime_ns);
+      json_builder_set_member_name (b, "mtime_ns");
+      json_builder_add_int_value (b, id->mtime_ns);
+      zv_json_add_string_or_null (b, "sha256", id->sha256);
+      json_builder_end_object (b);
+    }
   json_builder_end_object (b);
   return zv_state_builder_to_text (b);
 }
@@ -137,8 +166,87 @@ step_fits (ZvMdevOp op, ZvMdevStep step)
   return TRUE;
 }
 
+/* Reads the integer member KEY of O into *OUT: MIN .. MAX, else an error. */
+static gboolean
+get_int (JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, key);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min ||
+      json_node_get_int (node) > max)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'definition.%s' must be an integer "
+                   "%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, WHAT, key, min, max);
+      return FALSE;
+    }
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+/* TRUE when TEXT is 64 lowercase hex digits. */
+static gboolean
+is_sha256_hex (const char *text)
+{
+  gsize i = 0;
+  for (; text[i] != '\0'; i++)
+    if (!g_ascii_isdigit (text[i]) && !(text[i] >= 'a' && text[i] <= 'f'))
+      return FALSE;
+  return i == 64;
+}
+
+/* Parses the "definition" object NODE of a record for UUID: every member of
+ * definition_members, no other; the name a spelling of UUID. */
+static ZvMdevDefinitionId *
+parse_definition (JsonNode *node, const char *uuid, GError **error)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'definition' must be an object or "
+                   "null", WHAT);
+      return NULL;
+    }
+  JsonObject *o = json_node_get_object (node);
+  g_autoptr (GList) keys = json_object_get_members (o);
+  guint ignored;
+  for (GList *k = keys; k != NULL; k = k->next)
+    if (!lookup_name (definition_members, G_N_ELEMENTS (definition_members), k->data,
+                      &ignored))
+      {
+        g_autofree char *valid = g_utf8_make_valid (k->data, -1);
+        g_autofree char *shown = g_strescape (valid, NULL);
+        g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: unknown member 'definition.%s'",
+                     WHAT, shown);
+        return NULL;
+      }
+  g_autofree ZvMdevDefinitionId *id = g_new0 (ZvMdevDefinitionId, 1);
+  const char *name, *sha256;
+  char normalized[37];
+  if (!zv_state_get_string (o, "name", FALSE, &name, WHAT, error))
+    return NULL;
+  if (!zv_parse_uuid (name, normalized) || strcmp (normalized, uuid) != 0)
+    {
+      zv_state_set_invalid (error, WHAT, "definition.name", name);
+      return NULL;
+    }
+  if (!get_int (o, "inode", 1, G_MAXINT64, &id->inode, error) ||
+      !get_int (o, "size", 0, ZV_MAX_FILE_SIZE, &id->size, error) ||
+      !get_int (o, "ctime_ns", 0, G_MAXINT64, &id->ctime_ns, error) ||
+      !get_int (o, "mtime_ns", 0, G_MAXINT64, &id->mtime_ns, error) ||
+      !zv_state_get_string (o, "sha256", FALSE, &sha256, WHAT, error))
+    return NULL;
+  if (!is_sha256_hex (sha256))
+    {
+      zv_state_set_invalid (error, WHAT, "definition.sha256", sha256);
+      return NULL;
+    }
+  g_strlcpy (id->name, name, sizeof id->name);
+  g_strlcpy (id->sha256, sha256, sizeof id->sha256);
+  return g_steal_pointer (&id);
+}
+
 /* Parses and validates a record strictly: every member of the table, no other,
- * each of its type; names from the lists; the step one of the operation's. */
+ * each of its type; names from the lists; the step one of the operation's; from
+ * version 2 on also "definition" (null, or the proof object). */
 ZvMdevIntent *
 zv_mdev_intent_parse (const char *data, gssize length, GError **error)
 {
@@ -151,16 +259,17 @@ zv_mdev_intent_parse (const char *data, gssize length, GError **error)
   JsonNode *version = json_object_get_member (o, "version");
   if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
       json_node_get_value_type (version) != G_TYPE_INT64 ||
-      json_node_get_int (version) != ZV_MDEV_INTENT_VERSION)
+      json_node_get_int (version) < 1 || json_node_get_int (version) > ZV_MDEV_INTENT_VERSION)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'version' must be %d", WHAT,
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'version' must be 1 to %d", WHAT,
                    ZV_MDEV_INTENT_VERSION);
       return NULL;
     }
+  gboolean with_definition = json_node_get_int (version) >= VERSION_WITH_DEFINITION;
   g_autoptr (GList) keys = json_object_get_members (o);
   for (GList *k = keys; k != NULL; k = k->next)
     {
-      gboolean known = FALSE;
+      gboolean known = with_definition && strcmp (k->data, "definition") == 0;
       for (guint i = 0; i < G_N_ELEMENTS (members) && !known; i++)
         known = strcmp (k->data, members[i].key) == 0;
       if (!known)
@@ -225,10 +334,25 @@ zv_mdev_intent_parse (const char *data, gssize length, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: invalid domain", WHAT);
       return NULL;
     }
+  g_autofree ZvMdevDefinitionId *definition = NULL;
+  if (with_definition)
+    {
+      JsonNode *node = json_object_get_member (o, "definition");
+      if (node == NULL)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'definition' must be an object "
+                       "or null", WHAT);
+          return NULL;
+        }
+      if (!JSON_NODE_HOLDS_NULL (node) &&
+          (definition = parse_definition (node, uuid, error)) == NULL)
+        return NULL;
+    }
   g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_new ((ZvMdevOp) op, uuid, parent);
   intent->step = (ZvMdevStep) step;
   intent->uri = g_strdup (uri);
   intent->domain = g_strdup (domain);
+  intent->definition = g_steal_pointer (&definition);
   return g_steal_pointer (&intent);
 }
 
@@ -301,6 +425,100 @@ GPtrArray *
 zv_mdev_intent_list (ZvRoot *root, GError **error)
 {
   return zv_state_list_records (root, ZV_MDEV_INTENT_DIR, is_record_name, error);
+}
+
+/* The nanoseconds since the epoch of TS. */
+static gint64
+timespec_ns (const struct timespec *ts)
+{
+  return (gint64) ts->tv_sec * G_GINT64_CONSTANT (1000000000) + ts->tv_nsec;
+}
+
+/* Reads the identity of the definition of UUID on PARENT. */
+gboolean
+zv_mdev_definition_identify (ZvRoot *root, const char *parent, const char *uuid,
+                             ZvMdevDefinitionId *id, gboolean *found, GError **error)
+{
+  *found = FALSE;
+  ZvBusId busid;
+  if (!zv_parse_busid_canonical (parent, &busid))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "invalid mdev parent '%s'", parent);
+      return FALSE;
+    }
+  g_autofree char *path = g_strconcat (ZV_MDEVCTL_DIR "/", parent, NULL);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (ZvDir) dir = zv_root_open_dir (root, path, &local);
+  if (dir == NULL)
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;   /* no definition on PARENT at all */
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) names = zv_dir_list (dir, error);
+  if (names == NULL)
+    return FALSE;
+  const char *name = NULL;
+  for (guint i = 0; i < names->len; i++)
+    {
+      char normalized[37];
+      const char *entry = g_ptr_array_index (names, i);
+      if (!zv_parse_uuid (entry, normalized) || strcmp (normalized, uuid) != 0)
+        continue;
+      if (name != NULL)
+        {
+          g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s holds two definitions of mdev "
+                       "%s ('%s' and '%s')", path, uuid, name, entry);
+          return FALSE;
+        }
+      name = entry;
+    }
+  if (name == NULL)
+    return TRUE;
+  struct stat st;
+  gsize length = 0;
+  g_autofree char *data = zv_dir_read_stat (dir, name, &length, &st, error);
+  if (data == NULL)
+    return FALSE;
+  if ((guint64) st.st_ino > (guint64) G_MAXINT64 || st.st_ino == 0)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s/%s: inode %" G_GUINT64_FORMAT
+                   " cannot be recorded", path, name, (guint64) st.st_ino);
+      return FALSE;
+    }
+  g_autofree char *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                                          (const guchar *) data, length);
+  memset (id, 0, sizeof *id);
+  g_strlcpy (id->name, name, sizeof id->name);
+  id->inode = (gint64) st.st_ino;
+  id->size = (gint64) length;
+  id->ctime_ns = timespec_ns (&st.st_ctim);
+  id->mtime_ns = timespec_ns (&st.st_mtim);
+  g_strlcpy (id->sha256, sha256, sizeof id->sha256);
+  *found = TRUE;
+  return TRUE;
+}
+
+/* TRUE when A and B are the same file with the same contents. */
+gboolean
+zv_mdev_definition_id_equal (const ZvMdevDefinitionId *a, const ZvMdevDefinitionId *b)
+{
+  return strcmp (a->name, b->name) == 0 && a->inode == b->inode && a->size == b->size &&
+         a->ctime_ns == b->ctime_ns && a->mtime_ns == b->mtime_ns &&
+         strcmp (a->sha256, b->sha256) == 0;
+}
+
+/* A definition identity for messages. */
+char *
+zv_mdev_definition_id_describe (const ZvMdevDefinitionId *id)
+{
+  g_autoptr (GDateTime) changed = g_date_time_new_from_unix_utc (id->ctime_ns / 1000000000);
+  g_autofree char *when = changed ? g_date_time_format (changed, "%Y-%m-%d %H:%M:%S")
+                                  : g_strdup ("?");
+  return g_strdup_printf ("inode %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " bytes, changed %s."
+                          "%09" G_GINT64_FORMAT " UTC, sha256 %.12s...", id->inode, id->size,
+                          when, id->ctime_ns % 1000000000, id->sha256);
 }
 
 /* Takes the lock of UUID's record. */

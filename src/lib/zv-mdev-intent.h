@@ -14,8 +14,10 @@
 G_BEGIN_DECLS
 
 #define ZV_MDEV_INTENT_DIR ZV_STATE_DIR "/mdev"
-/* The record format's version (the only one there is). */
-#define ZV_MDEV_INTENT_VERSION 1
+/* The record format's version written. Version 2 added "definition" (the proof that
+ * the operation's own mdevctl define made the definition); version-1 records are
+ * still read, as records without that proof. */
+#define ZV_MDEV_INTENT_VERSION 2
 /* The longest libvirt URI a record holds. */
 #define ZV_MDEV_INTENT_MAX_URI 1024
 
@@ -26,14 +28,29 @@ typedef enum {
 } ZvMdevOp;
 
 /* The steps, in order; the record names the last one started (maybe not finished).
- * Every step's change is one this operation made: the UUID was neither defined nor
- * running when the record was first written. */
+ * The UUID was neither defined nor running when the record was first written (with
+ * step DEFINE and no definition). Right after mdevctl define returns, the record is
+ * rewritten with the identity of the definition file that define made; only a
+ * definition that still is that file is ever removed again. */
 typedef enum {
   ZV_MDEV_STEP_DEFINE,    /* mdevctl define of UUID on PARENT */
   ZV_MDEV_STEP_START,     /* define-start: mdevctl start of UUID */
   ZV_MDEV_STEP_LIBVIRT,   /* attach-define: the hostdev goes into DOMAIN at URI */
   ZV_MDEV_STEP_UNDO,      /* a failure: the operation takes back what it made */
 } ZvMdevStep;
+
+/* The identity of one mdevctl definition file, /etc/mdevctl.d/<parent>/<name>: what
+ * a record keeps as proof that its operation's mdevctl define made it. Another
+ * definition of the UUID (undefined and defined again, or changed) differs in its
+ * inode, its change time or its contents. */
+typedef struct {
+  char name[37];          /* the file name: the UUID, in whatever case mdevctl wrote it */
+  gint64 inode;           /* st_ino (1 .. G_MAXINT64) */
+  gint64 size;            /* st_size (0 .. ZV_MAX_FILE_SIZE) */
+  gint64 ctime_ns;        /* st_ctim in nanoseconds since the epoch */
+  gint64 mtime_ns;        /* st_mtim in nanoseconds since the epoch */
+  char sha256[65];        /* of the contents, lowercase hex */
+} ZvMdevDefinitionId;
 
 /* One interrupted (or running) mdev operation. */
 typedef struct {
@@ -43,6 +60,8 @@ typedef struct {
   ZvMdevStep step;
   char *uri;              /* attach-define: the libvirt URI; NULL otherwise */
   char *domain;           /* attach-define: the domain name; NULL otherwise */
+  ZvMdevDefinitionId *definition;  /* the definition this operation made; NULL until
+                                    * its mdevctl define returned (or never proven) */
 } ZvMdevIntent;
 
 /* Allocates a record of OP for UUID (normalized) on PARENT at step DEFINE. */
@@ -66,6 +85,16 @@ ZvMdevIntent *zv_mdev_intent_load (ZvRoot *root, const char *uuid, GError **erro
 gboolean zv_mdev_intent_remove (ZvRoot *root, const char *uuid, GError **error);
 /* The UUIDs of every record (sorted; names that are no lowercase UUID skipped). */
 GPtrArray *zv_mdev_intent_list (ZvRoot *root, GError **error);
+/* Reads the identity of the definition of UUID (lowercase) on PARENT into *ID;
+ * *FOUND is FALSE (and ID untouched) when PARENT has none. FALSE with an error when
+ * it cannot be read, or when several files there name UUID. */
+gboolean zv_mdev_definition_identify (ZvRoot *root, const char *parent, const char *uuid,
+                                      ZvMdevDefinitionId *id, gboolean *found, GError **error);
+/* TRUE when A and B are the same file with the same contents. */
+gboolean zv_mdev_definition_id_equal (const ZvMdevDefinitionId *a, const ZvMdevDefinitionId *b);
+/* A definition identity for messages: "inode N, N bytes, changed <UTC time>, sha256 <hex>". */
+char *zv_mdev_definition_id_describe (const ZvMdevDefinitionId *id);
+
 /* Takes the lock of UUID's record, held by the operation from its first record
  * write to the record's removal, and by whoever repairs it. */
 ZvLock *zv_mdev_intent_lock (ZvRoot *root, const char *uuid, pid_t owner, guint timeout_ms,

@@ -247,6 +247,18 @@ zv_mdevctl_undefine (ZvRoot *root, const char *uuid, GError **error)
   return out != NULL;
 }
 
+/* mdevctl undefine -u UUID -p PARENT. */
+gboolean
+zv_mdevctl_undefine_on (ZvRoot *root, const char *uuid, const char *parent, GError **error)
+{
+  char buf[37];
+  if (!check_uuid (uuid, buf, error) || !check_parent (parent, error))
+    return FALSE;
+  const char *args[] = { "undefine", "-u", buf, "-p", parent, NULL };
+  g_autofree char *out = run_mdevctl (root, args, error);
+  return out != NULL;
+}
+
 /* mdevctl start -u UUID, or with PARENT a transient vfio_ccw-io one. */
 gboolean
 zv_mdevctl_start (ZvRoot *root, const char *uuid, const char *parent, GError **error)

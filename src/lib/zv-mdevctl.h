@@ -12,6 +12,10 @@ char *zv_mdevctl_define (ZvRoot *root, const char *parent, const char *uuid,
                          gboolean autostart, GError **error);
 /* mdevctl undefine -u UUID. */
 gboolean zv_mdevctl_undefine (ZvRoot *root, const char *uuid, GError **error);
+/* mdevctl undefine -u UUID -p PARENT: that parent's definition only (without -p,
+ * mdevctl removes the UUID's definitions on every parent). */
+gboolean zv_mdevctl_undefine_on (ZvRoot *root, const char *uuid, const char *parent,
+                                 GError **error);
 /* mdevctl start -u UUID (a defined mdev), or with PARENT a transient vfio_ccw-io one. */
 gboolean zv_mdevctl_start (ZvRoot *root, const char *uuid, const char *parent, GError **error);
 /* mdevctl stop -u UUID. */

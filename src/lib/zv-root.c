@@ -926,6 +926,21 @@ zv_dir_read (ZvDir *dir, const char *name, gsize *length, GError **error)
   return data;
 }
 
+/* Reads the regular file NAME and fills *ST with the fstat of the file read. */
+char *
+zv_dir_read_stat (ZvDir *dir, const char *name, gsize *length, struct stat *st,
+                  GError **error)
+{
+  int fd = open_below (dir, name, O_RDONLY | O_NONBLOCK, error);
+  if (fd < 0)
+    return NULL;
+  if (!require_regular (fd, st, dir->path, name, error))
+    return NULL;
+  char *data = read_fd_all (fd, st->st_size, length, dir->path, name, error);
+  close (fd);
+  return data;
+}
+
 /* Reads attribute NAME as text with one trailing newline removed. */
 char *
 zv_dir_read_line (ZvDir *dir, const char *name, GError **error)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 G_BEGIN_DECLS
@@ -69,6 +70,10 @@ ZvRoot *zv_dir_root (ZvDir *dir);
 char *zv_dir_read (ZvDir *dir, const char *name, gsize *length, GError **error);
 /* Reads attribute NAME as text with one trailing newline removed. */
 char *zv_dir_read_line (ZvDir *dir, const char *name, GError **error);
+/* Reads the regular file NAME as zv_dir_read does (no symlink followed) and fills
+ * *ST with the fstat of the very file read: its identity (inode, size, times). */
+char *zv_dir_read_stat (ZvDir *dir, const char *name, gsize *length, struct stat *st,
+                        GError **error);
 /* TRUE when NAME exists in the directory (a dangling link counts). */
 gboolean zv_dir_has (ZvDir *dir, const char *name);
 /* The basename of the target of symlink NAME ("driver" -> "vfio_ccw"). */

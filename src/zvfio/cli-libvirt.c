@@ -243,8 +243,9 @@ define_with_intent (ZvCli *cli, ZvHostdevBuilt *built, const ZvCliAttachTarget *
     }
   g_autoptr (GError) failed = NULL;
   char *defined = NULL;
-  if (zv_signal_check (&failed))
-    defined = zv_mdevctl_define (cli->root, built->device, uuid, TRUE, &failed);
+  if (zv_signal_check (&failed) &&
+      zv_cli_mdev_define (cli, built->intent, ZV_MDEV_STEP_DEFINE, TRUE, &failed))
+    defined = g_strdup (uuid);
   if (defined != NULL)
     return defined;
   g_autoptr (GError) undo = NULL;
@@ -301,16 +302,16 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
         return NULL;
     }
   g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
-  guint settled = 0;
-  /* attach --define run again: what an interrupted one left on this subchannel is
-   * settled first, then the subchannel is looked at again */
+  ZvMdevSettled settled = ZV_MDEV_SETTLED_NO_RECORD;
+  /* the same attach --define again (subchannel, domain, URI): what the interrupted
+   * one left is settled first, then the subchannel is looked at again */
   if (target != NULL && attach != NULL && opts->define && target->sch != NULL &&
       target->remote == NULL)
     {
-      if (!zv_cli_mdev_settle_parent (cli, ZV_MDEV_OP_ATTACH_DEFINE, target->sch->id, &settled,
-                                      error))
+      if (!zv_cli_mdev_settle_rerun (cli, ZV_MDEV_OP_ATTACH_DEFINE, target->sch->id, NULL,
+                                     attach->uri, attach->domain, &settled, error))
         return NULL;
-      if (settled > 0)
+      if (settled != ZV_MDEV_SETTLED_NO_RECORD)
         {
           g_clear_pointer (&target, zv_target_free);
           target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);

@@ -78,10 +78,11 @@ one_argument (const char *command, const char *what, int argc, GError **error)
 }
 
 /* define ID --start: mdevctl define, then mdevctl start, under an intent record
- * (/run/zvfio/mdev/<uuid>.json) written before the define and advanced before
- * the start. A failure or SIGINT/SIGTERM/SIGHUP takes back what this command
- * made (an admin who asked for a running mdev gets one or nothing); a kill leaves
- * the record, from which 'zvfio repair' or the same command undoes it. */
+ * (/run/zvfio/mdev/<uuid>.json) written before the define, rewritten right after
+ * it with the proof of the definition it made and step start. A failure or
+ * SIGINT/SIGTERM/SIGHUP takes back what this command made (an admin who asked for
+ * a running mdev gets one or nothing); a kill leaves the record, from which 'zvfio
+ * repair' or the same command undoes what the record proves this one made. */
 static gboolean
 define_and_start (ZvCli *cli, const char *sch_id, const char *uuid, gboolean autostart,
                   GError **error)
@@ -93,9 +94,8 @@ define_and_start (ZvCli *cli, const char *sch_id, const char *uuid, gboolean aut
   g_autoptr (GError) failed = NULL;
   g_autofree char *defined = NULL;
   if (zv_signal_check (&failed) &&
-      (defined = zv_mdevctl_define (cli->root, sch_id, uuid, autostart, &failed)) != NULL &&
-      zv_signal_check (&failed) &&
-      zv_cli_mdev_intent_step (cli, intent, ZV_MDEV_STEP_START, &failed) &&
+      zv_cli_mdev_define (cli, intent, ZV_MDEV_STEP_START, autostart, &failed) &&
+      (defined = g_strdup (uuid)) != NULL &&
       zv_signal_check (&failed) &&
       zv_mdevctl_start (cli->root, uuid, NULL, &failed))
     {
@@ -111,9 +111,9 @@ define_and_start (ZvCli *cli, const char *sch_id, const char *uuid, gboolean aut
                  "was undefined again (nothing changed)", failed->message, uuid,
                  defined ? "defined" : "to be defined", sch_id);
   else
-    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s may stay defined on %s (not "
-                 "started), because undoing it failed too: %s", failed->message, uuid,
-                 sch_id, undo->message);
+    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s may stay defined on %s, "
+                 "because undoing it failed too: %s", failed->message, uuid, sch_id,
+                 undo->message);
   return FALSE;
 }
 
@@ -157,14 +157,21 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   if (start)
     {
-      /* a re-run on this subchannel settles what an interrupted one left, then
-       * looks at the subchannel again */
+      /* the same define --start again (same UUID and subchannel) settles what the
+       * interrupted one left, then looks at the subchannel again; other records
+       * there are left alone */
       zv_signal_catch ();
-      guint settled = 0;
-      if (!zv_cli_mdev_settle_parent (cli, ZV_MDEV_OP_DEFINE_START, device->sch->id, &settled,
-                                      error))
+      ZvMdevSettled settled;
+      if (!zv_cli_mdev_settle_rerun (cli, ZV_MDEV_OP_DEFINE_START, device->sch->id,
+                                     uuid ? buf : NULL, NULL, NULL, &settled, error))
         return FALSE;
-      if (settled > 0)
+      if (settled == ZV_MDEV_SETTLED_STARTED)
+        {
+          /* the interrupted run had finished: the mdev asked for runs */
+          printf ("%s\n", buf);
+          return TRUE;
+        }
+      if (settled != ZV_MDEV_SETTLED_NO_RECORD)
         {
           g_clear_pointer (&device, zv_target_free);
           device = resolve_subchannel (cli, "define", argv[1], error);

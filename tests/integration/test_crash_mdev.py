@@ -8,6 +8,10 @@ run, the libvirt change) is a fault point: the operation is killed there
 (ZVFIO_FAULT_AT), then recovered by `repair UUID`, `repair --all` or the same command
 run again, taking turns. Afterwards the host is exactly as before: no definition left
 in <root>/etc/mdevctl.d, /sys unchanged (no mdev), no record, the domain unchanged.
+The one exception is the record update right after `mdevctl define` returned: killed
+there, the record holds no proof that the definition is the operation's (issue 20
+§5), so every recovery keeps the definition and the record (exit 1, saying how on);
+the admin's `mdevctl undefine -u U -p P` and `repair U` then bring the host back.
 The real mdevctl runs in its namespace (mdevctl-ns.sh); the fixture root has no mdev
 parent in the real /sys, so mdevctl start fails there and define --start takes its
 definition back (the started mdev is the emulated-mainframe tier's). libvirt is the
@@ -64,11 +68,44 @@ def count_points(run, root, tmp_path, op):
     return log.read_text().splitlines() if log.exists() else []
 
 
+def unproven(points, n):
+    """True when point N is the record update right after an mdevctl define returned:
+    killed there, the record holds no proof that the definition is the operation's."""
+    return n >= 2 and " mdevctl define/" in points[n - 2]
+
+
+def kept_then_admin_decides(run, mdevctl, root, op, before, uuid, parent):
+    """Killed between mdevctl define and the proof: every recovery keeps the definition
+    and the record (exit 1, saying why and how on); then the admin removes the
+    definition as the message says, and repair drops the record. Returns failures."""
+    failed = []
+    for how, args in (("repair-uuid", ("repair", uuid)), ("repair-all", ("repair", "--all")),
+                      ("rerun", op)):
+        rec = run(root, *args)
+        after = observed(root)
+        added = sorted(set(after[1]) - set(before[1]))
+        if (rec.returncode != 1 or f"mdev {uuid}: kept its definition on {parent}" not in
+                rec.stderr or f"'mdevctl undefine -u {uuid} -p {parent}'" not in rec.stderr or
+                after[0] != before[0] or added != [f"{parent}/{uuid}"] or
+                after[2] != [f"{uuid}.json"]):
+            failed.append(f"{how} (exit {rec.returncode}: {rec.stdout}{rec.stderr}): definitions "
+                          f"{before[1]} -> {after[1]}, records {after[2]}")
+    if mdevctl(root, "undefine", "-u", uuid, "-p", parent).returncode != 0:
+        failed.append("mdevctl undefine failed")
+    rec = run(root, "repair", uuid)
+    if rec.returncode != 0 or observed(root) != before:
+        failed.append(f"after the admin's undefine, repair (exit {rec.returncode}: "
+                      f"{rec.stderr}) left {observed(root)}")
+    return failed
+
+
 def stopped_at_every_point(make_tree, tmp_path, zvfio, spec, op, uuid_of, extra=(),
-                           rerun_adds=None):
+                           rerun_adds=None, mdevctl=None, parent=None):
     """Runs OP stopped at each write step on a fresh tree, then a recovery (taking
     turns); returns (points, failures). RERUN_ADDS: the parent where a re-run that
-    succeeds leaves its one new definition (the operation done again)."""
+    succeeds leaves its one new definition (the operation done again). At the
+    record update right after mdevctl define (no proof yet) the definition on
+    PARENT is kept instead (kept_then_admin_decides, MDEVCTL the admin's)."""
     def run(root, *args, env=None):
         return zvfio(root, *extra, *args, env=env)
 
@@ -87,6 +124,10 @@ def stopped_at_every_point(make_tree, tmp_path, zvfio, spec, op, uuid_of, extra=
             continue
         left = records(root)
         uuid = uuid_of(left)
+        if unproven(points, n):
+            failed += [f"point {n} ({points[n - 1]}), unproven: {f}" for f in
+                       kept_then_admin_decides(run, mdevctl, root, op, before, uuid, parent)]
+            continue
         how = next(recoveries)
         if how == "repair-uuid" and uuid is not None:
             rec = run(root, "repair", uuid)
@@ -112,14 +153,22 @@ def zvfio_in(mdevctl_ns, zvfio_bin):
     return run
 
 
+def mdevctl_in(mdevctl_ns):
+    def run(root, *args):
+        return mdevctl_ns(root, "mdevctl", *args)
+    return run
+
+
 def test_define_start_stopped_at_every_write_step(make_tree, tmp_path, mdevctl_ns, zvfio_bin,
                                                   fault_build):
     op = ("define", "sch:0.0.0144", "--uuid", UUID, "--start")
     points, failed = stopped_at_every_point(
         make_tree, tmp_path, zvfio_in(mdevctl_ns, zvfio_bin), "rules-ccw", op,
-        lambda left: UUID)
+        lambda left: UUID, mdevctl=mdevctl_in(mdevctl_ns), parent="0.0.0144")
     print(f"define --start: {len(points)} points, {len(failed)} failed")
-    assert len(points) >= 7, points   # record, define, record, start, record, undefine, remove
+    # record, define, record (proof, step start), start, record (undo), undefine, remove
+    assert len(points) >= 7, points
+    assert [n for n in range(1, len(points) + 1) if unproven(points, n)] == [3], points
     assert not failed, "\n".join(failed)
 
 
@@ -137,9 +186,12 @@ def test_attach_define_stopped_at_every_write_step(make_tree, tmp_path, mdevctl_
     points, failed = stopped_at_every_point(
         make_tree, tmp_path, zvfio_in(mdevctl_ns, zvfio_bin), "guest-passthrough", op,
         lambda left: left[0][:-len(".json")] if left else None,
-        extra=("--connect", f"test://{node}"), rerun_adds="0.0.0102")
+        extra=("--connect", f"test://{node}"), rerun_adds="0.0.0102",
+        mdevctl=mdevctl_in(mdevctl_ns), parent="0.0.0102")
     print(f"attach --define: {len(points)} points, {len(failed)} failed")
     assert any(" mdevctl " in p for p in points) and any(" libvirt " in p for p in points)
+    # record, define, record (proof), record (step libvirt), libvirt, remove
+    assert [n for n in range(1, len(points) + 1) if unproven(points, n)] == [3], points
     assert not failed, "\n".join(failed)
     assert node.read_text() == original
 
