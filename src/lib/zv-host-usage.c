@@ -91,6 +91,8 @@ node_devt (ZvHostUsage *usage, const char *path)
     return *known ? known : NULL;
   char *devt = NULL;
   g_autofree char *canonical = zv_root_resolve_parent (usage->root, path, NULL);
+  if (canonical == NULL && g_str_has_prefix (path, "/dev/"))
+    canonical = g_strdup (path);   /* no /dev below the root: the name is the kernel's */
   struct stat st;
   if (canonical != NULL && zv_root_is_system (usage->root) && stat (canonical, &st) == 0 &&
       S_ISBLK (st.st_mode))

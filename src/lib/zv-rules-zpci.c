@@ -162,9 +162,8 @@ check_zpci_in_use (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   g_autofree char *list = zv_rule_join_users (facts->users);
   zv_violation_add (out, rule, ctx, ZV_FINDING_STRICT,
-                    "stop using it in the host first: move the addresses and routes to another "
-                    "interface and take it down (ip link set IFACE down), release it from its "
-                    "bond or bridge, unmount its file systems, swapoff, remove the holders",
+                    "stop using it in the host first: move its routes, take the interface "
+                    "down and out of its bond or bridge; umount, swapoff, remove holders",
                     "zPCI function %s is in use in the host: %s", target->pci->address, list);
 }
 

@@ -126,12 +126,15 @@ def both(*setups):
     return setup
 
 
-def mounts_too_large(root):
-    """/proc/mounts of more than 1 MiB (a host with many container mounts), the DASD
-    0.0.0100 (dasda) mounted in its last line."""
-    line = "overlay /var/lib/containers/storage/overlay/%06d overlay rw,relatime 0 0\n"
-    text = "".join(line % i for i in range(MIB // len(line % 0) + 100))
-    (root / "proc/mounts").write_text(text + "/dev/dasda1 / ext4 rw,relatime 0 0\n")
+def mounts_of_busy_host(root):
+    """/proc/self/mountinfo of more than 1 MiB (a host with many container mounts), the
+    DASD 0.0.0100 (dasda, 94:1 for dasda1) mounted in its last line: streamed, never
+    refused for its size."""
+    line = ("%d 29 0:%d / /var/lib/containers/storage/overlay/%06d rw,relatime - overlay "
+            "overlay rw\n")
+    text = "".join(line % (100 + i, 100 + i, i) for i in range(MIB // len(line % (0, 0, 0)) + 100))
+    (root / "proc/self/mountinfo").write_text(
+        text + "99999 29 94:1 / / rw,relatime - ext4 /dev/dasda1 rw\n")
 
 
 def cutype_3990(root):
@@ -329,7 +332,7 @@ CASES += [
     row("fifo-definition-show", ["show", UUID41], 0, "is not a regular file",
         setup=mkfifo(DEF41)),
     row("fifo-mounts-check", ["check", "0.0.0102", "--op", "prepare"], 3,
-        "/proc/mounts", setup=mkfifo("proc/mounts")),
+        "/proc/self/mountinfo", setup=mkfifo("proc/self/mountinfo")),
     row("fifo-bind-record", ["release", "sch:0.0.0003"], None, "is not a regular file",
         setup=mkfifo(BIND3)),
     row("fifo-domain-record", ["g1", "release", "end", "-"], None, "is not a regular file",
@@ -362,9 +365,9 @@ CASES += [
     row("domain-record-outside", ["g1", "release", "end", "-"], 0, "",
         setup=symlink(G1, "../../../outside/g1.json"), program="hook"),
     row("mounts-outside", ["check", "0.0.0102", "--op", "prepare"], 3,
-        "cannot access /proc/mounts: /proc/self (reached through a symlink, resolved inside "
-        "the root)",
-        setup=symlink("proc/mounts", "/proc/self/mounts")),
+        "cannot access /proc/self/mountinfo: /proc/1 (reached through a symlink, resolved "
+        "inside the root)",
+        setup=symlink("proc/self/mountinfo", "/proc/1/mountinfo")),
     row("online-outside", ["show", "0.0.0103"], 0, "online",
         setup=lambda root: symlink_attr(root, "ccw", "0.0.0103", "online", "OUTSIDE/online")),
     row("driver-link-loop", ["show", "sch:0.0.0003"], 0, "",
@@ -405,10 +408,10 @@ CASES += [
 
 # Oversized files: refused (1 MiB), host facts fail closed
 CASES += [
-    row("mounts-too-large-prepare-offline", ["prepare", "0.0.0100", "--offline"], 3,
-        "/proc/mounts", setup=mounts_too_large),
-    row("mounts-too-large-check", ["check", "0.0.0100", "--op", "prepare"], 3,
-        "/proc/mounts", setup=mounts_too_large),
+    row("mounts-of-busy-host-prepare-offline", ["prepare", "0.0.0100", "--offline"], 3,
+        "dasda1 mounted on /", setup=mounts_of_busy_host),
+    row("mounts-of-busy-host-check", ["check", "0.0.0100", "--op", "prepare"], 3,
+        "dasda1 mounted on /", setup=mounts_of_busy_host),
     row("definition-too-large", ["show", "0.0.0041"], 0, "larger than 1048576 bytes",
         setup=write(DEF41, " " * (2 * MIB) + "{}")),
     row("bind-record-too-large", ["release", "sch:0.0.0003"], 7, "css-0.0.0003.json",

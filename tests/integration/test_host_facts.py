@@ -34,8 +34,9 @@ def break_ipl(root):
 
 
 def break_mounts(root):
-    # larger than the 1 MiB read limit: must not be read as "nothing mounted"
-    (root / "proc/mounts").write_text("#" * (1024 * 1024 + 4096) + "\n")
+    # a line that is no mount: must not be read as "nothing mounted"
+    (root / "proc/self/mountinfo").write_text("22 1 0:21 / /sys rw - sysfs sysfs rw\n"
+                                              "#" * 200 + "\n")
 
 
 def break_holders(root):
@@ -50,7 +51,7 @@ def break_cio_ignore(root):
 
 CASES = [
     pytest.param(break_ipl, "ccw.ipl-device", "/sys/firmware/ipl/ipl_type", id="ipl"),
-    pytest.param(break_mounts, "ccw.in-use", "/proc/mounts", id="mounts"),
+    pytest.param(break_mounts, "ccw.in-use", "/proc/self/mountinfo", id="mounts"),
     pytest.param(break_holders, "ccw.in-use", "/block/dasdx/holders", id="holders"),
     pytest.param(break_cio_ignore, "ccw.cio-ignored", "/proc/cio_ignore", id="cio_ignore"),
 ]

@@ -25,10 +25,12 @@ EXTRA_MDEV = "5a2f0c3e-1111-4c1e-9a53-2d1f7f0e0a99"     # only in the differing 
 # "css" ...), so the trace shows those names relative to a descriptor; absolute
 # forms are matched too. (libvirt's client library opens its own absolute paths.)
 ZVFIO_COMPONENTS = ("sys", "proc", "etc", "run", "bus", "css", "ccw", "pci", "mdev", "devices",
-                    "firmware", "cio_ignore", "mounts", "sysinfo", "mdevctl.d",
+                    "firmware", "cio_ignore", "mounts", "mountinfo", "swaps", "sysinfo",
+                    "mdevctl.d",
                     "driverctl.d", "zvfio")
 ZVFIO_PATHS = ("/sys/bus/", "/sys/devices/css", "/sys/devices/pci", "/sys/firmware",
-               "/proc/cio_ignore", "/proc/mounts", "/proc/sysinfo", "/etc/mdevctl.d",
+               "/proc/cio_ignore", "/proc/mounts", "/proc/self/mountinfo", "/proc/swaps",
+               "/proc/net/route", "/proc/net/ipv6_route", "/proc/sysinfo", "/etc/mdevctl.d",
                "/etc/driverctl.d", "/run/zvfio", "/run/lock/zvfio")
 RELATIVE = re.compile(r'at\((?:\d+|AT_FDCWD), "(' + "|".join(map(re.escape, ZVFIO_COMPONENTS)) +
                       r')"')
@@ -79,11 +81,12 @@ def test_remote_attach_reads_no_local_file(zvfio_bin, tmp_path, test_uri):
     assert (f"zvfio: note: subchannel 0.0.0101 is a device of the remote host of {test_uri}; "
             "these rules need that host's sysfs, /proc or /etc and are checked there by "
             "zvfio-hook when the guest starts: ccw.cio-ignored, ccw.qdio, ccw.ipl-device, "
-            "ccw.in-use, ccw.not-vfio-bound\n") in res.stderr
+            "ccw.reipl-device, ccw.dump-device, ccw.in-use, ccw.not-vfio-bound\n") in res.stderr
     assert (f"zvfio: note: PCI function 0010:00:00.0 is a device of the remote host of "
             f"{test_uri}; these rules need that host's sysfs, /proc or /etc and are checked "
             "there by zvfio-hook when the guest starts: zpci.ism.mio, zpci.ism.driver, "
-            "zpci.ism.interpretation, zpci.vfio-bound, zpci.qemu-version\n") in res.stderr
+            "zpci.ism.interpretation, zpci.vfio-bound, zpci.ipl-device, zpci.reipl-device, "
+            "zpci.dump-device, zpci.qemu-version\n") in res.stderr
 
 
 @pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["show", "0.0.1000"],

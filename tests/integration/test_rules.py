@@ -19,7 +19,7 @@ def trees(tmp_path_factory):
     base = tmp_path_factory.mktemp("rules")
     return {name: zvfio_fixtures.build_tree(name, base / name)
             for name in ("rules-ccw", "rules-fcp-ipl", "rules-zpci", "rules-zpci-z13",
-                         "rules-zpci-kvm")}
+                         "rules-zpci-kvm", "boot-devices", "boot-devices-nvme", "all-kinds")}
 
 
 def check_json(run_zvfio, root, *args):
@@ -47,6 +47,11 @@ FIRES = [
     ("rules-ccw", "0.0.1003", "start", "ccw.online", "error"),
     ("rules-ccw", "0.0.1000", "define", "ccw.ipl-device", "error"),
     ("rules-fcp-ipl", "0.0.b100", "check", "ccw.ipl-device", "error"),
+    ("boot-devices", "0.0.1000", "check", "ccw.reipl-device", "error"),
+    ("boot-devices", "0.1.1001", "define", "ccw.dump-device", "error"),
+    ("boot-devices", "fid:0x300", "attach", "zpci.ipl-device", "error"),
+    ("boot-devices-nvme", "fid:0x301", "prepare", "zpci.reipl-device", "error"),
+    ("boot-devices-nvme", "fid:0x302", "check", "zpci.dump-device", "error"),
     ("rules-ccw", "0.0.1000", "check", "ccw.in-use", "error"),
     ("rules-ccw", "0.0.1001", "check", "ccw.in-use", "error"),
     ("rules-ccw", "0.0.3001", "check", "ccw.cio-ignored", "error"),
@@ -63,6 +68,8 @@ FIRES = [
     ("rules-zpci", "fid:0x12", "attach", "zpci.ism.interpretation", "warning"),
     ("rules-zpci-kvm", "fid:0x12", "attach", "zpci.ism.interpretation", "warning"),
     ("rules-zpci", "fid:0x20", "attach", "zpci.vfio-bound", "error"),
+    ("all-kinds", "0002:00:00.0", "prepare", "zpci.in-use", "error"),   # RoCE, eno32 up
+    ("all-kinds", "fid:0x20", "check", "zpci.in-use", "error"),
 ]
 
 # ... and clean devices on which none of the listed rules may fire.
@@ -130,10 +137,12 @@ def test_several_ids_collect_all_violations(run_zvfio, trees):
 
 # The ccw and zpci tables (src/lib/zv-rules-ccw.c, zv-rules-zpci.c), in table order.
 MY_RULES = ["ccw.no-subchannel", "ccw.not-a-subchannel", "ccw.cio-ignored",
-            "ccw.not-io-subchannel", "ccw.qdio", "ccw.online", "ccw.ipl-device", "ccw.in-use",
+            "ccw.not-io-subchannel", "ccw.qdio", "ccw.online", "ccw.ipl-device",
+            "ccw.reipl-device", "ccw.dump-device", "ccw.in-use",
             "ccw.not-vfio-bound", "ccw.mdev-type", "ccw.mdev-config", "ccw.no-instance",
-            "ccw.autostart-not-persistent", "zpci.ism.mio", "zpci.ism.driver",
-            "zpci.ism.interpretation", "zpci.vfio-bound"]
+            "ccw.autostart-not-persistent", "zpci.in-use", "zpci.ism.mio", "zpci.ism.driver",
+            "zpci.ism.interpretation", "zpci.vfio-bound", "zpci.ipl-device",
+            "zpci.reipl-device", "zpci.dump-device"]
 
 GOLDEN_CASES = [
     ("ccw-host-disk", "rules-ccw", ["0.0.1000", "0.0.1001"]),
