@@ -74,14 +74,35 @@ class Zpci:
     """A zPCI function: -device zpci,uid=U,fid=F,target=ID -device MODEL,id=ID."""
     uid: int
     fid: int
-    model: str          # virtio-net-pci, virtio-rng-pci
+    model: str          # virtio-net-pci, virtio-rng-pci, virtio-blk-pci
     vendor: int
     device: int
     role: str = ""
+    disk_mib: int = 0   # block models: size of the raw disk image the runner makes (disk_image)
 
     def address(self) -> str:
         # one function per domain, domain = uid (uid checking is on in QEMU)
         return f"{self.uid:04x}:00:00.0"
+
+
+def disk_image(path: Path, mib: int):
+    """Writes a sparse raw disk of MIB MiB with an MBR partition table of two
+    partitions, each about half the disk: 1 type 0x83 (Linux), 2 type 0x82
+    (Linux swap). The guest formats them (scenario host-needs)."""
+    sectors = mib * 2048
+    half = sectors // 2
+    parts = [(0x83, 2048, half - 2048), (0x82, half, sectors - half)]
+    mbr = bytearray(512)
+    mbr[440:444] = (0x7a7f10).to_bytes(4, "little")        # disk signature
+    for i, (ptype, start, count) in enumerate(parts):
+        e = 446 + 16 * i
+        # status 0 (not bootable), CHS fields saturated (LBA addressing only)
+        mbr[e:e + 16] = (bytes([0x00, 0xfe, 0xff, 0xff, ptype, 0xfe, 0xff, 0xff])
+                         + start.to_bytes(4, "little") + count.to_bytes(4, "little"))
+    mbr[510:512] = b"\x55\xaa"
+    with open(path, "wb") as f:
+        f.write(mbr)
+        f.truncate(sectors * 512)
 
 
 # The 9p results share is a runner device: it is a virtio-ccw device too and
@@ -114,15 +135,22 @@ class Group:
                 "vendor": z.vendor, "device": z.device, "pft": 0, "role": z.role} for z in self.zpci]
         return {"group": self.name, "ccw": ccw, "pci": pci}
 
-    def qemu_devices(self) -> list[str]:
+    def qemu_devices(self, disk_dir: Path) -> list[str]:
+        """QEMU arguments of the group's devices; disk images go to DISK_DIR."""
         args: list[str] = []
         for c in self.ccw:
             args += ["-device", f"{c.model},devno=fe.{c.ssid:x}.{c.devno:04x}"]
         for i, z in enumerate(self.zpci):
+            drive = ""
+            if z.disk_mib:
+                img = disk_dir / f"zp{i}.img"
+                disk_image(img, z.disk_mib)
+                args += ["-drive", f"file={img},if=none,id=zpd{i},format=raw,cache=unsafe"]
+                drive = f",drive=zpd{i}"
             args += ["-device", f"zpci,uid={z.uid},fid={z.fid},target=zp{i}",
                      # An s390x guest never runs a PCI option ROM: romfile= (empty)
                      # keeps QEMU from looking for ipxe-qemu's efi-*.rom.
-                     "-device", f"{z.model},id=zp{i},romfile="]
+                     "-device", f"{z.model},id=zp{i},romfile={drive}"]
         return args
 
 
@@ -134,8 +162,8 @@ GROUPS: list[Group] = [
     Group(
         name="host",
         scenarios=[("smoke", 300), ("inventory", 300), ("mdevctl-callout", 300),
-                   ("libvirt-nodedev", 300), ("zpci", 300), ("define-start-crash", 420),
-                   ("bench-lscss", 600)],
+                   ("libvirt-nodedev", 300), ("zpci", 300), ("host-needs", 180),
+                   ("define-start-crash", 420), ("bench-lscss", 600)],
         ccw=[
             Ccw(NET, 0, 0x1000, "3832/01", "mdevctl-callout target"),
             Ccw(RNG, 0, 0x1001, "3832/04", "libvirt-nodedev target"),
@@ -147,6 +175,11 @@ GROUPS: list[Group] = [
         zpci=[
             Zpci(5, 7, "virtio-net-pci", 0x1af4, 0x1000, "zpci target"),
             Zpci(0x1234, 0x100, "virtio-rng-pci", 0x1af4, 0x1005),
+            # what the host itself needs (scenario host-needs): its network function
+            # and a disk with a mounted partition and a swap partition. QEMU 7.2's
+            # s390x has no nvme device (docs/vm-tests.md), so the disk is virtio-blk.
+            Zpci(0x0a, 0x0a, "virtio-net-pci", 0x1af4, 0x1000, "host nic"),
+            Zpci(0x0b, 0x0b, "virtio-blk-pci", 0x1af4, 0x1001, "host disk", disk_mib=32),
         ],
     ),
     # Nested TCG domains with passed-through devices.
@@ -397,9 +430,9 @@ def _excerpt(lines: list[str], name: str, limit: int = 80) -> str:
     return head + "\n".join(sect)
 
 
-def group_devices(group: Group, res_dir: Path) -> list[str]:
+def group_devices(group: Group, res_dir: Path, disk_dir: Path) -> list[str]:
     """QEMU arguments for a group's devices plus the results share."""
-    return group.qemu_devices() + [
+    return group.qemu_devices(disk_dir) + [
         # last, so that it gets the highest subchannel number of set 0
         "-fsdev", f"local,id=results,path={res_dir},security_model=none",
         "-device", f"virtio-9p-ccw,fsdev=results,mount_tag=results,"
@@ -414,7 +447,7 @@ def probe_groups() -> int:
     for g in GROUPS + [SELFTEST_GROUP]:
         with tempfile.TemporaryDirectory(prefix="zvfio-vm-probe-") as tmp:
             cmd = [QEMU, "-M", "s390-ccw-virtio", "-m", "256", "-nodefaults", "-S",
-                   "-display", "none", "-monitor", "stdio", "-no-reboot"] + group_devices(g, Path(tmp))
+                   "-display", "none", "-monitor", "stdio", "-no-reboot"] + group_devices(g, Path(tmp), Path(tmp))
             p = subprocess.run(cmd, input="quit\n", capture_output=True, text=True, timeout=120)
             # the test NICs have no network backend on purpose: that warning is expected
             msgs = [m for m in p.stderr.splitlines()
@@ -460,7 +493,7 @@ def run_group(group: Group, images: Images, scenarios: list[tuple[str, int]] | N
                "-kernel", str(images.kernel), "-initrd", str(initrd),
                "-append", f"console=ttysclp0 quiet panic=-1 {group.cmdline}".strip(),
                ] + (["-cpu", os.environ["ZVFIO_VM_QEMU_CPU"]]
-                    if os.environ.get("ZVFIO_VM_QEMU_CPU") else []) + group_devices(group, res_dir)
+                    if os.environ.get("ZVFIO_VM_QEMU_CPU") else []) + group_devices(group, res_dir, tmpd)
         (art / "qemu-cmdline.txt").write_text(" ".join(cmd) + "\n")
         t0 = time.monotonic()
         lines: list[str] = []

@@ -78,6 +78,16 @@ CALLOUT=/usr/lib/mdevctl/scripts.d/callouts/zvfio-callout
 HOOK=/etc/libvirt/hooks/qemu.d/zvfio
 need_callout() { [ -x $CALLOUT ] || skip "zvfio-callout is not installed at $CALLOUT (not built by meson yet)"; }
 need_hook() { [ -x $HOOK ] || skip "zvfio hook is not installed at $HOOK (not built by meson yet)"; }
+# need_rule ID...: zvfio must list the rules in 'zvfio rules'
+need_rule() {
+    need_zvfio
+    local rules r missing=""
+    rules=$(zvfio rules 2>&1)
+    for r in "$@"; do
+        printf '%s\n' "$rules" | grep -Eq "(^|[[:space:]])${r//./\\.}([[:space:]]|$)" || missing="$missing $r"
+    done
+    [ -z "$missing" ] || skip "zvfio has no rule:$missing (yet)"
+}
 
 # ---- the device set the runner created ------------------------------------
 # dev_field ROLE FIELD: a field of the ccw device with that role
