@@ -262,9 +262,10 @@ check_reipl_device (const ZvRuleContext *ctx, GPtrArray *out)
   zv_violation_add (out, zv_rules_find ("ccw.reipl-device"), ctx, ZV_FINDING_STRICT,
                     "point the host's next boot at another device first (chreipl; lsreipl "
                     "shows the setting), or choose another device",
-                    "device %s is %s the host's next boot loads from (reipl_type %s, %s); "
-                    "with the device in a guest the next reboot fails", devno,
-                    fcp ? "the FCP device" : "the re-IPL device", reipl->type, reipl->file);
+                    "device %s is %s: the host's next boot loads %s it (reipl_type %s, %s); "
+                    "with the device in a guest that reboot fails", devno,
+                    fcp ? "the FCP device of the host's re-IPL" : "the host's re-IPL device",
+                    fcp ? "through" : "from", reipl->type, reipl->file);
 }
 
 /* ccw.dump-device: the host's stand-alone dump device (dump_type not none),
@@ -281,9 +282,10 @@ check_dump_device (const ZvRuleContext *ctx, GPtrArray *out)
                     "configure another dump device first (DUMP_TYPE and DEVICE in "
                     "/etc/sysconfig/dumpconf, then systemctl restart dumpconf), or choose "
                     "another device",
-                    "device %s is %s of the host's stand-alone dump (dump_type %s, %s); with "
-                    "the device in a guest the next crash cannot be dumped", devno,
-                    fcp ? "the FCP device" : "the dump device", dump->type, dump->file);
+                    "device %s is %s (dump_type %s, %s); with the device in a guest the next "
+                    "crash cannot be dumped", devno,
+                    fcp ? "the FCP device of the host's stand-alone dump"
+                        : "the host's stand-alone dump device", dump->type, dump->file);
 }
 
 /* ccw.in-use: a DASD whose block devices are mounted or held in the host. */

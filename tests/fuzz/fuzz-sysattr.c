@@ -1,5 +1,7 @@
 /* Fuzz target: sysfs attribute parsers (chpids, pimpampom, cutype, ccw uevent, hex,
- * pci, EBCDIC) and lines of the kernel's mountinfo, swaps and route tables. */
+ * pci, EBCDIC, /sys/firmware devices and types) and lines of the kernel's mountinfo,
+ * swaps and route tables. */
+#include "zv-boot-devices.h"
 #include "zv-kernel-tables.h"
 #include "zv-parse.h"
 
@@ -33,6 +35,26 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   g_free (zv_ebcdic_to_utf8 (data, size));
   zv_cutype_is_qdio (text);
+  /* /sys/firmware/{ipl,reipl,dump}: an accepted device number or function id
+   * prints back as exactly the text the kernel shows */
+  if (zv_boot_parse_devno (text, &busid))
+    {
+      char buf[16];
+      zv_format_busid (&busid, buf);
+      g_assert_cmpstr (buf, ==, text);
+    }
+  if (zv_boot_parse_fid (text, &v))
+    {
+      g_autofree char *fid = g_strdup_printf ("0x%08x", v);
+      g_assert_cmpstr (fid, ==, text);
+    }
+  for (int role = 0; role <= ZV_BOOT_ROLE_COUNT; role++)
+    {
+      ZvBootBus bus;
+      const char *attr;
+      if (zv_boot_parse_type ((ZvBootRole) role, text, &bus, &attr))
+        g_assert_true ((attr == NULL) == (bus == ZV_BOOT_BUS_NONE));
+    }
   /* the uevent is read whole, NULs included: the raw bytes; an accepted one
    * prints as the type/model pair the cutype attribute shows */
   ZvCcwIds ids;

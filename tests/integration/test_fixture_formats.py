@@ -371,16 +371,94 @@ def check_pci(root):
     return problems
 
 
+# /sys/firmware/{ipl,reipl,dump} (arch/s390/kernel/ipl.c; shared/facts host-needs.md §1): the
+# show functions' formats, and the text attributes each parameter block has. The binary
+# attributes (binary_parameter, scp_data) are not generated: zvfio never reads them.
+FIRMWARE_FORMATS = {
+    "ipl_type": r"^(ccw|eckd|eckd_dump|fcp|fcp_dump|nvme|nvme_dump|unknown)\n$",
+    "reipl_type": r"^(ccw|eckd|fcp|nvme|nss|unknown)\n$",
+    "dump_type": r"^(none|ccw|eckd|fcp|nvme)\n$",
+    "secure": r"^[01]\n$", "has_secure": r"^[01]\n$", "clear": r"^[01]\n$",
+    "device": rf"^{BUSID}\n$",
+    "fid": r"^0x[0-9a-f]{8}\n$", "nsid": r"^0x[0-9a-f]{8}\n$",
+    "wwpn": r"^0x[0-9a-f]{16}\n$", "lun": r"^0x[0-9a-f]{16}\n$",
+    "bootprog": r"^(0|[1-9][0-9]*)\n$", "br_lba": r"^(0|[1-9][0-9]*)\n$",
+    "br_chr": r"^(auto|0x[0-9a-f]+,0x[0-9a-f]+,0x[0-9a-f]+)\n$",
+    # EBCDIC to ASCII, strim()med; "#unknown#" when the SCLP info is invalid
+    "loadparm": r"^(#unknown#|[A-Za-z0-9.]([A-Za-z0-9. ]{0,6}[A-Za-z0-9.])?)?\n$",
+}
+FIRMWARE_BLOCK_FILES = {
+    "ccw": {"device", "loadparm"},
+    "eckd": {"device", "bootprog", "br_chr", "loadparm"},
+    "fcp": {"device", "wwpn", "lun", "bootprog", "br_lba", "loadparm"},
+    "nvme": {"fid", "nsid", "bootprog", "br_lba", "loadparm"},
+}
+IPL_BLOCK = {"ccw": "ccw", "eckd": "eckd", "eckd_dump": "eckd", "fcp": "fcp", "fcp_dump": "fcp",
+             "nvme": "nvme", "nvme_dump": "nvme", "unknown": None}
+
+
+def firmware_dir_problems(root, base, expected):
+    """The files of directory base differ from the set expected, or are malformed."""
+    if not base.is_dir():
+        return [f"{rel(root, base)}: missing"]
+    found = {p.name for p in base.iterdir() if p.is_file()}
+    problems = [f"{rel(root, base / n)}: missing" for n in sorted(expected - found)]
+    problems += [f"{rel(root, base / n)}: not in the kernel's layout"
+                 for n in sorted(found - expected)]
+    return problems + check_formats(root, base, {n: FIRMWARE_FORMATS[n] for n in found
+                                                 if n in FIRMWARE_FORMATS})
+
+
+def check_firmware(root):
+    """ipl: the files of the IPL type's block; reipl: ccw/, fcp/ and nvme/ always (eckd/
+    optional), clear in all or none; dump: ccw/ always, fcp/ and nvme/ together, eckd/ only
+    with them; the block a type names exists; an FCP device is in subchannel set 0."""
+    problems = []
+    firmware = root / "sys/firmware"
+    ipl = firmware / "ipl"
+    if ipl.exists():
+        problems += check_formats(root, ipl, FIRMWARE_FORMATS, ["ipl_type", "secure",
+                                                                "has_secure"])
+        block = IPL_BLOCK.get(text(ipl / "ipl_type").strip()) if not problems else None
+        expected = {"ipl_type", "secure", "has_secure"} | FIRMWARE_BLOCK_FILES.get(block, set())
+        problems += firmware_dir_problems(root, ipl, expected)
+        if block == "fcp" and not text(ipl / "device").startswith("0.0."):
+            problems.append("/sys/firmware/ipl/device: an FCP device outside set 0")
+    reipl = firmware / "reipl"
+    if reipl.exists():
+        blocks = ["ccw", "fcp", "nvme"] + (["eckd"] if (reipl / "eckd").exists() else [])
+        clear = (reipl / "ccw/clear").exists()
+        problems += firmware_dir_problems(root, reipl, {"reipl_type"})
+        for block in blocks:
+            files = FIRMWARE_BLOCK_FILES[block] | ({"clear"} if clear else set())
+            problems += firmware_dir_problems(root, reipl / block, files)
+        reipl_type = text(reipl / "reipl_type").strip() if (reipl / "reipl_type").is_file() \
+            else None
+        if reipl_type not in blocks + ["unknown"]:
+            problems.append(f"/sys/firmware/reipl/reipl_type: {reipl_type!r} names no block")
+    dump = firmware / "dump"
+    if dump.exists():
+        blocks = ["ccw"] + [b for b in ("fcp", "nvme", "eckd") if (dump / b).exists()]
+        if ("fcp" in blocks) != ("nvme" in blocks) or ("eckd" in blocks and "fcp" not in blocks):
+            problems.append("/sys/firmware/dump: fcp/ and nvme/ come together (has_dump), "
+                            "eckd/ only with them")
+        problems += firmware_dir_problems(root, dump, {"dump_type"})
+        for block in blocks:
+            files = FIRMWARE_BLOCK_FILES[block] - {"loadparm"}
+            problems += firmware_dir_problems(root, dump / block,
+                                              {"device"} if block == "ccw" else files)
+        dump_type = text(dump / "dump_type").strip() if (dump / "dump_type").is_file() else None
+        if dump_type not in blocks + ["none"]:
+            problems.append(f"/sys/firmware/dump/dump_type: {dump_type!r} names no block")
+    for path in sorted(firmware.glob("*/fcp/device")):
+        if not text(path).startswith("0.0."):
+            problems.append(f"{rel(root, path)}: an FCP device outside set 0")
+    return problems
+
+
 def check_host_files(root):
     """IPL info, /proc/cio_ignore, /proc/sysinfo, mdevctl and driverctl files."""
-    problems = []
-    ipl = root / "sys/firmware/ipl"
-    if ipl.exists():
-        ipl_type = text(ipl / "ipl_type").strip()
-        if ipl_type in ("ccw", "fcp") and not re.match(rf"^{BUSID}\n$", text(ipl / "device")):
-            problems.append("/sys/firmware/ipl/device: bad bus id")
-        if ipl_type == "unknown" and (ipl / "device").exists():
-            problems.append("/sys/firmware/ipl/device: present for ipl_type unknown")
+    problems = check_firmware(root)
     cio_ignore = root / "proc/cio_ignore"
     if cio_ignore.exists():
         lines = text(cio_ignore).split("\n")[:-1]
@@ -481,6 +559,79 @@ def test_no_css_and_empty_css(make_tree, tmp_path):
     empty = make_tree("empty-css", tmp_path)
     assert (empty / "sys/devices/css0/defunct").is_dir()
     assert not list((empty / "sys/bus/css/devices").iterdir())
+
+
+FIRMWARE_VARIANTS = {
+    "ipl-ccw": {"ipl": {"type": "ccw", "device": "0.1.1000", "loadparm": "LP1"}},
+    "ipl-eckd-dump": {"ipl": {"type": "eckd_dump", "device": "0.0.1000", "br_chr": "0x1,0x0,0x3",
+                              "bootprog": 1}},
+    "ipl-fcp-dump": {"ipl": {"type": "fcp_dump", "device": "0.0.b100", "lun": "0x1"}},
+    "ipl-nvme-dump": {"ipl": {"type": "nvme_dump", "fid": "0x300", "nsid": 1}},
+    "reipl-fcp": {"reipl": {"type": "fcp", "fcp": {"device": "0.0.b100", "wwpn": "0x5005",
+                                                   "lun": "0x4010", "br_lba": 7}}},
+    "reipl-eckd-no-clear": {"reipl": {"type": "eckd", "eckd": {"device": "0.2.1000"},
+                                      "clear": None}},
+    "reipl-unknown": {"reipl": {"type": "unknown"}},
+    "dump-nvme": {"dump": {"type": "nvme", "nvme": {"fid": "0x301", "nsid": "0xffffffff"}}},
+    "dump-eckd": {"dump": {"type": "eckd", "eckd": {"device": "0.0.1000"}}},
+    "dump-none-no-ldipl": {"dump": {"type": "none", "has_dump": False}},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(FIRMWARE_VARIANTS))
+def test_firmware_variants_follow_the_kernel_layout(variant, make_tree, tmp_path):
+    """Every ipl/reipl/dump spec variant writes the kernel's files in the kernel's formats."""
+    spec = json.loads((FIXTURES / "specs" / "boot-devices.json").read_text())
+    spec.update(FIRMWARE_VARIANTS[variant])
+    root = make_tree(spec, tmp_path)
+    problems = check_firmware(root)
+    assert not problems, "\n".join(problems)
+
+
+def test_firmware_blocks_byte_exact(make_tree, tmp_path):
+    """The boot-devices spec: the named blocks hold its devices, the others the zeroed page."""
+    root = make_tree("boot-devices", tmp_path)
+    fw = root / "sys/firmware"
+    assert text(fw / "ipl/fid") == "0x00000300\n" and text(fw / "ipl/nsid") == "0x00000001\n"
+    assert text(fw / "ipl/bootprog") == "3\n" and not (fw / "ipl/device").exists()
+    assert text(fw / "reipl/reipl_type") == "ccw\n"
+    assert text(fw / "reipl/ccw/device") == "0.0.1000\n"
+    assert text(fw / "reipl/fcp/device") == "0.0.0000\n"
+    assert text(fw / "reipl/fcp/wwpn") == "0x0000000000000000\n"
+    assert text(fw / "reipl/ccw/loadparm") == "\n" and text(fw / "reipl/nvme/clear") == "0\n"
+    assert text(fw / "dump/dump_type") == "ccw\n" and text(fw / "dump/ccw/device") == "0.1.1001\n"
+    assert text(fw / "dump/nvme/fid") == "0x00000000\n" and not (fw / "dump/eckd").exists()
+    assert not (fw / "dump/nvme/loadparm").exists()
+
+
+def test_firmware_checks_catch_a_wrong_layout(make_tree, tmp_path):
+    """check_firmware is not vacuous: a missing block, an extra file, a short fid and a
+    type naming no block are all flagged."""
+    root = make_tree("boot-devices", tmp_path)
+    fw = root / "sys/firmware"
+    (fw / "reipl/fcp/clear").unlink()
+    (fw / "ipl/device").write_text("0.0.1000\n")
+    (fw / "dump/nvme/fid").write_text("0x300\n")
+    (fw / "dump/dump_type").write_text("eckd\n")
+    problems = "\n".join(check_firmware(root))
+    for needle in ("/sys/firmware/reipl/fcp/clear: missing", "/sys/firmware/ipl/device: not in",
+                   "/sys/firmware/dump/nvme/fid: bad format", "dump_type: 'eckd' names no block"):
+        assert needle in problems, f"{needle} not flagged in:\n{problems}"
+
+
+@pytest.mark.parametrize("bad", [
+    {"ipl": {"type": "nvme"}}, {"ipl": {"type": "nss"}}, {"ipl": {"type": "ccw"}},
+    {"ipl": {"type": "fcp", "device": "0.1.b100"}}, {"ipl": {"type": "ccw", "device": "0.0.1000",
+                                                              "fid": "0x1"}},
+    {"reipl": {"type": "eckd"}}, {"reipl": {"type": "fcp", "fcp": {"fid": "0x1"}}},
+    {"dump": {"type": "fcp", "has_dump": False}}, {"dump": {"type": "none", "ccw": {"wwpn": 1}}},
+    {"dump": {"type": "nvme", "nvme": {"loadparm": "X"}}}, {"reipl": {"type": "ccw",
+                                                                      "clear": "yes"}},
+], ids=str)
+def test_firmware_spec_errors(bad, tmp_path):
+    """Firmware layouts the kernel cannot show are rejected, not written."""
+    with pytest.raises(zvfio_fixtures.SpecError):
+        zvfio_fixtures.build_tree(dict(bad), tmp_path / "bad")
 
 
 def test_mdevctl_definition_is_byte_exact(make_tree, tmp_path):

@@ -139,7 +139,8 @@ test_table (void)
     "ccw.cio-ignored", "ccw.not-vfio-bound", "ccw.mdev-type", "ccw.mdev-config",
     "ccw.no-instance", "ccw.autostart-not-persistent", "ccw.not-a-subchannel",
     "ccw.no-subchannel", "zpci.ism.mio", "zpci.ism.driver", "zpci.ism.interpretation",
-    "zpci.vfio-bound",
+    "zpci.vfio-bound", "ccw.reipl-device", "ccw.dump-device", "zpci.ipl-device",
+    "zpci.reipl-device", "zpci.dump-device",
   };
   for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
     {
@@ -648,9 +649,11 @@ test_remote_table (void)
   g_assert_true (zv_rule_checkable_remotely (zv_rules_find ("ccw.not-vfio-bound"), &target));
   ZvRuleContext ctx = { .op = ZV_OP_ATTACH, .target = &target };
   g_autoptr (GPtrArray) deferred = zv_rules_deferred_remotely (&ctx);
-  g_assert_cmpuint (deferred->len, ==, 4);
+  g_assert_cmpuint (deferred->len, ==, 6);
   g_assert_cmpstr (g_ptr_array_index (deferred, 0), ==, "ccw.cio-ignored");
-  g_assert_cmpstr (g_ptr_array_index (deferred, 3), ==, "ccw.in-use");
+  g_assert_cmpstr (g_ptr_array_index (deferred, 3), ==, "ccw.reipl-device");
+  g_assert_cmpstr (g_ptr_array_index (deferred, 4), ==, "ccw.dump-device");
+  g_assert_cmpstr (g_ptr_array_index (deferred, 5), ==, "ccw.in-use");
   /* the engine skips them: no host fact is read, no "cannot check" error */
   g_autoptr (GPtrArray) found = zv_rules_run (&ctx);
   for (guint i = 0; i < found->len; i++)
