@@ -26,6 +26,7 @@
 #include "zv-signal.h"
 #include "zv-state.h"
 #include "zv-text.h"
+#include "zv-xml.h"
 #include "hook-input.h"
 #include "zvfio-config.h"
 
@@ -36,6 +37,9 @@
 
 #define PROG "zvfio-hook"
 #define HOOK_LOCK_TIMEOUT_MS 10000
+
+/* stdin is read up to the limit zv_domain_check_input (and check) applies */
+G_STATIC_ASSERT (ZV_HOOK_MAX_INPUT == ZV_XML_MAX_SIZE);
 
 /* One hook run. */
 typedef struct {
@@ -334,8 +338,9 @@ hook_release (Hook *hook)
   return zv_error_exit_code (error);
 }
 
-/* Reads, size-checks and parses the domain XML on stdin for prepare; *SKIP is
- * set (and NULL returned) when it has no <hostdev> at all. */
+/* Reads the domain XML on stdin for prepare and checks it with the library
+ * step 'zvfio check --domain-xml' runs too (zv_domain_check_input: size, parse,
+ * domain name); *SKIP is set (and NULL returned) when zvfio has nothing to do. */
 static ZvDomain *
 read_domain (Hook *hook, gboolean *skip, GError **error)
 {
@@ -351,19 +356,20 @@ read_domain (Hook *hook, gboolean *skip, GError **error)
       return NULL;
     }
   g_autofree char *owned = xml;   /* malloc()ed: g_free is free on glib >= 2.46 */
-  /* cheap scan first: most domains have no host devices at all */
-  if (!zv_hook_has_hostdev (xml, length))
-    {
-      *skip = TRUE;
-      return NULL;
-    }
-  g_autoptr (ZvDomain) domain = zv_domain_parse (xml, (gssize) length, error);
-  if (domain == NULL)
+  g_autoptr (ZvDomain) domain = NULL;
+  ZvDomainInput input = zv_domain_check_input (xml, length, &domain, error);
+  if (input == ZV_DOMAIN_INPUT_REFUSED)
     return NULL;
-  if (g_strcmp0 (domain->name, hook->name) != 0)
+  /* the argv name names the lock and the record: it must be the XML's (checked) one */
+  if (domain != NULL && strcmp (domain->name, hook->name) != 0)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "the domain XML on stdin is for '%s', "
-                   "not '%s'", domain->name ? domain->name : "(no name)", hook->name);
+                   "not '%s'", domain->name, hook->name);
+      return NULL;
+    }
+  if (input != ZV_DOMAIN_INPUT_DEVICES)
+    {
+      *skip = TRUE;
       return NULL;
     }
   return g_steal_pointer (&domain);
@@ -419,13 +425,10 @@ main (int argc, char **argv)
     return ZV_EXIT_OK;
 
   Hook hook = { .name = argv[1] };
-  if (!zv_state_domain_name_is_valid (hook.name))
-    {
-      g_autofree char *shown = zv_text_escape (hook.name);
-      fprintf (stderr, PROG ": refusing domain name '%s' (empty, too long, leading '.', '/' "
-               "or control characters)\n", shown);
-      return ZV_EXIT_INVALID;
-    }
+  /* prepare refuses a domain whose name cannot name its record (zv_domain_check_input,
+   * as check does), so there is nothing to release for such a name */
+  if (work == ZV_HOOK_RELEASE && !zv_state_domain_name_is_valid (hook.name))
+    return ZV_EXIT_OK;
   g_autoptr (GError) error = NULL;
   g_autoptr (ZvRoot) root = zv_root_new (NULL, &error);
   if (root == NULL)

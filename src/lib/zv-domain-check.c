@@ -1,8 +1,52 @@
 /* zvfio: a domain's devices as zvfio-hook checks them at 'prepare begin'. */
 #include "zv-domain-check.h"
+#include "zv-error.h"
 #include "zv-mdev.h"
 #include "zv-rules.h"
+#include "zv-state.h"
 #include "zv-target.h"
+#include "zv-text.h"
+#include "zv-xml.h"
+
+#include <string.h>
+
+/* Checks the domain XML text as zvfio-hook does before it looks at the host. */
+ZvDomainInput
+zv_domain_check_input (const char *xml, gsize length, ZvDomain **domain, GError **error)
+{
+  *domain = NULL;
+  if (length > ZV_XML_MAX_SIZE)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "the domain XML is larger than %d bytes",
+                   ZV_XML_MAX_SIZE);
+      return ZV_DOMAIN_INPUT_REFUSED;
+    }
+  /* most domains have no host devices at all: the gate exits 0 without parsing */
+  if (memmem (xml, length, "<hostdev", strlen ("<hostdev")) == NULL)
+    return ZV_DOMAIN_INPUT_NO_HOSTDEV;
+  g_autoptr (ZvDomain) parsed = zv_domain_parse (xml, (gssize) length, error);
+  if (parsed == NULL)
+    return ZV_DOMAIN_INPUT_REFUSED;
+  if (!zv_domain_has_passthrough (parsed))
+    {
+      *domain = g_steal_pointer (&parsed);
+      return ZV_DOMAIN_INPUT_NOT_OURS;
+    }
+  /* the hook keeps /run/zvfio/<name>.json and a lock for the domain: a name that
+   * cannot name a file there is refused (libvirt itself accepts e.g. '.hidden') */
+  if (!zv_state_domain_name_is_valid (parsed->name))
+    {
+      g_autofree char *shown = zv_text_escape (parsed->name);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID,
+                   "domain name '%s' cannot name zvfio's record " ZV_STATE_DIR "/<name>.json "
+                   "(at most %d bytes of UTF-8, not starting with '.', without '/' or control "
+                   "characters); rename the domain (virsh domrename) to pass host devices "
+                   "through zvfio", shown, ZV_STATE_MAX_DOMAIN_NAME);
+      return ZV_DOMAIN_INPUT_REFUSED;
+    }
+  *domain = g_steal_pointer (&parsed);
+  return ZV_DOMAIN_INPUT_DEVICES;
+}
 
 /* The targets of DOMAIN's hostdevs: on this host (DEVICE_XMLS NULL) or in the
  * node devices DEVICE_XMLS of the remote libvirt URI. */
@@ -47,7 +91,22 @@ zv_prepare_facts (ZvRoot *root, GPtrArray *targets, const ZvDomain *domain)
   return facts;
 }
 
-/* The prepare rules on every target. */
+/* TRUE when VIOLATIONS holds a finding equal to V (rule, severity, device, message). */
+static gboolean
+has_violation (GPtrArray *violations, const ZvViolation *v)
+{
+  for (guint i = 0; i < violations->len; i++)
+    {
+      const ZvViolation *w = g_ptr_array_index (violations, i);
+      if (w->severity == v->severity && strcmp (w->rule, v->rule) == 0 &&
+          g_strcmp0 (w->device, v->device) == 0 && g_strcmp0 (w->message, v->message) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The prepare rules on every target; two targets on one device (a domain holding
+ * it twice, ccw.used-by-domain) report the same finding once. */
 GPtrArray *
 zv_prepare_rules (ZvRoot *root, GPtrArray *targets, const ZvHostFacts *facts,
                   const ZvDomain *domain, gboolean allow_offline)
@@ -61,7 +120,13 @@ zv_prepare_rules (ZvRoot *root, GPtrArray *targets, const ZvHostFacts *facts,
         .domain = domain, .allow_offline = allow_offline,
         .mdev_type = target->sch != NULL ? ZV_VFIO_CCW_MDEV_TYPE : NULL,
       };
-      g_ptr_array_extend_and_steal (violations, zv_rules_run (&ctx));
+      g_autoptr (GPtrArray) found = zv_rules_run (&ctx);
+      for (guint j = 0; j < found->len; j++)
+        {
+          ZvViolation *v = g_ptr_array_index (found, j);
+          if (!has_violation (violations, v))
+            g_ptr_array_add (violations, g_steal_pointer (&g_ptr_array_index (found, j)));
+        }
     }
   return violations;
 }

@@ -1,10 +1,13 @@
 /* zvfio: what zvfio-hook checks for a domain at 'prepare begin', as the one
  * library step behind both the hook and 'zvfio check --domain/--domain-xml'
- * (no device IDs): the domain's targets (each vfio-ccw mdev and PCI
- * hostdev), the host facts they need and the prepare rules on them. The hook
- * runs the rules through zv_prepare, which calls zv_prepare_rules once it
- * holds the device locks; zv_domain_check runs the same steps without locks
- * and without changing anything. */
+ * (no device IDs): the domain XML itself (zv_domain_check_input: size, parse,
+ * whether zvfio has anything to do, the domain name), then the domain's targets
+ * (each vfio-ccw mdev and PCI hostdev), the host facts they need and the
+ * prepare rules on them. The hook runs the rules through zv_prepare, which
+ * calls zv_prepare_rules once it holds the device locks; zv_domain_check runs
+ * the same steps without locks and without changing anything. Whatever the hook
+ * refuses before it acts is decided here, so that check cannot say otherwise
+ * (tests/integration/test_check_hook_agree.py). */
 #pragma once
 
 #include <glib.h>
@@ -14,6 +17,22 @@
 
 G_BEGIN_DECLS
 
+/* What a domain XML is for zvfio-hook's 'prepare begin' (zv_domain_check_input). */
+typedef enum {
+  ZV_DOMAIN_INPUT_REFUSED,      /* the hook refuses it (exit 7): the error says why */
+  ZV_DOMAIN_INPUT_NO_HOSTDEV,   /* the text has no "<hostdev" at all: not parsed, nothing
+                                   to do (what zvfio-hook-gate decides without parsing) */
+  ZV_DOMAIN_INPUT_NOT_OURS,     /* parsed, but no vfio-ccw mdev or PCI hostdev: nothing to do */
+  ZV_DOMAIN_INPUT_DEVICES,      /* parsed, with devices to check (the name can name a record) */
+} ZvDomainInput;
+
+/* Everything zvfio-hook checks on the domain XML text XML (LENGTH bytes) before
+ * it looks at the host: the size limit, the "<hostdev" scan, the parse, whether
+ * a hostdev is zvfio's, and (only then: a record is kept for it) whether the
+ * domain's name can name /run/zvfio/<name>.json. Sets *DOMAIN (owned by the
+ * caller) for NOT_OURS and DEVICES; pure: no file is read. */
+ZvDomainInput zv_domain_check_input (const char *xml, gsize length, ZvDomain **domain,
+                                     GError **error);
 /* The targets (ZvTarget*) of every vfio-ccw mdev and PCI hostdev of DOMAIN, in
  * document order; other hostdevs are not zvfio's. NULL with ERROR
  * (ZV_ERROR_NOT_FOUND, ZV_ERROR_INVALID, ...) for one that names no device. */

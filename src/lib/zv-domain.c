@@ -74,14 +74,21 @@ attr_dup (xmlNodePtr node, const char *name)
   return copy;
 }
 
+/* The text content of NODE, as it is, as a g_malloc'ed string. */
+static char *
+text_dup_verbatim (xmlNodePtr node)
+{
+  xmlChar *content = xmlNodeGetContent (node);
+  char *copy = g_strdup (content ? (const char *) content : "");
+  xmlFree (content);
+  return copy;
+}
+
 /* The text content of NODE, whitespace-trimmed, as a g_malloc'ed string. */
 static char *
 text_dup (xmlNodePtr node)
 {
-  xmlChar *content = xmlNodeGetContent (node);
-  char *copy = g_strstrip (g_strdup (content ? (const char *) content : ""));
-  xmlFree (content);
-  return copy;
+  return g_strstrip (text_dup_verbatim (node));
 }
 
 /* Parses an unsigned number the way libvirt reads address attributes (C base 0:
@@ -399,8 +406,9 @@ collect_domain (ZvDomain *domain, xmlNodePtr root, GError **error)
 {
   domain->type = attr_dup (root, "type");
   xmlNodePtr node;
+  /* libvirt takes the name as it is (' guest' is not 'guest'), and so does the hook's argv */
   if ((node = child_element (root, "name")))
-    domain->name = text_dup (node);
+    domain->name = text_dup_verbatim (node);
   if ((node = child_element (root, "uuid")))
     domain->uuid = text_dup (node);
   if (domain->name == NULL || *domain->name == '\0')
@@ -536,20 +544,63 @@ zv_domain_find_mdev (const ZvDomain *domain, const char *uuid)
   return NULL;
 }
 
+/* TRUE when HD is a PCI hostdev of host address NORMALIZED ("%04x:%02x:%02x.%x"). */
+static gboolean
+hostdev_is_pci (const ZvHostdev *hd, const char *normalized)
+{
+  return hd->kind == ZV_HOSTDEV_PCI && g_ascii_strcasecmp (hd->pci_source, normalized) == 0;
+}
+
+/* Writes ADDRESS in the form hostdevs are kept in (zv_format_pci_address) to
+ * OUT; FALSE when it is no PCI address. */
+static gboolean
+normalize_pci_address (const char *address, char out[32])
+{
+  ZvPciAddress parsed;
+  if (!zv_parse_pci_address (address, &parsed))
+    return FALSE;
+  zv_format_pci_address (&parsed, out);
+  return TRUE;
+}
+
 /* Finds the domain hostdev using host PCI ADDRESS, or NULL. */
 const ZvHostdev *
 zv_domain_find_pci (const ZvDomain *domain, const char *address)
 {
-  ZvPciAddress want;
-  if (!zv_parse_pci_address (address, &want))
-    return NULL;
   char normalized[32];
-  zv_format_pci_address (&want, normalized);
+  if (!normalize_pci_address (address, normalized))
+    return NULL;
   for (guint i = 0; i < domain->hostdevs->len; i++)
     {
       const ZvHostdev *hd = g_ptr_array_index (domain->hostdevs, i);
-      if (hd->kind == ZV_HOSTDEV_PCI && g_ascii_strcasecmp (hd->pci_source, normalized) == 0)
+      if (hostdev_is_pci (hd, normalized))
         return hd;
     }
   return NULL;
+}
+
+/* How many hostdevs of DOMAIN use host PCI ADDRESS. */
+guint
+zv_domain_count_pci (const ZvDomain *domain, const char *address)
+{
+  char normalized[32];
+  guint n = 0;
+  if (!normalize_pci_address (address, normalized))
+    return 0;
+  for (guint i = 0; i < domain->hostdevs->len; i++)
+    n += hostdev_is_pci (g_ptr_array_index (domain->hostdevs, i), normalized);
+  return n;
+}
+
+/* How many hostdevs of DOMAIN use mdev UUID. */
+guint
+zv_domain_count_mdev (const ZvDomain *domain, const char *uuid)
+{
+  guint n = 0;
+  for (guint i = 0; i < domain->hostdevs->len; i++)
+    {
+      const ZvHostdev *hd = g_ptr_array_index (domain->hostdevs, i);
+      n += hd->kind == ZV_HOSTDEV_MDEV_CCW && g_ascii_strcasecmp (hd->uuid, uuid) == 0;
+    }
+  return n;
 }

@@ -77,6 +77,10 @@ gboolean zv_domain_has_passthrough (const ZvDomain *domain);
 const ZvHostdev *zv_domain_find_mdev (const ZvDomain *domain, const char *uuid);
 /* Finds the domain hostdev using host PCI ADDRESS, or NULL. */
 const ZvHostdev *zv_domain_find_pci (const ZvDomain *domain, const char *address);
+/* How many hostdevs of DOMAIN use mdev UUID (a domain may hold a device once). */
+guint zv_domain_count_mdev (const ZvDomain *domain, const char *uuid);
+/* How many hostdevs of DOMAIN use host PCI ADDRESS. */
+guint zv_domain_count_pci (const ZvDomain *domain, const char *address);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvDomain, zv_domain_free)
 

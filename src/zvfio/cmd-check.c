@@ -7,27 +7,55 @@
 #include "zv-domain-check.h"
 #include "zv-json.h"
 #include "zv-rules.h"
+#include "zv-xml.h"
 
 #include <stdio.h>
+#include <string.h>
 
 
-/* Reads and parses the domain XML file PATH ("-" = stdin), or libvirt's
- * persistent XML of domain NAME (what it starts from). */
-static ZvDomain *
-load_domain (ZvCli *cli, const char *path, const char *name, GError **error)
+/* The text of the domain XML file PATH ("-" = stdin), or libvirt's persistent
+ * XML of domain NAME (what it starts from). */
+static char *
+load_domain_xml (ZvCli *cli, const char *path, const char *name, GError **error)
 {
-  g_autofree char *xml = NULL;
   if (path != NULL)
-    xml = zv_cli_read_domain_file (path, error);
-  else
-    {
-      g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
-      xml = lv ? zv_libvirt_domain_xml (lv, name, error) : NULL;
-    }
-  ZvDomain *domain = xml ? zv_domain_parse (xml, -1, error) : NULL;
-  if (xml != NULL && domain == NULL && name != NULL)
+    return zv_cli_read_domain_file (path, error);
+  g_autoptr (ZvLibvirt) lv = zv_cli_libvirt_open (cli, error);
+  return lv ? zv_libvirt_domain_xml (lv, name, error) : NULL;
+}
+
+/* Parses XML, the domain the device IDs are checked against (NAME: from libvirt). */
+static ZvDomain *
+parse_domain (const char *xml, const char *name, GError **error)
+{
+  ZvDomain *domain = zv_domain_parse (xml, -1, error);
+  if (domain == NULL && name != NULL)
     g_prefix_error (error, "domain '%s': ", name);
   return domain;
+}
+
+/* zv_domain_check_input on XML, the whole domain check --domain/--domain-xml
+ * does (NAME: from libvirt): the domain when it has devices to check, else NULL
+ * with *NOTHING set (zvfio-hook accepts it at once), or NULL with ERROR for a
+ * domain the hook refuses. A text without "<hostdev" must still be a domain XML:
+ * libvirt never passes anything else to the hook, so only check can be given it. */
+static ZvDomain *
+whole_domain_input (const char *xml, const char *name, gboolean *nothing, GError **error)
+{
+  g_autoptr (ZvDomain) domain = NULL;
+  ZvDomainInput input = zv_domain_check_input (xml, strlen (xml), &domain, error);
+  if (input == ZV_DOMAIN_INPUT_NO_HOSTDEV)
+    {
+      g_autoptr (xmlDoc) doc = zv_xml_parse (xml, -1, "domain", "domain XML", error);
+      *nothing = doc != NULL;
+    }
+  else if (input == ZV_DOMAIN_INPUT_NOT_OURS)
+    *nothing = TRUE;
+  if (input == ZV_DOMAIN_INPUT_DEVICES)
+    return g_steal_pointer (&domain);
+  if (!*nothing && name != NULL)
+    g_prefix_error (error, "domain '%s': ", name);
+  return NULL;
 }
 
 /* Runs the rules for one device ID, appending to VIOLATIONS. */
@@ -149,22 +177,32 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
                    op_name);
       return FALSE;
     }
-  g_autoptr (ZvDomain) domain = NULL;
+  g_autofree char *xml = NULL;
   if ((domain_xml != NULL || domain_name != NULL) &&
-      (domain = load_domain (cli, domain_xml, domain_name, error)) == NULL)
+      (xml = load_domain_xml (cli, domain_xml, domain_name, error)) == NULL)
     return FALSE;
 
+  g_autoptr (ZvDomain) domain = NULL;
   g_autoptr (GPtrArray) violations = NULL;
   if (whole_domain)
     {
-      /* the hook's own step: same targets, facts, rules and errors */
-      violations = cli->remote_uri != NULL ? check_remote_domain (cli, domain, error)
-                                           : zv_domain_check (cli->root, domain, error);
+      /* the hook's own steps: same input checks, targets, facts, rules and errors */
+      gboolean nothing = FALSE;
+      domain = whole_domain_input (xml, domain_name, &nothing, error);
+      if (domain == NULL && !nothing)
+        return FALSE;
+      if (domain == NULL)
+        violations = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+      else
+        violations = cli->remote_uri != NULL ? check_remote_domain (cli, domain, error)
+                                             : zv_domain_check (cli->root, domain, error);
       if (violations == NULL)
         return FALSE;
     }
   else
     {
+      if (xml != NULL && (domain = parse_domain (xml, domain_name, error)) == NULL)
+        return FALSE;
       violations = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
       for (int i = 1; i < argc; i++)
         if (!check_one (cli, argv[i], op, domain, violations, error))

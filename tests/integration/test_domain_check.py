@@ -55,13 +55,82 @@ def test_the_hooks_refusals_are_checks_refusals(make_tree, tmp_path, run_zvfio, 
     """Not vacuous: the domains above include a rule refusal (3), an unknown mdev (4)
     and domains the hook accepts (0)."""
     codes = {}
-    for name in ("mdev-online.xml", "mdev-unknown.xml", "mdev-active.xml", "ism-managed.xml"):
+    for name in ("mdev-online.xml", "mdev-unknown.xml", "mdev-active.xml", "ism-managed.xml",
+                 "mdev-twice.xml", "ism-twice.xml", "hidden-mdev.xml", "hidden-usb.xml"):
         xml_text = (HOOK_XML / name).read_text()
         check, hook = both(make_tree, tmp_path / name, "bind", xml_text, run_zvfio, run_hook,
                            kernel)
         codes[name] = (check.returncode, hook.returncode)
     assert codes == {"mdev-online.xml": (3, 3), "mdev-unknown.xml": (4, 4),
-                     "mdev-active.xml": (0, 0), "ism-managed.xml": (0, 0)}, codes
+                     "mdev-active.xml": (0, 0), "ism-managed.xml": (0, 0),
+                     "mdev-twice.xml": (3, 3), "ism-twice.xml": (3, 3),
+                     "hidden-mdev.xml": (7, 7), "hidden-usb.xml": (0, 0)}, codes
+
+
+@pytest.mark.parametrize("name, rule, message", [
+    ("mdev-twice.xml", "ccw.used-by-domain",
+     "0.0.0202: domain 'zguest' holds subchannel 0.0.0202 in 2 hostdevs (mdev "
+     "4b1d0000-0000-4000-8000-000000000202 2 times); a domain can hold a host device only once"),
+    ("ism-twice.xml", "zpci.used-by-domain",
+     "0010:00:00.0: domain 'zguest' holds zPCI function 0010:00:00.0 in 2 hostdevs; a domain "
+     "can hold a host device only once"),
+])
+def test_a_device_held_twice_is_an_error_in_every_operation(make_tree, tmp_path, run_zvfio, name,
+                                                            rule, message):
+    """The whole domain (the hook's check) and the device alone against the domain,
+    for every operation: the same error, reported once."""
+    root = make_tree("bind", tmp_path)
+    path = HOOK_XML / name
+    device = message.split(":", 1)[0] if rule.startswith("ccw") else "0010:00:00.0"
+    runs = [("check", "--domain-xml", path)]
+    runs += [("check", device if rule.startswith("zpci") else "sch:" + device, "--domain-xml",
+              path, "--op", op) for op in ("check", "define", "start", "prepare")]
+    for args in runs:
+        r = run_zvfio(*args, root=root)
+        assert r.returncode == 3, (args, r.stdout, r.stderr)
+        lines = [line for line in r.stdout.splitlines() if f": {rule}: " in line]
+        assert lines == [f"error: {rule}: {message} (fix: keep one <hostdev> for the "
+                         f"{'subchannel' if rule.startswith('ccw') else 'function'} in the "
+                         f"domain)"], (args, r.stdout)
+    # attaching it once more: the existing answer, 'attached already'
+    r = run_zvfio("check", device if rule.startswith("zpci") else "sch:" + device,
+                  "--domain-xml", path, "--op", "attach", root=root)
+    assert r.returncode == 3 and "is already attached to domain 'zguest'" in r.stdout, r.stdout
+
+
+def test_a_domain_name_without_a_record_is_refused_as_by_the_hook(make_tree, tmp_path, run_zvfio):
+    """libvirt accepts '.hidden', but zvfio-hook cannot keep /run/zvfio/.hidden.json:
+    with zvfio devices both refuse it (exit 7, the same message); without, both accept."""
+    root = make_tree("bind", tmp_path)
+    r = run_zvfio("check", "--domain-xml", HOOK_XML / "hidden-mdev.xml", root=root)
+    assert (r.returncode, r.stdout) == (7, ""), r.stderr
+    assert r.stderr == ("zvfio: domain name '.hidden' cannot name zvfio's record "
+                        "/run/zvfio/<name>.json (at most 200 bytes of UTF-8, not starting with "
+                        "'.', without '/' or control characters); rename the domain (virsh "
+                        "domrename) to pass host devices through zvfio\n")
+    r = run_zvfio("check", "--domain-xml", HOOK_XML / "hidden-usb.xml", root=root)
+    assert (r.returncode, r.stdout) == (0, "check: ok: 0 errors, 0 warning(s)\n"), r.stderr
+
+
+def test_what_the_hook_never_parses_is_not_checked_either(make_tree, tmp_path, run_zvfio,
+                                                         run_hook):
+    """A domain XML without '<hostdev' is accepted by zvfio-hook-gate unparsed, so a
+    zvfio metadata element or address zvfio would refuse does not matter there; check
+    says the same. Text that is no domain XML at all (libvirt never passes one) is
+    still an error for check."""
+    root = make_tree("bind", tmp_path)
+    bad_metadata = (HOOK_XML / "no-passthrough.xml").read_text().replace(
+        "<memory", "<metadata><zvfio:hook xmlns:zvfio='urn:zvfio:metadata:1' offline='always'/>"
+        "</metadata>\n  <memory")
+    path = tmp_path / "domain.xml"
+    path.write_text(bad_metadata)
+    check = run_zvfio("check", "--domain-xml", path, root=root)
+    hook = run_hook(root, "zguest", "prepare", "begin", bad_metadata)
+    assert (check.returncode, hook.returncode, hook.stderr) == (0, 0, ""), check.stderr
+    for text, message in (("not xml", "domain XML: line 1"), ("<other/>", "domain XML")):
+        path.write_text(text)
+        r = run_zvfio("check", "--domain-xml", path, root=root)
+        assert r.returncode == 7 and message in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("name", ["dasd-and-ism.xml", "no-passthrough.xml"])

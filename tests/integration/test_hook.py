@@ -74,6 +74,20 @@ def test_domain_without_passthrough_is_a_no_op(root, run_hook, hook_bin, program
     assert not (Path(root) / "run").exists()
 
 
+@pytest.mark.parametrize("program", ["zvfio-hook-gate", "zvfio-hook"])
+def test_a_name_without_a_record_is_fine_without_zvfio_devices(root, run_hook, hook_bin, program):
+    """'.hidden' (libvirt accepts it) cannot name /run/zvfio/.hidden.json; a domain of
+    that name with no vfio-ccw or PCI hostdev (here a USB one) needs no record: prepare
+    and release exit 0 and change nothing, as 'zvfio check --domain-xml' says."""
+    before = host_state(root)
+    for op, subop in (("prepare", "begin"), ("release", "end")):
+        r = run_hook(root, ".hidden", op, subop, xml("hidden-usb.xml"),
+                     binary=hook_bin.parent / program)
+        assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    assert host_state(root) == before
+    assert not (Path(root) / "run").exists()
+
+
 def test_prepare_binds_zpci_and_release_restores_exactly(root, run_hook, kernel):
     before, _ = host_state(root)
     emu = kernel(root)
@@ -124,8 +138,12 @@ def test_managed_pci_hostdev_is_checked_but_left_to_libvirt(root, run_hook, kern
     ("mdev-online.xml", 3, "hook/veto-online.txt"),
     ("mdev-qdio.xml", 3, "hook/veto-qdio.txt"),
     ("mdev-unknown.xml", 4, "hook/veto-unknown-mdev.txt"),
+    ("mdev-twice.xml", 3, "hook/veto-mdev-twice.txt"),
+    ("ism-twice.xml", 3, "hook/veto-ism-twice.txt"),
 ])
 def test_bad_device_vetoes_prepare_without_any_write(root, run_hook, kernel, name, code, golden):
+    """mdev-twice / ism-twice: a domain holding one host device in two hostdevs
+    (ccw.used-by-domain, zpci.used-by-domain), found once, not once per hostdev."""
     emu = kernel(root)
     before = host_state(root)
     r = run_hook(root, "zguest", "prepare", "begin", xml(name))
@@ -289,17 +307,28 @@ def test_release_after_manual_release_is_clean(root, run_hook, run_zvfio, kernel
     assert driver_of(root, "pci", ISM) == "ism"
 
 
+NAME_REFUSED = ("cannot name zvfio's record /run/zvfio/<name>.json (at most 200 bytes of "
+                "UTF-8, not starting with '.', without '/' or control characters); rename the "
+                "domain (virsh domrename) to pass host devices through zvfio")
+
+
 @pytest.mark.parametrize("name, text, code, message", [
-    ("../evil", "ism.xml", 7, "refusing domain name '../evil'"),
-    (".hidden", "ism.xml", 7, "refusing domain name '.hidden'"),
+    ("../evil", "ism.xml", 7, "the domain XML on stdin is for 'zguest', not '../evil'"),
+    ("../evil", "ism.xml:../evil", 7, "domain name '../evil' " + NAME_REFUSED),
+    (".hidden", "ism.xml:.hidden", 7, "domain name '.hidden' " + NAME_REFUSED),
+    ("b" * 201, "ism.xml:" + "b" * 201, 7, f"domain name '{'b' * 201}' " + NAME_REFUSED),
     ("other", "ism.xml", 7, "the domain XML on stdin is for 'zguest', not 'other'"),
     ("zguest", "<domain><name>zguest</name><devices><hostdev", 7, "domain XML"),
     ("zguest", "HUGE", 7, "the domain XML on stdin is larger than 4194304 bytes"),
-], ids=["dotdot", "hidden", "mismatch", "malformed", "huge"])
+], ids=["dotdot", "dotdot-in-xml", "hidden", "long", "mismatch", "malformed", "huge"])
 def test_bad_input_is_rejected_without_writes(root, run_hook, hook_bin, name, text, code,
                                               message):
+    """ism.xml:NAME is ism.xml for domain NAME. A name that cannot name the record is
+    refused by the same library step as in 'zvfio check --domain-xml' (zv_domain_check_input)."""
     before = host_state(root)
     body = xml(text) if text.endswith(".xml") else text
+    if text.startswith("ism.xml:"):
+        body = xml("ism.xml").replace("<name>zguest</name>", f"<name>{text[8:]}</name>")
     if text == "HUGE":
         body = "<hostdev" + "x" * (4 * 1024 * 1024)
     for program in ("zvfio-hook-gate", "zvfio-hook"):
