@@ -11,6 +11,12 @@ set_unavailable (GError **error)
                        "zvfio was built without libvirt support (meson -Dlibvirt=disabled)");
 }
 
+/* Nothing to time: no libvirt. */
+void
+zv_libvirt_set_connect_timeout (guint seconds)
+{
+}
+
 /* Always fails: no libvirt. */
 ZvLibvirt *
 zv_libvirt_open (const char *uri, GError **error)
@@ -32,12 +38,24 @@ zv_libvirt_uri (ZvLibvirt *lv)
   return "";
 }
 
+/* Nothing to time: no libvirt. */
+void
+zv_libvirt_set_connect_timeout (guint seconds)
+{
+}
+
 /* Always fails: no libvirt. */
 char *
 zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error)
 {
   set_unavailable (error);
   return NULL;
+}
+
+/* Nothing to time: no libvirt. */
+void
+zv_libvirt_set_connect_timeout (guint seconds)
+{
 }
 
 /* Always fails: no libvirt. */
@@ -48,12 +66,24 @@ zv_libvirt_domain_xml_as (ZvLibvirt *lv, const char *name, gboolean live, GError
   return NULL;
 }
 
+/* Nothing to time: no libvirt. */
+void
+zv_libvirt_set_connect_timeout (guint seconds)
+{
+}
+
 /* Always fails: no libvirt. */
 GPtrArray *
 zv_libvirt_domain_names (ZvLibvirt *lv, GError **error)
 {
   set_unavailable (error);
   return NULL;
+}
+
+/* Nothing to time: no libvirt. */
+void
+zv_libvirt_set_connect_timeout (guint seconds)
+{
 }
 
 /* Always fails: no libvirt. */
@@ -65,12 +95,24 @@ zv_libvirt_domain_state (ZvLibvirt *lv, const char *name, gboolean *active, gboo
   return FALSE;
 }
 
+/* Nothing to time: no libvirt. */
+void
+zv_libvirt_set_connect_timeout (guint seconds)
+{
+}
+
 /* Always fails: no libvirt. */
 gboolean
 zv_libvirt_define (ZvLibvirt *lv, const char *xml, GError **error)
 {
   set_unavailable (error);
   return FALSE;
+}
+
+/* Nothing to time: no libvirt. */
+void
+zv_libvirt_set_connect_timeout (guint seconds)
+{
 }
 
 /* Always fails: no libvirt. */
@@ -81,6 +123,12 @@ zv_libvirt_change_device (ZvLibvirt *lv, const char *name, gboolean attach, cons
   *unsupported = FALSE;
   set_unavailable (error);
   return FALSE;
+}
+
+/* Nothing to time: no libvirt. */
+void
+zv_libvirt_set_connect_timeout (guint seconds)
+{
 }
 
 /* Always fails: no libvirt. */

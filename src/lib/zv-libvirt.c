@@ -19,6 +19,7 @@
   X (virConnectListAllDomains) \
   X (virConnectListAllNodeDevices) \
   X (virConnectOpen) \
+  X (virConnectSetKeepAlive) \
   X (virDomainAttachDeviceFlags) \
   X (virDomainDefineXML) \
   X (virDomainDetachDeviceFlags) \
@@ -28,6 +29,8 @@
   X (virDomainIsActive) \
   X (virDomainIsPersistent) \
   X (virDomainLookupByName) \
+  X (virEventRegisterDefaultImpl) \
+  X (virEventRunDefaultImpl) \
   X (virGetLastError) \
   X (virInitialize) \
   X (virNodeDeviceFree) \
@@ -110,7 +113,133 @@ set_libvirt_error (GError **error, const char *format, ...)
                err && err->message ? err->message : "unknown error");
 }
 
-/* Opens a read-write connection to URI (NULL: libvirt's default URI). */
+/* How long opening a connection may take (seconds; 0: no deadline). */
+static guint connect_timeout = ZV_LIBVIRT_DEFAULT_CONNECT_TIMEOUT;
+
+/* Sets how long opening a connection may take (0: no deadline). */
+void
+zv_libvirt_set_connect_timeout (guint seconds)
+{
+  connect_timeout = seconds;
+}
+
+/* Runs libvirt's default event loop, which keepalive needs, for the process's life. */
+static gpointer
+run_event_loop (gpointer data)
+{
+  for (;;)
+    if (api.virEventRunDefaultImpl () < 0)
+      g_usleep (G_USEC_PER_SEC / 10);
+  return NULL;
+}
+
+/* Registers libvirt's default event loop once and runs it in a thread. */
+static void
+start_event_loop (void)
+{
+  static gsize started = 0;
+  if (g_once_init_enter (&started))
+    {
+      if (api.virEventRegisterDefaultImpl () == 0)
+        g_thread_unref (g_thread_new ("zvfio-libvirt-events", run_event_loop, NULL));
+      g_once_init_leave (&started, 1);
+    }
+}
+
+/* One virConnectOpen running in its own thread, so that a stalled transport
+ * (an ssh to a host that drops packets) can be given up on. Shared by the
+ * waiting caller and the thread: the last one to let go frees it. */
+typedef struct {
+  gint refs;
+  GMutex lock;
+  GCond done;
+  gboolean finished;
+  gboolean abandoned;   /* the caller gave up: the thread closes what it opened */
+  char *uri;
+  virConnectPtr conn;
+  char *message;        /* libvirt's error, kept by the thread (errors are per thread) */
+} OpenCall;
+
+/* Drops a reference to CALL. */
+static void
+open_call_unref (OpenCall *call)
+{
+  if (!g_atomic_int_dec_and_test (&call->refs))
+    return;
+  g_mutex_clear (&call->lock);
+  g_cond_clear (&call->done);
+  g_free (call->uri);
+  g_free (call->message);
+  g_free (call);
+}
+
+/* Thread body: opens the connection and hands it over (or closes it when abandoned). */
+static gpointer
+open_in_thread (gpointer data)
+{
+  OpenCall *call = data;
+  /* libxml2's error handler is per thread: keep the test driver's parse quiet here too */
+  xmlSetGenericErrorFunc (NULL, silent_xml_error);
+  virConnectPtr conn = api.virConnectOpen (call->uri);
+  virErrorPtr err = conn ? NULL : api.virGetLastError ();
+  g_mutex_lock (&call->lock);
+  call->message = g_strdup (err && err->message ? err->message : "unknown error");
+  if (call->abandoned && conn != NULL)
+    api.virConnectClose (conn);
+  else
+    call->conn = conn;
+  call->finished = TRUE;
+  g_cond_signal (&call->done);
+  g_mutex_unlock (&call->lock);
+  open_call_unref (call);
+  return NULL;
+}
+
+/* Opens URI within the connect timeout: the connection, or NULL with ERROR
+ * (libvirt's error, or the deadline that passed). */
+static virConnectPtr
+open_with_deadline (const char *uri, GError **error)
+{
+  OpenCall *call = g_new0 (OpenCall, 1);
+  call->refs = 2;
+  g_mutex_init (&call->lock);
+  g_cond_init (&call->done);
+  call->uri = g_strdup (uri);
+  gint64 deadline = g_get_monotonic_time () + (gint64) connect_timeout * G_TIME_SPAN_SECOND;
+  GThread *thread = g_thread_new ("zvfio-libvirt-open", open_in_thread, call);
+  g_mutex_lock (&call->lock);
+  while (!call->finished)
+    if (connect_timeout == 0)
+      g_cond_wait (&call->done, &call->lock);
+    else if (!g_cond_wait_until (&call->done, &call->lock, deadline))
+      break;
+  virConnectPtr conn = call->conn;
+  const char *shown = uri ? uri : "the default URI";
+  if (!call->finished)
+    {
+      call->abandoned = TRUE;
+      g_set_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL, "libvirt: cannot connect to %s: no "
+                   "answer within %u s (--connect-timeout or ZVFIO_CONNECT_TIMEOUT sets the "
+                   "time)", shown, connect_timeout);
+    }
+  else if (conn == NULL)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL, "libvirt: cannot connect to %s: %s",
+                 shown, call->message);
+  gboolean finished = call->finished;
+  g_mutex_unlock (&call->lock);
+  open_call_unref (call);
+  /* a finished thread is joined, so that its thread-local state (libxml2's, from
+   * the test driver's parse) is gone before the process ends; an abandoned one
+   * is left to end with the process */
+  if (finished)
+    g_thread_join (thread);
+  else
+    g_thread_unref (thread);
+  return conn;
+}
+
+/* Opens a read-write connection to URI (NULL: libvirt's default URI) within the
+ * connect timeout, with keepalive on it (a peer that stops answering ends it). */
 ZvLibvirt *
 zv_libvirt_open (const char *uri, GError **error)
 {
@@ -125,12 +254,13 @@ zv_libvirt_open (const char *uri, GError **error)
   /* the test driver parses its file with libxml2 in this process: keep
    * libxml2's own messages off stderr (libvirt reports the error anyway) */
   xmlSetGenericErrorFunc (NULL, silent_xml_error);
-  virConnectPtr conn = api.virConnectOpen (uri);
+  start_event_loop ();
+  virConnectPtr conn = open_with_deadline (uri, error);
   if (conn == NULL)
-    {
-      set_libvirt_error (error, "cannot connect to %s", uri ? uri : "the default URI");
-      return NULL;
-    }
+    return NULL;
+  /* remote connections: a probe every 5 s, given up after 5 unanswered ones
+   * (local drivers such as test:/// do not support it: 1, ignored) */
+  api.virConnectSetKeepAlive (conn, ZV_LIBVIRT_KEEPALIVE_INTERVAL, ZV_LIBVIRT_KEEPALIVE_COUNT);
   ZvLibvirt *lv = g_new0 (ZvLibvirt, 1);
   lv->conn = conn;
   char *actual = api.virConnectGetURI (conn);

@@ -17,7 +17,19 @@ typedef enum {
   ZV_LIBVIRT_VIA_REDEFINE,     /* virDomainDefineXML of the edited persistent XML */
 } ZvLibvirtPath;
 
-/* Opens a read-write connection to URI (NULL: libvirt's default URI). */
+/* Seconds a connection may take to open by default (--connect-timeout). */
+#define ZV_LIBVIRT_DEFAULT_CONNECT_TIMEOUT 30
+/* Keepalive on an open connection: a probe every INTERVAL seconds, the
+ * connection closed after COUNT unanswered ones. */
+#define ZV_LIBVIRT_KEEPALIVE_INTERVAL 5
+#define ZV_LIBVIRT_KEEPALIVE_COUNT 5
+
+/* Sets how long opening a connection may take (seconds; 0: no deadline). */
+void zv_libvirt_set_connect_timeout (guint seconds);
+/* Opens a read-write connection to URI (NULL: libvirt's default URI); a
+ * connection that does not open within the connect timeout is an error
+ * (ZV_ERROR_EXTERNAL) naming the URI and the time. Remote connections get a
+ * keepalive, so a peer that stops answering later ends the call that waits. */
 ZvLibvirt *zv_libvirt_open (const char *uri, GError **error);
 /* Closes the connection. */
 void zv_libvirt_close (ZvLibvirt *lv);

@@ -1,5 +1,6 @@
 /* zvfio: command line front end. Global options, then one command. */
 #include "cli.h"
+#include "zv-libvirt.h"
 #include "zvfio-config.h"
 
 #include <libxml/parser.h>
@@ -100,12 +101,14 @@ find_command (const char *name)
  * DIR"); one given after the command wins over the same one before it. The
  * command's own --help lists them (zv_cli_parse). */
 static gboolean
-take_global_options (int *argc, char ***argv, char **root_dir, char **connect, GError **error)
+take_global_options (int *argc, char ***argv, char **root_dir, char **connect,
+                     char **timeout, GError **error)
 {
-  g_autofree char *root_after = NULL, *connect_after = NULL;
+  g_autofree char *root_after = NULL, *connect_after = NULL, *timeout_after = NULL;
   GOptionEntry entries[] = {
     { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root_after, NULL, NULL },
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect_after, NULL, NULL },
+    { "connect-timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_after, NULL, NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
@@ -124,6 +127,37 @@ take_global_options (int *argc, char ***argv, char **root_dir, char **connect, G
       g_free (*connect);
       *connect = g_steal_pointer (&connect_after);
     }
+  if (timeout_after != NULL)
+    {
+      g_free (*timeout);
+      *timeout = g_steal_pointer (&timeout_after);
+    }
+  return TRUE;
+}
+
+/* Sets libvirt's connect timeout from TEXT (--connect-timeout), else from
+ * $ZVFIO_CONNECT_TIMEOUT; FALSE with ERROR for a value that is no number of
+ * seconds from 0 (no deadline) to 86400. */
+static gboolean
+set_connect_timeout (const char *text, GError **error)
+{
+  const char *from = "--connect-timeout";
+  if (text == NULL)
+    {
+      text = g_getenv ("ZVFIO_CONNECT_TIMEOUT");
+      from = "ZVFIO_CONNECT_TIMEOUT";
+    }
+  if (text == NULL)
+    return TRUE;
+  guint64 seconds;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, 86400, &seconds, NULL))
+    {
+      g_autofree char *shown = zv_text_escape (text);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s '%s' is not a number of seconds "
+                   "(0 to 86400; 0 waits without a deadline)", from, shown);
+      return FALSE;
+    }
+  zv_libvirt_set_connect_timeout ((guint) seconds);
   return TRUE;
 }
 
@@ -154,12 +188,16 @@ main (int argc, char **argv)
 
   g_autofree char *root_dir = NULL;
   g_autofree char *connect = NULL;
+  g_autofree char *timeout = NULL;
   gboolean version = FALSE;
   GOptionEntry entries[] = {
     { "root", 'r', 0, G_OPTION_ARG_FILENAME, &root_dir,
       "Read sysfs, /etc, /run and /proc below DIR (default $ZVFIO_ROOT or /)", "DIR" },
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect,
       "libvirt connection URI (default: libvirt's default URI)", "URI" },
+    { "connect-timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
+      "Give up a libvirt connection that has not opened after SECONDS (default 30, "
+      "$ZVFIO_CONNECT_TIMEOUT; 0: no deadline)", "SECONDS" },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { NULL }
   };
@@ -195,12 +233,16 @@ main (int argc, char **argv)
 
   int command_argc = argc - 1;
   char **command_argv = argv + 1;
-  if (!take_global_options (&command_argc, &command_argv, &root_dir, &connect, &error))
+  if (!take_global_options (&command_argc, &command_argv, &root_dir, &connect, &timeout,
+                            &error))
     {
       fprintf (stderr, "zvfio: %s: %s (see 'zvfio %s --help')\n", command->name, error->message,
                command->name);
       return ZV_EXIT_USAGE;
     }
+
+  if (!set_connect_timeout (timeout, &error))
+    return report (error);
 
   ZvCli cli = { .prog = "zvfio" };
   cli.connect_uri = g_steal_pointer (&connect);

@@ -447,13 +447,16 @@ zv_cli_parse (const char *command, const char *params, const char *summary,
   g_option_context_add_main_entries (ctx, entries, NULL);
   /* the global options, also accepted here (main.c takes them out before the
    * command parses; listed so that every command's --help shows them) */
-  char *unused_root = NULL, *unused_connect = NULL;
+  char *unused_root = NULL, *unused_connect = NULL, *unused_timeout = NULL;
   GOptionEntry global[] = {
     { "root", 'r', 0, G_OPTION_ARG_FILENAME, &unused_root,
       "Global option (also before the command): read sysfs, /etc, /run and /proc below DIR",
       "DIR" },
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &unused_connect,
       "Global option (also before the command): libvirt connection URI", "URI" },
+    { "connect-timeout", 0, 0, G_OPTION_ARG_STRING, &unused_timeout,
+      "Global option (also before the command): give up a libvirt connection that has "
+      "not opened after SECONDS", "SECONDS" },
     { NULL }
   };
   g_option_context_add_main_entries (ctx, global, NULL);
@@ -462,6 +465,7 @@ zv_cli_parse (const char *command, const char *params, const char *summary,
   gboolean parsed = g_option_context_parse (ctx, argc, argv, &local);
   g_free (unused_root);
   g_free (unused_connect);
+  g_free (unused_timeout);
   if (!parsed)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s: %s (see 'zvfio %s --help')",

@@ -79,8 +79,11 @@ def test_commands_are_those_of_help(zvfio_bin):
 
 
 def test_global_options():
-    assert complete("zvfio --") == ["--root", "--connect", "--version", "--help"]
-    assert complete("zvfio -r /tmp --c") == ["--connect"]
+    assert complete("zvfio --") == ["--root", "--connect", "--connect-timeout", "--version",
+                                    "--help"]
+    assert complete("zvfio -r /tmp --conn") == ["--connect", "--connect-timeout"]
+    # the timeout's value is not taken for the command
+    assert complete("zvfio --connect-timeout 5 l") == ["list"]
 
 
 def test_options_of_every_command_are_those_of_its_help(zvfio_bin):

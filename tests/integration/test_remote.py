@@ -84,7 +84,7 @@ def test_remote_attach_reads_no_local_file(zvfio_bin, tmp_path, test_uri):
             "ccw.reipl-device, ccw.dump-device, ccw.in-use, ccw.not-vfio-bound\n") in res.stderr
     assert (f"zvfio: note: PCI function 0010:00:00.0 is a device of the remote host of "
             f"{test_uri}; these rules need that host's sysfs, /proc or /etc and are checked "
-            "there by zvfio-hook when the guest starts: zpci.ism.mio, zpci.ism.driver, "
+            "there by zvfio-hook when the guest starts: zpci.in-use, zpci.ism.mio, zpci.ism.driver, "
             "zpci.ism.interpretation, zpci.vfio-bound, zpci.ipl-device, zpci.reipl-device, "
             "zpci.dump-device, zpci.qemu-version\n") in res.stderr
 
