@@ -85,6 +85,18 @@ gboolean zv_cli_enforce_rules (const ZvRuleContext *ctx, const char *what, GErro
 /* Sets ERROR (CODE) for a failure the command has shown already (e.g. check's
  * violations): main.c exits with its code and prints nothing more. */
 void zv_cli_set_reported (GError **error, ZvErrorCode code);
+/* The global short options that take a value (-r DIR, -c URI). */
+#define ZV_CLI_GLOBAL_VALUE_LETTERS "rc"
+/* Every short option of any command that takes a value (check -d FILE -o OP,
+ * define -u UUID), split before the global options are taken out of a
+ * command's arguments: GOption would read "-oprepare" as a cluster of flags. */
+#define ZV_CLI_ANY_VALUE_LETTERS ZV_CLI_GLOBAL_VALUE_LETTERS "dou"
+/* Splits "-XVALUE" into "-X" "VALUE" for the short options X in LETTERS that take
+ * a value, as GNU getopt reads them (*ARGV may be replaced; freed by
+ * zv_cli_free_split_args). */
+void zv_cli_split_attached (int *argc, char ***argv, const char *letters);
+/* Frees the argument vectors zv_cli_split_attached made. */
+void zv_cli_free_split_args (void);
 /* Parses command options with GOption; sets a ZV_ERROR_USAGE error on failure. */
 gboolean zv_cli_parse (const char *command, const char *params, const char *summary,
                        GOptionEntry *entries, int *argc, char ***argv, GError **error);

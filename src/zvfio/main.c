@@ -185,6 +185,7 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   LIBXML_TEST_VERSION;
+  zv_cli_split_attached (&argc, &argv, ZV_CLI_GLOBAL_VALUE_LETTERS);
 
   g_autofree char *root_dir = NULL;
   g_autofree char *connect = NULL;
@@ -233,6 +234,7 @@ main (int argc, char **argv)
 
   int command_argc = argc - 1;
   char **command_argv = argv + 1;
+  zv_cli_split_attached (&command_argc, &command_argv, ZV_CLI_ANY_VALUE_LETTERS);
   if (!take_global_options (&command_argc, &command_argv, &root_dir, &connect, &timeout,
                             &error))
     {
@@ -256,5 +258,6 @@ main (int argc, char **argv)
   zv_root_unref (cli.root);
   g_free (cli.connect_uri);
   xmlCleanupParser ();
+  zv_cli_free_split_args ();
   return rc;
 }

@@ -435,11 +435,68 @@ zv_cli_set_reported (GError **error, ZvErrorCode code)
   g_set_error_literal (error, ZV_ERROR, code, "");
 }
 
+/* The argument vectors zv_cli_split_attached made and the strings in them
+ * (GOption drops parsed arguments from a vector without freeing them). */
+static GPtrArray *split_args;
+
+/* Splits "-XVALUE" into "-X" "VALUE" for every short option X in LETTERS that
+ * takes a value ("-rDIR", "-cURI", "-r/path"), as GNU getopt reads them; GOption
+ * reads a short option's value only from the next argument. Stops at "--". */
+void
+zv_cli_split_attached (int *argc, char ***argv, const char *letters)
+{
+  gboolean any = FALSE;
+  for (int i = 1; i < *argc && strcmp ((*argv)[i], "--") != 0; i++)
+    {
+      const char *arg = (*argv)[i];
+      any |= arg[0] == '-' && arg[1] != '-' && arg[1] != '\0' && strchr (letters, arg[1]) &&
+             arg[2] != '\0';
+    }
+  if (!any)
+    return;
+  if (split_args == NULL)
+    split_args = g_ptr_array_new_with_free_func (g_free);
+  char **out = g_new0 (char *, 2 * (gsize) *argc + 1);
+  int n = 0;
+  gboolean done = FALSE;
+  for (int i = 0; i < *argc; i++)
+    {
+      const char *arg = (*argv)[i];
+      done |= strcmp (arg, "--") == 0;
+      if (i > 0 && !done && arg[0] == '-' && arg[1] != '-' && arg[1] != '\0' &&
+          strchr (letters, arg[1]) && arg[2] != '\0')
+        {
+          out[n] = g_strndup (arg, 2);
+          g_ptr_array_add (split_args, out[n++]);
+          out[n] = g_strdup (arg + 2);
+          g_ptr_array_add (split_args, out[n++]);
+        }
+      else
+        out[n++] = (*argv)[i];
+    }
+  g_ptr_array_add (split_args, out);
+  *argc = n;
+  *argv = out;
+}
+
+/* Frees what zv_cli_split_attached made. */
+void
+zv_cli_free_split_args (void)
+{
+  g_clear_pointer (&split_args, g_ptr_array_unref);
+}
+
 /* Parses command options with GOption; sets a ZV_ERROR_USAGE error on failure. */
 gboolean
 zv_cli_parse (const char *command, const char *params, const char *summary,
               GOptionEntry *entries, int *argc, char ***argv, GError **error)
 {
+  GString *letters = g_string_new (ZV_CLI_GLOBAL_VALUE_LETTERS);
+  for (GOptionEntry *e = entries; e && e->long_name; e++)
+    if (e->short_name && e->arg != G_OPTION_ARG_NONE)
+      g_string_append_c (letters, e->short_name);
+  zv_cli_split_attached (argc, argv, letters->str);
+  g_string_free (letters, TRUE);
   g_autofree char *usage = g_strdup_printf ("%s%s%s", command, params ? " " : "",
                                             params ? params : "");
   g_autoptr (GOptionContext) ctx = g_option_context_new (usage);
