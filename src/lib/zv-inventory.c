@@ -15,6 +15,7 @@ zv_inventory_free (ZvInventory *inv)
   zv_root_unref (inv->root);
   g_clear_pointer (&inv->subchannels, g_ptr_array_unref);
   g_clear_pointer (&inv->pci_functions, g_ptr_array_unref);
+  g_clear_pointer (&inv->standby_functions, g_ptr_array_unref);
   g_clear_pointer (&inv->warnings, g_ptr_array_unref);
   g_clear_pointer (&inv->orphan_mdevs, g_ptr_array_unref);
   g_free (inv);
@@ -29,6 +30,7 @@ zv_inventory_new (ZvRoot *root, guint scope)
   inv->scope = scope;
   inv->subchannels = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_subchannel_free);
   inv->pci_functions = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_pci_function_free);
+  inv->standby_functions = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_pci_function_free);
   inv->warnings = g_ptr_array_new_with_free_func (g_free);
   inv->orphan_mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_free);
   return inv;
@@ -234,6 +236,40 @@ scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_da
   return TRUE;
 }
 
+/* Adds to INV's standby functions every hotplug slot that reads power 0 and
+ * has no configured function: a zPCI function in standby, which lszdev and
+ * lspci users expect to see (a slot named by the fid, "%08x"). */
+static void
+scan_standby_slots (ZvInventory *inv)
+{
+  g_autoptr (ZvDir) slots = zv_root_open_dir (inv->root, ZV_PCI_SLOTS, NULL);
+  g_autoptr (GPtrArray) names = slots ? zv_dir_list (slots, NULL) : NULL;
+  for (guint i = 0; names && i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      guint32 fid;
+      if (strlen (name) != 8 || !zv_parse_hex_u32_loose (name, &fid))
+        continue;   /* not a zPCI slot (s390 names them after the fid) */
+      gboolean configured = FALSE;
+      for (guint j = 0; j < inv->pci_functions->len && !configured; j++)
+        {
+          const ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, j);
+          configured = fn->fid.present && fn->fid.value == fid;
+        }
+      g_autoptr (ZvDir) slot = configured ? NULL : zv_dir_open_child (slots, name, NULL);
+      g_autofree char *power = slot ? zv_dir_read_line (slot, "power", NULL) : NULL;
+      if (g_strcmp0 (power, "0") != 0)
+        continue;
+      ZvPciFunction *fn = g_new0 (ZvPciFunction, 1);
+      fn->fid.present = TRUE;
+      fn->fid.value = fid;
+      fn->slot_power = 0;
+      fn->uid_is_unique = fn->mio_enabled = -1;
+      fn->iommu_group = -1;
+      g_ptr_array_add (inv->standby_functions, fn);
+    }
+}
+
 /* Reads all zPCI functions into INV. */
 gboolean
 zv_inventory_scan_pci (ZvInventory *inv, GError **error)
@@ -261,6 +297,7 @@ zv_inventory_scan_pci (ZvInventory *inv, GError **error)
         zv_warning_add (inv->warnings, "%s: %s", name, local->message);
     }
   zv_inventory_sort (inv);
+  scan_standby_slots (inv);
   return TRUE;
 }
 

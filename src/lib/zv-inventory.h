@@ -22,6 +22,8 @@ typedef struct {
   guint scope;
   GPtrArray *subchannels;     /* ZvSubchannel, by ssid then number */
   GPtrArray *pci_functions;   /* ZvPciFunction, by address */
+  GPtrArray *standby_functions; /* ZvPciFunction of a hotplug slot in standby (power 0,
+                                 * no PCI device yet): only fid and slot_power, by fid */
   GPtrArray *warnings;        /* strings */
   GPtrArray *orphan_mdevs;    /* ZvMdev defined for a parent that does not exist */
 } ZvInventory;

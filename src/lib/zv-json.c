@@ -321,7 +321,21 @@ build_pci_function (Out *o, const ZvPciFunction *fn)
   out_end_object (o);
 }
 
-/* The tail of the inventory object: "pci_functions" and "warnings". */
+/* Builds {"fid", "slot", "slot_power"} of a function in standby (a slot, no PCI device). */
+static void
+build_standby_function (Out *o, const ZvPciFunction *fn)
+{
+  out_begin_object (o);
+  add_opt_u32 (o, "fid", fn->fid);
+  g_autofree char *slot = g_strdup_printf ("%08x", fn->fid.value);
+  out_member (o, "slot");
+  out_string (o, slot);
+  add_tristate (o, "slot_power", fn->slot_power);
+  out_end_object (o);
+}
+
+/* The tail of the inventory object: "pci_functions", "standby_functions"
+ * (when there are any) and "warnings". */
 static void
 build_inventory_tail (Out *o, const ZvInventory *inv)
 {
@@ -330,6 +344,14 @@ build_inventory_tail (Out *o, const ZvInventory *inv)
   for (guint i = 0; i < inv->pci_functions->len; i++)
     build_pci_function (o, g_ptr_array_index (inv->pci_functions, i));
   out_end_array (o);
+  if (inv->standby_functions != NULL && inv->standby_functions->len > 0)
+    {
+      out_member (o, "standby_functions");
+      out_begin_array (o);
+      for (guint i = 0; i < inv->standby_functions->len; i++)
+        build_standby_function (o, g_ptr_array_index (inv->standby_functions, i));
+      out_end_array (o);
+    }
   out_member (o, "warnings");
   out_begin_array (o);
   for (guint i = 0; i < inv->warnings->len; i++)

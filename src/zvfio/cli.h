@@ -122,6 +122,6 @@ void zv_print_subchannel_table (GPtrArray *subchannels);
 ZvTable *zv_subchannel_table_new (void);
 /* Adds the row of SCH to a table from zv_subchannel_table_new. */
 void zv_subchannel_table_add (ZvTable *table, const ZvSubchannel *sch);
-void zv_print_pci_table (GPtrArray *pci_functions);
+void zv_print_pci_table (GPtrArray *pci_functions, GPtrArray *standby);
 
 G_END_DECLS

@@ -53,6 +53,8 @@ list_streamed (ZvCli *cli, guint scope, gboolean json, GError **error)
     }
   g_ptr_array_extend_and_steal (inv->warnings, g_steal_pointer (&pci->warnings));
   g_ptr_array_extend_and_steal (inv->pci_functions, g_steal_pointer (&pci->pci_functions));
+  g_ptr_array_extend_and_steal (inv->standby_functions,
+                                g_steal_pointer (&pci->standby_functions));
   zv_cli_print_warnings (inv->warnings);
   if (w != NULL)
     {
@@ -69,7 +71,7 @@ list_streamed (ZvCli *cli, guint scope, gboolean json, GError **error)
   if (scope == ZV_SCOPE_ALL)
     printf ("\n");
   if (scope & ZV_SCOPE_PCI)
-    zv_print_pci_table (inv->pci_functions);
+    zv_print_pci_table (inv->pci_functions, inv->standby_functions);
   return TRUE;
 }
 
@@ -130,6 +132,6 @@ zv_cmd_list (ZvCli *cli, int argc, char **argv, GError **error)
   if (scope == ZV_SCOPE_ALL)
     printf ("\n");
   if (scope & ZV_SCOPE_PCI)
-    zv_print_pci_table (inv->pci_functions);
+    zv_print_pci_table (inv->pci_functions, inv->standby_functions);
   return TRUE;
 }

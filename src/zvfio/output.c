@@ -371,6 +371,8 @@ static char *
 pci_function_type (gconstpointer item)
 {
   const ZvPciFunction *fn = item;
+  if (fn->address == NULL)
+    return g_strdup ("(standby)");   /* a slot in standby: no PCI device to read yet */
   const char *name = fn->pft.present ? zv_pft_name (fn->pft.value) : NULL;
   return g_strdup (name ? name : "unknown");
 }
@@ -379,7 +381,8 @@ pci_function_type (gconstpointer item)
 static char *
 pci_ism (gconstpointer item)
 {
-  return g_strdup (((const ZvPciFunction *) item)->ism ? "yes" : "no");
+  const ZvPciFunction *fn = item;
+  return g_strdup (fn->address == NULL ? "-" : fn->ism ? "yes" : "no");
 }
 
 /* zPCI list "MIO". */
@@ -421,11 +424,16 @@ static const ZvColumn pci_columns[] = {
   { "Power", 0, pci_power },
 };
 
-/* Prints the zPCI list. */
+/* Prints the zPCI list: the configured functions, then those in standby. */
 void
-zv_print_pci_table (GPtrArray *pci_functions)
+zv_print_pci_table (GPtrArray *pci_functions, GPtrArray *standby)
 {
-  print_columns (pci_columns, G_N_ELEMENTS (pci_columns), pci_functions);
+  g_autoptr (GPtrArray) rows = g_ptr_array_new ();
+  for (guint i = 0; pci_functions && i < pci_functions->len; i++)
+    g_ptr_array_add (rows, g_ptr_array_index (pci_functions, i));
+  for (guint i = 0; standby && i < standby->len; i++)
+    g_ptr_array_add (rows, g_ptr_array_index (standby, i));
+  print_columns (pci_columns, G_N_ELEMENTS (pci_columns), rows);
 }
 
 /* Sets ERROR (CODE) for a failure the command has shown already. */

@@ -124,7 +124,26 @@ def test_subchannels_pci_and_fids():
     assert complete(f"zvfio --root {DEMO} prepare 0011:") == ["00:00.0"]
     assert complete(f"zvfio --root {DEMO} show 00") == [
         "0010:00:00.0", "0011:00:00.0", "0020:00:00.0", "0021:00:00.0", "0030:00:00.0"]
-    assert complete(f"zvfio --root {DEMO} show fid:0x0000004") == ["0x00000040"]
+    # fid 0x40 is a slot in standby (power 0): show refuses it, so it is not offered
+    assert complete(f"zvfio --root {DEMO} show fid:0x0000004") == []
+    assert complete(f"zvfio --root {DEMO} show fid:0x0000003") == ["0x00000030"]
+
+
+def test_node_device_names(zvfio_bin):
+    """libvirt's names, as virsh nodedev-list and virt-manager show them (issue 21 §4)."""
+    assert complete(f"zvfio --root {DEMO} show css_0_0_ff") == ["css_0_0_ff00", "css_0_0_ff40"]
+    assert complete(f"zvfio --root {DEMO} check ccw_0_0_010") == [
+        "ccw_0_0_0100", "ccw_0_0_0101", "ccw_0_0_0102", "ccw_0_0_0103"]
+    assert complete(f"zvfio --root {DEMO} prepare pci_001") == [
+        "pci_0010_00_00_0", "pci_0011_00_00_0"]
+    assert complete(f"zvfio --root {DEMO} show mdev_") == [
+        "mdev_a1b2c3d4_0201_4e5f_8a9b_0c1d2e3f4a5b_0_0_0041"]
+    # every name offered is one zvfio takes
+    for name in complete(f"zvfio --root {DEMO} show c") + complete(f"zvfio --root {DEMO} show p"):
+        if "_" in name:
+            res = subprocess.run([str(zvfio_bin), "--root", str(DEMO), "show", name],
+                                 capture_output=True, text=True)
+            assert res.returncode == 0, (name, res.stderr)
 
 
 def test_mdev_uuids():

@@ -107,7 +107,9 @@ def test_all_kinds_model(make_tree, tmp_path, run_zvfio):
     assert pci[0x20]["pft"] == 0x0a and not pci[0x20]["ism"]
     assert pci[0x30]["pft_name"] == "NVMe"
     assert pci[0x10]["uid_is_unique"] is False
-    assert 0x40 not in pci   # a standby slot has no PCI function (yet)
+    assert 0x40 not in pci   # a standby slot has no PCI function (yet) ...
+    # ... and is listed with its power state (issue 21 §4)
+    assert data["standby_functions"] == [{"fid": 0x40, "slot": "00000040", "slot_power": False}]
     assert any("not a subchannel of this host" in w for w in data["warnings"])
 
 
@@ -177,7 +179,12 @@ def test_standby_function_is_named_with_how_to_configure_it(make_tree, tmp_path,
     """fid 0x40 of all-kinds has a hotplug slot with power 0 and no PCI function."""
     root = make_tree("all-kinds", tmp_path)
     assert (Path(root) / "sys/bus/pci/slots/00000040/power").read_text() == "0\n"
-    for command in ("show", "check"):
+    listed = run_zvfio("list", "pci", root=root)
+    assert listed.returncode == 0, listed.stderr
+    row = next(l for l in listed.stdout.splitlines() if "0x00000040" in l)
+    assert row.split() == ["-", "0x00000040", "-", "-", "(standby)", "-", "-", "-", "-",
+                           "standby"]
+    for command in ("show", "check", "prepare"):
         res = run_zvfio(command, "fid:0x40", root=root)
         assert res.returncode == 4, res.stderr
         assert res.stderr == ("zvfio: zPCI function with fid 0x00000040 is in standby (slot "
