@@ -235,18 +235,6 @@ zv_mdevctl_define (ZvRoot *root, const char *parent, const char *uuid, gboolean 
   return g_strdup (buf);
 }
 
-/* mdevctl undefine -u UUID. */
-gboolean
-zv_mdevctl_undefine (ZvRoot *root, const char *uuid, GError **error)
-{
-  char buf[37];
-  if (!check_uuid (uuid, buf, error))
-    return FALSE;
-  const char *args[] = { "undefine", "-u", buf, NULL };
-  g_autofree char *out = run_mdevctl (root, args, error);
-  return out != NULL;
-}
-
 /* mdevctl undefine -u UUID -p PARENT. */
 gboolean
 zv_mdevctl_undefine_on (ZvRoot *root, const char *uuid, const char *parent, GError **error)

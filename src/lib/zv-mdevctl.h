@@ -10,8 +10,6 @@ G_BEGIN_DECLS
 /* mdevctl define -p PARENT -t vfio_ccw-io [-u UUID] [--auto]; returns the UUID. */
 char *zv_mdevctl_define (ZvRoot *root, const char *parent, const char *uuid,
                          gboolean autostart, GError **error);
-/* mdevctl undefine -u UUID. */
-gboolean zv_mdevctl_undefine (ZvRoot *root, const char *uuid, GError **error);
 /* mdevctl undefine -u UUID -p PARENT: that parent's definition only (without -p,
  * mdevctl removes the UUID's definitions on every parent). */
 gboolean zv_mdevctl_undefine_on (ZvRoot *root, const char *uuid, const char *parent,

@@ -237,7 +237,8 @@ zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error)
                    mdev->uuid, mdev->uuid);
       return FALSE;
     }
-  if (!zv_mdevctl_undefine (cli->root, mdev->uuid, error))
+  /* the parent named: 'mdevctl undefine -u U' alone removes U on every subchannel */
+  if (!zv_mdevctl_undefine_on (cli->root, mdev->uuid, sch->id, error))
     return FALSE;
   printf ("%s\n", mdev->uuid);
   return TRUE;

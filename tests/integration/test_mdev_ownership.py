@@ -341,3 +341,17 @@ def test_a_running_mdev_zvfio_cannot_show_it_started_is_kept(make_tree, tmp_path
     assert f"stop it with 'mdevctl stop -u {RUNNING}'" in res.stderr
     assert path.read_text() == text
     assert host_state(root, ("sys", "etc"))[0] == before
+
+
+def test_undefine_removes_the_named_subchannels_definition_only(make_tree, tmp_path, ns):
+    """'zvfio undefine DEVICE' names the parent to mdevctl: the same UUID defined on another
+    subchannel (mdevctl allows it) survives; 'mdevctl undefine -u U' alone removed both."""
+    root = make_tree("rules-ccw", tmp_path)
+    ns.mdevctl(root, "define", "-u", U, "-p", "0.0.0140", "-t", "vfio_ccw-io")
+    ns.mdevctl(root, "define", "-u", U, "-p", "0.0.0144", "-t", "vfio_ccw-io")
+    other = identity(definition(root, "0.0.0144"))
+    res = ns.zvfio(root, "undefine", "sch:0.0.0140")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == f"{U}\n"
+    assert not definition(root, "0.0.0140").exists()
+    assert identity(definition(root, "0.0.0144")) == other

@@ -263,7 +263,8 @@ test_mdevctl_timeout (Fixture *f, gconstpointer data)
   g_autoptr (ZvRoot) system = zv_root_new ("/", NULL);
   g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
-  g_assert_false (zv_mdevctl_undefine (system, "11111111-2222-3333-4444-555555555555", &error));
+  g_assert_false (zv_mdevctl_undefine_on (system, "11111111-2222-3333-4444-555555555555",
+                                          "0.0.0001", &error));
   gint64 elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   g_assert_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL);
   g_assert_nonnull (strstr (error->message, "did not finish within 1 s"));
