@@ -305,7 +305,7 @@ handle_pre (ZvRoot *root, const CalloutArgs *args)
   gboolean start = strcmp (args->action, "start") == 0;
   gboolean define = strcmp (args->action, "define") == 0 || strcmp (args->action, "modify") == 0;
   g_autoptr (GError) error = NULL;
-  if ((start || define) && !zv_inventory_require_css (root, &error))
+  if ((start || define) && !zv_css_require (root, &error))
     {
       fprintf (stderr, "%s: %s\n", PROG, error->message);
       return zv_error_exit_code (error);

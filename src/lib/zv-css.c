@@ -1,5 +1,6 @@
 /* zvfio: loading subchannels and ccw devices from sysfs. */
 #include "zv-css.h"
+#include "zv-paths.h"
 #include "zv-error.h"
 #include "zv-mdev.h"
 #include "zv-sysattr.h"
@@ -294,4 +295,22 @@ zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings, GError *
   sch->mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_free);
   zv_dir_drop_index (dir);
   return g_steal_pointer (&sch);
+}
+
+/* Checks that the css bus exists below the root. */
+gboolean
+zv_css_require (ZvRoot *root, GError **error)
+{
+  if (zv_root_exists (root, ZV_CSS_DEVICES))
+    return TRUE;
+  if (zv_root_is_system (root))
+    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
+                 "no channel subsystem: %s does not exist; this is not an s390 host "
+                 "(set " ZV_ROOT_ENV "=DIR to read a sysfs tree)", ZV_CSS_DEVICES);
+  else
+    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
+                 "no channel subsystem below root %s: %s does not exist; not an s390 "
+                 "sysfs tree (check the root directory)", zv_root_dir (root),
+                 ZV_CSS_DEVICES);
+  return FALSE;
 }

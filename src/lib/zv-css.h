@@ -79,4 +79,7 @@ ZvCcwDevice *zv_ccw_device_load (ZvDir *dir, GPtrArray *warnings, GError **error
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvSubchannel, zv_subchannel_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvCcwDevice, zv_ccw_device_free)
 
+/* Checks that the css bus exists below the root (ZV_ERROR_NOT_S390 otherwise). */
+gboolean zv_css_require (ZvRoot *root, GError **error);
+
 G_END_DECLS

@@ -3,7 +3,6 @@
 #include "zv-css.h"
 #include "zv-devno-hint.h"
 #include "zv-error.h"
-#include "zv-inventory.h"
 #include "zv-parse.h"
 
 #include <string.h>
@@ -138,7 +137,7 @@ zv_devno_lookup_subchannel (ZvRoot *root, const char *devno, GError **error)
   char *sch = subchannel_via_ccw_bus (root, devno);
   if (sch != NULL)
     return sch;
-  if (!zv_inventory_require_css (root, error))
+  if (!zv_css_require (root, error))
     return NULL;
   sch = zv_devno_hint_lookup (root, devno);
   if (sch != NULL)

@@ -36,24 +36,6 @@ zv_inventory_new (ZvRoot *root, guint scope)
   return inv;
 }
 
-/* Checks that the css bus exists below the root. */
-gboolean
-zv_inventory_require_css (ZvRoot *root, GError **error)
-{
-  if (zv_root_exists (root, ZV_CSS_DEVICES))
-    return TRUE;
-  if (zv_root_is_system (root))
-    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
-                 "no channel subsystem: %s does not exist; this is not an s390 host "
-                 "(set " ZV_ROOT_ENV "=DIR to read a sysfs tree)", ZV_CSS_DEVICES);
-  else
-    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
-                 "no channel subsystem below root %s: %s does not exist; not an s390 "
-                 "sysfs tree (check the root directory)", zv_root_dir (root),
-                 ZV_CSS_DEVICES);
-  return FALSE;
-}
-
 /* Orders subchannels (in a GPtrArray) by ssid, then subchannel number. */
 gint
 zv_subchannel_compare (gconstpointer a, gconstpointer b)
@@ -152,7 +134,7 @@ static gboolean
 scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_data,
           GError **error)
 {
-  if (!zv_inventory_require_css (inv->root, error))
+  if (!zv_css_require (inv->root, error))
     return FALSE;
   g_autoptr (ZvDir) bus = zv_root_open_dir (inv->root, ZV_CSS_DEVICES, error);
   if (bus == NULL || !zv_dir_index (bus, error))
@@ -535,7 +517,7 @@ zv_inventory_lookup (ZvRoot *root, const char *id, GError **error)
         break;
       }
     case ZV_ID_SUBCHANNEL:
-      ok = zv_inventory_require_css (root, error) &&
+      ok = zv_css_require (root, error) &&
            lookup_add_subchannel (inv, parsed.normalized, error);
       break;
     case ZV_ID_PCI:

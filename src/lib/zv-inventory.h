@@ -58,8 +58,6 @@ void zv_inventory_sort (ZvInventory *inv);
 ZvSubchannel *zv_inventory_get_subchannel (ZvInventory *inv, const char *sch_id);
 /* Returns the PCI function in INV with ADDRESS, or NULL. */
 ZvPciFunction *zv_inventory_get_pci (ZvInventory *inv, const char *address);
-/* Checks that the css bus exists below the root (ZV_ERROR_NOT_S390 otherwise). */
-gboolean zv_inventory_require_css (ZvRoot *root, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvInventory, zv_inventory_free)
 

@@ -38,24 +38,12 @@ zv_libvirt_uri (ZvLibvirt *lv)
   return "";
 }
 
-/* Nothing to time: no libvirt. */
-void
-zv_libvirt_set_connect_timeout (guint seconds)
-{
-}
-
 /* Always fails: no libvirt. */
 char *
 zv_libvirt_domain_xml (ZvLibvirt *lv, const char *name, GError **error)
 {
   set_unavailable (error);
   return NULL;
-}
-
-/* Nothing to time: no libvirt. */
-void
-zv_libvirt_set_connect_timeout (guint seconds)
-{
 }
 
 /* Always fails: no libvirt. */
@@ -66,24 +54,12 @@ zv_libvirt_domain_xml_as (ZvLibvirt *lv, const char *name, gboolean live, GError
   return NULL;
 }
 
-/* Nothing to time: no libvirt. */
-void
-zv_libvirt_set_connect_timeout (guint seconds)
-{
-}
-
 /* Always fails: no libvirt. */
 GPtrArray *
 zv_libvirt_domain_names (ZvLibvirt *lv, GError **error)
 {
   set_unavailable (error);
   return NULL;
-}
-
-/* Nothing to time: no libvirt. */
-void
-zv_libvirt_set_connect_timeout (guint seconds)
-{
 }
 
 /* Always fails: no libvirt. */
@@ -95,24 +71,12 @@ zv_libvirt_domain_state (ZvLibvirt *lv, const char *name, gboolean *active, gboo
   return FALSE;
 }
 
-/* Nothing to time: no libvirt. */
-void
-zv_libvirt_set_connect_timeout (guint seconds)
-{
-}
-
 /* Always fails: no libvirt. */
 gboolean
 zv_libvirt_define (ZvLibvirt *lv, const char *xml, GError **error)
 {
   set_unavailable (error);
   return FALSE;
-}
-
-/* Nothing to time: no libvirt. */
-void
-zv_libvirt_set_connect_timeout (guint seconds)
-{
 }
 
 /* Always fails: no libvirt. */
@@ -125,15 +89,17 @@ zv_libvirt_change_device (ZvLibvirt *lv, const char *name, gboolean attach, cons
   return FALSE;
 }
 
-/* Nothing to time: no libvirt. */
-void
-zv_libvirt_set_connect_timeout (guint seconds)
-{
-}
-
 /* Always fails: no libvirt. */
 GPtrArray *
 zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
+{
+  set_unavailable (error);
+  return NULL;
+}
+
+/* Always fails: no libvirt. */
+ZvDomain *
+zv_libvirt_load_domain (ZvLibvirt *lv, const char *name, GError **error)
 {
   set_unavailable (error);
   return NULL;

@@ -1,5 +1,6 @@
 /* zvfio: libvirt client API wrapper (domains, device attach/detach, node devices). */
 #include "zv-libvirt.h"
+#include "zv-domain.h"
 #include "zv-error.h"
 #include "zvfio-config.h"
 
@@ -453,4 +454,24 @@ zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
     }
   g_ptr_array_sort (xmls, compare_strings);   /* each starts with its <name> */
   return xmls;
+}
+
+/* Domain NAME as far as it uses devices: its persistent definition and, while it
+ * runs, also what it runs with (a device attached with --live only). */
+ZvDomain *
+zv_libvirt_load_domain (ZvLibvirt *lv, const char *name, GError **error)
+{
+  g_autofree char *xml = zv_libvirt_domain_xml (lv, name, error);
+  g_autoptr (ZvDomain) domain = xml ? zv_domain_parse (xml, -1, error) : NULL;
+  gboolean active, persistent;
+  if (domain == NULL || !zv_libvirt_domain_state (lv, name, &active, &persistent, error))
+    return NULL;
+  if (!active || !persistent)
+    return g_steal_pointer (&domain);       /* a transient domain's XML is the live one */
+  g_autofree char *live_xml = zv_libvirt_domain_xml_as (lv, name, TRUE, error);
+  g_autoptr (ZvDomain) live = live_xml ? zv_domain_parse (live_xml, -1, error) : NULL;
+  if (live == NULL)
+    return NULL;
+  zv_domain_merge (domain, live);
+  return g_steal_pointer (&domain);
 }

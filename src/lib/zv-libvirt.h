@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "zv-domain.h"
 
 G_BEGIN_DECLS
 
@@ -55,6 +56,10 @@ gboolean zv_libvirt_define (ZvLibvirt *lv, const char *xml, GError **error);
 gboolean zv_libvirt_change_device (ZvLibvirt *lv, const char *name, gboolean attach,
                                    const char *device_xml, gboolean config, gboolean live,
                                    gboolean *unsupported, GError **error);
+
+/* Domain NAME as far as it uses devices: its persistent definition and, while it
+ * runs, also what it runs with (a device attached with --live only). */
+ZvDomain *zv_libvirt_load_domain (ZvLibvirt *lv, const char *name, GError **error);
 
 /* The XML of every node device (virConnectListAllDevices, no filter), sorted by name. */
 GPtrArray *zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error);

@@ -25,26 +25,6 @@ zv_cli_libvirt_open (ZvCli *cli, GError **error)
   return g_steal_pointer (&lv);
 }
 
-/* Domain NAME as far as it uses devices: its persistent definition and, while it
- * runs, also what it runs with (a device attached with --live only). */
-ZvDomain *
-zv_cli_load_domain_both (ZvLibvirt *lv, const char *name, GError **error)
-{
-  g_autofree char *xml = zv_libvirt_domain_xml (lv, name, error);
-  g_autoptr (ZvDomain) domain = xml ? zv_domain_parse (xml, -1, error) : NULL;
-  gboolean active, persistent;
-  if (domain == NULL || !zv_libvirt_domain_state (lv, name, &active, &persistent, error))
-    return NULL;
-  if (!active || !persistent)
-    return g_steal_pointer (&domain);       /* a transient domain's XML is the live one */
-  g_autofree char *live_xml = zv_libvirt_domain_xml_as (lv, name, TRUE, error);
-  g_autoptr (ZvDomain) live = live_xml ? zv_domain_parse (live_xml, -1, error) : NULL;
-  if (live == NULL)
-    return NULL;
-  zv_domain_merge (domain, live);
-  return g_steal_pointer (&domain);
-}
-
 /* Reads every domain (persistent XML, and the running one's); splits off TARGET (its running XML with
  * TARGET_LIVE). */
 gboolean
@@ -77,7 +57,7 @@ zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean target_live, gb
       if (target != NULL && strcmp (name, target) == 0)
         continue;
       g_autoptr (GError) local = NULL;
-      g_autoptr (ZvDomain) domain = zv_cli_load_domain_both (lv, name, &local);
+      g_autoptr (ZvDomain) domain = zv_libvirt_load_domain (lv, name, &local);
       if (domain != NULL)
         {
           g_ptr_array_add (list, g_steal_pointer (&domain));

@@ -35,9 +35,6 @@ char *zv_cli_read_domain_file (const char *path, GError **error);
 GPtrArray *zv_cli_domains_using (GPtrArray *domains, const ZvSubchannel *sch,
                                  const ZvPciFunction *fn);
 
-/* Domain NAME as far as it uses devices: its persistent definition, merged with
- * its running one while it runs. */
-ZvDomain *zv_cli_load_domain_both (ZvLibvirt *lv, const char *name, GError **error);
 
 /* The <hostdev> built for one device. */
 typedef struct {

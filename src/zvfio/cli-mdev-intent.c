@@ -4,7 +4,6 @@
  * one recorded right after the operation's mdevctl define; it never stops an
  * mdev. Anything else is kept, with its record, for the admin to decide. */
 #include "cli-mdev-intent.h"
-#include "cli-libvirt.h"
 #include "zv-domain.h"
 #include "zv-libvirt.h"
 #include "zv-mdev.h"
@@ -190,7 +189,7 @@ domain_has_mdev (const ZvMdevIntent *intent, gboolean *has, GError **error)
   g_autoptr (ZvLibvirt) lv = zv_libvirt_open (intent->uri, &local);
   g_autoptr (ZvDomain) domain = NULL;
   if (lv != NULL)
-    domain = zv_cli_load_domain_both (lv, intent->domain, &local);
+    domain = zv_libvirt_load_domain (lv, intent->domain, &local);
   if (domain != NULL)
     {
       *has = zv_domain_find_mdev (domain, intent->uuid) != NULL;

@@ -5,7 +5,7 @@
 #include "cli-libvirt.h"
 #include "zv-domain.h"
 #include "zv-domain-check.h"
-#include "zv-json.h"
+#include "zv-json-model.h"
 #include "zv-rules.h"
 #include "zv-xml.h"
 

@@ -1,7 +1,7 @@
 /* zvfio list: the inventory as a table or JSON. */
 #include "cli.h"
 #include "cli-libvirt.h"
-#include "zv-json.h"
+#include "zv-json-model.h"
 #include "zv-json-writer.h"
 
 #include <stdio.h>

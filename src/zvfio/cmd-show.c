@@ -2,7 +2,7 @@
  * <-> mdevs <-> definitions, or a zPCI function). */
 #include "cli.h"
 #include "cli-libvirt.h"
-#include "zv-json.h"
+#include "zv-json-model.h"
 
 #include <stdio.h>
 #include <string.h>

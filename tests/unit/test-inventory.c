@@ -2,7 +2,7 @@
 #include "fixture-tree.h"
 #include "zv-error.h"
 #include "zv-inventory.h"
-#include "zv-json.h"
+#include "zv-json-model.h"
 #include "zv-nodedev.h"
 
 #include <string.h>
