@@ -22,6 +22,9 @@ typedef struct {
   guint cssid, ssid, devno;
 } ZvCcwAddress;
 
+/* The only cssid guests without MCSS-E see. */
+#define ZV_GUEST_CSSID 0xfe
+
 /* A passthrough host device of the domain. */
 typedef enum {
   ZV_HOSTDEV_MDEV_CCW,     /* <hostdev type='mdev' model='vfio-ccw'> */

@@ -9,9 +9,6 @@
 
 G_BEGIN_DECLS
 
-/* The only cssid guests without MCSS-E see. */
-#define ZV_GUEST_CSSID 0xfe
-
 /* Writes the <hostdev> element for HD (kind MDEV_CCW or PCI) with libvirt's
  * layout; LOADPARM (or NULL) goes into <boot> when HD has a boot order. */
 char *zv_hostdev_to_xml (const ZvHostdev *hd, const char *loadparm);

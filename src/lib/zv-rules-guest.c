@@ -4,7 +4,6 @@
 #include "zv-rules.h"
 #include "zv-domain.h"
 #include "zv-error.h"
-#include "zv-hostdev.h"
 
 #include <string.h>
 
