@@ -8,7 +8,7 @@
  * Otherwise it execs zvfio-hook (next to the gate's own binary) with the same
  * argv and the XML it already read on stdin. docs/hook.md. */
 #include "hook-input.h"
-#include "../src/lib/zv-paths.h"   /* libc only: the state path libzvfio uses */
+#include "../src/lib/base/zv-paths.h"   /* libc only: the state path libzvfio uses */
 
 #include <errno.h>
 #include <limits.h>

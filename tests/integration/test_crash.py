@@ -3,7 +3,7 @@
 The binaries are built with -Dfault_injection=true (tools/setup.sh's test builds):
 ZVFIO_FAULT_AT=N makes zvfio / zvfio-hook kill themselves with SIGKILL right before
 their N-th write step (a sysfs attribute, a record or driverctl file written or
-removed), ZVFIO_FAULT_LOG=FILE lists the steps (src/lib/zv-fault.h). For every
+removed), ZVFIO_FAULT_LOG=FILE lists the steps (src/lib/base/zv-fault.h). For every
 operation (CLI prepare/release with and without --offline/--persist, the hook's
 prepare begin / release end) the test first counts its write steps, then stops it
 at EVERY one of them on a fresh fixture tree (the kernel's part played by

@@ -1,7 +1,7 @@
 """Crash consistency of the mdev operations with two steps (issue 14): `zvfio define ID
 --start` (mdevctl define, then mdevctl start) and `zvfio attach DOMAIN ID --define`
 (mdevctl define, then the libvirt change) write /run/zvfio/mdev/<uuid>.json before
-their first change and advance it per step (src/lib/zv-mdev-intent.h).
+their first change and advance it per step (src/lib/actions/zv-mdev-intent.h).
 
 With a -Dfault_injection=true build, every write step (record writes, each mdevctl
 run, the libvirt change) is a fault point: the operation is killed there

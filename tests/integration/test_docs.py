@@ -148,7 +148,7 @@ def test_documented_options_exist(zvfio_bin, zvfio_page):
 
 def exit_codes():
     """{name: value} of the ZV_EXIT_* enum."""
-    text = (REPO / "src" / "lib" / "zv-error.h").read_text()
+    text = (REPO / "src" / "lib" / "base" / "zv-error.h").read_text()
     codes = dict((n, int(v)) for n, v in re.findall(r"\b(ZV_EXIT_[A-Z0-9_]+) = (\d+)", text))
     assert len(codes) >= 10, codes
     return codes

@@ -1,5 +1,5 @@
 """Never undo what zvfio did not create (issue 20 §5): an mdev intent record
-(/run/zvfio/mdev/<uuid>.json, src/lib/zv-mdev-intent.h) lets zvfio remove a definition
+(/run/zvfio/mdev/<uuid>.json, src/lib/actions/zv-mdev-intent.h) lets zvfio remove a definition
 only when the record proves zvfio's own `mdevctl define` made it (the identity of the
 definition file, written right after the define: its name, inode, size, change and
 modification times and SHA-256), and zvfio never stops an mdev it cannot show it

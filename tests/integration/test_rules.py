@@ -135,7 +135,7 @@ def test_several_ids_collect_all_violations(run_zvfio, trees):
     assert {v["device"] for v in doc["violations"]} == {"0.0.0100", "0.0.0110"}
 
 
-# The ccw and zpci tables (src/lib/zv-rules-ccw.c, zv-rules-zpci.c), in table order.
+# The ccw and zpci tables (src/lib/rules/zv-rules-ccw.c, zv-rules-zpci.c), in table order.
 MY_RULES = ["ccw.no-subchannel", "ccw.not-a-subchannel", "ccw.cio-ignored",
             "ccw.not-io-subchannel", "ccw.qdio", "ccw.online", "ccw.ipl-device",
             "ccw.reipl-device", "ccw.dump-device", "ccw.in-use",

@@ -120,7 +120,7 @@ if [[ $status != ok ]]; then
     exit 3
 fi
 # ---- a fault-injection zvfio for the crash scenario (test builds only) ------
-# zv_fault_point() exists only with -Dfault_injection=true (src/lib/zv-fault.h); the
+# zv_fault_point() exists only with -Dfault_injection=true (src/lib/base/zv-fault.h); the
 # define-start-crash scenario runs this second binary, every other scenario the
 # product build above. A failure here only makes that scenario skip.
 fault_bin=$build/staging/usr/libexec/zvfio-vm/zvfio-fault
