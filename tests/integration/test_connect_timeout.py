@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +104,30 @@ def test_failing_transport_still_reports_libvirt_error(zvfio_bin, tmp_path):
     assert code == 8, (code, err)
     assert err.startswith("zvfio: libvirt: cannot connect to qemu+ssh://down.example/system: ")
     assert "no answer within" not in err and elapsed < 25
+
+
+def test_a_closed_transport_cannot_kill_zvfio_with_sigpipe(zvfio_bin, stalling_ssh):
+    """libvirt writes to its transport (an ssh's pipe or socket); when that end has
+    closed, the write must fail the call, not kill zvfio with SIGPIPE (it did, now and
+    then, with an ssh that exited at once). While connecting, zvfio ignores SIGPIPE
+    (as virsh does): read its SigIgn mask while the stand-in ssh stalls."""
+    env = dict(os.environ, LC_ALL="C.UTF-8", PATH=stalling_ssh)
+    proc = subprocess.Popen([str(zvfio_bin), "--connect", STALL_URI, "--connect-timeout", "20",
+                             "domains"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env, start_new_session=True)
+    try:
+        ignored = None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and ignored is None:
+            time.sleep(0.2)
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            children = [c for task in Path(f"/proc/{proc.pid}/task").iterdir()
+                        for c in (task / "children").read_text().split()]
+            if children:   # libvirt has started the ssh: the connection is being opened
+                mask = int(next(l for l in status.splitlines()
+                                if l.startswith("SigIgn:")).split()[1], 16)
+                ignored = bool(mask & (1 << (signal.SIGPIPE - 1)))
+        assert ignored is True, "zvfio does not ignore SIGPIPE while it connects"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()

@@ -8,6 +8,7 @@
 #include <libvirt/virterror.h>
 #include <gmodule.h>
 #include <libxml/xmlerror.h>
+#include <signal.h>
 #include <string.h>
 
 /* The libvirt calls zvfio makes. libvirt is loaded (dlopen of its soname) when the
@@ -252,6 +253,9 @@ zv_libvirt_open (const char *uri, GError **error)
       return NULL;
     }
   api.virSetErrorFunc (NULL, silent_error_handler);
+  /* a transport that closes its end (an ssh that exits) must fail the call, not
+   * kill zvfio with SIGPIPE when libvirt writes to it (virsh ignores it too) */
+  signal (SIGPIPE, SIG_IGN);
   /* the test driver parses its file with libxml2 in this process: keep
    * libxml2's own messages off stderr (libvirt reports the error anyway) */
   xmlSetGenericErrorFunc (NULL, silent_xml_error);
