@@ -1,6 +1,8 @@
 /* zvfio: error domain and exit code mapping. */
 #include "zv-error.h"
 
+#include <string.h>
+
 G_DEFINE_QUARK (zvfio-error-quark, zv_error)
 
 /* Maps an error (any domain) to the exit code documented for it. */
@@ -37,4 +39,21 @@ zv_warning_add (GPtrArray *warnings, const char *format, ...)
   va_start (args, format);
   g_ptr_array_add (warnings, g_strdup_vprintf (format, args));
   va_end (args);
+}
+
+/* TRUE when ERROR says a file does not exist. */
+gboolean
+zv_error_is_absent (const GError *error)
+{
+  return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+}
+
+/* Moves LOCAL to ERROR, prefixed with PATH unless its message names it already. */
+void
+zv_error_propagate_naming (GError **error, GError *local, const char *path)
+{
+  if (strstr (local->message, path) != NULL)
+    g_propagate_error (error, local);
+  else
+    g_propagate_prefixed_error (error, local, "%s: ", path);
 }

@@ -40,6 +40,10 @@ GQuark zv_error_quark (void);
 
 /* Maps an error (any domain) to the exit code documented for it. */
 int zv_error_exit_code (const GError *error);
+/* TRUE when ERROR says a file does not exist (an absent fact, not an unreadable one). */
+gboolean zv_error_is_absent (const GError *error);
+/* Moves LOCAL to ERROR, prefixed with "PATH: " unless its message names PATH already. */
+void zv_error_propagate_naming (GError **error, GError *local, const char *path);
 
 G_END_DECLS
 

@@ -135,13 +135,6 @@ zv_boot_devices_free (ZvBootDevices *devices)
   g_free (devices);
 }
 
-/* TRUE when ERROR says a file does not exist (an absent fact, not an unreadable one). */
-static gboolean
-is_absent (const GError *error)
-{
-  return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-}
-
 /* Keeps LOCAL as DEVICE's error, prefixed with PATH unless its message names it. */
 static void
 keep_error (ZvBootDevice *device, GError *local, const char *path)
@@ -165,7 +158,7 @@ read_value (ZvBootDevice *device, ZvBootRole role, ZvDir *dir, const char *attr)
   char *value = zv_dir_read_line (dir, attr, &local);
   if (value != NULL)
     return value;
-  if (!is_absent (local))
+  if (!zv_error_is_absent (local))
     keep_error (device, g_steal_pointer (&local), path);
   else if (device->type != NULL)
     device->error = g_error_new (ZV_ERROR, ZV_ERROR_INVALID, "%s does not exist, but %s "
@@ -200,7 +193,7 @@ read_role (ZvRoot *root, ZvBootRole role, ZvBootDevice *device)
   g_autoptr (ZvDir) dir = zv_root_open_dir (root, roles[role].dir, &local);
   if (dir == NULL)
     {
-      if (!is_absent (local))
+      if (!zv_error_is_absent (local))
         {
           device->bus = ZV_BOOT_BUS_UNKNOWN;
           keep_error (device, g_steal_pointer (&local), roles[role].dir);

@@ -65,13 +65,6 @@ zv_host_usage_free (ZvHostUsage *usage)
   g_free (usage);
 }
 
-/* TRUE when ERROR says a file does not exist. */
-static gboolean
-is_absent (const GError *error)
-{
-  return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-}
-
 /* "MAJ:MIN" of DEVT. */
 static char *
 devt_key (const ZvDevt *devt)
@@ -207,7 +200,7 @@ read_table (ZvHostUsage *usage, const char *path, gboolean absent_ok, ZvLineFunc
   g_autoptr (GError) local = NULL;
   if (zv_root_read_lines (usage->root, path, func, usage, &local))
     return TRUE;
-  if (absent_ok && is_absent (local))
+  if (absent_ok && zv_error_is_absent (local))
     return TRUE;
   if (strstr (local->message, path) != NULL)
     g_propagate_error (error, g_steal_pointer (&local));
@@ -262,26 +255,16 @@ need_routes (ZvHostUsage *usage, GError **error)
   return TRUE;
 }
 
-/* Moves LOCAL to ERROR, prefixed with PATH unless its message names it already. */
-static void
-propagate_naming (GError **error, GError *local, const char *path)
-{
-  if (strstr (local->message, path) != NULL)
-    g_propagate_error (error, local);
-  else
-    g_propagate_prefixed_error (error, local, "%s: ", path);
-}
-
 /* Reads attribute NAME of DIR into *OUT (NULL when absent); unreadable is an error. */
 static gboolean
 read_optional (ZvDir *dir, const char *name, char **out, GError **error)
 {
   g_autoptr (GError) local = NULL;
   *out = zv_dir_read_line (dir, name, &local);
-  if (*out != NULL || is_absent (local))
+  if (*out != NULL || zv_error_is_absent (local))
     return TRUE;
   g_autofree char *path = g_strconcat (zv_dir_path (dir), "/", name, NULL);
-  propagate_naming (error, g_steal_pointer (&local), path);
+  zv_error_propagate_naming (error, g_steal_pointer (&local), path);
   return FALSE;
 }
 
@@ -291,10 +274,10 @@ open_optional (ZvDir *dir, const char *name, ZvDir **out, GError **error)
 {
   g_autoptr (GError) local = NULL;
   *out = zv_dir_open_child (dir, name, &local);
-  if (*out != NULL || is_absent (local))
+  if (*out != NULL || zv_error_is_absent (local))
     return TRUE;
   g_autofree char *path = g_strconcat (zv_dir_path (dir), "/", name, NULL);
-  propagate_naming (error, g_steal_pointer (&local), path);
+  zv_error_propagate_naming (error, g_steal_pointer (&local), path);
   return FALSE;
 }
 
@@ -312,7 +295,7 @@ list_subdirs (ZvDir *dir, GError **error)
   g_autoptr (GError) local = NULL;
   if (!zv_dir_index (dir, &local))
     {
-      propagate_naming (error, g_steal_pointer (&local), zv_dir_path (dir));
+      zv_error_propagate_naming (error, g_steal_pointer (&local), zv_dir_path (dir));
       return NULL;
     }
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
@@ -349,7 +332,7 @@ check_holders (Walk *walk, ZvDir *dir, guint depth, GError **error)
   g_autoptr (GPtrArray) names = zv_dir_list (holders, &local);
   if (names == NULL)
     {
-      propagate_naming (error, g_steal_pointer (&local), zv_dir_path (holders));
+      zv_error_propagate_naming (error, g_steal_pointer (&local), zv_dir_path (holders));
       return FALSE;
     }
   for (guint i = 0; i < names->len; i++)
@@ -426,7 +409,7 @@ check_block_dir (Walk *walk, ZvDir *block, GError **error)
   g_autoptr (GPtrArray) disks = zv_dir_list (block, &local);
   if (disks == NULL)
     {
-      propagate_naming (error, g_steal_pointer (&local), zv_dir_path (block));
+      zv_error_propagate_naming (error, g_steal_pointer (&local), zv_dir_path (block));
       return FALSE;
     }
   for (guint i = 0; i < disks->len; i++)
@@ -458,9 +441,9 @@ zv_host_usage_ccw_device (ZvHostUsage *usage, const char *device_path, GPtrArray
   g_autoptr (ZvDir) block = zv_root_open_dir (usage->root, path, &local);
   if (block == NULL)
     {
-      if (is_absent (local))
+      if (zv_error_is_absent (local))
         return TRUE;   /* not a DASD, or offline: no block devices */
-      propagate_naming (error, g_steal_pointer (&local), path);
+      zv_error_propagate_naming (error, g_steal_pointer (&local), path);
       return FALSE;
     }
   Walk walk = walk_init (usage, users);
@@ -514,7 +497,7 @@ check_net_dir (ZvHostUsage *usage, ZvDir *net, GPtrArray *users, GError **error)
   g_autoptr (GPtrArray) names = zv_dir_list (net, &local);
   if (names == NULL)
     {
-      propagate_naming (error, g_steal_pointer (&local), zv_dir_path (net));
+      zv_error_propagate_naming (error, g_steal_pointer (&local), zv_dir_path (net));
       return FALSE;
     }
   for (guint i = 0; i < names->len; i++)
@@ -554,15 +537,15 @@ check_nvme_subsystems (Walk *walk, ZvDir *controller, GError **error)
   g_autoptr (ZvDir) class = zv_root_open_dir (walk->usage->root, CLASS_NVME_SUBSYSTEM, &local);
   if (class == NULL)
     {
-      if (is_absent (local))
+      if (zv_error_is_absent (local))
         return TRUE;
-      propagate_naming (error, g_steal_pointer (&local), CLASS_NVME_SUBSYSTEM);
+      zv_error_propagate_naming (error, g_steal_pointer (&local), CLASS_NVME_SUBSYSTEM);
       return FALSE;
     }
   g_autoptr (GPtrArray) subsystems = zv_dir_list (class, &local);
   if (subsystems == NULL)
     {
-      propagate_naming (error, g_steal_pointer (&local), CLASS_NVME_SUBSYSTEM);
+      zv_error_propagate_naming (error, g_steal_pointer (&local), CLASS_NVME_SUBSYSTEM);
       return FALSE;
     }
   for (guint i = 0; i < subsystems->len; i++)
@@ -629,7 +612,7 @@ zv_host_usage_pci_function (ZvHostUsage *usage, const char *function_path, GPtrA
   g_autoptr (ZvDir) fn = zv_root_open_dir (usage->root, function_path, &local);
   if (fn == NULL)
     {
-      propagate_naming (error, g_steal_pointer (&local), function_path);
+      zv_error_propagate_naming (error, g_steal_pointer (&local), function_path);
       return FALSE;
     }
   Walk walk = walk_init (usage, users);

@@ -90,13 +90,6 @@ zv_machine_lacks_zpci_interpretation (const char *type)
   return FALSE;
 }
 
-/* TRUE when ERROR says a file does not exist (an absent fact, not an unreadable one). */
-static gboolean
-is_absent (const GError *error)
-{
-  return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-}
-
 /* Reads and parses /proc/cio_ignore. */
 gboolean
 zv_host_read_cio_ignore (ZvRoot *root, GArray **ranges, GError **error)
@@ -106,7 +99,7 @@ zv_host_read_cio_ignore (ZvRoot *root, GArray **ranges, GError **error)
   g_autofree char *text = zv_root_read_file (root, "/proc/cio_ignore", NULL, &local);
   if (text == NULL)
     {
-      if (is_absent (local))
+      if (zv_error_is_absent (local))
         return TRUE;
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
@@ -128,7 +121,7 @@ zv_host_read_machine_type (ZvRoot *root, char **type, GError **error)
   g_autofree char *text = zv_root_read_file (root, "/proc/sysinfo", NULL, &local);
   if (text != NULL)
     *type = zv_sysinfo_parse_type (text);
-  if (text != NULL || is_absent (local))
+  if (text != NULL || zv_error_is_absent (local))
     return TRUE;
   g_propagate_error (error, g_steal_pointer (&local));
   return FALSE;
