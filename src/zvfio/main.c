@@ -1,5 +1,6 @@
 /* zvfio: command line front end. Global options, then one command. */
 #include "cli.h"
+#include "cli-state.h"
 #include "zv-libvirt.h"
 #include "zvfio-config.h"
 
@@ -42,6 +43,11 @@ static const ZvCommand commands[] = {
   { "detach", "DOMAIN ID... [--config] [--live]", "detach devices from a libvirt domain",
     zv_cmd_detach },
   { "domains", "[--json]", "show which host devices each libvirt domain uses", zv_cmd_domains },
+  { "export", "", "print the host's passthrough state as a document for apply (JSON)",
+    zv_cmd_export },
+  { "apply", "FILE [--check] [--json]",
+    "make the host match a desired-state document (exit 0 unchanged, 10 changed)",
+    zv_cmd_apply },
   { "help", "", "list the commands", cmd_help },
   { "version", "", "print the version", cmd_version },
 };
@@ -253,7 +259,7 @@ main (int argc, char **argv)
     return report (error);
 
   int rc = zv_cli_host_init (&cli, command->name, &error) &&
-           command->func (&cli, command_argc, command_argv, &error) ? ZV_EXIT_OK : report (error);
+           command->func (&cli, command_argc, command_argv, &error) ? zv_cli_success_exit : report (error);
   zv_cli_host_clear (&cli);
   zv_root_unref (cli.root);
   g_free (cli.connect_uri);

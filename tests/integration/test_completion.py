@@ -172,6 +172,14 @@ def test_domains_from_libvirt(test_uri):
     assert complete("zvfio --connect test:///default detach ") == ["test"]
 
 
+def test_apply_completes_a_document_file(tmp_path):
+    """apply FILE: files of the current directory; --check and --json as options."""
+    (tmp_path / "state.json").write_text("{}")
+    assert complete(f"zvfio apply {tmp_path}/st") == [f"{tmp_path}/state.json"]
+    assert complete("zvfio apply --c") == ["--check", "--connect", "--connect-timeout"]
+    assert complete("zvfio ex") == ["export"]
+
+
 def test_without_bash_completion():
     """Plain bash (no bash-completion loaded): words as given, no colon handling needed."""
     assert complete(f"zvfio --root {DEMO} stop ", bash_completion=False) == [
