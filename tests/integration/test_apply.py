@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT
+from install_info import build_options
 
 ENV = {"ZVFIO_ALLOW_ROOTED_MDEVCTL": "1"}
 SCHEMAS = REPO_ROOT / "schemas"
@@ -133,6 +134,13 @@ def definitions(root):
     base = Path(root) / "etc" / "mdevctl.d"
     return sorted(str(p.relative_to(base)) for p in base.rglob("*")
                   if p.is_file() and "scripts.d" not in p.parts)
+
+
+@pytest.fixture(scope="module")
+def fault_build(build_dir):
+    if not build_options(build_dir).get("fault_injection"):
+        pytest.fail(f"{build_dir} is not built with -Dfault_injection=true")
+    return build_dir
 
 
 @pytest.fixture
@@ -268,3 +276,59 @@ def test_remote_uri_is_refused(run_zvfio, tmp_path):
         res = run_zvfio("--connect", "qemu+ssh://elsewhere.example/system", *args)
         assert res.returncode == 2, res.stderr
         assert "another host" in res.stderr
+
+
+def test_killed_at_every_step_then_repair_and_reapply(make_tree, tmp_path, mdevctl_ns, zvfio_bin,
+                                                      kernel, fault_build):
+    """apply is killed (SIGKILL, ZVFIO_FAULT_AT) before each of its write steps (binding
+    record, sysfs writes, driverctl file, mdev record, mdevctl define, the libvirt
+    change); `repair --all` settles what the records say, and the same apply again
+    reaches the document's state: bound with its override, one start=auto definition,
+    the hostdev in the domain, no mdev record left; a further apply changes nothing."""
+    doc = {"version": 1, "passthroughs": [
+        {"device": "0.0.3004", "domain": "guest1", "persist": True, "autostart": True}]}
+
+    def trial(name):
+        root = make_tree("bind", tmp_path / name)
+        kernel(root)
+        return Host(root, tmp_path / name, mdevctl_ns, zvfio_bin, {"guest1": []})
+
+    probe = trial("probe")
+    log = tmp_path / "points.log"
+    res, _ = probe.apply(doc, env={"ZVFIO_FAULT_LOG": str(log)})
+    assert res.returncode == 10, res.stderr
+    points = log.read_text().splitlines()
+    assert any(" mdevctl define/" in p for p in points) and any(" libvirt " in p for p in points)
+    failed = []
+    for n in range(1, len(points) + 1):
+        host = trial(f"p{n}")
+        res, _ = host.apply(doc, env={"ZVFIO_FAULT_AT": str(n)})
+        if res.returncode not in (-9, 137):
+            failed.append(f"point {n}: not stopped (exit {res.returncode}): {res.stderr}")
+            continue
+        rec = host.run("repair", "--all")
+        left = sorted(p.name for p in (Path(host.root) / "run/zvfio/mdev").glob("*.json"))
+        if rec.returncode != 0 and left and "kept its definition on 0.0.0204" in rec.stderr:
+            # killed between mdevctl define and the record's proof: the admin decides
+            uuid = left[0][:-len(".json")]
+            host.mdevctl_ns(host.root, "mdevctl", "undefine", "-u", uuid, "-p", "0.0.0204")
+            rec = host.run("repair", uuid)
+        if rec.returncode != 0:
+            failed.append(f"point {n} ({points[n - 1]}): repair exit {rec.returncode}: "
+                          f"{rec.stderr}")
+            continue
+        res, out = host.apply(doc)
+        again, _ = host.apply(doc)
+        defs = [d for d in definitions(host.root) if d.startswith("0.0.0204/")]
+        entries = host.domains["guest1"]
+        records = list((Path(host.root) / "run/zvfio/mdev").glob("*.json"))
+        if (res.returncode != 10 or again.returncode != 0 or
+                driver_of(host.root, "0.0.0204") != "vfio_ccw" or
+                not (Path(host.root) / "etc/driverctl.d/css-0.0.0204").exists() or
+                len(defs) != 1 or len(entries) != 1 or
+                entries[0]["mdev"] != defs[0].split("/")[1] or records):
+            failed.append(f"point {n} ({points[n - 1]}): re-apply exit {res.returncode} "
+                          f"({res.stderr}), again {again.returncode} ({again.stdout[-300:]}), "
+                          f"definitions {defs}, domain {entries}, records {records}")
+    print(f"apply: {len(points)} write steps, {len(failed)} failed")
+    assert not failed, "\n".join(failed)
