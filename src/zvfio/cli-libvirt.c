@@ -281,6 +281,16 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
       if (loadparm == NULL)
         return NULL;
     }
+  /* attach --define keeps the URI in its record, which repair connects to: only a
+   * URI a record may hold (refused before anything is looked at or changed) */
+  g_autoptr (GError) refused = NULL;
+  if (attach != NULL && opts->define && !zv_mdev_intent_check_uri (attach->uri, &refused))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "attach --define: nothing changed: %s. "
+                   "Without --define nothing is recorded: define the mdev first ('zvfio "
+                   "define %s'), then attach it", refused->message, id);
+      return NULL;
+    }
   g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
   ZvMdevSettled settled = ZV_MDEV_SETTLED_NO_RECORD;
   /* the same attach --define again (subchannel, domain, URI): what the interrupted

@@ -299,9 +299,10 @@ zv_cli_mdev_settle_rerun (ZvCli *cli, ZvMdevOp op, const char *parent, const cha
       g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_load (cli->root, other, &local);
       if (local != NULL)
         {
-          /* whose it is cannot be told: not this operation's to touch */
-          fprintf (stderr, "zvfio: note: %s; it is left for 'zvfio repair %s'\n",
-                   local->message, other);
+          /* a record that cannot be used names no subchannel zvfio can trust, so it
+             is tied to its file name (UUID) alone: not this operation's to touch,
+             nor a reason to refuse it; the message says how to remove it */
+          fprintf (stderr, "zvfio: note: %s\n", local->message);
           continue;
         }
       if (intent == NULL || strcmp (intent->parent, parent) != 0)

@@ -301,6 +301,119 @@ test_files (void)
                 NULL);
 }
 
+/* The URIs a record may hold: no transport or unix/tls/tcp/ssh/libssh, only the
+ * harmless parameters; everything else is refused with its reason, when read and
+ * when written. */
+static void
+test_uri (void)
+{
+  static const char *const accepted[] = {
+    "qemu:///system", "qemu:///session", "test:///default", "test:///tmp/x_1/node.xml",
+    "qemu+unix:///system", "qemu+tls://host.example:16514/system", "qemu+tcp://10.0.0.1/system",
+    "qemu+ssh://root@localhost/system", "qemu+libssh://u@[::1]:22/system?sshauth=privkey",
+    "qemu+ssh://h/system?keyfile=/root/.ssh/id_ed25519&no_tty=1&no_verify=1",
+    "qemu+tls://h/system?pkipath=/etc/pki/libvirt&tls_priority=NORMAL:-VERS-SSL3.0",
+    "qemu+SSH://h/system?mode=direct",
+  };
+  static const struct { const char *uri, *message; } refused[] = {
+    { "qemu+ext:///system?command=/path/x.sh", "transport 'ext' is not one zvfio connects "
+      "with ('ext' runs a program)" },
+    { "qemu+EXT:///system", "transport 'EXT' is not one zvfio connects with" },
+    { "qemu+libssh2://h/system", "transport 'libssh2' is not one" },
+    { "qemu+ssh://h/system?command=/bin/sh", "parameter 'command' would make libvirt run a "
+      "program" },
+    { "qemu+ssh://h/system?COMMAND=/bin/sh", "parameter 'COMMAND' would make libvirt run" },
+    { "qemu+ssh://h/system?netcat=/tmp/nc", "parameter 'netcat' would" },
+    { "qemu+unix:///system?socket=/tmp/s", "parameter 'socket' would" },
+    { "qemu+ssh://h/system?proxy=netcat", "parameter 'proxy' would" },
+    { "qemu+ssh://h/system?name=qemu+ext:///x", "parameter 'name' would" },
+    { "qemu+ssh://h/system?known_hosts=/etc/passwd", "parameter 'known_hosts' is not one" },
+    { "qemu+ssh://h/system?no_tty=1&", "a parameter without a name" },
+    { "qemu+ssh://h/system?no_tty=1;command=x", "parameter 'command' would" },
+    { "qemu+ssh://h/system?comm%61nd=x", "a percent escape" },
+    { "qemu+ssh://-oProxyCommand=x/system", "its host starts with '-'" },
+    { "qemu+ssh://-o@h/system", "user name is empty or starts with '-'" },
+    { "qemu+ssh://h:0/system", "port is no number" },
+    { "qemu+ssh://h:99999/system", "port is no number" },
+    { "qemu+ssh://h;x/system", "its host holds ';'" },
+    { "qemu:///system#x", "a fragment" },
+    { "qemu:///sys tem", "a space" },
+    { "qemu:///sys$(x)", "its path holds '$'" },
+    { "qemu:/system", "not of the form" },
+    { "+ssh://h/system", "names no libvirt driver" },
+    { "", "empty" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!zv_mdev_intent_check_uri (accepted[i], &error))
+        g_error ("%s refused: %s", accepted[i], error->message);
+      g_autofree char *text = record ("attach-define", "libvirt", accepted[i], "g");
+      g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_parse (text, -1, &error);
+      g_assert_no_error (error);
+    }
+  g_autofree char *dir = g_dir_make_tmp ("zvfio-intent-XXXXXX", NULL);
+  g_autoptr (ZvRoot) root = zv_root_new (dir, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_false (zv_mdev_intent_check_uri (refused[i].uri, &error));
+      g_assert_error (error, ZV_ERROR, ZV_ERROR_INVALID);
+      if (strstr (error->message, refused[i].message) == NULL)
+        g_error ("%s: '%s' lacks '%s'", refused[i].uri, error->message, refused[i].message);
+      g_clear_error (&error);
+      g_autofree char *text = record ("attach-define", "libvirt", refused[i].uri, "g");
+      g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_parse (text, -1, &error);
+      g_assert_null (intent);
+      g_assert_error (error, ZV_ERROR, ZV_ERROR_INVALID);
+      g_clear_error (&error);
+      /* nor is such a record written */
+      g_autoptr (ZvMdevIntent) made = zv_mdev_intent_new (ZV_MDEV_OP_ATTACH_DEFINE, UUID,
+                                                          "0.0.0144");
+      made->uri = g_strdup (refused[i].uri);
+      made->domain = g_strdup ("g");
+      g_assert_false (zv_mdev_intent_save (root, made, &error));
+      g_assert_error (error, ZV_ERROR, ZV_ERROR_INVALID);
+      g_autofree char *path = g_build_filename (dir, "run/zvfio/mdev", UUID ".json", NULL);
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    }
+  const char *argv[] = { "rm", "-rf", dir, NULL };
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                NULL);
+}
+
+/* A record that exists but cannot be used: the error names the file, says zvfio
+ * leaves it alone and how to remove it; a read error keeps its own code. */
+static void
+test_unusable_record (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("zvfio-intent-XXXXXX", NULL);
+  g_autoptr (ZvRoot) root = zv_root_new (dir, NULL);
+  g_autofree char *mdev_dir = g_build_filename (dir, "run/zvfio/mdev", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (mdev_dir, 0755), ==, 0);
+  g_autofree char *path = g_build_filename (mdev_dir, UUID ".json", NULL);
+  g_assert_true (g_file_set_contents (path, "{garbage", -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_assert_null (zv_mdev_intent_load (root, UUID, &error));
+  g_assert_error (error, ZV_ERROR, ZV_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "/run/zvfio/mdev/" UUID ".json: mdev intent "
+                            "record: invalid JSON"));
+  g_assert_nonnull (strstr (error->message, "zvfio cannot use this record and leaves it alone"));
+  g_assert_nonnull (strstr (error->message, "'mdevctl undefine -u " UUID " -p PARENT'"));
+  g_assert_true (g_str_has_suffix (error->message, "then 'rm /run/zvfio/mdev/" UUID ".json'"));
+  g_clear_error (&error);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
+  g_assert_null (zv_mdev_intent_load (root, UUID, &error));
+  g_assert_nonnull (error);
+  g_assert_false (g_error_matches (error, ZV_ERROR, ZV_ERROR_INVALID) &&
+                  strstr (error->message, "invalid JSON") != NULL);
+  g_assert_nonnull (strstr (error->message, "leaves it alone"));
+  const char *argv[] = { "rm", "-rf", dir, NULL };
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -311,5 +424,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mdev-intent/versions", test_versions);
   g_test_add_func ("/mdev-intent/definition-refused", test_definition_refused);
   g_test_add_func ("/mdev-intent/identify", test_identify);
+  g_test_add_func ("/mdev-intent/uri", test_uri);
+  g_test_add_func ("/mdev-intent/unusable-record", test_unusable_record);
   return g_test_run ();
 }

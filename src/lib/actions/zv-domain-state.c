@@ -4,6 +4,7 @@
 #include "zv-error.h"
 #include "zv-json.h"
 #include "zv-parse.h"
+#include "zv-temp-sweep.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -171,6 +172,7 @@ zv_state_save_domain (ZvRoot *root, const ZvDomainState *state, GError **error)
       return FALSE;
     }
   g_autofree char *text = zv_domain_state_to_json (state);
+  zv_temp_sweep_before_write (root, ZV_STATE_DIR);
   return zv_root_write_file_atomic (root, path, text, -1, 0644, error);
 }
 
@@ -181,6 +183,8 @@ zv_state_load_domain (ZvRoot *root, const char *domain, GError **error)
   g_autofree char *path = domain_path (domain, error);
   if (path == NULL)
     return NULL;
+  /* the hook and repair act on the record: a killed writer's temporary files go */
+  zv_temp_sweep_before_write (root, ZV_STATE_DIR);
   gsize length = 0;
   g_autofree char *data = zv_state_read_file (root, path, &length, error);
   if (data == NULL)
@@ -206,7 +210,10 @@ gboolean
 zv_state_remove_domain (ZvRoot *root, const char *domain, GError **error)
 {
   g_autofree char *path = domain_path (domain, error);
-  return path != NULL && zv_root_remove_file (root, path, error);
+  if (path == NULL)
+    return FALSE;
+  zv_temp_sweep_before_write (root, ZV_STATE_DIR);
+  return zv_root_remove_file (root, path, error);
 }
 
 /* Takes the lock of DOMAIN's record: "domain-" and a hash of the name (lock

@@ -5,10 +5,12 @@
 #include "zv-json.h"
 #include "zv-parse.h"
 #include "zv-state.h"
+#include "zv-temp-sweep.h"
 
 #include "zv-mdev.h"
 
 #include <json-glib/json-glib.h>
+#include <stdarg.h>
 #include <string.h>
 
 #define WHAT "mdev intent record"
@@ -153,6 +155,190 @@ text_is_valid (const char *text)
     if (g_ascii_iscntrl (*p))
       return FALSE;
   return TRUE;
+}
+
+/* The transports (DRIVER+TRANSPORT://) a record's URI may name; none is local. */
+static const char *const uri_transports[] = { "unix", "tls", "tcp", "ssh", "libssh", NULL };
+
+/* The URI parameters a record may hold: none of them runs a program, names a
+ * socket or a proxy, or passes another URI on. */
+static const char *const uri_parameters[] = {
+  "keyfile", "mode", "no_tty", "no_verify", "pkipath", "sshauth", "tls_priority", NULL,
+};
+
+/* Parameters libvirt's remote driver takes that run a program (command, netcat),
+ * connect elsewhere (socket, proxy) or pass another URI on (name): named in the
+ * refusal (case-insensitively, as libvirt compares them). */
+static const char *const uri_redirecting_parameters[] = {
+  "command", "netcat", "socket", "proxy", "name", NULL,
+};
+
+/* TRUE when C may appear in a record URI's path or in a parameter's value. */
+static gboolean
+uri_text_char (char c)
+{
+  return c != '\0' && (g_ascii_isalnum (c) || strchr ("/._~+,:=@-", c) != NULL);
+}
+
+/* TRUE when C may appear in a host name or a user name. */
+static gboolean
+uri_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '.' || c == '-' || c == '_';
+}
+
+/* TRUE when the N bytes at TEXT are one of NAMES (NULL-terminated; compared
+ * ignoring case when CASELESS). */
+static gboolean
+uri_word_in (const char *text, gsize n, const char *const *names, gboolean caseless)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    if (strlen (names[i]) == n &&
+        (caseless ? g_ascii_strncasecmp (text, names[i], n) : strncmp (text, names[i], n)) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Checks the authority [USER@]HOST[:PORT] of N bytes at TEXT; NULL when it is
+ * fine, else why not (newly allocated). */
+static char *
+uri_authority_problem (const char *text, gsize n)
+{
+  const char *end = text + n, *p = text;
+  const char *at = memchr (text, '@', n);
+  if (at != NULL)
+    {
+      if (at == text || *text == '-')
+        return g_strdup ("its user name is empty or starts with '-'");
+      for (; p < at; p++)
+        if (!uri_name_char (*p))
+          return g_strdup_printf ("its user name holds '%c'", *p);
+      p = at + 1;
+    }
+  if (p < end && *p == '[')
+    {
+      const char *close = memchr (p, ']', (gsize) (end - p));
+      if (close == NULL || close == p + 1)
+        return g_strdup ("its host is an unclosed or empty '[...]'");
+      for (const char *q = p + 1; q < close; q++)
+        if (!g_ascii_isxdigit (*q) && *q != ':' && *q != '.')
+          return g_strdup_printf ("its IPv6 host holds '%c'", *q);
+      p = close + 1;
+    }
+  else
+    {
+      if (p < end && *p == '-')
+        return g_strdup ("its host starts with '-'");
+      for (; p < end && *p != ':'; p++)
+        if (!uri_name_char (*p))
+          return g_strdup_printf ("its host holds '%c'", *p);
+    }
+  if (p == end)
+    return NULL;
+  if (*p != ':')
+    return g_strdup_printf ("its host is followed by '%c'", *p);
+  guint64 port = 0;
+  const char *digits = ++p;
+  for (; p < end && g_ascii_isdigit (*p) && p - digits < 5; p++)
+    port = port * 10 + (guint64) (*p - '0');
+  if (p != end || p == digits || port == 0 || port > 65535)
+    return g_strdup ("its port is no number 1 to 65535");
+  return NULL;
+}
+
+/* Checks the query NAME=VALUE&... of N bytes at TEXT; NULL when it is fine, else
+ * why not (newly allocated). */
+static char *
+uri_query_problem (const char *text, gsize n)
+{
+  const char *end = text + n;
+  for (const char *item = text; item <= end;)
+    {
+      gsize len = strcspn (item, "&;");
+      if (item + len > end)
+        len = (gsize) (end - item);
+      const char *eq = memchr (item, '=', len);
+      gsize name_len = eq ? (gsize) (eq - item) : len;
+      g_autofree char *name = g_strndup (item, name_len);
+      if (name_len == 0)
+        return g_strdup ("it has a parameter without a name");
+      if (uri_word_in (item, name_len, uri_redirecting_parameters, TRUE))
+        return g_strdup_printf ("its parameter '%s' would make libvirt run a program, connect "
+                                "elsewhere or open another URI", name);
+      if (!uri_word_in (item, name_len, uri_parameters, FALSE))
+        return g_strdup_printf ("its parameter '%s' is not one zvfio accepts", name);
+      for (const char *p = eq ? eq + 1 : item + len; p < item + len; p++)
+        if (!uri_text_char (*p))
+          return g_strdup_printf ("the value of its parameter '%s' holds '%c'", name, *p);
+      item += len + 1;
+    }
+  return NULL;
+}
+
+/* Why URI is no URI a record may hold (newly allocated), or NULL when it is one. */
+static char *
+uri_problem (const char *uri)
+{
+  gsize len = strlen (uri);
+  if (len == 0 || len > ZV_MDEV_INTENT_MAX_URI)
+    return g_strdup_printf ("it is empty or longer than %d bytes", ZV_MDEV_INTENT_MAX_URI);
+  for (const char *c = uri; *c; c++)
+    if (!g_ascii_isprint (*c) || *c == ' ')
+      return g_strdup ("it holds a space, a control character or a byte that is no ASCII");
+  if (strchr (uri, '%') != NULL)
+    return g_strdup ("it holds a percent escape");
+  if (strchr (uri, '#') != NULL)
+    return g_strdup ("it has a fragment ('#')");
+  const char *p = uri;
+  while (g_ascii_isalnum (*p) || *p == '_' || *p == '-')
+    p++;
+  if (p == uri)
+    return g_strdup ("it names no libvirt driver");
+  if (*p == '+')
+    {
+      const char *transport = ++p;
+      while (g_ascii_isalnum (*p))
+        p++;
+      if (!uri_word_in (transport, (gsize) (p - transport), uri_transports, TRUE))
+        {
+          g_autofree char *name = g_strndup (transport, (gsize) (p - transport));
+          return g_strdup_printf ("its transport '%s' is not one zvfio connects with%s", name,
+                                  g_ascii_strcasecmp (name, "ext") == 0
+                                    ? " ('ext' runs a program)" : "");
+        }
+    }
+  if (!g_str_has_prefix (p, "://"))
+    return g_strdup ("it is not of the form DRIVER[+TRANSPORT]://[HOST]/[PATH]");
+  p += 3;
+  gsize authority = strcspn (p, "/?");
+  g_autofree char *problem = uri_authority_problem (p, authority);
+  if (problem != NULL)
+    return g_steal_pointer (&problem);
+  p += authority;
+  for (; *p != '\0' && *p != '?'; p++)
+    if (!uri_text_char (*p))
+      return g_strdup_printf ("its path holds '%c'", *p);
+  if (*p == '?')
+    return uri_query_problem (p + 1, strlen (p + 1));
+  return NULL;
+}
+
+/* Checks that URI is one a record may hold. */
+gboolean
+zv_mdev_intent_check_uri (const char *uri, GError **error)
+{
+  g_autofree char *problem = uri_problem (uri);
+  if (problem == NULL)
+    return TRUE;
+  g_autofree char *valid = g_utf8_make_valid (uri, -1);
+  g_autofree char *shown = g_strescape (valid, NULL);
+  g_autofree char *transports = g_strjoinv (", ", (char **) uri_transports);
+  g_autofree char *parameters = g_strjoinv (", ", (char **) uri_parameters);
+  g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "libvirt URI '%s' is refused: %s (zvfio "
+               "keeps in a record, and connects to from one, only URIs with no transport or "
+               "with one of %s, and no parameter but %s: a record must not make zvfio run a "
+               "program)", shown, problem, transports, parameters);
+  return FALSE;
 }
 
 /* TRUE when STEP is one the operation OP has. */
@@ -329,6 +515,12 @@ zv_mdev_intent_parse (const char *data, gssize length, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: invalid uri", WHAT);
       return NULL;
     }
+  g_autoptr (GError) refused = NULL;
+  if (uri != NULL && !zv_mdev_intent_check_uri (uri, &refused))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: 'uri': %s", WHAT, refused->message);
+      return NULL;
+    }
   if (domain != NULL && !text_is_valid (domain))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: invalid domain", WHAT);
@@ -377,8 +569,36 @@ zv_mdev_intent_save (ZvRoot *root, const ZvMdevIntent *intent, GError **error)
 {
   g_return_val_if_fail (is_record_name (intent->uuid), FALSE);
   g_autofree char *path = record_path (intent->uuid);
+  g_autoptr (GError) refused = NULL;
+  if (intent->uri != NULL && !zv_mdev_intent_check_uri (intent->uri, &refused))
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "mdev %s: nothing recorded or changed: "
+                   "%s", intent->uuid, refused->message);
+      return FALSE;
+    }
   g_autofree char *text = zv_mdev_intent_to_json (intent);
+  zv_temp_sweep_before_write (root, ZV_MDEV_INTENT_DIR);
   return zv_root_write_file_atomic (root, path, text, -1, 0644, error);
+}
+
+/* Sets ERROR (DOMAIN, CODE) for the record of UUID that exists but cannot be used:
+ * FORMAT says why (naming the file); the rest says what zvfio does with it (nothing)
+ * and how an admin removes it. A record names its subchannel inside, so one that
+ * cannot be read is tied to nothing but its file name: only the commands that name
+ * its UUID stop at it. */
+static void G_GNUC_PRINTF (5, 6)
+set_unusable (GError **error, const char *uuid, GQuark domain, gint code, const char *format,
+              ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *why = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, domain, code, "%s; zvfio cannot use this record and leaves it alone "
+               "(and what its interrupted define --start or attach --define made). To remove "
+               "it, look for a definition of mdev %s that the interrupted run left ('mdevctl "
+               "list --defined --uuid %s'; 'mdevctl undefine -u %s -p PARENT' removes it), "
+               "then 'rm " ZV_MDEV_INTENT_DIR "/%s.json'", why, uuid, uuid, uuid, uuid);
 }
 
 /* Loads the record of UUID; NULL without error when there is none. */
@@ -391,21 +611,28 @@ zv_mdev_intent_load (ZvRoot *root, const char *uuid, GError **error)
       return NULL;
     }
   g_autofree char *path = record_path (uuid);
+  /* whoever acts on a record clears the directory of a killed writer's temporary files */
+  zv_temp_sweep_before_write (root, ZV_MDEV_INTENT_DIR);
   gsize length = 0;
-  g_autofree char *data = zv_state_read_file (root, path, &length, error);
-  if (data == NULL)
-    return NULL;
   g_autoptr (GError) local = NULL;
+  g_autofree char *data = zv_state_read_file (root, path, &length, &local);
+  if (data == NULL)
+    {
+      if (local != NULL)
+        set_unusable (error, uuid, local->domain, local->code, "%s", local->message);
+      return NULL;
+    }
   g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_parse (data, (gssize) length, &local);
   if (intent == NULL)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: %s", path, local->message);
+      set_unusable (error, uuid, ZV_ERROR, ZV_ERROR_INVALID, "%s: %s", path,
+                    local->message);
       return NULL;
     }
   if (strcmp (intent->uuid, uuid) != 0)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s: record is for mdev %s", path,
-                   intent->uuid);
+      set_unusable (error, uuid, ZV_ERROR, ZV_ERROR_INVALID, "%s: record is for mdev %s",
+                    path, intent->uuid);
       return NULL;
     }
   return g_steal_pointer (&intent);
@@ -417,6 +644,7 @@ zv_mdev_intent_remove (ZvRoot *root, const char *uuid, GError **error)
 {
   g_return_val_if_fail (is_record_name (uuid), FALSE);
   g_autofree char *path = record_path (uuid);
+  zv_temp_sweep_before_write (root, ZV_MDEV_INTENT_DIR);
   return zv_root_remove_file (root, path, error);
 }
 

@@ -74,12 +74,28 @@ const char *zv_mdev_op_name (ZvMdevOp op);
 const char *zv_mdev_step_name (ZvMdevStep step);
 /* Serializes a record as JSON text. */
 char *zv_mdev_intent_to_json (const ZvMdevIntent *intent);
-/* Parses and validates a record strictly (pure, no I/O). */
+/* Parses and validates a record strictly (pure, no I/O); the URI of an attach-define
+ * record must pass zv_mdev_intent_check_uri. */
 ZvMdevIntent *zv_mdev_intent_parse (const char *data, gssize length, GError **error);
 
-/* Writes /run/zvfio/mdev/<uuid>.json atomically. */
+/* The libvirt URIs an attach-define record may hold, checked when a record is
+ * written and when it is read (repair connects to it, so a record must not be
+ * able to make zvfio run a program): DRIVER[+TRANSPORT]://[USER@][HOST][:PORT]/[PATH]
+ * [?NAME=VALUE&...], where TRANSPORT is none (local), unix, tls, tcp, ssh or
+ * libssh, and each NAME one of keyfile, mode, no_tty, no_verify, pkipath, sshauth
+ * and tls_priority;
+ * no "ext" transport, no command=, netcat=, socket=, proxy= or name=, no other
+ * transport or parameter, no percent escapes, no fragment; user and host may not
+ * start with '-'. FALSE with an error (ZV_ERROR_INVALID) saying what is refused
+ * (pure). */
+gboolean zv_mdev_intent_check_uri (const char *uri, GError **error);
+
+/* Writes /run/zvfio/mdev/<uuid>.json atomically; refuses (nothing written) a URI
+ * that zv_mdev_intent_check_uri refuses. */
 gboolean zv_mdev_intent_save (ZvRoot *root, const ZvMdevIntent *intent, GError **error);
-/* Loads the record of UUID; NULL without error when there is none. */
+/* Loads the record of UUID; NULL without error when there is none. A record that
+ * exists but cannot be read or is refused gives an error (code of the cause) that
+ * names the file, says zvfio leaves it alone and how an admin removes it. */
 ZvMdevIntent *zv_mdev_intent_load (ZvRoot *root, const char *uuid, GError **error);
 /* Removes the record of UUID (a missing one is fine). */
 gboolean zv_mdev_intent_remove (ZvRoot *root, const char *uuid, GError **error);

@@ -4,6 +4,7 @@
 #include "zv-json.h"
 #include "zv-error.h"
 #include "zv-parse.h"
+#include "zv-temp-sweep.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -299,6 +300,7 @@ zv_state_save_binding (ZvRoot *root, const ZvBindRecord *record, GError **error)
   g_return_val_if_fail (zv_bus_device_is_valid (record->bus, record->device), FALSE);
   g_autofree char *path = binding_path (record->bus, record->device);
   g_autofree char *text = zv_bind_record_to_json (record);
+  zv_temp_sweep_before_write (root, ZV_STATE_BIND_DIR);
   return zv_root_write_file_atomic (root, path, text, -1, 0644, error);
 }
 
@@ -324,6 +326,9 @@ zv_state_load_binding (ZvRoot *root, ZvBus bus, const char *device, GError **err
       return NULL;
     }
   g_autofree char *path = binding_path (bus, device);
+  /* whoever acts on a record (prepare, release, repair, the hook) clears the
+     directory of a killed writer's temporary files, also when it finds no record */
+  zv_temp_sweep_before_write (root, ZV_STATE_BIND_DIR);
   gsize length = 0;
   g_autofree char *data = zv_state_read_file (root, path, &length, error);
   if (data == NULL)
@@ -404,6 +409,7 @@ zv_state_remove_binding (ZvRoot *root, ZvBus bus, const char *device, GError **e
 {
   g_return_val_if_fail (zv_bus_device_is_valid (bus, device), FALSE);
   g_autofree char *path = binding_path (bus, device);
+  zv_temp_sweep_before_write (root, ZV_STATE_BIND_DIR);
   return zv_root_remove_file (root, path, error);
 }
 

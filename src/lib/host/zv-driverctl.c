@@ -1,6 +1,7 @@
 /* zvfio: driverctl override files. */
 #include "zv-driverctl.h"
 #include "zv-error.h"
+#include "zv-temp-sweep.h"
 
 /* The driverctl override file of a device. */
 char *
@@ -41,6 +42,8 @@ zv_driverctl_write (ZvRoot *root, ZvBus bus, const char *device, const char *dri
                     GError **error)
 {
   g_autofree char *path = zv_driverctl_path (bus, device);
+  /* a killed run's temporary file there would survive reboots */
+  zv_temp_sweep_before_write (root, ZV_DRIVERCTL_DIR);
   if (driver == NULL)
     return zv_root_remove_file (root, path, error);
   /* the format driverctl's save_override writes: echo "$drv" > file */
