@@ -200,7 +200,8 @@ def test_standby_function_is_named_with_how_to_configure_it(make_tree, tmp_path,
     (["show", "../../etc/passwd"], 2, None),
     (["show"], 2, "zvfio: show: expected exactly one ID\n"),
     (["frobnicate"], 2, "zvfio: unknown command 'frobnicate' (see 'zvfio help')\n"),
-    (["nodedev", "0005:00:00.0"], 2, None),
+    (["nodedev", "0009:00:00.0"], 4, "zvfio: no zPCI function 0009:00:00.0\n"),
+    (["nodedev", "pci_0009_00_00_0"], 4, "zvfio: no zPCI function 0009:00:00.0\n"),
 ])
 def test_errors_are_one_line_and_change_nothing(args, code, message, make_tree, tmp_path, run_zvfio):
     root = make_tree("reference-bound", tmp_path)

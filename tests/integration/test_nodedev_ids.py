@@ -78,7 +78,7 @@ def test_malformed_names_are_refused_by_every_command(run_zvfio, passthrough_roo
 
 
 def test_nodedev_prints_what_the_name_names(run_zvfio, passthrough_root):
-    for name, plain in [SAME[0], SAME[2], SAME[3], SAME[4]]:
+    for name, plain in [SAME[0], SAME[2], SAME[3], SAME[4], SAME[5], SAME[6]]:
         by_name = run_zvfio("nodedev", name, root=passthrough_root)
         assert by_name.returncode == 0, by_name.stderr
         assert f"<name>{name}</name>" in by_name.stdout or name == name_of(DEFINED)

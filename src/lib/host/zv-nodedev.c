@@ -42,6 +42,15 @@ zv_nodedev_mdev_name (const ZvMdev *mdev)
   return name;
 }
 
+/* libvirt's node device name of a PCI function. */
+char *
+zv_nodedev_pci_name (const ZvPciFunction *fn)
+{
+  char *name = g_strconcat ("pci_", fn->address, NULL);
+  sanitize_name (name);
+  return name;
+}
+
 /* TRUE when libvirt 9.0 lists this subchannel. */
 gboolean
 zv_nodedev_lists_subchannel (const ZvSubchannel *sch)
@@ -95,6 +104,29 @@ write_ccw_address (xmlTextWriterPtr w, const ZvBusId *id)
   element_printf (w, "devno", "0x%04x", id->number);
 }
 
+/* Writes the mdev_types capability of TYPES (ZvMdevType), nothing when empty. */
+static void
+write_mdev_types (xmlTextWriterPtr w, const GPtrArray *types)
+{
+  if (types == NULL || types->len == 0)
+    return;
+  xmlTextWriterStartElement (w, BAD_CAST "capability");
+  xmlTextWriterWriteAttribute (w, BAD_CAST "type", BAD_CAST "mdev_types");
+  for (guint i = 0; i < types->len; i++)
+    {
+      const ZvMdevType *type = g_ptr_array_index (types, i);
+      xmlTextWriterStartElement (w, BAD_CAST "type");
+      xmlTextWriterWriteAttribute (w, BAD_CAST "id", BAD_CAST type->id);
+      if (type->name)
+        element_text (w, "name", type->name);
+      element_text (w, "deviceAPI", type->device_api ? type->device_api : "");
+      element_printf (w, "availableInstances", "%" G_GINT64_FORMAT,
+                      MAX (type->available_instances, 0));
+      xmlTextWriterEndElement (w);
+    }
+  xmlTextWriterEndElement (w);
+}
+
 /* XML of the css node device. */
 char *
 zv_nodedev_css_xml (const ZvSubchannel *sch)
@@ -114,24 +146,7 @@ zv_nodedev_css_xml (const ZvSubchannel *sch)
       write_ccw_address (w, &dev);
       xmlTextWriterEndElement (w);
     }
-  if (sch->mdev_types && sch->mdev_types->len > 0)
-    {
-      xmlTextWriterStartElement (w, BAD_CAST "capability");
-      xmlTextWriterWriteAttribute (w, BAD_CAST "type", BAD_CAST "mdev_types");
-      for (guint i = 0; i < sch->mdev_types->len; i++)
-        {
-          const ZvMdevType *type = g_ptr_array_index (sch->mdev_types, i);
-          xmlTextWriterStartElement (w, BAD_CAST "type");
-          xmlTextWriterWriteAttribute (w, BAD_CAST "id", BAD_CAST type->id);
-          if (type->name)
-            element_text (w, "name", type->name);
-          element_text (w, "deviceAPI", type->device_api ? type->device_api : "");
-          element_printf (w, "availableInstances", "%" G_GINT64_FORMAT,
-                          MAX (type->available_instances, 0));
-          xmlTextWriterEndElement (w);
-        }
-      xmlTextWriterEndElement (w);
-    }
+  write_mdev_types (w, sch->mdev_types);
   xmlTextWriterEndElement (w);   /* capability */
   xmlTextWriterEndElement (w);   /* device */
   return zv_xml_out_finish (&out);
@@ -189,6 +204,194 @@ zv_nodedev_mdev_xml (const ZvSubchannel *sch, const ZvMdev *mdev)
     }
   xmlTextWriterEndElement (w);
   xmlTextWriterEndElement (w);
+  return zv_xml_out_finish (&out);
+}
+
+/* TEXT escaped as libvirt's virBufferEscapeString does it: a text without
+ * any of  " & ' < >  or the control characters 0x01-0x08, 0x0b, 0x0c,
+ * 0x0e-0x19 is kept as it is; otherwise those five become entities and every
+ * control character but tab, newline and return is dropped (bytes are
+ * unsigned, as on s390x). */
+static char *
+libvirt_escape (const char *text)
+{
+  static const char forbidden[] = "\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"
+                                  "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\"&'<>";
+  if (text[strcspn (text, forbidden)] == '\0')
+    return g_strdup (text);
+  GString *out = g_string_new (NULL);
+  for (const guchar *p = (const guchar *) text; *p; p++)
+    {
+      if (*p == '<')
+        g_string_append (out, "&lt;");
+      else if (*p == '>')
+        g_string_append (out, "&gt;");
+      else if (*p == '&')
+        g_string_append (out, "&amp;");
+      else if (*p == '"')
+        g_string_append (out, "&quot;");
+      else if (*p == '\'')
+        g_string_append (out, "&apos;");
+      else if (*p >= 0x20 || *p == '\n' || *p == '\t' || *p == '\r')
+        g_string_append_c (out, (char) *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Writes <NAME id='0xID'>TEXT</NAME>, or <NAME id='0xID'/> without TEXT (product, vendor). */
+static void
+write_pci_id (xmlTextWriterPtr w, const char *name, guint32 id, const char *text)
+{
+  xmlTextWriterStartElement (w, BAD_CAST name);
+  g_autofree char *value = g_strdup_printf ("0x%04x", id);
+  xmlTextWriterWriteAttribute (w, BAD_CAST "id", BAD_CAST value);
+  if (text != NULL)
+    {
+      g_autofree char *escaped = libvirt_escape (text);
+      xmlTextWriterWriteRaw (w, BAD_CAST escaped);
+    }
+  xmlTextWriterEndElement (w);
+}
+
+/* Writes <address domain='0x0005' bus='0x00' slot='0x00' function='0x0'/>
+ * (libvirt prints the function as '0x%d'). */
+static void
+write_pci_address (xmlTextWriterPtr w, const ZvPciAddress *addr)
+{
+  xmlTextWriterStartElement (w, BAD_CAST "address");
+  g_autofree char *domain = g_strdup_printf ("0x%04x", addr->domain);
+  g_autofree char *bus = g_strdup_printf ("0x%02x", addr->bus);
+  g_autofree char *slot = g_strdup_printf ("0x%02x", addr->slot);
+  g_autofree char *function = g_strdup_printf ("0x%u", addr->function);
+  xmlTextWriterWriteAttribute (w, BAD_CAST "domain", BAD_CAST domain);
+  xmlTextWriterWriteAttribute (w, BAD_CAST "bus", BAD_CAST bus);
+  xmlTextWriterWriteAttribute (w, BAD_CAST "slot", BAD_CAST slot);
+  xmlTextWriterWriteAttribute (w, BAD_CAST "function", BAD_CAST function);
+  xmlTextWriterEndElement (w);
+}
+
+/* libvirt's link speed names (virPCIELinkSpeed): GT/s by the register's code. */
+static const char *
+link_speed_name (guint speed)
+{
+  static const char *const names[] = { "", "2.5", "5", "8", "16", "32", "64" };
+  return speed < G_N_ELEMENTS (names) ? names[speed] : "(null)";
+}
+
+/* Writes <link validity='VALIDITY' [port='P'] [speed='S'] width='W'/>; PORT < 0: none. */
+static void
+write_pcie_link (xmlTextWriterPtr w, const char *validity, gint port, guint speed, guint width)
+{
+  xmlTextWriterStartElement (w, BAD_CAST "link");
+  xmlTextWriterWriteAttribute (w, BAD_CAST "validity", BAD_CAST validity);
+  if (port >= 0)
+    {
+      g_autofree char *text = g_strdup_printf ("%d", port);
+      xmlTextWriterWriteAttribute (w, BAD_CAST "port", BAD_CAST text);
+    }
+  if (speed != 0)
+    xmlTextWriterWriteAttribute (w, BAD_CAST "speed", BAD_CAST link_speed_name (speed));
+  g_autofree char *text = g_strdup_printf ("%u", width);
+  xmlTextWriterWriteAttribute (w, BAD_CAST "width", BAD_CAST text);
+  xmlTextWriterEndElement (w);
+}
+
+/* Writes the SR-IOV capabilities (phys_function, virt_functions). */
+static void
+write_sriov (xmlTextWriterPtr w, const ZvPciNodedev *nd)
+{
+  if (nd->has_physfn)
+    {
+      xmlTextWriterStartElement (w, BAD_CAST "capability");
+      xmlTextWriterWriteAttribute (w, BAD_CAST "type", BAD_CAST "phys_function");
+      write_pci_address (w, &nd->physfn);
+      xmlTextWriterEndElement (w);
+    }
+  guint nvfs = nd->virtfns ? nd->virtfns->len : 0;
+  if (nvfs == 0 && nd->totalvfs == 0)
+    return;
+  xmlTextWriterStartElement (w, BAD_CAST "capability");
+  xmlTextWriterWriteAttribute (w, BAD_CAST "type", BAD_CAST "virt_functions");
+  if (nd->totalvfs != 0)
+    {
+      g_autofree char *count = g_strdup_printf ("%u", nd->totalvfs);
+      xmlTextWriterWriteAttribute (w, BAD_CAST "maxCount", BAD_CAST count);
+    }
+  for (guint i = 0; i < nvfs; i++)
+    write_pci_address (w, &g_array_index (nd->virtfns, ZvPciAddress, i));
+  xmlTextWriterEndElement (w);
+}
+
+/* Writes the iommuGroup element: only for a group with members, as libvirt does. */
+static void
+write_iommu_group (xmlTextWriterPtr w, const ZvPciNodedev *nd)
+{
+  if (nd->iommu_group < 0 || nd->iommu_members == NULL || nd->iommu_members->len == 0)
+    return;
+  xmlTextWriterStartElement (w, BAD_CAST "iommuGroup");
+  g_autofree char *number = g_strdup_printf ("%d", nd->iommu_group);
+  xmlTextWriterWriteAttribute (w, BAD_CAST "number", BAD_CAST number);
+  for (guint i = 0; i < nd->iommu_members->len; i++)
+    write_pci_address (w, &g_array_index (nd->iommu_members, ZvPciAddress, i));
+  xmlTextWriterEndElement (w);
+}
+
+/* Writes <pci-express>: empty without a link, else the capable and the negotiated link. */
+static void
+write_pci_express (xmlTextWriterPtr w, const ZvPciConfigInfo *config)
+{
+  if (!config->pcie)
+    return;
+  xmlTextWriterStartElement (w, BAD_CAST "pci-express");
+  if (config->link)
+    {
+      write_pcie_link (w, "cap", (gint) config->cap_port, config->cap_speed, config->cap_width);
+      write_pcie_link (w, "sta", -1, config->sta_speed, config->sta_width);
+    }
+  xmlTextWriterEndElement (w);
+}
+
+/* XML of the pci node device of FN (libvirt's virNodeDeviceCapPCIDefFormat order). */
+char *
+zv_nodedev_pci_xml (const ZvPciFunction *fn, const ZvPciNodedev *nd)
+{
+  ZvXmlOut out;
+  zv_xml_out_init (&out);
+  xmlTextWriterPtr w = out.writer;
+  g_autofree char *name = zv_nodedev_pci_name (fn);
+  write_head (w, name, fn->path, nd->parent, fn->driver);
+  xmlTextWriterStartElement (w, BAD_CAST "capability");
+  xmlTextWriterWriteAttribute (w, BAD_CAST "type", BAD_CAST "pci");
+  if (fn->class_code.present)
+    element_printf (w, "class", "0x%06x", fn->class_code.value);
+  element_printf (w, "domain", "%u", fn->pci.domain);
+  element_printf (w, "bus", "%u", fn->pci.bus);
+  element_printf (w, "slot", "%u", fn->pci.slot);
+  element_printf (w, "function", "%u", fn->pci.function);
+  write_pci_id (w, "product", fn->device.value, nd->product_name);
+  write_pci_id (w, "vendor", fn->vendor.value, nd->vendor_name);
+  write_sriov (w, nd);
+  if (nd->config.header_type == ZV_PCI_HEADER_PCI_BRIDGE ||
+      nd->config.header_type == ZV_PCI_HEADER_CARDBUS_BRIDGE)
+    {
+      xmlTextWriterStartElement (w, BAD_CAST "capability");
+      xmlTextWriterWriteAttribute (w, BAD_CAST "type",
+                                   BAD_CAST (nd->config.header_type == ZV_PCI_HEADER_PCI_BRIDGE
+                                             ? "pci-bridge" : "cardbus-bridge"));
+      xmlTextWriterEndElement (w);
+    }
+  write_mdev_types (w, nd->mdev_types);
+  write_iommu_group (w, nd);
+  if (nd->numa_node >= 0)
+    {
+      xmlTextWriterStartElement (w, BAD_CAST "numa");
+      g_autofree char *node = g_strdup_printf ("%d", nd->numa_node);
+      xmlTextWriterWriteAttribute (w, BAD_CAST "node", BAD_CAST node);
+      xmlTextWriterEndElement (w);
+    }
+  write_pci_express (w, &nd->config);
+  xmlTextWriterEndElement (w);   /* capability */
+  xmlTextWriterEndElement (w);   /* device */
   return zv_xml_out_finish (&out);
 }
 
