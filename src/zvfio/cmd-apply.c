@@ -368,11 +368,19 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
                             .allow_offline = zv_state_flag (want->offline) };
       judge (s, &ctx, NULL);
     }
-  /* what a planned prepare puts right is not held against the later steps */
-  static const char *const bound_rules[] = { "ccw.not-vfio-bound", "zpci.vfio-bound", NULL };
-  static const char *const persisted_rules[] = { "ccw.not-vfio-bound", "zpci.vfio-bound",
-                                                 "ccw.autostart-not-persistent", NULL };
-  const char *const *fixed = need_prepare ? (persist ? persisted_rules : bound_rules) : NULL;
+  /* what a planned prepare puts right is not held against the later steps: the
+   * binding, the override with persist, the online ccw device with offline allowed */
+  const char *fixed[5] = { NULL };
+  if (need_prepare)
+    {
+      guint n = 0;
+      fixed[n++] = "ccw.not-vfio-bound";
+      fixed[n++] = "zpci.vfio-bound";
+      if (persist)
+        fixed[n++] = "ccw.autostart-not-persistent";
+      if (zv_state_flag (want->offline))
+        fixed[n++] = "ccw.online";
+    }
   gboolean autostart = zv_state_flag (want->autostart);
   if (need_define && need_attach)
     {
