@@ -4,9 +4,19 @@
 # (-Dfault_injection=true, /usr/libexec/zvfio-vm/zvfio-fault) is killed with
 # SIGKILL at each of its write steps in turn (ZVFIO_FAULT_AT=N), then the run is
 # recovered with `zvfio repair U`, `zvfio repair --all` and the same command again
-# (each point three times, once per recovery). Afterwards no intent record is left and the host holds either
-# nothing (undone) or the defined and running mdev (finished), never one without
-# the other.
+# (each point three times, once per recovery). What each point must end in follows
+# tests/integration/test_crash_mdev.py and docs/architecture.md ("Intent records"):
+#   - killed before `mdevctl define` returned, or before `mdevctl start`: repair
+#     undoes (nothing left); the re-run settles and does the operation (finished);
+#   - killed after `mdevctl start` (the record's removal): every recovery drops the
+#     record and leaves the defined, running mdev (finished; zvfio never stops one);
+#   - killed at the record update right after `mdevctl define` (the record holds no
+#     proof that the definition is zvfio's): every recovery exits 1, keeps the
+#     definition (not running) and the record, and says how to go on; following that
+#     message (mdevctl undefine -u U -p SCH; zvfio repair U) brings the host back to
+#     the state before (kept).
+# Never a half state (a running mdev without its definition, or one that runs
+# without having been asked for), never a record left after a recovery that exited 0.
 . /usr/lib/zvfio-vm/lib.sh
 need_cmd prepare define repair release
 FAULT=/usr/libexec/zvfio-vm/zvfio-fault
@@ -23,6 +33,11 @@ trap cleanup EXIT
 
 defined() { [ -e /etc/mdevctl.d/$sch/$U ]; }
 running() { [ -e /sys/bus/mdev/devices/$U ]; }
+yn() { "$@" && echo yes || echo no; }
+# what a trial may change: the definition, the mdev, the record, the subchannel's driver
+host_state() {
+    echo "defined=$(yn defined) running=$(yn running) record=$(yn test -e $REC) driver=$(sch_driver $sch)"
+}
 # back to nothing: no mdev, no definition, no record
 reset_mdev() {
     running && mdevctl stop -u $U >/dev/null 2>&1
@@ -35,6 +50,8 @@ reset_mdev() {
 step "bind $sch ($devno) to vfio_ccw"
 ok zvfio prepare ccw:$devno --offline
 assert_eq "$(sch_driver $sch)" vfio_ccw "driver of $sch"
+before=$(host_state)
+note "state before the trials: $before"
 
 step "count the write steps of a complete define --start"
 rm -f $ZV_WORK/points
@@ -47,11 +64,28 @@ note "write steps: $n: $(cut -d' ' -f2- $ZV_WORK/points | tr '\n' ';')"
 [ "$n" -ge 5 ] || fail "only $n write steps counted"
 reset_mdev
 
-undone=0 finished=0 trials=0
+# point_kind I: what killing the run before write step I leaves (see the top)
+point_kind() {
+    local prev
+    [ "$1" -ge 2 ] && prev=$(sed -n "$(($1 - 1))p" $ZV_WORK/points | cut -d' ' -f2-) || prev=""
+    case $prev in
+        "mdevctl define/"*) echo unproven ;;
+        "mdevctl start/"*)  echo started ;;
+        *)                  echo before-start ;;
+    esac
+}
+kinds=""
+for i in $(seq 1 $n); do kinds="$kinds $(point_kind $i)"; done
+note "points:$kinds"
+printf '%s\n' $kinds | grep -qx unproven || fail "no write step after 'mdevctl define' among:$kinds"
+printf '%s\n' $kinds | grep -qx started || fail "no write step after 'mdevctl start' among:$kinds"
+
+undone=0 finished=0 kept=0 trials=0
 for i in $(seq 1 $n); do
+  kind=$(point_kind $i)
   for how in 1 2 0; do
     trials=$((trials + 1))
-    step "killed at write step $i/$n ($(sed -n ${i}p $ZV_WORK/points | cut -d' ' -f2-)), recovery $how"
+    step "killed at write step $i/$n ($(sed -n ${i}p $ZV_WORK/points | cut -d' ' -f2-); $kind), recovery $how"
     ZVFIO_FAULT_AT=$i run $FAULT define ccw:$devno --uuid $U --start
     [ $RC -eq 137 ] || fail "trial $i: not killed at step $i (exit $RC)"
     case $how in
@@ -59,17 +93,41 @@ for i in $(seq 1 $n); do
         2) run zvfio repair --all ;;
         0) run zvfio define ccw:$devno --uuid $U --start ;;
     esac
-    # `repair U` of a run killed before its record was written finds nothing (exit 4)
-    [ $RC -eq 0 ] || { [ $how = 1 ] && [ $RC = 4 ] && [ ! -e $REC ]; } \
-        || fail "trial $i: recovery ($how) exited $RC: $(printf '%s' "$OUT" | tail -n 2 | tr '\n' ' ')"
-    assert_no_file $REC "trial $i: intent record after the recovery"
-    if running && defined; then
-        finished=$((finished + 1))
-    elif ! running && ! defined; then
-        undone=$((undone + 1))
-    else
-        fail "trial $i: half state after the recovery: running=$(running && echo yes || echo no) defined=$(defined && echo yes || echo no)"
+    last=$(printf '%s' "$OUT" | tail -n 2 | tr '\n' ' ')
+    if [ $kind = unproven ]; then
+        # fail safe: zvfio cannot show the definition is its own, so it keeps it
+        [ $RC -eq 1 ] || fail "trial $i: recovery ($how) of an unproven definition exited $RC, expected 1: $last"
+        printf '%s' "$OUT" | grep -qF "mdev $U: kept its definition on $sch and the record $REC" \
+            || fail "trial $i: recovery ($how) does not say it kept the definition: $last"
+        printf '%s' "$OUT" | grep -qF "'mdevctl undefine -u $U -p $sch', then 'zvfio repair $U'" \
+            || fail "trial $i: recovery ($how) does not say how to go on: $last"
+        assert_eq "$(host_state)" "defined=yes running=no record=yes driver=vfio_ccw" \
+            "trial $i: state after the recovery ($how) of an unproven definition"
+        step "trial $i: the admin follows the message: mdevctl undefine -u $U -p $sch; zvfio repair $U"
+        ok mdevctl undefine -u $U -p $sch
+        ok zvfio repair $U
+        assert_eq "$(host_state)" "$before" "trial $i: state after the admin's undefine and repair"
+        kept=$((kept + 1))
+        continue
     fi
+    # `repair U` of a run killed before its record was written finds nothing (exit 4)
+    [ $RC -eq 0 ] || { [ $how = 1 ] && [ $RC = 4 ] && [ $i = 1 ] && [ ! -e $REC ]; } \
+        || fail "trial $i: recovery ($how) exited $RC: $last"
+    assert_no_file $REC "trial $i: intent record after the recovery"
+    assert_eq "$(sch_driver $sch)" vfio_ccw "trial $i: driver of $sch after the recovery"
+    if running && defined; then
+        got=finished; finished=$((finished + 1))
+    elif ! running && ! defined; then
+        got=undone; undone=$((undone + 1))
+    else
+        fail "trial $i: half state after the recovery: $(host_state)"
+    fi
+    # killed after the start: the operation had finished, whoever recovers; before
+    # it: repair takes back what the record proves, the re-run does it again
+    if [ $kind = started ] || [ $how = 0 ]; then want=finished; else want=undone; fi
+    assert_eq "$got" "$want" "trial $i ($kind): outcome of recovery $how"
+    [ $kind = started ] && [ $how != 0 ] && { printf '%s' "$OUT" | grep -qF "the interrupted define --start had finished" \
+        || fail "trial $i: repair ($how) does not say the define --start had finished: $last"; }
     reset_mdev
   done
 done
@@ -79,4 +137,4 @@ ok zvfio release ccw:$devno
 wait_for 15 sch_is $sch io_subchannel || fail "$sch not back on io_subchannel"
 wait_for 10 ccw_online_is $devno 1 || fail "ccw device $devno not online again after release"
 trap - EXIT
-pass "define --start killed at each of its $n write steps on the real kernel, each recovered by repair UUID, repair --all and a re-run ($trials trials): $undone undone, $finished finished, no half state, no record left"
+pass "define --start killed at each of its $n write steps on the real kernel, each recovered by repair UUID, repair --all and a re-run ($trials trials): $undone undone, $finished finished, $kept kept for the admin (killed before the proof: exit 1, definition and record kept; mdevctl undefine + repair then restored the state before), no half state"
