@@ -32,6 +32,9 @@ packages=(
   clang libclang-rt-14-dev valgrind python3-pytest-xdist
   # benchmark smoke (tests/bench/bench.sh: peak RSS with /usr/bin/time, ratios with bc)
   time bc
+  # the Ansible collection (tests/integration/test_ansible.py, docs/ansible.md): ansible-core,
+  # and what ansible-test sanity runs offline, from Debian instead of PyPI
+  ansible-core python3-venv pylint yamllint python3-pycodestyle python3-voluptuous
 )
 
 as_root() {
