@@ -1,9 +1,12 @@
 /* Fuzz target: sysfs attribute parsers (chpids, pimpampom, cutype, ccw uevent, hex,
- * pci, EBCDIC, /sys/firmware devices and types) and lines of the kernel's mountinfo,
- * swaps and route tables. */
+ * pci, EBCDIC, /sys/firmware devices and types), lines of the kernel's mountinfo,
+ * swaps and route tables, the boot configuration (cio_ignore=, the kernel command
+ * line, zdev's udev rules) and what PCI node devices read (pci.ids, config space). */
+#include "zv-boot-config.h"
 #include "zv-boot-devices.h"
 #include "zv-kernel-tables.h"
 #include "zv-parse.h"
+#include "zv-pci-nodedev.h"
 
 #include <stdint.h>
 
@@ -80,5 +83,37 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   ZvDevt devt;
   zv_parse_devt (text, &devt);
   zv_parse_netdev_flags (text, &v);
+  /* the boot configuration: cio_ignore= (every accepted range is in order),
+   * the kernel command line, zdev's rules by a ccw and a group name */
+  g_autoptr (GArray) items = g_array_new (FALSE, FALSE, sizeof (ZvCioItem));
+  g_autoptr (GPtrArray) bad = g_ptr_array_new_with_free_func (g_free);
+  zv_cio_ignore_param_parse (text, items, bad);
+  for (guint i = 0; i < items->len; i++)
+    {
+      const ZvCioItem *item = &g_array_index (items, ZvCioItem, i);
+      if (item->kind == ZV_CIO_ITEM_RANGE)
+        g_assert_true (item->from.ssid < item->to.ssid ||
+                       (item->from.ssid == item->to.ssid &&
+                        item->from.number <= item->to.number));
+    }
+  ZvBusId probe = { 0, 1, 0x1234 };
+  zv_cio_ignore_items_ignore (items, &probe, &probe);
+  g_ptr_array_unref (zv_cmdline_values (text, "cio_ignore"));
+  g_autoptr (ZvZdevRule) rule = zv_zdev_rule_parse ("41-dasd-eckd-0.0.1234.rules",
+                                                    (const char *) data, size);
+  g_autoptr (ZvZdevRule) group = zv_zdev_rule_parse ("41-qeth-0.0.f500.rules",
+                                                     (const char *) data, size);
+  if (rule != NULL)
+    g_assert_cmpuint (rule->devices->len, >, 0);
+  zv_zdev_cio_ignore_rule_parse ((const char *) data, size, items);
+  /* pci.ids and a config space */
+  g_autoptr (ZvPciNames) names = zv_pci_names_new ();
+  zv_pci_names_want (names, 0x1af4, 0x1000);
+  zv_pci_names_feed_text (names, (const char *) data, size);
+  zv_pci_names_vendor (names, 0x1af4);
+  zv_pci_names_device (names, 0x1af4, 0x1000);
+  ZvPciConfigInfo config;
+  zv_pci_config_parse (data, size, (gint64) size, &config);
+  zv_pci_config_parse (data, size, 256, &config);
   return 0;
 }

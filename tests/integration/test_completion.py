@@ -121,6 +121,11 @@ def test_subchannels_pci_and_fids():
     assert complete(f"zvfio --root {DEMO} check sch:0.0.000") == [
         "0.0.0000", "0.0.0001", "0.0.0002", "0.0.0003"]
     assert complete(f"zvfio --root {DEMO} nodedev sch:0.0.ff") == ["0.0.ff00", "0.0.ff40"]
+    # nodedev prints PCI functions too: addresses, fid: and pci_ names
+    assert complete(f"zvfio --root {DEMO} nodedev 001") == ["0010:00:00.0", "0011:00:00.0"]
+    assert complete(f"zvfio --root {DEMO} nodedev fid:0x0000003") == ["0x00000030"]
+    assert complete(f"zvfio --root {DEMO} nodedev pci_002") == [
+        "pci_0020_00_00_0", "pci_0021_00_00_0"]
     assert complete(f"zvfio --root {DEMO} prepare 0011:") == ["00:00.0"]
     assert complete(f"zvfio --root {DEMO} show 00") == [
         "0010:00:00.0", "0011:00:00.0", "0020:00:00.0", "0021:00:00.0", "0030:00:00.0"]

@@ -19,7 +19,8 @@ def trees(tmp_path_factory):
     base = tmp_path_factory.mktemp("rules")
     return {name: zvfio_fixtures.build_tree(name, base / name)
             for name in ("rules-ccw", "rules-fcp-ipl", "rules-zpci", "rules-zpci-z13",
-                         "rules-zpci-kvm", "boot-devices", "boot-devices-nvme", "all-kinds")}
+                         "rules-zpci-kvm", "boot-devices", "boot-devices-nvme", "all-kinds",
+                         "boot-config")}
 
 
 def check_json(run_zvfio, root, *args):
@@ -70,6 +71,9 @@ FIRES = [
     ("rules-zpci", "fid:0x20", "attach", "zpci.vfio-bound", "error"),
     ("all-kinds", "0002:00:00.0", "prepare", "zpci.in-use", "error"),   # RoCE, eno32 up
     ("all-kinds", "fid:0x20", "check", "zpci.in-use", "error"),
+    ("boot-config", "0.0.1234", "prepare", "ccw.boot-config", "warning"),   # zdev: online
+    ("boot-config", "0.0.2000", "check", "ccw.boot-config", "warning"),     # cio_ignore=
+    ("boot-config", "0.0.f501", "prepare", "ccw.boot-config", "warning"),   # zdev: CTC group
 ]
 
 # ... and clean devices on which none of the listed rules may fire.
@@ -81,6 +85,8 @@ SILENT = [
     ("rules-ccw", "0.0.2005", "start"),       # defined manual mdev, free instance
     ("rules-zpci", "fid:0x21", "attach"),     # RoCE on vfio-pci
     ("rules-zpci", "fid:0x20", "check"),      # RoCE on mlx5: fine until attach
+    ("boot-config", "0.0.3000", "prepare"),   # freed on the kernel command line
+    ("boot-config", "0.0.4000", "prepare"),   # freed at boot by zdev's 41-cio-ignore.rules
 ]
 
 
@@ -140,8 +146,8 @@ MY_RULES = ["ccw.no-subchannel", "ccw.not-a-subchannel", "ccw.cio-ignored",
             "ccw.not-io-subchannel", "ccw.qdio", "ccw.online", "ccw.ipl-device",
             "ccw.reipl-device", "ccw.dump-device", "ccw.in-use",
             "ccw.not-vfio-bound", "ccw.mdev-type", "ccw.mdev-config", "ccw.no-instance",
-            "ccw.autostart-not-persistent", "zpci.in-use", "zpci.ism.mio", "zpci.ism.driver",
-            "zpci.ism.interpretation", "zpci.vfio-bound", "zpci.ipl-device",
+            "ccw.autostart-not-persistent", "ccw.boot-config", "zpci.in-use", "zpci.ism.mio",
+            "zpci.ism.driver", "zpci.ism.interpretation", "zpci.vfio-bound", "zpci.ipl-device",
             "zpci.reipl-device", "zpci.dump-device"]
 
 GOLDEN_CASES = [

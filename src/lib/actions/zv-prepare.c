@@ -87,6 +87,8 @@ zv_prepare (ZvRoot *root, GPtrArray *targets, const ZvPrepareOptions *opts,
   if (opts->locked)
     opts->locked (opts->data);
   g_autoptr (ZvHostFacts) facts = zv_prepare_facts (root, targets, opts->domain);
+  if (opts->persist)
+    zv_host_facts_read_boot_config (facts);   /* what the next boot does: ccw.boot-config */
   if (!check_rules (root, targets, facts, opts, result->violations, error))
     return FALSE;
   if (!zv_signal_check (error) ||

@@ -74,7 +74,16 @@ zv_host_facts_free (ZvHostFacts *facts)
   g_clear_error (&facts->machine_type_error);
   g_free (facts->kvm_zpci_why);
   g_hash_table_unref (facts->emulators);
+  zv_boot_config_free (facts->boot_config);
   g_free (facts);
+}
+
+/* Reads the boot configuration once. */
+void
+zv_host_facts_read_boot_config (ZvHostFacts *facts)
+{
+  if (facts->boot_config == NULL && facts->root != NULL)
+    facts->boot_config = zv_boot_config_read (facts->root);
 }
 
 /* Adds the facts about subchannel SCH. */

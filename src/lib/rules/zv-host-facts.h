@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include "zv-boot-config.h"
 #include "zv-boot-devices.h"
 #include "zv-css.h"
 #include "zv-host-usage.h"
@@ -55,6 +56,8 @@ typedef struct {
   char *kvm_zpci_why;                 /* why kvm_zpci is UNKNOWN */
   GHashTable *emulators;              /* emulator path -> ZvEmulatorFacts */
   gboolean allow_volatile_autostart;  /* ZVFIO_ALLOW_VOLATILE_AUTOSTART=1 */
+  ZvBootConfig *boot_config;          /* zdev's rules and cio_ignore= at the next boot;
+                                       * NULL: not asked (zv_host_facts_read_boot_config) */
 } ZvHostFacts;
 
 /* Reads the host-wide facts (IPL, re-IPL and dump devices, cio_ignore, policy) of ROOT. */
@@ -66,6 +69,10 @@ void zv_host_facts_add_subchannel (ZvHostFacts *facts, const ZvSubchannel *sch);
 /* Adds the facts about PCI function FN (what the host uses of it) and, for an
  * ISM function, the machine type, KVM and the QEMU version of DOMAIN's emulator. */
 void zv_host_facts_add_pci (ZvHostFacts *facts, const ZvPciFunction *fn, const ZvDomain *domain);
+/* Reads what configures ccw devices at the next boot (zdev's persistent
+ * rules, cio_ignore= on /proc/cmdline), once: for check and for a prepare
+ * that makes its binding persistent (ccw.boot-config). Nothing without a root. */
+void zv_host_facts_read_boot_config (ZvHostFacts *facts);
 /* Adds the facts about TARGET's device (nothing for a missing one or NULL). */
 void zv_host_facts_add_target (ZvHostFacts *facts, const ZvTarget *target,
                                const ZvDomain *domain);

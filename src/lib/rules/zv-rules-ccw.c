@@ -453,6 +453,61 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
   zv_violation_set_cli_hint (out, "or: zvfio prepare %s --persist", target->sch->id);
 }
 
+/* The device the next boot loads from (what the kernel's cio_ignore=ipldev names
+ * then: the re-IPL device of a ccw or FCP re-IPL), or NULL. */
+static const ZvBusId *
+next_ipl_device (const ZvHostFacts *facts)
+{
+  const ZvBootDevice *reipl = zv_boot_devices_get (facts->boot, ZV_BOOT_ROLE_REIPL);
+  return reipl->error == NULL && reipl->bus == ZV_BOOT_BUS_CCW ? &reipl->devno : NULL;
+}
+
+/* ccw.boot-config: at the next boot zdev sets the device online (the host claims
+ * it while driverctl hands its subchannel to vfio_ccw), or the cio_ignore= kernel
+ * parameter hides it (its subchannel, and so the binding, never comes back). */
+static void
+check_boot_config (const ZvRuleContext *ctx, GPtrArray *out)
+{
+  const ZvTarget *target = ctx->target;
+  const ZvBootConfig *boot = ctx->facts->boot_config;
+  const ZvRule *rule = zv_rules_find ("ccw.boot-config");
+  ZvBusId id;
+  if (boot == NULL || !has_io_subchannel (ctx) || sch_devno (target->sch) == NULL ||
+      !zv_parse_busid (sch_devno (target->sch), &id))
+    return;
+  const char *devno = sch_devno (target->sch);
+  const ZvZdevRule *zdev = boot->rules_error ? NULL : zv_boot_config_zdev_online (boot, &id);
+  if (boot->rules_error != NULL)
+    zv_violation_add_unreadable (out, rule, ctx, boot->rules_error);
+  else if (zdev != NULL)
+    {
+      g_autofree char *hint = g_strdup_printf ("remove zdev's persistent configuration of it: "
+                                               "chzdev -d --persistent %s %s", zdev->type,
+                                               zdev->id);
+      zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, hint,
+                        "device %s is set online at boot by zdev (" ZV_ZDEV_RULES_DIR "/%s): "
+                        "the host takes it at every boot while driverctl binds subchannel %s "
+                        "to vfio_ccw", devno, zdev->file, target->sch->id);
+    }
+  if (boot->cmdline_error != NULL)
+    zv_violation_add_unreadable (out, rule, ctx, boot->cmdline_error);
+  else if (zv_boot_config_ignores (boot, &id, next_ipl_device (ctx->facts)))
+    {
+      const char *last = g_ptr_array_index (boot->cio_ignore, boot->cio_ignore->len - 1);
+      g_autoptr (GString) all = g_string_new (NULL);
+      for (guint i = 0; i < boot->cio_ignore->len; i++)
+        g_string_append_printf (all, "%scio_ignore=%s", i ? " " : "",
+                                (const char *) g_ptr_array_index (boot->cio_ignore, i));
+      g_autofree char *hint = g_strdup_printf ("free it on the kernel command line: "
+                                               "cio_ignore=%s,!%s in the zipl parameters "
+                                               "(/etc/zipl.conf), then run zipl", last, devno);
+      zv_violation_add (out, rule, ctx, ZV_FINDING_RELAXED, hint,
+                        "device %s is ignored at boot (%s on " ZV_PROC_CMDLINE "): subchannel "
+                        "%s does not come back after a reboot, nor does its vfio_ccw binding",
+                        devno, all->str, target->sch->id);
+    }
+}
+
 const ZvRule zv_rules_ccw[] = {
   { "ccw.no-subchannel", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_DEFINE | ZV_IN_START,
     "the mdev parent names no subchannel or ccw device of this host",
@@ -502,6 +557,10 @@ const ZvRule zv_rules_ccw[] = {
     ZV_IN_CHECK | ZV_IN_DEFINE | ZV_IN_PREPARE,
     "an autostart mdev needs a persistent vfio_ccw binding (driverctl override)",
     check_autostart_persistent },
+  { "ccw.boot-config", ZV_SEVERITY_ERROR, ZV_SEVERITY_WARNING, ZV_IN_CHECK | ZV_IN_PREPARE,
+    "check and prepare --persist: zdev sets the device online at boot, or the cio_ignore= "
+    "kernel parameter hides it at boot (a warning; an error when they cannot be read)",
+    check_boot_config },
 };
 const gsize zv_rules_ccw_count = G_N_ELEMENTS (zv_rules_ccw);
 

@@ -265,6 +265,8 @@ zv_rules_read_facts (const ZvRuleContext *ctx)
     return zv_host_facts_new (NULL);   /* nothing of a remote host is readable here */
   ZvHostFacts *facts = zv_host_facts_new (ctx->root);
   zv_host_facts_add_target (facts, ctx->target, ctx->domain);
+  if (ctx->op == ZV_OP_CHECK || ctx->op == ZV_OP_PREPARE)
+    zv_host_facts_read_boot_config (facts);   /* check (--op prepare): ccw.boot-config */
   return facts;
 }
 
