@@ -162,7 +162,8 @@ GROUPS: list[Group] = [
     Group(
         name="host",
         scenarios=[("smoke", 300), ("inventory", 300), ("mdevctl-callout", 300),
-                   ("libvirt-nodedev", 300), ("zpci", 300), ("host-needs", 180),
+                   ("libvirt-nodedev", 300), ("boot-config", 120), ("zpci", 300),
+                   ("host-needs", 180),
                    ("define-start-crash", 420), ("bench-lscss", 600)],
         ccw=[
             Ccw(NET, 0, 0x1000, "3832/01", "mdevctl-callout target"),

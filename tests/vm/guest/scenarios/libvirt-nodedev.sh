@@ -13,6 +13,7 @@ cleanup() {
     mdevctl stop -u $U >/dev/null 2>&1; mdevctl undefine -u $U >/dev/null 2>&1
     mdevctl stop -u $U2 >/dev/null 2>&1; mdevctl undefine -u $U2 >/dev/null 2>&1
     driverctl -b css unset-override $sch >/dev/null 2>&1
+    [ -n "${paddr-}" ] && driverctl unset-override $paddr >/dev/null 2>&1
     [ "$(sch_driver $sch)" = io_subchannel ] || raw_unbind_vfio $sch
 }
 trap cleanup EXIT
@@ -32,6 +33,39 @@ if canon(a) != canon(b):
 PY
     note "zvfio nodedev $1 = virsh nodedev-dumpxml $1 ($2)"
 }
+
+# zvfio nodedev NAME must print, byte for byte, what libvirtd prints for NAME
+# (virsh adds one newline after the document) and warn about nothing.
+same_bytes_as_libvirt() {
+    virsh nodedev-dumpxml "$1" > $ZV_WORK/libvirt.raw 2>&1 || fail "virsh nodedev-dumpxml $1: $(cat $ZV_WORK/libvirt.raw)"
+    zvfio nodedev "$1" > $ZV_WORK/zvfio.raw 2> $ZV_WORK/zvfio.err || fail "zvfio nodedev $1: $(cat $ZV_WORK/zvfio.err)"
+    [ ! -s $ZV_WORK/zvfio.err ] || fail "zvfio nodedev $1 warned: $(cat $ZV_WORK/zvfio.err)"
+    printf '%s\n' "$(cat $ZV_WORK/libvirt.raw)" > $ZV_WORK/libvirt.xml
+    printf '%s\n' "$(cat $ZV_WORK/zvfio.raw)" > $ZV_WORK/zvfio.xml
+    cmp -s $ZV_WORK/libvirt.xml $ZV_WORK/zvfio.xml || {
+        diff -u $ZV_WORK/libvirt.xml $ZV_WORK/zvfio.xml
+        fail "zvfio nodedev $1 differs from libvirt ($2): $(diff $ZV_WORK/libvirt.xml $ZV_WORK/zvfio.xml | tr -s ' \n' ' ' | head -c 400)"
+    }
+    note "zvfio nodedev $1 = virsh nodedev-dumpxml $1, byte for byte ($2)"
+}
+
+step "PCI node devices: every pci_* libvirt lists, byte for byte (issue 21 §4)"
+pcis=$(virsh nodedev-list --cap pci | sort)
+[ -n "$pcis" ] || fail "libvirt lists no pci node device"
+for n in $pcis; do same_bytes_as_libvirt $n "on its host driver"; done
+ours=$(zvfio nodedev | sed -n 's|.*<name>\(pci_[^<]*\)</name>.*|\1|p' | sort)
+assert_eq "$(echo $ours)" "$(echo $pcis)" "pci node devices in 'zvfio nodedev' (virsh nodedev-list --cap pci)"
+paddr=$(pci_field "zpci target" address)
+pfid=$(printf '0x%x' "$(pci_field "zpci target" fid)")
+pname=pci_$(echo $paddr | tr ':.' '__')
+ok driverctl set-override $paddr vfio-pci
+wait_for 20 sh -c "virsh nodedev-dumpxml $pname | grep -q '<name>vfio-pci</name>'" || fail "libvirt does not see $paddr on vfio-pci"
+same_bytes_as_libvirt $pname "bound to vfio-pci"
+ok zvfio nodedev fid:$pfid
+[ "$OUT" = "$(cat $ZV_WORK/zvfio.raw)" ] || fail "zvfio nodedev fid:$pfid differs from zvfio nodedev $pname"
+ok driverctl unset-override $paddr
+wait_for 20 sh -c "virsh nodedev-dumpxml $pname | grep -q '<name>virtio-pci</name>'" || fail "$paddr did not return to virtio-pci"
+same_bytes_as_libvirt $pname "back on virtio-pci"
 
 cat > $ZV_WORK/mdev.xml <<XML
 <device>
@@ -85,4 +119,4 @@ assert_no_file /etc/mdevctl.d/$sch/$U2 "definition after zvfio undefine"
 ok driverctl -b css unset-override $sch
 wait_for 15 sch_is $sch io_subchannel || fail "$sch did not return to io_subchannel"
 trap - EXIT
-pass "virsh nodedev-create vetoed by zvfio-callout on an unbound subchannel; nodedev-define/start/destroy/undefine drive the real mdev; zvfio nodedev equals libvirtd's XML for the defined and the started mdev; zvfio define --start creates an mdev libvirt lists as active"
+pass "zvfio nodedev equals libvirtd's XML byte for byte for every pci node device (host driver, vfio-pci, back); virsh nodedev-create vetoed by zvfio-callout on an unbound subchannel; nodedev-define/start/destroy/undefine drive the real mdev; zvfio nodedev equals libvirtd's XML for the defined and the started mdev; zvfio define --start creates an mdev libvirt lists as active"
