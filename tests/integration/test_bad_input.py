@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, TIMEOUT_FACTOR, host_state, wrapped
+from conftest import REPO_ROOT, TIMEOUT_FACTOR, host_state, unwrap_violations, wrapped
 
 DEMO = REPO_ROOT / "examples" / "demo-lpar"
 UUID41 = "a1b2c3d4-0201-4e5f-8a9b-0c1d2e3f4a5b"
@@ -571,6 +571,34 @@ for name, content in BAD_MDEV_INTENT[:3]:
 CASES.append(row("fifo-mdev-intent", ["repair", MI], None, "is not a regular file",
                  setup=mkfifo(MI_PATH)))
 
+# attach --define records whose libvirt URI names a program, another socket or
+# anything zvfio would not connect to itself (issue 21 §2): refused when read, never
+# connected to (repair would run command= as root); every message says how to remove it
+BAD_MDEV_URIS = [
+    ("ext", "qemu+ext:///system?command=/bin/sh", "its transport 'ext' is not one zvfio"),
+    ("ext-uppercase", "qemu+EXT:///system", "its transport 'EXT' is not one zvfio"),
+    ("libssh2", "qemu+libssh2://h/system", "its transport 'libssh2' is not one zvfio"),
+    ("command", "qemu+ssh://h/system?command=/bin/sh", "parameter 'command' would make"),
+    ("command-uppercase", "qemu+ssh://h/system?COMMAND=/bin/sh", "parameter 'COMMAND' would"),
+    ("command-escaped", "qemu+ssh://h/system?comm%61nd=/bin/sh", "a percent escape"),
+    ("netcat", "qemu+ssh://h/system?netcat=/bin/sh", "parameter 'netcat' would make"),
+    ("socket", "qemu+unix:///system?socket=/tmp/s", "parameter 'socket' would make"),
+    ("proxy", "qemu+ssh://h/system?proxy=netcat", "parameter 'proxy' would make"),
+    ("name", "qemu+ssh://h/system?name=qemu+ext:///x", "parameter 'name' would make"),
+    ("unknown-parameter", "qemu+ssh://h/system?known_hosts=/etc/x", "'known_hosts' is not one"),
+    ("host-option", "qemu+ssh://-oProxyCommand=sh/system", "its host starts with '-'"),
+]
+for name, uri, fragment in BAD_MDEV_URIS:
+    CASES.append(row(f"mdev-intent-uri-{name}", ["repair", MI], 7, fragment,
+                     setup=write(MI_PATH, mdev_intent(operation="attach-define",
+                                                      step="libvirt", uri=uri,
+                                                      domain="g1"))))
+CASES.append(row("mdev-intent-uri-ext-all", ["repair", "--all"], 1,
+                 f"then 'rm /run/zvfio/mdev/{MI}.json'",
+                 setup=write(MI_PATH, mdev_intent(operation="attach-define", step="libvirt",
+                                                  uri="qemu+ext:///system?command=/bin/sh",
+                                                  domain="g1"))))
+
 # Domain XML, as `check --domain-xml` reads it and as the hook gets it on stdin
 BAD_XML = [
     ("xxe", XXE, 7, ""),
@@ -814,7 +842,9 @@ def test_bad_input(case, tmp_path, build_dir):
     else:
         assert res.returncode == case.code, (res.returncode, res.stderr[-3000:])
     # refusals of `check` and messages of `release` go to stdout
-    assert fill(case.fragment, root) in res.stderr + res.stdout, res.stderr[-3000:]
+    # (a violation's message and fix are broken into lines of 100 columns: joined here)
+    assert fill(case.fragment, root) in unwrap_violations(res.stderr + res.stdout), \
+        res.stderr[-3000:]
     assert tree_state(root) == before, "the tree changed"
     # nothing outside the root is ever named as if it were inside
     assert "/sys/bus/css/devices/../" not in res.stderr

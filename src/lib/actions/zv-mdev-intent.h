@@ -3,7 +3,9 @@
  * `zvfio attach DOMAIN ID --define` (mdevctl define, then the libvirt change),
  * kept in /run/zvfio/mdev/<uuid>.json from before the first change until the
  * operation finished or was rolled back, so that `zvfio repair` (or the same
- * command run again) undoes what an interrupted one created, and only that. */
+ * command run again) undoes what an interrupted one created, and only that.
+ * Loading, saving or removing a record first clears the directory of the temporary
+ * files a killed writer left (zv_temp_sweep_before_write, once per process). */
 #pragma once
 
 #include <glib.h>

@@ -3,7 +3,10 @@
  * else, also after a libvirtd restart. Files are JSON, written atomically.
  *
  *   /run/zvfio/bind/<bus>-<device>.json   one driver binding (ZvBindRecord)
- *   /run/zvfio/<domain>.json              one domain's bring-up (zv-domain-state.h) */
+ *   /run/zvfio/<domain>.json              one domain's bring-up (zv-domain-state.h)
+ *
+ * Loading, saving or removing a record first clears its directory of the temporary
+ * files a killed writer left (zv_temp_sweep_before_write, once per process). */
 #pragma once
 
 #include <glib.h>
