@@ -45,9 +45,9 @@ char *
 zv_root_read_fd (int fd, gssize eof_at, gsize *length, const char *dir_path, const char *name,
                  GError **error)
 {
-  g_autoptr (GByteArray) buf = g_byte_array_new ();
+  g_autoptr (GByteArray) buf = NULL;
   guint8 chunk[4096];
-  for (gboolean first = TRUE;; first = FALSE)
+  for (;;)
     {
       ssize_t n;
       do
@@ -58,6 +58,17 @@ zv_root_read_fd (int fd, gssize eof_at, gsize *length, const char *dir_path, con
           zv_root_set_file_error (error, errno, "cannot read", dir_path, name);
           return NULL;
         }
+      /* the whole file in the first read: one allocation */
+      if (buf == NULL && (n == 0 || (eof_at >= 0 && n < (ssize_t) sizeof chunk && n >= eof_at)))
+        {
+          if (length)
+            *length = (gsize) n;
+          char *data = g_malloc ((gsize) n + 1);
+          data[n] = '\0';
+          return memcpy (data, chunk, (gsize) n);
+        }
+      if (buf == NULL)
+        buf = g_byte_array_new ();
       if (buf->len + (gsize) n > ZV_MAX_FILE_SIZE)
         {
           g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s%s%s is larger than %d bytes",
@@ -65,7 +76,7 @@ zv_root_read_fd (int fd, gssize eof_at, gsize *length, const char *dir_path, con
           return NULL;
         }
       g_byte_array_append (buf, chunk, (guint) n);
-      if (n == 0 || (first && eof_at >= 0 && n < (ssize_t) sizeof chunk && n >= eof_at))
+      if (n == 0)
         break;
     }
   if (length)
