@@ -165,3 +165,19 @@ def test_rule_is_listed(run_zvfio):
     res = run_zvfio("rules")
     assert any(line.startswith("ccw.boot-config ") and "error" in line
                for line in res.stdout.splitlines())
+
+
+def test_masked_and_linked_rules(make_tree, tmp_path, run_zvfio):
+    """A rule linked to /dev/null is masked (udev reads nothing); one linked to a file is read."""
+    root = make_tree(spec(zdev=[{"type": "dasd-eckd", "id": DASD}]), tmp_path)
+    rules = root / "etc/udev/rules.d"
+    (root / "dev").mkdir(exist_ok=True)
+    (root / "dev/null").write_text("")
+    rule = rules / "41-dasd-eckd-0.0.1234.rules"
+    (rules / "kept.rules.orig").write_text(rule.read_text())
+    rule.unlink()
+    rule.symlink_to("/dev/null")
+    assert violations(run_zvfio, root, DASD) == []
+    rule.unlink()
+    rule.symlink_to("kept.rules.orig")
+    assert len(violations(run_zvfio, root, DASD)) == 1

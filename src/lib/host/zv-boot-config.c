@@ -557,11 +557,15 @@ read_zdev_rules (ZvRoot *root, ZvBootConfig *config)
       const char *name = g_ptr_array_index (names, i);
       if (!g_str_has_prefix (name, "41-") || !g_str_has_suffix (name, ".rules"))
         continue;
+      g_autofree char *path = g_build_filename (ZV_ZDEV_RULES_DIR, name, NULL);
+      /* a rule linked to /dev/null is masked (udev reads it as empty) */
+      g_autofree char *target = zv_root_resolve (root, path, NULL);
+      if (g_strcmp0 (target, "/dev/null") == 0)
+        continue;
       gsize length = 0;
-      g_autofree char *text = zv_dir_read (dir, name, &length, &local);
+      g_autofree char *text = zv_root_read_file (root, path, &length, &local);
       if (text == NULL)
         {
-          g_autofree char *path = g_build_filename (ZV_ZDEV_RULES_DIR, name, NULL);
           zv_error_propagate_naming (&config->rules_error, g_steal_pointer (&local), path);
           return;
         }
