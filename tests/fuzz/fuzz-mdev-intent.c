@@ -4,7 +4,7 @@
  * names of the temporary files the records are written through (zv_temp_name_parse),
  * which the sweep of a killed writer's files parses. */
 #include "zv-mdev-intent.h"
-#include "zv-temp-sweep.h"
+#include "zv-temp-name.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,9 +1,10 @@
-/* Unit tests: the temporary files of zvfio's atomic writes (zv-temp-sweep.c): the
- * name parser, which writers count as running, and the sweep below a root (only a
+/* Unit tests: the temporary files of zvfio's atomic writes: the name parser
+ * (zv-temp-name.c), which writers count as running (zv-temp-sweep.c), and the sweep below a root (only a
  * dead writer's files go; the name zv_root_write_file_atomic uses is the one the
  * sweep looks for). */
 #include "zv-error.h"
 #include "zv-root.h"
+#include "zv-temp-name.h"
 #include "zv-temp-sweep.h"
 
 #include <glib/gstdio.h>

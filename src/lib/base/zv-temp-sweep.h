@@ -1,33 +1,14 @@
-/* zvfio: the temporary files of zvfio's atomic writes, and removing those that a
- * killed writer left behind.
- *
- * zv_root_write_file_atomic writes NAME through a temporary file in the same
- * directory, ".NAME" ZV_TEMP_MARKER "PID.RANDOM" (PID: the writer's process id in
- * decimal; RANDOM: 8 lowercase hex digits), and renames it over NAME. A kill
- * between the two leaves that file behind; in /etc/driverctl.d it survives a
- * reboot. zv_temp_sweep removes the ones whose writer no longer runs. */
+/* zvfio: removing the temporary files of zvfio's atomic writes (zv-temp-name.h)
+ * that a killed writer left behind; in /etc/driverctl.d one survives a reboot.
+ * zv_temp_sweep removes the ones whose writer no longer runs. */
 #pragma once
 
 #include <glib.h>
 #include <sys/types.h>
 #include "zv-root.h"
+#include "zv-temp-name.h"
 
 G_BEGIN_DECLS
-
-/* What follows ".NAME" in a temporary file's name, before "PID.RANDOM". The one
- * place this pattern is spelled (zv-root.c builds the names the same way). */
-#define ZV_TEMP_MARKER ".zvfio-tmp-"
-/* The number of hex digits of RANDOM. */
-#define ZV_TEMP_RANDOM_DIGITS 8
-
-/* The temporary file name for BASE of writer PID with RANDOM: ".BASE"
- * ZV_TEMP_MARKER "PID.RANDOM" (newly allocated). */
-char *zv_temp_name (const char *base, pid_t pid, guint32 random);
-
-/* Parses NAME as a temporary file name ".NAME" ZV_TEMP_MARKER "PID.RANDOM" (pure,
- * no I/O): TRUE with *PID (1 .. G_MAXINT) and, when BASE is not NULL, *BASE (the
- * NAME it was to become, newly allocated); FALSE for any other name. */
-gboolean zv_temp_name_parse (const char *name, pid_t *pid, char **base);
 
 /* TRUE when process PID may still be writing: it is this process, or kill(PID, 0)
  * does not fail with ESRCH (EPERM: it runs under another user). A zombie counts as
