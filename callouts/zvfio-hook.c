@@ -69,7 +69,10 @@ say (const Hook *hook, const char *format, ...)
 static void
 say_violations (const Hook *hook, GPtrArray *violations)
 {
-  g_autofree char *text = zv_violations_format (violations, ZV_HINTS_PLAIN);
+  g_autofree char *name = zv_text_escape (hook->name);
+  /* each line gets say()'s "zvfio-hook: DOMAIN: " */
+  g_autofree char *text = zv_violations_format_after (violations, ZV_HINTS_PLAIN,
+                                                      strlen (PROG) + strlen (name) + 4);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i]; i++)
     if (lines[i][0] != '\0')

@@ -330,9 +330,11 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
     .root = cli->root, .op = ZV_OP_ATTACH, .target = target, .domain = domain,
     .other_domains = other_domains, .force = opts->force,
   };
-  g_autofree char *what = domain ? g_strdup_printf ("attach %s to domain '%s'", built->device,
-                                                    domain->name)
-                                 : g_strdup_printf ("generate a hostdev for %s", built->device);
+  /* hostdev --domain/--domain-xml only reads the domain: it generates, never attaches */
+  g_autofree char *what = attach && domain
+                          ? g_strdup_printf ("attach %s to domain '%s'", target->name,
+                                             domain->name)
+                          : g_strdup_printf ("generate a hostdev for %s", target->name);
   if (!zv_cli_enforce_rules (&ctx, what, error))
     return NULL;
   if (!needs_define && !zv_cli_check_known (cli, target, hd.uuid, error))
@@ -340,8 +342,8 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
   if (needs_define && !opts->define)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
-                   "subchannel %s has no vfio-ccw mdev; define one with --define "
-                   "(or 'zvfio define %s')", built->device, built->device);
+                   "%s has no vfio-ccw mdev; define one with --define "
+                   "(or 'zvfio define %s')", target->label, target->name);
       return NULL;
     }
   if (needs_define)

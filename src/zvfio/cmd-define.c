@@ -28,10 +28,11 @@ resolve_subchannel (ZvCli *cli, const char *command, const char *id, GError **er
   return g_steal_pointer (&target);
 }
 
-/* Finds the mdev UUID of SCH, or its only definition when UUID is NULL. */
+/* Finds the mdev UUID of DEVICE's subchannel, or its only definition when UUID is NULL. */
 static const ZvMdev *
-find_definition (const ZvSubchannel *sch, const char *uuid, GError **error)
+find_definition (const ZvTarget *device, const char *uuid, GError **error)
 {
+  const ZvSubchannel *sch = device->sch;
   const ZvMdev *found = NULL;
   guint n_defined = 0;
   for (guint i = 0; i < sch->mdevs->len; i++)
@@ -46,12 +47,13 @@ find_definition (const ZvSubchannel *sch, const char *uuid, GError **error)
         }
     }
   if (uuid != NULL)
-    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no mdev %s on %s", uuid, sch->id);
+    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no mdev %s on %s", uuid, device->label);
   else if (n_defined == 0)
-    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no mdev is defined on %s", sch->id);
+    g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no mdev is defined on %s",
+                 device->label);
   else if (n_defined > 1)
     g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
-                 "%s has %u defined mdevs; give the UUID", sch->id, n_defined);
+                 "%s has %u defined mdevs; give the UUID", device->label, n_defined);
   return n_defined == 1 ? found : NULL;
 }
 
@@ -106,10 +108,12 @@ define_and_start (ZvCli *cli, const char *sch_id, const char *uuid, gboolean aut
       return TRUE;
     }
   g_autoptr (GError) undo = NULL;
-  if (zv_cli_mdev_intent_undo (cli, intent, &undo))
-    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s %s on %s by this command "
-                 "was undefined again (nothing changed)", failed->message, uuid,
-                 defined ? "defined" : "to be defined", sch_id);
+  if (zv_cli_mdev_intent_undo (cli, intent, &undo) && defined != NULL)
+    g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s defined on %s by this command "
+                 "was undefined again (nothing changed)", failed->message, uuid, sch_id);
+  else if (undo == NULL)
+    g_set_error (error, ZV_ERROR, failed->code, "%s; mdev %s was not defined (nothing "
+                 "changed)", failed->message, uuid);
   else
     g_set_error (error, ZV_ERROR, failed->code, "%s; the mdev %s may stay defined on %s, "
                  "because undoing it failed too: %s", failed->message, uuid, sch_id,
@@ -185,13 +189,14 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
   ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_DEFINE, .target = device,
                         .mdev_type = ZV_VFIO_CCW_MDEV_TYPE, .config = &config,
                         .autostart = autostart };
-  g_autofree char *what = g_strdup_printf ("define an mdev on %s", sch->id);
+  g_autofree char *what = g_strdup_printf ("define an mdev for %s", device->name);
   if (!zv_cli_enforce_rules (&ctx, what, error))
     return FALSE;
   /* --start: the start rules too, before anything is written */
   ZvRuleContext start_ctx = { .root = cli->root, .op = ZV_OP_START, .target = device,
                               .mdev_type = ZV_VFIO_CCW_MDEV_TYPE };
-  g_autofree char *start_what = g_strdup_printf ("define and start an mdev on %s", sch->id);
+  g_autofree char *start_what = g_strdup_printf ("define and start an mdev for %s",
+                                                 device->name);
   if (start && !zv_cli_enforce_rules (&start_ctx, start_what, error))
     return FALSE;
   if (start)
@@ -227,7 +232,7 @@ zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error)
   if (device == NULL)
     return FALSE;
   const ZvSubchannel *sch = device->sch;
-  const ZvMdev *mdev = find_definition (sch, uuid, error);
+  const ZvMdev *mdev = find_definition (device, uuid, error);
   if (mdev == NULL)
     return FALSE;
   if (!mdev->defined)
@@ -259,7 +264,7 @@ zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   const ZvSubchannel *sch = device->sch;
   g_autoptr (GError) missing = NULL;
-  const ZvMdev *mdev = find_definition (sch, uuid, &missing);
+  const ZvMdev *mdev = find_definition (device, uuid, &missing);
   if (mdev == NULL && (uuid != NULL || !g_error_matches (missing, ZV_ERROR, ZV_ERROR_NOT_FOUND)))
     {
       g_propagate_error (error, g_steal_pointer (&missing));
@@ -267,7 +272,7 @@ zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
     }
   ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_START, .target = device,
                         .mdev_type = ZV_VFIO_CCW_MDEV_TYPE };
-  g_autofree char *what = g_strdup_printf ("start an mdev on %s", sch->id);
+  g_autofree char *what = g_strdup_printf ("start an mdev for %s", device->name);
   if (!zv_cli_enforce_rules (&ctx, what, error))
     return FALSE;
   g_autofree char *transient = mdev ? NULL : g_uuid_string_random ();

@@ -38,11 +38,35 @@ resolve_one (ZvCli *cli, const char *command, int argc, char **argv, GError **er
   return target;
 }
 
-/* Prints what prepare did to DEVICE (CHANGE NULL: nothing). */
-static void
-print_prepared (ZvBus bus, const char *device, const ZvBindRecord *change)
+/* What a line about TARGET starts with: its name (the devno as the admin
+ * names it) and its subchannel second, "subchannel 0.0.0313" without a devno,
+ * "PCI function 0000:00:00.0". */
+static char *
+lead (const ZvTarget *target)
 {
-  g_autofree char *label = zv_bus_device_label (bus, device);
+  if (target->sch != NULL && zv_subchannel_devno (target->sch) != NULL)
+    return g_strdup_printf ("%s (subchannel %s)", target->name, target->sch->id);
+  return g_strdup (target->label);
+}
+
+/* Puts TARGET's devno name before a failure of the binding steps (their
+ * messages name the subchannel): the line leads with what the admin names. A
+ * rule refusal names the device already. */
+static void
+lead_failure (const ZvTarget *target, GError **error)
+{
+  if (error != NULL && *error != NULL && !g_error_matches (*error, ZV_ERROR, ZV_ERROR_RULE) &&
+      target->sch != NULL && zv_subchannel_devno (target->sch) != NULL)
+    g_prefix_error (error, "%s: ", target->name);
+}
+
+/* Prints what prepare did to TARGET (CHANGE NULL: nothing). */
+static void
+print_prepared (const ZvTarget *target, const ZvBindRecord *change)
+{
+  ZvBus bus = target->bus;
+  const char *device = target->device;
+  g_autofree char *label = lead (target);
   const char *vfio = zv_bus_vfio_driver (bus);
   if (change == NULL)
     {
@@ -90,7 +114,7 @@ zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   /* SIGINT/SIGTERM from here on: the step under way finishes, then a rollback */
   zv_signal_catch ();
-  g_autofree char *action = g_strdup_printf ("prepare %s", target->device);
+  g_autofree char *action = g_strdup_printf ("prepare %s", target->name);
   ZvPrepareOptions options = {
     .allow_offline = offline, .persist = persist, .settle_timeout_ms = (guint) settle_ms,
     .lock_timeout_ms = LOCK_TIMEOUT_MS, .lock_owner = getpid (), .action = action,
@@ -102,16 +126,18 @@ zv_cmd_prepare (ZvCli *cli, int argc, char **argv, GError **error)
   g_autofree char *text = zv_violations_format (result.violations, ZV_HINTS_CLI);
   fputs (text, stderr);
   if (ok)
-    print_prepared (target->bus, target->device, g_ptr_array_index (result.changes, 0));
+    print_prepared (target, g_ptr_array_index (result.changes, 0));
+  else
+    lead_failure (target, error);
   zv_prepare_result_clear (&result);
   return ok;
 }
 
-/* Prints what releasing RECORD did. */
+/* Prints what releasing TARGET's RECORD did. */
 static void
-print_released (const ZvBindRecord *record, gboolean unpersist)
+print_released (const ZvTarget *target, const ZvBindRecord *record, gboolean unpersist)
 {
-  g_autofree char *label = zv_bus_device_label (record->bus, record->device);
+  g_autofree char *label = lead (target);
   if (!record->rebound)
     printf ("%s: left bound to %s (it was before 'zvfio prepare')\n", label, record->driver);
   else if (record->previous_driver != NULL)
@@ -132,11 +158,13 @@ print_released (const ZvBindRecord *record, gboolean unpersist)
     }
 }
 
-/* Prints what a release without a record did (DONE: ZvReleased flags). */
+/* Prints what a release of TARGET without a record did (DONE: ZvReleased flags). */
 static void
-print_released_unrecorded (ZvCli *cli, ZvBus bus, const char *device, guint done)
+print_released_unrecorded (ZvCli *cli, const ZvTarget *target, guint done)
 {
-  g_autofree char *label = zv_bus_device_label (bus, device);
+  ZvBus bus = target->bus;
+  const char *device = target->device;
+  g_autofree char *label = lead (target);
   const char *vfio = zv_bus_vfio_driver (bus);
   if (done == 0)
     {
@@ -195,13 +223,14 @@ zv_cmd_release (ZvCli *cli, int argc, char **argv, GError **error)
   g_autoptr (GError) local = NULL;
   gboolean ok = zv_release (cli->root, target->bus, target->device, &options, &result, &local);
   if (ok && result.record != NULL)
-    print_released (result.record, persist);
+    print_released (target, result.record, persist);
   else if (ok)
-    print_released_unrecorded (cli, target->bus, target->device, result.unrecorded);
+    print_released_unrecorded (cli, target, result.unrecorded);
   else if (result.domain_owned)
     g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s (--force releases it now)", local->message);
   else
     g_propagate_error (error, g_steal_pointer (&local));
+  lead_failure (target, error);
   zv_release_result_clear (&result);
   return ok;
 }

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "cli-state.h"
 #include "zv-libvirt.h"
+#include "zv-paths.h"
 #include "zvfio-config.h"
 
 #include <libxml/parser.h>
@@ -167,10 +168,10 @@ set_connect_timeout (const char *text, GError **error)
   return TRUE;
 }
 
-/* Reports ERROR on stderr, with what the command line can do about it, and
- * returns its exit code. */
+/* Reports ERROR on stderr, with what the command line can do about it (ROOT:
+ * the root the command read, NULL before there is one), and returns its exit code. */
 static int
-report (GError *error)
+report (GError *error, ZvRoot *root)
 {
   if (error == NULL)
     {
@@ -179,8 +180,12 @@ report (GError *error)
     }
   if (*error->message == '\0')
     return zv_error_exit_code (error);   /* the command has shown it already */
-  const char *advice = g_error_matches (error, ZV_ERROR, ZV_ERROR_NOT_S390)
-                       ? " (zvfio --root DIR reads a sysfs tree)" : "";
+  /* the library's message says what is missing; the way out is the CLI's, said once */
+  const char *advice = "";
+  if (g_error_matches (error, ZV_ERROR, ZV_ERROR_NOT_S390))
+    advice = root == NULL || zv_root_is_system (root)
+             ? " (zvfio --root DIR reads a sysfs tree)"
+             : " (check the --root directory or " ZV_ROOT_ENV ")";
   g_autofree char *shown = zv_text_escape (error->message);
   fprintf (stderr, "zvfio: %s%s\n", shown, advice);
   return zv_error_exit_code (error);
@@ -250,16 +255,17 @@ main (int argc, char **argv)
     }
 
   if (!set_connect_timeout (timeout, &error))
-    return report (error);
+    return report (error, NULL);
 
   ZvCli cli = { .prog = "zvfio" };
   cli.connect_uri = g_steal_pointer (&connect);
   cli.root = zv_root_new (root_dir, &error);
   if (cli.root == NULL)
-    return report (error);
+    return report (error, NULL);
 
   int rc = zv_cli_host_init (&cli, command->name, &error) &&
-           command->func (&cli, command_argc, command_argv, &error) ? zv_cli_success_exit : report (error);
+           command->func (&cli, command_argc, command_argv, &error) ? zv_cli_success_exit
+                                                                      : report (error, cli.root);
   zv_cli_host_clear (&cli);
   zv_root_unref (cli.root);
   g_free (cli.connect_uri);

@@ -1,4 +1,4 @@
-/* Fuzz target: user ids and UUIDs (zv_parse_id, zv_parse_uuid). */
+/* Fuzz target: user ids and UUIDs (zv_parse_id, zv_parse_id_problem, zv_parse_uuid). */
 #include "zv-parse.h"
 
 #include <stdint.h>
@@ -6,7 +6,8 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-/* Parses DATA as a user id; a parsed id must re-parse to itself. */
+/* Parses DATA as a user id; a parsed id must re-parse to itself, and only a
+ * refused one may have a problem named. */
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -17,6 +18,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       ZvId again;
       g_assert_true (zv_parse_id (id.normalized, &again));
       g_assert_cmpstr (again.normalized, ==, id.normalized);
+      g_assert_null (zv_parse_id_problem (text));
     }
   char uuid[37];
   zv_parse_uuid (text, uuid);

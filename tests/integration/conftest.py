@@ -90,6 +90,33 @@ def check_golden(name, text):
     assert text == path.read_text(), f"output differs from golden file {path}"
 
 
+def unwrap_violations(text, prefix=""):
+    """TEXT with each rule violation zvfio printed back on one line. zvfio breaks a
+    violation into its message lines (continued with 4 spaces) and its fix lines
+    ("  fix: ", continued with 7 spaces), at most 100 columns each; this joins them
+    as 'SEVERITY: RULE: DEVICE: message (fix: hint)'. PREFIX: what every line starts
+    with (zvfio-hook's "zvfio-hook: DOMAIN: ")."""
+    lines, in_fix = [], False
+    for line in text.splitlines():
+        body = line[len(prefix):] if line.startswith(prefix) else None
+        if lines and body is not None and body.startswith("  fix: "):
+            lines[-1] += (")" if in_fix else "") + " (fix: " + body[len("  fix: "):]
+            in_fix = True
+        elif lines and body is not None and in_fix and body.startswith(" " * 7):
+            lines[-1] += " " + body[7:]
+        elif lines and body is not None and not in_fix and body.startswith("    ") \
+                and body[4:5] not in ("", " "):
+            lines[-1] += " " + body[4:]
+        else:
+            if in_fix:
+                lines[-1] += ")"
+            in_fix = False
+            lines.append(line)
+    if in_fix:
+        lines[-1] += ")"
+    return "".join(line + "\n" for line in lines)
+
+
 # --- driver binding and zvfio-hook -------------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -261,11 +288,11 @@ def validate_domain_rng(xml_text, tmp_path, name="domain.xml"):
 # --- zvfio check --domain vs. zvfio-hook ----------------------------------------
 
 def violation_lines(text, prefix=""):
-    """The 'SEVERITY: RULE: DEVICE: message' part of each violation line of TEXT (lines
+    """The 'SEVERITY: RULE: DEVICE: message' part of each violation of TEXT (lines
     starting with PREFIX, which is dropped; the '(fix: ...)' part is dropped too: the
     CLI adds its own options to the hints, the hook shows the plain part only)."""
     lines = []
-    for line in text.splitlines():
+    for line in unwrap_violations(text, prefix).splitlines():   # each on its one line
         if not line.startswith(prefix):
             continue
         line = line[len(prefix):]

@@ -78,7 +78,8 @@ def test_prepare_is_idempotent(root, run_zvfio, kernel):
     events = list(emu.events)
     r = run_zvfio("prepare", "0.0.3000", root=root)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == f"subchannel {DASD_SCH}: already bound to vfio_ccw; nothing to do\n"
+    assert r.stdout == (f"0.0.3000 (subchannel {DASD_SCH}): already bound to vfio_ccw; "
+                        "nothing to do\n")
     assert host_state(root) == (state, mtimes)        # not even rewritten
     assert emu.events == events
 
@@ -97,8 +98,8 @@ def test_online_device_is_vetoed_before_any_write(root, run_zvfio, kernel):
     before = host_state(root)
     r = run_zvfio("prepare", "0.0.3001", root=root)
     assert r.returncode == 3
-    assert "error: ccw.online: 0.0.0201:" in r.stderr
-    assert "zvfio: refusing to prepare 0.0.0201 (see the rule violations above)" in r.stderr
+    assert "error: ccw.online: 0.0.3001 (subchannel 0.0.0201): " in r.stderr
+    assert "zvfio: refusing to prepare 0.0.3001 (see the rule violations above)" in r.stderr
     assert r.stdout == ""
     assert host_state(root) == before
     assert emu.events == []
@@ -188,7 +189,7 @@ def test_persist_on_already_bound_device_and_restore_of_previous_override(root, 
     # already bound (by the fixture), no record: --persist only writes the file
     r = run_zvfio("prepare", "--persist", "sch:0.0.0202", root=root)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == ("subchannel 0.0.0202: already bound to vfio_ccw\n"
+    assert r.stdout == ("0.0.3002 (subchannel 0.0.0202): already bound to vfio_ccw\n"
                         "persistent: wrote /etc/driverctl.d/css-0.0.0202 "
                         "(driverctl binds it at boot)\n")
     assert record(root, "css-0.0.0202")["rebound"] is False
@@ -201,8 +202,8 @@ def test_probe_not_honoured_rolls_back_everything(root, run_zvfio):
     r = run_zvfio("prepare", "--persist", "--settle-timeout", "200", "0.0.3000", root=root)
     assert r.returncode == 1
     assert r.stdout == ""
-    assert r.stderr == (f"zvfio: subchannel {DASD_SCH}: the kernel did not unbind it within "
-                        "200 ms (driver is io_subchannel); every change was rolled back\n")
+    assert r.stderr == (f"zvfio: 0.0.3000: subchannel {DASD_SCH}: the kernel did not unbind it "
+                        "within 200 ms (driver is io_subchannel); every change was rolled back\n")
     after, _ = host_state(root)
     # what a plain file keeps of the writes: the last value zvfio wrote
     override = f"sys/devices/css0/{DASD_SCH}/driver_override"
@@ -222,7 +223,8 @@ def test_vfio_probe_failure_restores_driver_online_state_and_persist(root, run_z
     r = run_zvfio("prepare", "--offline", "--persist", "--settle-timeout", "300", "0.0.3001",
                   root=root)
     assert r.returncode == 1
-    check_golden("bind/rollback-refused.txt", r.stderr.split("\n", 1)[1])
+    # after the ccw.online warning (its lines, then the hint's): zvfio's own lines
+    check_golden("bind/rollback-refused.txt", r.stderr[r.stderr.index("\nzvfio: ") + 1:])
     emu.idle()
     assert emu.events == [("unbind", "css", "io_subchannel", ONLINE_SCH),
                           ("refused", "css", "vfio_ccw", ONLINE_SCH),
@@ -269,7 +271,7 @@ def test_release_without_record_returns_driverctl_binding_to_host(root, run_zvfi
     kernel(root)
     r = run_zvfio("release", "--persist", "sch:0.0.0205", root=root)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == ("subchannel 0.0.0205: bound to io_subchannel (was vfio_ccw; "
+    assert r.stdout == ("0.0.3005 (subchannel 0.0.0205): bound to io_subchannel (was vfio_ccw; "
                         "no zvfio record)\n"
                         "persistent: removed /etc/driverctl.d/css-0.0.0205\n")
     assert driver_of(root, "css", "0.0.0205") == "io_subchannel"
@@ -281,8 +283,8 @@ def test_release_of_unbound_device_does_nothing(root, run_zvfio):
     before = host_state(root)
     r = run_zvfio("release", "0.0.3000", root=root)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == (f"subchannel {DASD_SCH}: not bound to vfio_ccw and no zvfio record; "
-                        "nothing to release\n")
+    assert r.stdout == (f"0.0.3000 (subchannel {DASD_SCH}): not bound to vfio_ccw and no zvfio "
+                        "record; nothing to release\n")
     assert host_state(root) == before
 
 

@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from conftest import unwrap_violations
+
 UUID = "11111111-2222-3333-4444-555555555555"
 GOOD = json.dumps({"mdev_type": "vfio_ccw-io", "start": "manual", "attrs": []})
 AUTO = json.dumps({"mdev_type": "vfio_ccw-io", "start": "auto", "attrs": []})
@@ -212,9 +214,9 @@ def test_live_is_refused(run_callout, ccw_root, action):
 
 @pytest.mark.parametrize("parent,rule,text", [
     ("0.0.0110", "ccw.qdio", "QDIO device"),
-    ("0.0.ff40", "ccw.not-io-subchannel", "subchannel of type 1 (chsc)"),
-    ("0.0.ff00", "ccw.not-io-subchannel", "subchannel of type 3 (adm)"),
-    ("0.0.ff80", "ccw.not-io-subchannel", "subchannel of type 2 (message)"),
+    ("0.0.ff40", "ccw.not-io-subchannel", "subchannel 0.0.ff40 is of type 1 (chsc)"),
+    ("0.0.ff00", "ccw.not-io-subchannel", "subchannel 0.0.ff00 is of type 3 (adm)"),
+    ("0.0.ff80", "ccw.not-io-subchannel", "subchannel 0.0.ff80 is of type 2 (message)"),
     ("0.0.2000", "ccw.not-a-subchannel", "sits on subchannel 0.0.0140"),
     ("0.0.5555", "ccw.no-subchannel", "no subchannel 0.0.5555"),
     ("0.0.2004", "ccw.cio-ignored", "cio_ignore list"),
@@ -223,7 +225,8 @@ def test_live_is_refused(run_callout, ccw_root, action):
 def test_pre_define_refusals(run_callout, ccw_root, parent, rule, text):
     proc = run_callout("pre", "define", parent=parent, input=GOOD, root=ccw_root)
     assert proc.returncode == 3
-    lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    lines = [line for line in unwrap_violations(proc.stderr).splitlines()
+             if line.startswith("error: ")]
     assert any(line.startswith(f"error: {rule}: ") and text in line and "(fix: " in line
                for line in lines), proc.stderr
     # no article glued to a generated name ("a adm subchannel"), no zPCI function
@@ -246,16 +249,16 @@ def test_pre_define_refusals(run_callout, ccw_root, parent, rule, text):
 def test_pre_define_bad_config(run_callout, ccw_root, stdin, text):
     proc = run_callout("pre", "define", input=stdin, root=ccw_root)
     assert proc.returncode == 3
-    assert "error: ccw.mdev-config: 0.0.0140: " in proc.stderr
-    assert text in proc.stderr
+    assert "error: ccw.mdev-config: 0.0.2000 (subchannel 0.0.0140): " in proc.stderr
+    assert text in unwrap_violations(proc.stderr)
 
 
 def test_pre_define_type_mismatch(run_callout, ccw_root):
     config = json.dumps({"mdev_type": "vfio_ap-passthrough", "start": "manual", "attrs": []})
     proc = run_callout("pre", "define", input=config, root=ccw_root)
     assert proc.returncode == 3
-    assert "error: ccw.mdev-type: 0.0.0140: the definition's mdev_type 'vfio_ap-passthrough'" \
-        in proc.stderr
+    assert ("error: ccw.mdev-type: 0.0.2000 (subchannel 0.0.0140): the definition's mdev_type "
+            "'vfio_ap-passthrough'") in unwrap_violations(proc.stderr)
 
 
 def test_huge_stdin_is_refused(run_callout, ccw_root):
@@ -267,7 +270,7 @@ def test_huge_stdin_is_refused(run_callout, ccw_root):
 def test_pre_define_autostart_needs_persistent_binding(run_callout, ccw_root):
     proc = run_callout("pre", "define", parent="0.0.0144", input=AUTO, root=ccw_root)
     assert proc.returncode == 3
-    assert "error: ccw.autostart-not-persistent: 0.0.0144:" in proc.stderr
+    assert "error: ccw.autostart-not-persistent: 0.0.2005 (subchannel 0.0.0144):" in proc.stderr
     assert "driverctl -b css set-override 0.0.0144 vfio_ccw" in proc.stderr
     assert "zvfio" not in proc.stderr        # the zvfio CLI's advice is for the CLI only
     relaxed = run_callout("pre", "define", parent="0.0.0144", input=AUTO, root=ccw_root,
@@ -280,15 +283,16 @@ def test_pre_define_autostart_needs_persistent_binding(run_callout, ccw_root):
     run_callout("post", "define", parent="0.0.0140", state="success", root=ccw_root)
 
 
-@pytest.mark.parametrize("parent,rule,text", [
-    ("0.0.0143", "ccw.not-vfio-bound", "bound to no driver"),
-    ("0.0.0141", "ccw.no-instance", "already running"),
-    ("0.0.0103", "ccw.online", "online in the host"),
+@pytest.mark.parametrize("parent,devno,rule,text", [
+    ("0.0.0143", "0.0.2003", "ccw.not-vfio-bound", "bound to no driver"),
+    ("0.0.0141", "0.0.2001", "ccw.no-instance", "already running"),
+    ("0.0.0103", "0.0.1003", "ccw.online", "online in the host"),
 ])
-def test_pre_start_refusals(run_callout, ccw_root, parent, rule, text):
+def test_pre_start_refusals(run_callout, ccw_root, parent, devno, rule, text):
     proc = run_callout("pre", "start", parent=parent, input=GOOD, root=ccw_root)
     assert proc.returncode == 3
-    assert f"error: {rule}: {parent}: " in proc.stderr and text in proc.stderr
+    assert f"error: {rule}: {devno} (subchannel {parent}): " in proc.stderr
+    assert text in unwrap_violations(proc.stderr)
 
 
 def test_pre_stop_and_undefine_are_never_vetoed(run_callout, ccw_root):
@@ -331,7 +335,7 @@ def test_follows_mdevctl_env_root(run_callout, ccw_root):
     env = {"MDEVCTL_ENV_ROOT": str(ccw_root)}
     qdio = run_callout("pre", "define", parent="0.0.0110", input=GOOD, env=env)
     assert qdio.returncode == 3, qdio.stderr
-    assert "error: ccw.qdio: 0.0.0110: " in qdio.stderr
+    assert "error: ccw.qdio: 0.0.f500 (subchannel 0.0.0110): " in qdio.stderr
     good = run_callout("pre", "start", parent="0.0.0140", input=GOOD, env=env)
     assert good.returncode == 0, good.stderr
     assert lock_files(ccw_root) == ["css-0.0.0140.lock"]
@@ -509,4 +513,4 @@ def test_trickling_stdin_hits_one_overall_deadline(callout_bin, ccw_root):
         stderr = proc.communicate()[1].decode()
     assert elapsed < 14, elapsed
     assert proc.returncode == 3, stderr
-    assert "no complete device configuration on stdin within 10000 ms" in stderr
+    assert "no complete device configuration on stdin within 10000 ms" in unwrap_violations(stderr)

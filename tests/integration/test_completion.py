@@ -106,6 +106,23 @@ def test_devnos_from_the_root(tmp_path):
     assert complete(f"zvfio --root {tmp_path} show 0.0.01") == []
 
 
+def test_devnos_that_name_another_subchannel_too(make_tree, tmp_path):
+    """Devno 0.0.0200 sits on subchannel 0.0.0100 and a subchannel is named 0.0.0200:
+    the bare ID names both and zvfio refuses it, so it is offered as ccw:0.0.0200 (and
+    the subchannel as sch:0.0.0200); a devno on the subchannel of its own name, and one
+    of a vfio_ccw-bound subchannel, stay bare (issue 21 §3)."""
+    root = make_tree({"subchannels": [
+        {"sch": "0.0.0100", "devno": "0.0.0200", "dev": {"preset": "dasd", "online": 0}},
+        {"sch": "0.0.0200", "devno": "0.0.0300", "dev": {"preset": "dasd", "online": 0}},
+        {"sch": "0.0.0500", "devno": "0.0.0500", "dev": {"preset": "dasd", "online": 0}},
+        {"sch": "0.0.0600", "devno": "0.0.0600", "driver": "vfio_ccw"},
+        {"sch": "0.0.0700", "devno": "0.0.0100", "driver": "vfio_ccw"},
+    ]}, tmp_path)
+    assert complete(f"zvfio --root {root} prepare 0.0.0") == ["0.0.0300", "0.0.0500", "0.0.0600"]
+    assert complete(f"zvfio --root {root} prepare ccw:") == ["0.0.0100", "0.0.0200"]
+    assert complete(f"zvfio --root {root} prepare sch:0.0.02") == ["0.0.0200"]
+
+
 def test_root_forms_and_environment():
     expected = ["0.0.0100", "0.0.0101", "0.0.0102", "0.0.0103"]
     assert complete(f"zvfio --root={DEMO} prepare 0.0.01") == expected

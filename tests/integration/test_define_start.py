@@ -55,8 +55,8 @@ def test_start_rules_refuse_before_anything_is_written(mdevctl_ns, zvfio_bin, ro
     before = definitions(root)
     res = zvfio_ns(mdevctl_ns, zvfio_bin, root, "define", "0.0.2001", "--uuid", UUID, "--start")
     assert res.returncode == 3, res.stderr
-    assert "error: ccw.no-instance: 0.0.0141: " in res.stderr
-    assert "zvfio: refusing to define and start an mdev on 0.0.0141" in res.stderr
+    assert "error: ccw.no-instance: 0.0.2001 (subchannel 0.0.0141): " in res.stderr
+    assert "zvfio: refusing to define and start an mdev for 0.0.2001" in res.stderr
     assert definitions(root) == before
 
 

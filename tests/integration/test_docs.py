@@ -68,6 +68,18 @@ def render(page):
     return proc.stdout
 
 
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_domain_metadata_renders_as_written(page):
+    """An alternating-font macro (.RB, .BR, ...) splits its arguments at spaces, so an
+    element with an attribute lost its space: zvfio(8) rendered
+    <zvfio:hookoffline='allow'/> (issue 21 §3). Every rendered zvfio:hook element reads
+    as the domain XML spells it."""
+    text = render(page)
+    for element in re.findall(r"<zvfio:hook\S*", text):
+        assert element == "<zvfio:hook", f"{page.name}: {element}"
+    assert "hookoffline" not in text
+
+
 def section(text, name):
     """The text of section NAME (from its heading to the next one)."""
     match = re.search(rf"^{re.escape(name)}\n(.*?)(?=^[A-Z][A-Z ]+\n|\Z)", text, re.M | re.S)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, check_golden, host_state
+from conftest import REPO_ROOT, check_golden, host_state, unwrap_violations
 
 HOOK_XML = REPO_ROOT / "tests" / "integration" / "hook"
 DOMAIN_RNG = "/usr/share/libvirt/schemas/domain.rng"
@@ -181,8 +181,9 @@ def test_metadata_offline_allow_lets_the_hook_set_the_device_offline(root, run_h
     emu = kernel(root)
     r = run_hook(root, "zguest", "prepare", "begin", xml("mdev-online-offline-allowed.xml"))
     assert r.returncode != 0
-    assert ("zvfio-hook: zguest: warning: ccw.online: 0.0.0201: device 0.0.3001 is online in "
-            "the host and will be set offline") in r.stderr
+    assert ("zvfio-hook: zguest: warning: ccw.online: 0.0.3001 (subchannel 0.0.0201): device "
+            "0.0.3001 is online in the host and will be set offline") \
+        in unwrap_violations(r.stderr, "zvfio-hook: zguest: ")
     assert "error: ccw.online" not in r.stderr
     assert "refusing to run mdevctl for the root" in r.stderr
     emu.idle()

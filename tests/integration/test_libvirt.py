@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import libvirt
 import pytest
-from conftest import LIBVIRT_DATA, check_golden
+from conftest import LIBVIRT_DATA, check_golden, unwrap_violations
 
 MDEV_ACTIVE = "8e37ee90-2b51-45e3-9b25-bf8283c03110"    # 0.0.0100 / 0.0.1000, held by 'holder'
 MDEV_DEFINED = "9063cba3-ecef-47b6-abcf-3fef4fdcad85"   # 0.0.0101 / 0.0.1001, unused
@@ -96,8 +96,9 @@ def test_second_attach_in_one_run_is_refused_and_nothing_changes(run_zvfio, pass
     result = run_zvfio("--connect", test_uri, "attach", "guest1", "0.0.1001", "0.0.1001",
                        root=passthrough_root)
     assert result.returncode == 3
-    assert ("error: ccw.used-by-domain: 0.0.0101: subchannel 0.0.0101 (mdev "
-            f"{MDEV_DEFINED}) is already attached to domain 'guest1'") in result.stderr
+    assert ("error: ccw.used-by-domain: 0.0.1001 (subchannel 0.0.0101): subchannel 0.0.0101 "
+            f"(mdev {MDEV_DEFINED}) is already attached to domain 'guest1'") \
+        in unwrap_violations(result.stderr)
     assert result.stdout == ""
     assert "redefining" not in result.stderr
 

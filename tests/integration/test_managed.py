@@ -7,6 +7,8 @@ reaches the rules from `zvfio hostdev --managed`, from a domain's <hostdev manag
 
 import pytest
 
+from conftest import unwrap_violations
+
 # rules-zpci: 0010 ISM on ism, 0011 ISM with MIO on vfio-pci, 0013 ISM on no driver,
 # 0020 RoCE on mlx5_core, 0021 RoCE on vfio-pci.
 DOMAIN = """<domain type='kvm'>
@@ -28,8 +30,8 @@ def zpci_root(make_tree, tmp_path):
 
 
 def rule_lines(text, severity=None):
-    """The 'SEVERITY: RULE: DEVICE: message' lines of a violation listing."""
-    return [line for line in text.splitlines()
+    """The 'SEVERITY: RULE: DEVICE: message (fix: hint)' lines of a violation listing."""
+    return [line for line in unwrap_violations(text).splitlines()
             if line.startswith(("error: ", "warning: ")) and
             (severity is None or line.startswith(severity + ": "))]
 
@@ -48,7 +50,10 @@ def test_managed_hostdev_is_not_refused_for_its_driver(run_zvfio, zpci_root, add
     assert unmanaged.stdout == ""
     assert driver in unmanaged.stderr
     if address.startswith("0020"):
-        assert "or use managed='yes' in the hostdev" in unmanaged.stderr
+        # libvirt can bind it: the hint says how, in XML and with zvfio's own option
+        assert "or let libvirt bind it: managed='yes' in the hostdev" \
+            in unwrap_violations(unmanaged.stderr)
+        assert f"or: zvfio hostdev --managed {address}" in unmanaged.stderr
 
 
 def test_managed_ism_on_the_smc_d_driver_is_a_warning_naming_libvirt(run_zvfio, zpci_root):

@@ -8,6 +8,8 @@ import subprocess
 
 import pytest
 
+from conftest import unwrap_violations
+
 UUID = "7e270a25-e163-4922-af60-757fc8ed48c6"
 UUID2 = "7e270a25-e163-4922-af60-757fc8ed48c7"
 
@@ -46,18 +48,18 @@ def test_define_jsonfile_auto_with_persistent_binding(mdevctl_ns, root, tmp_path
     assert definition(root, "0.0.0140", UUID)["start"] == "auto"
 
 
-@pytest.mark.parametrize("parent,rule", [
-    ("0.0.0110", "ccw.qdio"),
-    ("0.0.ff40", "ccw.not-io-subchannel"),
-    ("0.0.ff00", "ccw.not-io-subchannel"),
-    ("0.0.2000", "ccw.not-a-subchannel"),
-    ("0.0.0100", "ccw.ipl-device"),
+@pytest.mark.parametrize("parent,device,rule", [
+    ("0.0.0110", "0.0.f500 (subchannel 0.0.0110)", "ccw.qdio"),
+    ("0.0.ff40", "sch:0.0.ff40", "ccw.not-io-subchannel"),
+    ("0.0.ff00", "sch:0.0.ff00", "ccw.not-io-subchannel"),
+    ("0.0.2000", "0.0.2000", "ccw.not-a-subchannel"),
+    ("0.0.0100", "0.0.1000 (subchannel 0.0.0100)", "ccw.ipl-device"),
 ])
-def test_define_refused_with_zvfio_reason(mdevctl_ns, root, parent, rule):
+def test_define_refused_with_zvfio_reason(mdevctl_ns, root, parent, device, rule):
     proc = mdevctl_ns(root, "mdevctl", "define", "-u", UUID, "-p", parent, "-t", "vfio_ccw-io")
     assert proc.returncode != 0
-    assert f"error: {rule}: {parent}: " in proc.stderr
-    assert "(fix: " in proc.stderr
+    assert f"error: {rule}: {device}: " in proc.stderr
+    assert "\n  fix: " in proc.stderr
     assert definition(root, parent, UUID) is None
 
 
@@ -71,7 +73,7 @@ def test_define_bad_jsonfile_refused(mdevctl_ns, root, tmp_path, config, rule):
     proc = mdevctl_ns(root, "mdevctl", "define", "-u", UUID, "-p", "0.0.0144", "--jsonfile",
                       path)
     assert proc.returncode != 0
-    assert f"error: {rule}: 0.0.0144: " in proc.stderr
+    assert f"error: {rule}: 0.0.2005 (subchannel 0.0.0144): " in proc.stderr
     assert definition(root, "0.0.0144", UUID) is None
 
 
@@ -119,8 +121,8 @@ def test_start_refused_by_pre_start(mdevctl_ns, root):
     proc = mdevctl_ns(root, "mdevctl", "start", "-u", UUID, "-p", "0.0.0143", "-t",
                       "vfio_ccw-io")
     assert proc.returncode != 0
-    assert "error: ccw.not-vfio-bound: 0.0.0143: subchannel 0.0.0143 is bound to no driver" \
-        in proc.stderr
+    assert ("error: ccw.not-vfio-bound: 0.0.2003 (subchannel 0.0.0143): subchannel 0.0.0143 is "
+            "bound to no driver") in unwrap_violations(proc.stderr)
 
 
 # --- zvfio define/undefine/start/stop drive the same mdevctl ------------------------------
@@ -158,15 +160,15 @@ def test_zvfio_define_generates_uuid_and_auto(mdevctl_ns, zvfio_bin, root):
 def test_zvfio_define_refused_by_rules_before_mdevctl(mdevctl_ns, zvfio_bin, root):
     proc = zvfio_ns(mdevctl_ns, zvfio_bin, root, "define", "0.0.2005", "--auto", "--uuid", UUID)
     assert proc.returncode == 3
-    assert "error: ccw.autostart-not-persistent: 0.0.0144: " in proc.stderr
-    assert "zvfio: refusing to define an mdev on 0.0.0144" in proc.stderr
+    assert "error: ccw.autostart-not-persistent: 0.0.2005 (subchannel 0.0.0144): " in proc.stderr
+    assert "zvfio: refusing to define an mdev for 0.0.2005" in proc.stderr
     assert definition(root, "0.0.0144", UUID) is None
 
 
 def test_zvfio_start_refused_by_rules(mdevctl_ns, zvfio_bin, root):
     proc = zvfio_ns(mdevctl_ns, zvfio_bin, root, "start", "0.0.2001")
     assert proc.returncode == 3
-    assert "error: ccw.no-instance: 0.0.0141: " in proc.stderr
+    assert "error: ccw.no-instance: 0.0.2001 (subchannel 0.0.0141): " in proc.stderr
 
 
 def test_zvfio_start_reaches_mdevctl(mdevctl_ns, zvfio_bin, root):
@@ -196,7 +198,7 @@ def test_zvfio_undefine_unknown(run_zvfio, root):
     assert proc.returncode == 4
     proc = run_zvfio("undefine", "0.0.2000", root=root)
     assert proc.returncode == 4
-    assert "no mdev is defined on 0.0.0140" in proc.stderr
+    assert "no mdev is defined on device 0.0.2000 (subchannel 0.0.0140)" in proc.stderr
 
 
 def test_zvfio_define_usage(run_zvfio, root):

@@ -19,7 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, unwrap_violations
+
+# How the callout's violations name each parent of rules-ccw: the devno first, its
+# subchannel second; a subchannel without a devno as sch:; a missing id as given.
+DEVICE = {"0.0.0110": "0.0.f500 (subchannel 0.0.0110)", "0.0.2000": "0.0.2000",
+          "0.0.0100": "0.0.1000 (subchannel 0.0.0100)", "0.0.ff40": "sch:0.0.ff40",
+          "0.0.5555": "0.0.5555", "0.0.0143": "0.0.2003 (subchannel 0.0.0143)",
+          "0.0.0103": "0.0.1003 (subchannel 0.0.0103)",
+          "0.0.0141": "0.0.2001 (subchannel 0.0.0141)",
+          "0.0.0144": "0.0.2005 (subchannel 0.0.0144)"}
 
 FETCH = REPO_ROOT / "tests" / "tools" / "fetch-mdevctl.sh"
 LEGACY_WRAPPER = REPO_ROOT / "callouts" / "zvfio-callout.sh"
@@ -273,14 +282,15 @@ def test_define_generated_uuid_jsonfile_auto(mdevctl, root):
     ("0.0.0110", "ccw.qdio", "is a QDIO device"),
     ("0.0.2000", "ccw.not-a-subchannel", "sits on subchannel 0.0.0140"),   # a devno
     ("0.0.0100", "ccw.ipl-device", "IPL device"),
-    ("0.0.ff40", "ccw.not-io-subchannel", "subchannel of type 1 (chsc)"),
+    ("0.0.ff40", "ccw.not-io-subchannel", "subchannel 0.0.ff40 is of type 1 (chsc)"),
     ("0.0.5555", "ccw.no-subchannel", "no subchannel 0.0.5555"),
 ])
 def test_define_refused_with_zvfio_reason(mdevctl, root, parent, rule, text):
     proc = mdevctl(root, "define", "-u", UUID, "-p", parent, "-t", TYPE)
     assert proc.returncode == 1
-    lines = proc.stderr.splitlines()
-    mine = [line for line in lines if line.startswith(f"zvfio-callout: error: {rule}: {parent}: ")]
+    lines = unwrap_violations(proc.stderr).splitlines()
+    mine = [line for line in lines
+            if line.startswith(f"zvfio-callout: error: {rule}: {DEVICE[parent]}: ")]
     assert len(mine) == 1 and text in mine[0] and "(fix: " in mine[0], proc.stderr
     assert f"zvfio-callout\"' failed with status '3'" in proc.stderr
     assert definition(root, parent, UUID) is None
@@ -292,12 +302,14 @@ def test_define_autostart_without_persistent_binding(mdevctl, root):
     config.write_text(json.dumps(dict(CONFIG, start="auto")))
     proc = mdevctl(root, "define", "-u", UUID, "-p", "0.0.0144", "--jsonfile", config)
     assert proc.returncode == 1
-    assert "zvfio-callout: error: ccw.autostart-not-persistent: 0.0.0144: " in proc.stderr
+    assert f"zvfio-callout: error: ccw.autostart-not-persistent: {DEVICE['0.0.0144']}: " \
+        in proc.stderr
     assert definition(root, "0.0.0144", UUID) is None
     relaxed = mdevctl(root, "define", "-u", UUID, "-p", "0.0.0144", "--jsonfile", config,
                       env={"ZVFIO_ALLOW_VOLATILE_AUTOSTART": "1"})
     assert relaxed.returncode == 0, relaxed.stderr
-    assert "zvfio-callout: warning: ccw.autostart-not-persistent: 0.0.0144: " in relaxed.stderr
+    assert f"zvfio-callout: warning: ccw.autostart-not-persistent: {DEVICE['0.0.0144']}: " \
+        in relaxed.stderr
     assert definition(root, "0.0.0144", UUID)["start"] == "auto"
 
 
@@ -317,7 +329,8 @@ def test_modify_auto(mdevctl, root):
     before = definition_text(root, "0.0.0144", DEFINED_MANUAL)
     refused = mdevctl(root, "modify", "-u", DEFINED_MANUAL, "--auto")
     assert refused.returncode == 1
-    assert "zvfio-callout: error: ccw.autostart-not-persistent: 0.0.0144: " in refused.stderr
+    assert f"zvfio-callout: error: ccw.autostart-not-persistent: {DEVICE['0.0.0144']}: " \
+        in refused.stderr
     assert definition_text(root, "0.0.0144", DEFINED_MANUAL) == before
     assert mdevctl(root, "define", "-u", UUID, "-p", "0.0.0140", "-t", TYPE).returncode == 0
     allowed = mdevctl(root, "modify", "-u", UUID, "--auto")
@@ -333,8 +346,8 @@ def test_modify_addattr_refused(mdevctl, root):
     before = definition_text(root, "0.0.0144", DEFINED_MANUAL)
     proc = mdevctl(root, "modify", "-u", DEFINED_MANUAL, "--addattr", "foo", "--value", "bar")
     assert proc.returncode == 1
-    assert "zvfio-callout: error: ccw.mdev-config: 0.0.0144: the definition has 1 attribute(s)" \
-        in proc.stderr
+    assert (f"zvfio-callout: error: ccw.mdev-config: {DEVICE['0.0.0144']}: the definition has 1 "
+            "attribute(s)") in unwrap_violations(proc.stderr)
     assert definition_text(root, "0.0.0144", DEFINED_MANUAL) == before
 
 
@@ -343,7 +356,7 @@ def test_force_overrides_the_veto(mdevctl, root):
     sees zvfio's reason, and the vetoing pre left no lock."""
     proc = mdevctl(root, "define", "--force", "-u", UUID, "-p", "0.0.0110", "-t", TYPE)
     assert proc.returncode == 0, proc.stderr
-    assert "zvfio-callout: error: ccw.qdio: 0.0.0110: " in proc.stderr
+    assert f"zvfio-callout: error: ccw.qdio: {DEVICE['0.0.0110']}: " in proc.stderr
     assert "Forcing operation 'define' despite callout failure" in proc.stderr
     assert definition(root, "0.0.0110", UUID) == CONFIG
     assert locks(root) == []
@@ -378,8 +391,8 @@ def test_start_transient_allowed(mdevctl, root):
 def test_start_vetoed(mdevctl, root, parent, rule, text):
     proc = mdevctl(root, "start", "-u", UUID, "-p", parent, "-t", TYPE)
     assert proc.returncode == 1
-    assert f"zvfio-callout: error: {rule}: {parent}: " in proc.stderr
-    assert text in proc.stderr
+    assert f"zvfio-callout: error: {rule}: {DEVICE[parent]}: " in proc.stderr
+    assert text in unwrap_violations(proc.stderr)
     create = create_file(root, parent)
     assert not create.exists() or create.read_text() == ""
     assert locks(root) == []
@@ -392,7 +405,7 @@ def test_autostart_vetoed_at_boot(mdevctl, root):
     bad.parent.mkdir()
     bad.write_text(json.dumps(dict(CONFIG, start="auto")))
     vetoed = mdevctl(root, "start-parent-mdevs", "0.0.0143")
-    assert "zvfio-callout: error: ccw.not-vfio-bound: 0.0.0143: " in vetoed.stderr
+    assert f"zvfio-callout: error: ccw.not-vfio-bound: {DEVICE['0.0.0143']}: " in vetoed.stderr
     good = mdevctl(root, "start-parent-mdevs", "0.0.0142")
     assert good.returncode == 0, good.stderr
     assert create_file(root, "0.0.0142").read_text() == DEFINED_AUTO

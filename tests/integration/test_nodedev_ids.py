@@ -96,8 +96,10 @@ def test_prepare_takes_node_device_names(run_zvfio, passthrough_root):
     """The vfio_ccw-bound subchannel and the vfio-pci function need nothing; the
     answer names the device each name resolved to."""
     before = host_state(passthrough_root)
-    for name, label in [("css_0_0_0100", "subchannel 0.0.0100: already bound to vfio_ccw"),
-                        ("ccw_0_0_1000", "subchannel 0.0.0100: already bound to vfio_ccw"),
+    for name, label in [("css_0_0_0100",
+                         "0.0.1000 (subchannel 0.0.0100): already bound to vfio_ccw"),
+                        ("ccw_0_0_1000",
+                         "0.0.1000 (subchannel 0.0.0100): already bound to vfio_ccw"),
                         ("pci_0010_00_00_0", "PCI function 0010:00:00.0: already bound to vfio-pci")]:
         res = run_zvfio("prepare", name, root=passthrough_root)
         assert res.returncode == 0, res.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import zvfio_fixtures
+from conftest import unwrap_violations
 
 MDEV_ACTIVE = "8e37ee90-2b51-45e3-9b25-bf8283c03110"    # 0.0.0100 / 0.0.1000, held by 'holder'
 MDEV_DEFINED = "9063cba3-ecef-47b6-abcf-3fef4fdcad85"   # 0.0.0101 / 0.0.1001, unused
@@ -78,8 +79,8 @@ def test_remote_attach_reads_no_local_file(zvfio_bin, tmp_path, test_uri):
     assert f"uuid='{MDEV_DEFINED}'" in res.stdout and "domain='0x0010'" in res.stdout
     assert zvfio_reads(trace) == []
     # the rules it cannot judge are named, per device
-    assert (f"zvfio: note: subchannel 0.0.0101 is a device of the remote host of {test_uri}; "
-            "these rules need that host's sysfs, /proc or /etc and are checked there by "
+    assert (f"zvfio: note: device 0.0.1001 (subchannel 0.0.0101) is a device of the remote host "
+            f"of {test_uri}; these rules need that host's sysfs, /proc or /etc and are checked there by "
             "zvfio-hook when the guest starts: ccw.cio-ignored, ccw.qdio, ccw.ipl-device, "
             "ccw.reipl-device, ccw.dump-device, ccw.in-use, ccw.not-vfio-bound\n") in res.stderr
     assert (f"zvfio: note: PCI function 0010:00:00.0 is a device of the remote host of "
@@ -127,7 +128,8 @@ def test_root_tree_that_differs_from_the_node_devices_is_refused(run_zvfio, diff
         assert res.returncode == 4, res.stderr
         assert res.stdout == ""
         assert (f"zvfio: the libvirt of {test_uri} does not list mdev {EXTRA_MDEV} of "
-                f"subchannel 0.0.0104, which the --root tree {differing_root} has") in res.stderr
+                f"device 0.0.2001 (subchannel 0.0.0104), which the --root tree "
+                f"{differing_root} has") in res.stderr
         assert "redefining" not in res.stderr
     # what both know still goes through
     res = run_zvfio("--connect", test_uri, "attach", "guest1", "0.0.1001", "--print-xml",
@@ -139,12 +141,13 @@ def test_remote_rules_still_judge_what_libvirt_tells(run_zvfio, test_uri):
     """ccw.used-by-domain and the zPCI uid/fid rules need only libvirt's domains."""
     res = run_zvfio("--connect", test_uri, "attach", "holder", "0.0.1000")
     assert res.returncode == 3
-    assert "error: ccw.used-by-domain: 0.0.0100:" in res.stderr
+    assert "error: ccw.used-by-domain: 0.0.1000 (subchannel 0.0.0100):" in res.stderr
     res = run_zvfio("--connect", test_uri, "attach", "holder", "0010:00:00.0", "--uid", "25")
     assert res.returncode == 3
-    assert "error: zpci.uid-dup: 0010:00:00.0: guest zPCI uid 0x0019 is already used" in res.stderr
+    assert "error: zpci.uid-dup: 0010:00:00.0: guest zPCI uid 0x0019 is already used" \
+        in unwrap_violations(res.stderr)
     res = run_zvfio("--connect", test_uri, "check", "ccw_0_0_1003")
-    assert res.returncode == 3 and "error: ccw.online: 0.0.0103:" in res.stdout
+    assert res.returncode == 3 and "error: ccw.online: 0.0.1003 (subchannel 0.0.0103):" in res.stdout
 
 
 @pytest.mark.parametrize("uri", ["qemu+ssh://otherhost.example/system",
@@ -237,8 +240,8 @@ def test_remote_check_domain_reads_no_local_file(zvfio_bin, tmp_path, test_uri):
     assert res.stdout.endswith("check: ok: 0 errors, 0 warning(s)\n"), res.stdout
     assert zvfio_reads(trace) == []
     assert "CRITICAL" not in res.stderr and "WARNING" not in res.stderr, res.stderr
-    assert (f"zvfio: note: subchannel 0.0.0100 is a device of the remote host of "
-            f"{test_uri};") in res.stderr
+    assert (f"zvfio: note: device 0.0.1000 (subchannel 0.0.0100) is a device of the remote host "
+            f"of {test_uri};") in res.stderr
 
 
 def test_remote_check_domain_of_unknown_device_is_refused(run_zvfio, tmp_path, test_uri):

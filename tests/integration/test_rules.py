@@ -138,7 +138,9 @@ def test_warnings_never_fail(run_zvfio, trees):
 def test_several_ids_collect_all_violations(run_zvfio, trees):
     code, doc = check_json(run_zvfio, trees["rules-ccw"], "0.0.1000", "0.0.f500", "0.0.1002")
     assert code == 3
-    assert {v["device"] for v in doc["violations"]} == {"0.0.0100", "0.0.0110"}
+    # each named by its devno, the subchannel in a key of its own
+    assert {(v["device"], v["subchannel"]) for v in doc["violations"]} == {
+        ("0.0.1000", "0.0.0100"), ("0.0.f500", "0.0.0110")}
 
 
 # The ccw and zpci tables (src/lib/rules/zv-rules-ccw.c, zv-rules-zpci.c), in table order.

@@ -131,7 +131,7 @@ def test_a_virt_xml_domain_with_an_online_dasd_is_refused_alike(uri, tmp_path, m
     check, hook, root, before = check_and_hook(tmp_path, make_tree, run_zvfio, run_hook,
                                                kernel, uri, xml_text)
     assert check.returncode == 3, check.stdout + check.stderr
-    assert "error: ccw.online: 0.0.0201:" in check.stdout
+    assert "error: ccw.online: 0.0.3001 (subchannel 0.0.0201):" in check.stdout
     assert_same_answer(check, hook, "zguest")
     assert hook.returncode == 3
     assert host_state(root) == before                # refused before any write

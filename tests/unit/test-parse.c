@@ -232,12 +232,34 @@ test_uuid (void)
   g_assert_false (zv_parse_uuid (NULL, buf));
 }
 
+/* A refused bus id says what is wrong with it; anything else (and every id that
+ * parses) has no problem named. */
+static void
+test_id_problems (void)
+{
+  const char *ssid = "the subchannel set (S in 0.S.XXXX) must be 0-3";
+  g_assert_cmpstr (zv_parse_id_problem ("0.4.0100"), ==, ssid);
+  g_assert_cmpstr (zv_parse_id_problem ("sch:0.7.0001"), ==, ssid);
+  g_assert_cmpstr (zv_parse_id_problem ("ccw:0.F.ffff"), ==, ssid);
+  g_assert_cmpstr (zv_parse_id_problem ("devno:0.4.1"), ==, ssid);
+  g_assert_nonnull (strstr (zv_parse_id_problem ("1.0.0100"), "always 0"));
+  g_assert_nonnull (strstr (zv_parse_id_problem ("0.0.100"), "four hex digits"));
+  const char *fine[] = { "0.0.0100", "sch:0.3.ffff", "0.4", "0.4.01000", "0.x.0100", "fid:0.4.1",
+                         "0000:00:00.0", "1234", "", NULL };
+  for (gsize i = 0; fine[i] != NULL; i++)
+    g_assert_null (zv_parse_id_problem (fine[i]));
+  g_assert_null (zv_parse_id_problem (NULL));
+  ZvId id;
+  g_assert_false (zv_parse_id ("0.4.0100", &id));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/parse/busid", test_busid);
   g_test_add_func ("/parse/ids", test_ids);
+  g_test_add_func ("/parse/id-problems", test_id_problems);
   g_test_add_func ("/parse/nodedev-names", test_nodedev_names);
   g_test_add_func ("/parse/numbers", test_numbers);
   g_test_add_func ("/parse/css-attrs", test_css_attrs);

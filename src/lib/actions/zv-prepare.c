@@ -146,8 +146,9 @@ zv_release (ZvRoot *root, ZvBus bus, const char *device, const ZvReleaseOptions 
       record->phase == ZV_PHASE_PREPARED)
     {
       result->domain_owned = TRUE;
+      g_autofree char *label = zv_bus_device_label (bus, device);
       g_set_error (error, ZV_ERROR, ZV_ERROR_BUSY, "%s was bound by zvfio-hook for domain "
-                   "'%s' and is released when it stops", device, record->domain);
+                   "'%s' and is released when it stops", label, record->domain);
       return FALSE;
     }
   if (!zv_bind_release (root, record, opts->unpersist, opts->settle_timeout_ms, error))

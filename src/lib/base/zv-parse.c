@@ -468,6 +468,39 @@ zv_parse_id (const char *text, ZvId *out)
   return TRUE;
 }
 
+/* Why TEXT, shaped like a bus id C.S.XXXX (after an optional sch:, ccw: or
+ * devno:), is not one zv_parse_id accepts; NULL when it is not so shaped. */
+const char *
+zv_parse_id_problem (const char *text)
+{
+  if (text == NULL)
+    return NULL;
+  static const char *const prefixes[] = { "sch:", "ccw:", "devno:" };
+  for (gsize i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    if (g_str_has_prefix (text, prefixes[i]))
+      {
+        text += strlen (prefixes[i]);
+        break;
+      }
+  const char *dot1 = strchr (text, '.');
+  const char *dot2 = dot1 ? strchr (dot1 + 1, '.') : NULL;
+  guint cssid, ssid, number;
+  if (dot1 == NULL || dot2 == NULL || dot1 == text || dot1 - text > 2 ||
+      !parse_hex_n (text, (gsize) (dot1 - text), &cssid) || dot2 - dot1 != 2 ||
+      !parse_hex_n (dot1 + 1, 1, &ssid))
+    return NULL;
+  gsize digits = strlen (dot2 + 1);
+  if (digits == 0 || digits > 4 || !parse_hex_n (dot2 + 1, digits, &number))
+    return NULL;
+  if (ssid > 3)
+    return "the subchannel set (S in 0.S.XXXX) must be 0-3";
+  if (cssid != 0)
+    return "the channel subsystem (the first number of 0.S.XXXX) is always 0 in Linux";
+  if (digits != 4)
+    return "the number needs four hex digits (0.S.XXXX, e.g. 0.0.0100)";
+  return NULL;
+}
+
 /* Decodes an EBCDIC (IBM-1047) utility string, trailing blanks and NULs dropped. */
 char *
 zv_ebcdic_to_utf8 (const guint8 *data, gsize length)

@@ -57,6 +57,10 @@ gboolean zv_parse_busid_canonical (const char *text, ZvBusId *out);
 void zv_format_busid (const ZvBusId *id, char buf[16]);
 /* Parses a user id (see ZvIdKind) and normalizes it. */
 gboolean zv_parse_id (const char *text, ZvId *out);
+/* Why TEXT, shaped like a bus id C.S.XXXX (optionally after sch:, ccw: or
+ * devno:), is refused by zv_parse_id ("the subchannel set ... must be 0-3", a
+ * cssid other than 0, a number without four digits); NULL for other text. */
+const char *zv_parse_id_problem (const char *text);
 /* TRUE when TEXT starts like a libvirt node-device name zvfio knows (css_,
  * ccw_, mdev_, pci_), whether or not the rest is valid. */
 gboolean zv_id_looks_like_nodedev_name (const char *text);

@@ -407,9 +407,23 @@ zv_json_violations (GPtrArray *violations)
     {
       const ZvViolation *v = g_ptr_array_index (violations, i);
       g_autofree char *hint = zv_violation_hint (v, ZV_HINTS_CLI);
-      zv_json_add_string_object (b, "rule", v->rule, "severity", zv_severity_name (v->severity),
-                                 "device", v->device, "message", v->message, "hint", hint,
-                                 NULL);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "rule");
+      json_builder_add_string_value (b, v->rule);
+      json_builder_set_member_name (b, "severity");
+      json_builder_add_string_value (b, zv_severity_name (v->severity));
+      json_builder_set_member_name (b, "device");
+      json_builder_add_string_value (b, v->device);
+      json_builder_set_member_name (b, "subchannel");   /* null: a PCI function, a missing id */
+      if (v->subchannel != NULL)
+        json_builder_add_string_value (b, v->subchannel);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, v->message);
+      json_builder_set_member_name (b, "hint");
+      json_builder_add_string_value (b, hint);
+      json_builder_end_object (b);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);

@@ -303,14 +303,14 @@ zv_css_require (ZvRoot *root, GError **error)
 {
   if (zv_root_exists (root, ZV_CSS_DEVICES))
     return TRUE;
+  /* no advice here: each front end names its own way to a sysfs tree once */
   if (zv_root_is_system (root))
     g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
-                 "no channel subsystem: %s does not exist; this is not an s390 host "
-                 "(set " ZV_ROOT_ENV "=DIR to read a sysfs tree)", ZV_CSS_DEVICES);
+                 "no channel subsystem: %s does not exist; this is not an s390 host",
+                 ZV_CSS_DEVICES);
   else
     g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_S390,
                  "no channel subsystem below root %s: %s does not exist; not an s390 "
-                 "sysfs tree (check the root directory)", zv_root_dir (root),
-                 ZV_CSS_DEVICES);
+                 "sysfs tree", zv_root_dir (root), ZV_CSS_DEVICES);
   return FALSE;
 }

@@ -149,14 +149,13 @@ check_not_io_subchannel (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   const char *kind = zv_subchannel_type_name (target->sch->type);
   /* the type name goes in parentheses: no article has to agree with it */
-  g_autofree char *what = kind ? g_strdup_printf ("a subchannel of type %d (%s)",
-                                                  target->sch->type, kind)
-                               : g_strdup ("a subchannel of unknown type");
+  g_autofree char *what = kind ? g_strdup_printf ("of type %d (%s)", target->sch->type, kind)
+                               : g_strdup ("of unknown type");
   zv_violation_add (out, zv_rules_find ("ccw.not-io-subchannel"), ctx, ZV_FINDING_STRICT,
                     "pick an I/O subchannel (type 0) that holds the device to pass through "
                     "('lscss')",
-                    "%s is %s; vfio-ccw only passes I/O subchannels (type 0) through",
-                    target->sch->id, what);
+                    "subchannel %s is %s; vfio-ccw only passes I/O subchannels (type 0) "
+                    "through", target->sch->id, what);
   zv_violation_set_cli_hint (out, "or: zvfio list ccw");
 }
 
@@ -208,7 +207,7 @@ check_online (const ZvRuleContext *ctx, GPtrArray *out)
   zv_violation_add (out, zv_rules_find ("ccw.online"), ctx, ZV_FINDING_STRICT, hint,
                     "device %s is online in the host (driver %s)", devno,
                     target->sch->device->driver ? target->sch->device->driver : "none");
-  zv_violation_set_cli_hint (out, "or let 'zvfio prepare --offline %s' do it", devno);
+  zv_violation_set_cli_hint (out, "or let 'zvfio prepare --offline %s' do it", target->name);
 }
 
 /* The firmware device of ROLE when it is CTX's ccw device (the FCP device for
@@ -325,7 +324,7 @@ check_not_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
   zv_violation_add (out, zv_rules_find ("ccw.not-vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
                     "subchannel %s is bound to %s, not to vfio_ccw", target->sch->id,
                     target->sch->driver ? target->sch->driver : "no driver");
-  zv_violation_set_cli_hint (out, "or: zvfio prepare %s", target->sch->id);
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s", target->name);
 }
 
 /* ccw.mdev-type: the definition's type must be vfio_ccw-io (and match -t). */
@@ -387,12 +386,12 @@ check_no_instance (const ZvRuleContext *ctx, GPtrArray *out)
                         "subchannel %s offers no " ZV_VFIO_CCW_MDEV_TYPE " mdev type",
                         target->sch->id);
       zv_violation_set_cli_hint (out, "zvfio release %s, then zvfio prepare %s",
-                                 target->sch->id, target->sch->id);
+                                 target->name, target->name);
     }
   else if (active != NULL)
     {
-      g_autofree char *hint = g_strdup_printf ("use the running mdev %s, or stop it first "
-                                               "(mdevctl stop -u %s)", active, active);
+      g_autofree char *hint = g_strdup_printf ("use the running mdev %s, or stop it first: "
+                                               "'mdevctl stop -u %s'", active, active);
       zv_violation_add (out, zv_rules_find ("ccw.no-instance"), ctx, ZV_FINDING_STRICT, hint,
                         "subchannel %s has no free " ZV_VFIO_CCW_MDEV_TYPE " instance: mdev "
                         "%s is already running on it", target->sch->id, active);
@@ -443,14 +442,17 @@ check_autostart_persistent (const ZvRuleContext *ctx, GPtrArray *out)
     return;
   ZvFinding finding = defining && !ctx->facts->allow_volatile_autostart
                       ? ZV_FINDING_STRICT : ZV_FINDING_RELAXED;
-  g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw; to "
-                                           "accept it, set ZVFIO_ALLOW_VOLATILE_AUTOSTART=1",
-                                           target->sch->id);
+  /* only a refusal can be accepted: a warning names no variable to set */
+  g_autofree char *hint = g_strdup_printf ("driverctl -b css set-override %s vfio_ccw%s",
+                                           target->sch->id,
+                                           finding == ZV_FINDING_STRICT
+                                             ? "; to accept it, set "
+                                               "ZVFIO_ALLOW_VOLATILE_AUTOSTART=1" : "");
   g_autofree char *override = zv_driverctl_path (ZV_BUS_CSS, target->sch->id);
   zv_violation_add (out, zv_rules_find ("ccw.autostart-not-persistent"), ctx, finding, hint,
-                    "an autostart mdev on %s needs the vfio_ccw binding after a reboot, but "
-                    "%s does not name vfio_ccw", target->sch->id, override);
-  zv_violation_set_cli_hint (out, "or: zvfio prepare %s --persist", target->sch->id);
+                    "an autostart mdev on subchannel %s needs the vfio_ccw binding after a "
+                    "reboot, but %s does not name vfio_ccw", target->sch->id, override);
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s --persist", target->name);
 }
 
 /* The device the next boot loads from (what the kernel's cio_ignore=ipldev names

@@ -127,12 +127,14 @@ check_vfio_bound (const ZvRuleContext *ctx, GPtrArray *out)
       g_strcmp0 (target->pci->driver, VFIO_PCI_DRIVER) == 0)
     return;
   const char *addr = target->pci->address;
-  g_autofree char *hint = g_strdup_printf ("driverctl set-override %s vfio-pci, or use "
-                                           "managed='yes' in the hostdev", addr);
+  g_autofree char *hint = g_strdup_printf ("driverctl set-override %s vfio-pci, or let "
+                                           "libvirt bind it: managed='yes' in the hostdev",
+                                           addr);
   zv_violation_add (out, zv_rules_find ("zpci.vfio-bound"), ctx, ZV_FINDING_STRICT, hint,
                     "zPCI function %s is bound to %s, not to vfio-pci", addr,
                     target->pci->driver ? target->pci->driver : "no driver");
-  zv_violation_set_cli_hint (out, "or: zvfio prepare %s", addr);
+  zv_violation_set_cli_hint (out, "or: zvfio prepare %s; or: zvfio hostdev --managed %s "
+                             "(zvfio attach --managed)", addr, addr);
 }
 
 /* zpci.in-use: the host uses the function: an interface up, enslaved or

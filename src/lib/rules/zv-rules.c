@@ -96,6 +96,7 @@ zv_violation_free (ZvViolation *v)
     return;
   g_free (v->rule);
   g_free (v->device);
+  g_free (v->subchannel);
   g_free (v->message);
   g_free (v->hint);
   g_free (v->cli_hint);
@@ -110,7 +111,10 @@ zv_violation_add (GPtrArray *out, const ZvRule *rule, const ZvRuleContext *ctx,
   ZvViolation *v = g_new0 (ZvViolation, 1);
   v->rule = g_strdup (rule->id);
   v->severity = finding == ZV_FINDING_RELAXED ? rule->relaxed : rule->severity;
-  v->device = g_strdup (ctx->target && ctx->target->device ? ctx->target->device : "-");
+  const ZvTarget *target = ctx->target;
+  v->device = g_strdup (target == NULL ? "-" : target->name ? target->name
+                       : target->device ? target->device : "-");
+  v->subchannel = g_strdup (target && target->sch ? target->sch->id : NULL);
   va_list args;
   va_start (args, format);
   v->message = g_strdup_vprintf (format, args);
@@ -294,28 +298,124 @@ zv_violations_have_error (GPtrArray *violations)
   return FALSE;
 }
 
-/* Formats one violation on one line. */
-static void
-format_one (GString *s, const ZvViolation *v, ZvHintStyle style)
+/* TEXT's words for wrapping: split at spaces, except inside what is copied as
+ * a whole: an element (<zvfio:hook offline='allow'/>) and a quoted command
+ * ('zvfio prepare --offline 0.0.1234'; a quote opens at the start of a word and
+ * closes at the end of one, so an apostrophe inside a word changes nothing). */
+static GPtrArray *
+wrap_words (const char *text)
 {
-  g_autofree char *hint = zv_violation_hint (v, style);
-  g_autofree char *line = g_strdup_printf ("%s: %s: %s: %s%s%s%s",
-                                           zv_severity_name (v->severity), v->rule, v->device,
-                                           v->message, *hint ? " (fix: " : "", hint,
-                                           *hint ? ")" : "");
-  g_autofree char *shown = zv_text_escape (line);   /* one line, whatever the names hold */
-  g_string_append (s, shown);
+  GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+  const char *start = text;
+  gboolean in_element = FALSE, in_quote = FALSE;
+  for (const char *p = text;; p++)
+    {
+      gboolean quote = *p == '\'' && !in_element;
+      gboolean word_start = quote && (p == text || p[-1] == ' ' || p[-1] == '(');
+      gboolean word_end = quote && (p[1] == '\0' || strchr (" ),;:.", p[1]) != NULL);
+      if (*p == '\0' || (*p == ' ' && !in_element && !in_quote))
+        {
+          g_ptr_array_add (words, g_strndup (start, (gsize) (p - start)));
+          if (*p == '\0')
+            return words;
+          start = p + 1;
+        }
+      else if (*p == '<')
+        in_element = TRUE;
+      else if (*p == '>')
+        in_element = FALSE;
+      else if (quote && !in_quote && word_start)
+        in_quote = TRUE;
+      else if (quote && in_quote && word_end)
+        in_quote = FALSE;
+    }
 }
 
-/* One line per violation. */
+/* Appends TEXT to S as a paragraph that starts on S's current line and breaks
+ * at spaces into lines of at most WIDTH columns; continuation lines start with
+ * INDENT. A word longer than a line stands alone on its line. */
+static void
+append_wrapped (GString *s, const char *text, const char *indent, gsize width)
+{
+  const char *line_start = strrchr (s->str, '\n');
+  gsize column = s->len - (line_start ? (gsize) (line_start + 1 - s->str) : 0);
+  gsize indent_len = strlen (indent);
+  gboolean line_empty = TRUE;   /* no word of TEXT on this line yet */
+  g_autoptr (GPtrArray) words = wrap_words (text);
+  for (guint i = 0; i < words->len; i++)
+    {
+      const char *word = g_ptr_array_index (words, i);
+      gsize len = strlen (word);
+      if (!line_empty && column + 1 + len > width)
+        {
+          g_string_append_c (s, '\n');
+          g_string_append (s, indent);
+          column = indent_len;
+          line_empty = TRUE;
+        }
+      if (!line_empty)
+        {
+          g_string_append_c (s, ' ');
+          column++;
+        }
+      g_string_append (s, word);
+      column += len;
+      line_empty = FALSE;
+    }
+}
+
+/* Formats one violation: the message line(s), then the hint's, the CLI's part
+ * of it on lines of its own (its commands are not broken by the hint's text). */
+static void
+format_one (GString *s, const ZvViolation *v, ZvHintStyle style, gsize width)
+{
+  const char *cli_hint = style == ZV_HINTS_CLI ? v->cli_hint : NULL;
+  /* the device first (what the admin names), then its subchannel, unless the
+   * name is the subchannel already */
+  gboolean show_subchannel = v->subchannel != NULL && !g_str_has_prefix (v->device, "sch:") &&
+                             strcmp (v->device, v->subchannel) != 0;
+  g_autofree char *where = show_subchannel
+                           ? g_strdup_printf ("%s (subchannel %s)", v->device, v->subchannel)
+                           : g_strdup (v->device);
+  g_autofree char *line = g_strdup_printf ("%s: %s: %s: %s", zv_severity_name (v->severity),
+                                           v->rule, where, v->message);
+  /* escaped: each part stays on its lines, whatever the names hold */
+  g_autofree char *shown = zv_text_escape (line);
+  append_wrapped (s, shown, "    ", width);
+  g_string_append_c (s, '\n');
+  if (*v->hint == '\0' && cli_hint == NULL)
+    return;
+  g_string_append (s, "  fix: ");
+  if (*v->hint != '\0')
+    {
+      g_autofree char *shown_hint = zv_text_escape (v->hint);
+      append_wrapped (s, shown_hint, "       ", width);
+      if (cli_hint != NULL)
+        g_string_append (s, ";\n       ");
+    }
+  if (cli_hint != NULL)
+    {
+      g_autofree char *shown_cli = zv_text_escape (cli_hint);
+      append_wrapped (s, shown_cli, "       ", width);
+    }
+  g_string_append_c (s, '\n');
+}
+
+/* Each violation with its hint, in lines of at most ZV_VIOLATION_WIDTH columns. */
 char *
 zv_violations_format (GPtrArray *violations, ZvHintStyle style)
 {
+  return zv_violations_format_after (violations, style, 0);
+}
+
+/* zv_violations_format for lines that each follow a prefix of PREFIX_WIDTH columns. */
+char *
+zv_violations_format_after (GPtrArray *violations, ZvHintStyle style, gsize prefix_width)
+{
+  /* a prefix as long as a line still leaves room for a few words */
+  gsize width = prefix_width + 40 < ZV_VIOLATION_WIDTH ? ZV_VIOLATION_WIDTH - prefix_width : 40;
   GString *s = g_string_new (NULL);
   for (guint i = 0; violations && i < violations->len; i++)
-    {
-      format_one (s, g_ptr_array_index (violations, i), style);
-      g_string_append_c (s, '\n');
-    }
+    format_one (s, g_ptr_array_index (violations, i), style, width);
   return g_string_free (s, FALSE);
 }

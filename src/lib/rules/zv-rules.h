@@ -50,7 +50,9 @@ typedef struct {
 typedef struct {
   char *rule;
   ZvSeverity severity;
-  char *device;
+  char *device;      /* the device as the target names it (ZvTarget.name: the devno,
+                      * ccw:DEVNO, sch:ID, a PCI address, a missing id as given), "-" */
+  char *subchannel;  /* its subchannel id, NULL for a PCI function or a missing id */
   char *message;
   char *hint;        /* how to fix it, for every front end (no zvfio CLI options) */
   char *cli_hint;    /* what the zvfio CLI adds ("or: zvfio prepare 0.0.0313"), or NULL */
@@ -182,8 +184,15 @@ GPtrArray *zv_rules_deferred_remotely (const ZvRuleContext *ctx);
 gboolean zv_rules_remote_table_check (GError **error);
 /* TRUE when VIOLATIONS holds an error-severity violation. */
 gboolean zv_violations_have_error (GPtrArray *violations);
-/* One line per violation: "error: ccw.qdio: 0.0.f000: message (fix: hint)". */
+/* The longest line zv_violations_format writes (a longer word stands alone). */
+#define ZV_VIOLATION_WIDTH 100
+/* Each violation as "error: ccw.qdio: 0.0.f000 (subchannel 0.0.0010): message" and,
+ * when it has a hint, "  fix: hint" below it, broken at spaces into lines of at
+ * most ZV_VIOLATION_WIDTH columns (continuation lines are indented). */
 char *zv_violations_format (GPtrArray *violations, ZvHintStyle style);
+/* zv_violations_format for lines that each get a prefix of PREFIX_WIDTH columns
+ * (zvfio-hook's "zvfio-hook: DOMAIN: "): they break that much earlier. */
+char *zv_violations_format_after (GPtrArray *violations, ZvHintStyle style, gsize prefix_width);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvViolation, zv_violation_free)
 

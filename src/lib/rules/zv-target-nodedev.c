@@ -135,6 +135,11 @@ zv_target_resolve_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri
                                                                   : "subchannel or ccw device");
       return NULL;
     }
+  /* a bare devno names the device only when no other subchannel has its name */
+  const char *devno = pci ? NULL : zv_subchannel_devno (g_ptr_array_index (all->subchannels,
+                                                                           (guint) index));
+  gint named = devno ? find_subchannel (all, devno) : -1;
+  gboolean devno_names_another = named >= 0 && named != index;
   ZvInventory *one = zv_inventory_new (root, pci ? ZV_SCOPE_PCI : ZV_SCOPE_CCW);
   GPtrArray *from = pci ? all->pci_functions : all->subchannels;
   g_ptr_array_add (pci ? one->pci_functions : one->subchannels,
@@ -142,6 +147,7 @@ zv_target_resolve_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri
   g_autoptr (ZvTarget) t = zv_target_new_from_inventory (id, one, error);
   if (t == NULL || !zv_target_check_mdev_parent (t, &parsed, error))
     return NULL;
+  zv_target_set_names (t, devno_names_another);
   t->remote = g_strdup (uri);
   if (parsed.kind == ZV_ID_UUID)
     zv_target_set_mdev (t, parsed.normalized);

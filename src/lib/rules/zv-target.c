@@ -15,6 +15,7 @@ zv_target_free (ZvTarget *target)
   g_free (target->requested_id);
   zv_inventory_free (target->inv);
   g_free (target->device);
+  g_free (target->name);
   g_free (target->key);
   g_free (target->label);
   g_clear_error (&target->not_found);
@@ -33,8 +34,51 @@ target_new (const char *id, ZvInventory *inv, ZvBus bus, const char *device)
   t->bus = bus;
   t->device = g_strdup (device);
   t->key = zv_bind_key (bus, device);
+  t->name = g_strdup (device);
   t->label = zv_bus_device_label (bus, device);
   return t;
+}
+
+/* The device number SCH carries (its ccw device, else dev_busid), or NULL. */
+const char *
+zv_subchannel_devno (const ZvSubchannel *sch)
+{
+  if (sch->device != NULL)
+    return sch->device->id;
+  return sch->dev_busid;
+}
+
+/* Sets T's name and label: a bare devno only when it resolves to T's
+ * subchannel alone (zv_inventory_lookup prefers the devno, and refuses a bare
+ * id that is a devno and another subchannel's name). */
+void
+zv_target_set_names (ZvTarget *t, gboolean devno_names_another)
+{
+  if (t->sch == NULL)
+    return;   /* a PCI function or a missing id: named as given */
+  const char *devno = zv_subchannel_devno (t->sch);
+  g_free (t->name);
+  g_free (t->label);
+  if (devno == NULL)
+    {
+      t->name = g_strconcat ("sch:", t->sch->id, NULL);
+      t->label = zv_bus_device_label (ZV_BUS_CSS, t->sch->id);
+      return;
+    }
+  gboolean bare = strcmp (devno, t->sch->id) == 0 || !devno_names_another;
+  t->name = bare ? g_strdup (devno) : g_strconcat ("ccw:", devno, NULL);
+  t->label = g_strdup_printf ("device %s (subchannel %s)", t->name, t->sch->id);
+}
+
+/* TRUE when ROOT has a subchannel other than T's named like T's devno. */
+static gboolean
+devno_names_another_subchannel (ZvRoot *root, const ZvTarget *t)
+{
+  const char *devno = t->sch ? zv_subchannel_devno (t->sch) : NULL;
+  if (devno == NULL || strcmp (devno, t->sch->id) == 0)
+    return FALSE;
+  g_autofree char *path = g_strconcat (ZV_CSS_DEVICES "/", devno, NULL);
+  return zv_root_exists (root, path);
 }
 
 /* Notes mdev UUID in T, and whether it is active on T's subchannel. */
@@ -61,6 +105,7 @@ zv_target_new_from_inventory (const char *id, ZvInventory *owned_inv, GError **e
       ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, 0);
       t = target_new (id, NULL, ZV_BUS_CSS, sch->id);
       t->sch = sch;
+      zv_target_set_names (t, TRUE);   /* ccw:DEVNO unless the caller knows better */
     }
   else if (inv->pci_functions->len == 1 && inv->subchannels->len == 0)
     {
@@ -98,7 +143,10 @@ resolve_subchannel_id (ZvRoot *root, const char *id, guint flags, GError **error
   if (sch != NULL)
     {
       g_ptr_array_add (inv->subchannels, sch);
-      return zv_target_new_from_inventory (id, g_steal_pointer (&inv), error);
+      ZvTarget *t = zv_target_new_from_inventory (id, g_steal_pointer (&inv), error);
+      if (t != NULL)
+        zv_target_set_names (t, devno_names_another_subchannel (root, t));
+      return t;
     }
   if (!(flags & ZV_TARGET_ALLOW_MISSING) || !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
     {
@@ -116,7 +164,10 @@ zv_target_parse_id (const char *id, ZvId *parsed, GError **error)
 {
   if (zv_parse_id (id, parsed))
     return TRUE;
-  if (zv_id_looks_like_nodedev_name (id))
+  const char *problem = zv_parse_id_problem (id);
+  if (problem != NULL)
+    g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "'%s' is not a device id: %s", id, problem);
+  else if (zv_id_looks_like_nodedev_name (id))
     g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                  "'%s' is not a libvirt node device name zvfio accepts (expected "
                  "css_0_0_0041, ccw_0_0_0100, mdev_<uuid>_0_0_0041, mdev_<uuid> or "
@@ -170,6 +221,7 @@ zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error)
   g_autoptr (ZvTarget) t = zv_target_new_from_inventory (id, inv, error);
   if (t == NULL || !zv_target_check_mdev_parent (t, &parsed, error))
     return NULL;
+  zv_target_set_names (t, devno_names_another_subchannel (root, t));
   if (parsed.kind == ZV_ID_UUID)
     zv_target_set_mdev (t, parsed.normalized);
   return g_steal_pointer (&t);

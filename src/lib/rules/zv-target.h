@@ -31,8 +31,13 @@ typedef struct {
   ZvSubchannel *sch;          /* css: the subchannel; NULL for a missing ccw id */
   ZvPciFunction *pci;         /* pci: the function */
   char *device;               /* subchannel id or PCI address (a missing id: as normalized) */
+  char *name;                 /* how messages and hints name the device, in a form that
+                               * resolves to exactly it: the devno (0.0.1234) when a bare
+                               * devno does, else ccw:DEVNO; sch:ID for a subchannel without
+                               * a devno; the PCI address; a missing id as normalized */
   char *key;                  /* "css-0.0.0313": record, lock and driverctl name */
-  char *label;                /* "subchannel 0.0.0313" / "PCI function 0000:00:00.0" */
+  char *label;                /* "device 0.0.1234 (subchannel 0.0.0313)", "subchannel
+                               * 0.0.0313" without a devno, "PCI function 0000:00:00.0" */
   char mdev[37];              /* the vfio-ccw mdev named (UUID id, hostdev), "" = none */
   gboolean mdev_active;       /* that mdev is active (not only defined) */
   gboolean managed;           /* a managed='yes' PCI hostdev: libvirt binds it itself */
@@ -75,6 +80,12 @@ ZvTarget *zv_target_resolve_nodedev (ZvRoot *root, GPtrArray *device_xmls, const
 /* The target of the only device of INV (taking INV); ZV_ERROR_NOT_FOUND
  * unless it holds exactly one subchannel or PCI function. */
 ZvTarget *zv_target_new_from_inventory (const char *id, ZvInventory *inv, GError **error);
+/* The device number subchannel SCH carries (its ccw device, else dev_busid), or NULL. */
+const char *zv_subchannel_devno (const ZvSubchannel *sch);
+/* Sets T's name and label (see ZvTarget). DEVNO_NAMES_ANOTHER: a subchannel
+ * other than T's is named like T's devno, so a bare devno would name both
+ * (zv_target_resolve refuses it) and the name is ccw:DEVNO. */
+void zv_target_set_names (ZvTarget *t, gboolean devno_names_another);
 /* Notes mdev UUID in TARGET (and whether it is active on its subchannel). */
 void zv_target_set_mdev (ZvTarget *target, const char *uuid);
 /* Frees a target. */
