@@ -11,8 +11,9 @@
  * ccw, mdev and pci node devices say, the rules run that those facts allow,
  * and the others are left to zvfio-hook on that host. --root describes this
  * host, so it is refused with another host's URI; commands that change this
- * host (prepare, release, define, undefine, start, stop) and nodedev (this
- * host's XML) are refused with a remote URI. The test driver simulates a host
+ * host's bindings (prepare, release) and nodedev (this host's XML) are refused
+ * with a remote URI; define, undefine, start and stop go through that
+ * libvirt's node-device API (cli-remote-mdev.c). The test driver simulates a host
  * that is not this machine: its node devices are the inventory, unless --root
  * names the tree that stands for it; then every device zvfio puts into a domain
  * must also be one of its node devices (zv_cli_check_known). */
@@ -26,7 +27,7 @@
 
 /* Commands that change or print this host itself: never for a remote host. */
 static const char *const this_host_commands[] = {
-  "prepare", "release", "define", "undefine", "start", "stop", "nodedev",
+  "prepare", "release", "nodedev",
 };
 
 /* Host names that are this machine. */
@@ -166,9 +167,13 @@ zv_cli_note_remote_rules (const ZvRuleContext *ctx)
     return;
   g_ptr_array_add (ids, NULL);
   g_autofree char *list = g_strjoinv (", ", (char **) ids->pdata);
+  /* an mdev definition or start runs mdevctl there, and with it zvfio-callout */
+  gboolean mdevctl = ctx->op == ZV_OP_DEFINE || ctx->op == ZV_OP_START;
   fprintf (stderr, "zvfio: note: %s is a device of the remote host of %s; these rules need "
-           "that host's sysfs, /proc or /etc and are checked there by zvfio-hook when the "
-           "guest starts: %s\n", ctx->target->label, ctx->target->remote, list);
+           "that host's sysfs, /proc or /etc and are checked there by %s: %s\n",
+           ctx->target->label, ctx->target->remote,
+           mdevctl ? "zvfio-callout when its libvirt runs mdevctl"
+                   : "zvfio-hook when the guest starts", list);
 }
 
 /* Checks that the libvirt connected to (URI) is on the side decided before. */

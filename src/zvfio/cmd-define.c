@@ -1,8 +1,11 @@
 /* zvfio define/undefine/start/stop: vfio_ccw-io mdevs through the real mdevctl.
  * The rules run first (ZV_OP_DEFINE / ZV_OP_START); the definitions are
- * mdevctl's own files, written only by mdevctl. */
+ * mdevctl's own files, written only by mdevctl. With a --connect URI naming
+ * another host, the same commands go through that libvirt's node-device API
+ * (cli-remote-mdev.c). */
 #include "cli.h"
 #include "cli-mdev-intent.h"
+#include "cli-remote-mdev.h"
 #include "zv-mdevctl.h"
 #include "zv-parse.h"
 #include "zv-rules.h"
@@ -155,6 +158,9 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "define: '%s' is not a UUID", uuid);
       return FALSE;
     }
+  /* another host: its libvirt's node-device API (cli-remote-mdev.c) */
+  if (cli->remote_uri != NULL)
+    return zv_cli_remote_define (cli, argv[1], uuid ? buf : NULL, autostart, start, error);
 
   g_autoptr (ZvTarget) device = resolve_subchannel (cli, "define", argv[1], error);
   if (device == NULL)
@@ -228,6 +234,8 @@ zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   char buf[37];
   const char *uuid = id_as_uuid (argv[1], buf);
+  if (cli->remote_uri != NULL)
+    return zv_cli_remote_undefine (cli, argv[1], uuid, error);
   g_autoptr (ZvTarget) device = resolve_subchannel (cli, "undefine", argv[1], error);
   if (device == NULL)
     return FALSE;
@@ -259,6 +267,8 @@ zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   char buf[37];
   const char *uuid = id_as_uuid (argv[1], buf);
+  if (cli->remote_uri != NULL)
+    return zv_cli_remote_start (cli, argv[1], uuid, error);
   g_autoptr (ZvTarget) device = resolve_subchannel (cli, "start", argv[1], error);
   if (device == NULL)
     return FALSE;
@@ -297,6 +307,8 @@ zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "stop: '%s' is not an mdev UUID or mdev_<uuid> node device name", argv[1]);
       return FALSE;
     }
+  if (cli->remote_uri != NULL)
+    return zv_cli_remote_stop (cli, argv[1], error);
   g_autoptr (ZvMdev) active = zv_mdev_load_active (cli->root, buf, NULL);
   if (active == NULL)
     {

@@ -21,7 +21,9 @@ log() { echo "build-rootfs: $*" >&2; }
 
 # BEGIN-KEY (the cache key covers everything up to END-KEY)
 # The guest userspace. busybox-static (not busybox) so that the same binary can
-# be the nested guest's whole userspace.
+# be the nested guest's whole userspace. openssh (+ debianutils' which, that
+# libvirt's ssh transport runs on the far side): scenario remote-mdev connects to
+# the guest's libvirtd as a remote client, qemu+ssh://root@zvfio-remote/system.
 pkgs=(
     base-files base-passwd bash coreutils util-linux mount hostname grep sed findutils
     gawk diffutils gzip tar libc-bin busybox-static procps
@@ -31,6 +33,7 @@ pkgs=(
     libxml2-utils jq python3-minimal libpython3.11-stdlib strace
     virtinst
     libglib2.0-0 libjson-glib-1.0-0 libxml2 libvirt0
+    openssh-client openssh-server debianutils
 )
 
 mkdir -p "$cache"
@@ -87,6 +90,7 @@ GRP
 cat >>"$t/etc/passwd" <<'PW'
 libvirt-qemu:x:64055:994:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin
 messagebus:x:996:996::/nonexistent:/usr/sbin/nologin
+sshd:x:997:65534::/run/sshd:/usr/sbin/nologin
 PW
 : >"$t/etc/shadow"
 awk -F: '{print $1":*:19000:0:99999:7:::"}' "$t/etc/passwd" >"$t/etc/shadow"
@@ -94,6 +98,9 @@ chmod 0640 "$t/etc/shadow"
 # /bin/sh: hooks, callouts and driverctl are shell scripts (bookworm's extract
 # variant is not merged-/usr here: bash lives in /bin)
 ln -sf bash "$t/bin/sh"
+# which: debianutils' postinst makes the alternative (none ran); libvirt's ssh
+# transport runs 'which virt-ssh-helper' on the far side, else falls back to nc
+ln -sf which.debianutils "$t/usr/bin/which"
 # /var/run -> /run, /var/lock -> /run/lock
 rm -rf "$t/var/run" "$t/var/lock"
 ln -s ../run "$t/var/run"

@@ -164,13 +164,13 @@ GROUPS: list[Group] = [
         scenarios=[("smoke", 300), ("inventory", 300), ("mdevctl-callout", 300),
                    ("libvirt-nodedev", 300), ("boot-config", 120), ("zpci", 300),
                    ("host-needs", 180),
-                   ("define-start-crash", 420), ("bench-lscss", 600)],
+                   ("define-start-crash", 420), ("remote-mdev", 420), ("bench-lscss", 600)],
         ccw=[
             Ccw(NET, 0, 0x1000, "3832/01", "mdevctl-callout target"),
             Ccw(RNG, 0, 0x1001, "3832/04", "libvirt-nodedev target"),
             Ccw(NET, 0, 0x2b09, "3832/01", "smoke target"),
             Ccw(NET, 1, 0x0005, "3832/01", "udev hint target"),
-            Ccw(RNG, 1, 0xabcd, "3832/04"),
+            Ccw(RNG, 1, 0xabcd, "3832/04", "remote-mdev target"),
             Ccw(NET, 3, 0xffff, "3832/01"),
         ],
         zpci=[

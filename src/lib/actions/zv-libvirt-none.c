@@ -98,9 +98,59 @@ zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
 }
 
 /* Always fails: no libvirt. */
+GPtrArray *
+zv_libvirt_ccw_node_device_xmls (ZvLibvirt *lv, GError **error)
+{
+  set_unavailable (error);
+  return NULL;
+}
+
+/* Always fails: no libvirt. */
 ZvDomain *
 zv_libvirt_load_domain (ZvLibvirt *lv, const char *name, GError **error)
 {
   set_unavailable (error);
   return NULL;
+}
+
+/* Always fails: no libvirt. */
+char *
+zv_libvirt_node_device_define (ZvLibvirt *lv, const char *xml, GError **error)
+{
+  set_unavailable (error);
+  return NULL;
+}
+
+/* Always fails: no libvirt. */
+char *
+zv_libvirt_node_device_create (ZvLibvirt *lv, const char *xml, GError **error)
+{
+  set_unavailable (error);
+  return NULL;
+}
+
+/* No libvirt, no device. */
+gboolean
+zv_libvirt_node_device_known (ZvLibvirt *lv, const char *name)
+{
+  return FALSE;
+}
+
+/* Always fails: no libvirt. */
+gboolean
+zv_libvirt_node_device_persistent (ZvLibvirt *lv, const char *name, gboolean *persistent,
+                                   GError **error)
+{
+  *persistent = FALSE;
+  set_unavailable (error);
+  return FALSE;
+}
+
+/* Always fails: no libvirt. */
+gboolean
+zv_libvirt_node_device_change (ZvLibvirt *lv, const char *name, ZvNodeDeviceChange change,
+                               GError **error)
+{
+  set_unavailable (error);
+  return FALSE;
 }

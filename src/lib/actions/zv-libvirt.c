@@ -35,9 +35,17 @@
   X (virEventRunDefaultImpl) \
   X (virGetLastError) \
   X (virInitialize) \
+  X (virNodeDeviceCreate) \
+  X (virNodeDeviceCreateXML) \
+  X (virNodeDeviceDefineXML) \
+  X (virNodeDeviceDestroy) \
   X (virNodeDeviceFree) \
   X (virNodeDeviceGetName) \
   X (virNodeDeviceGetXMLDesc) \
+  X (virNodeDeviceIsPersistent) \
+  X (virNodeDeviceLookupByName) \
+  X (virNodeDeviceSetAutostart) \
+  X (virNodeDeviceUndefine) \
   X (virSetErrorFunc)
 
 /* The loaded entry points, each named after the libvirt function. */
@@ -420,12 +428,12 @@ zv_libvirt_change_device (ZvLibvirt *lv, const char *name, gboolean attach,
   return rc == 0;
 }
 
-/* The XML of every node device. */
-GPtrArray *
-zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
+/* The XML of the node devices virConnectListAllNodeDevices lists with FLAGS. */
+static GPtrArray *
+list_node_device_xmls (ZvLibvirt *lv, unsigned int flags, GError **error)
 {
   virNodeDevicePtr *devices = NULL;
-  int n = api.virConnectListAllNodeDevices (lv->conn, &devices, 0);
+  int n = api.virConnectListAllNodeDevices (lv->conn, &devices, flags);
   if (n < 0)
     {
       set_libvirt_error (error, "cannot list the node devices");
@@ -460,6 +468,22 @@ zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
   return xmls;
 }
 
+/* The XML of every node device. */
+GPtrArray *
+zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error)
+{
+  return list_node_device_xmls (lv, 0, error);
+}
+
+/* The XML of the css, ccw and mdev node devices. */
+GPtrArray *
+zv_libvirt_ccw_node_device_xmls (ZvLibvirt *lv, GError **error)
+{
+  return list_node_device_xmls (lv, VIR_CONNECT_LIST_NODE_DEVICES_CAP_CSS_DEV |
+                                    VIR_CONNECT_LIST_NODE_DEVICES_CAP_CCW_DEV |
+                                    VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV, error);
+}
+
 /* Domain NAME as far as it uses devices: its persistent definition and, while it
  * runs, also what it runs with (a device attached with --live only). */
 ZvDomain *
@@ -478,4 +502,115 @@ zv_libvirt_load_domain (ZvLibvirt *lv, const char *name, GError **error)
     return NULL;
   zv_domain_merge (domain, live);
   return g_steal_pointer (&domain);
+}
+
+/* Looks node device NAME up (ZV_ERROR_NOT_FOUND when libvirt has none). */
+static virNodeDevicePtr
+lookup_node_device (ZvLibvirt *lv, const char *name, GError **error)
+{
+  virNodeDevicePtr dev = api.virNodeDeviceLookupByName (lv->conn, name);
+  if (dev == NULL)
+    set_libvirt_error (error, "node device '%s'", name);
+  return dev;
+}
+
+/* The name of DEV (NULL with ERROR set when libvirt gives none); frees DEV. */
+static char *
+take_node_device_name (virNodeDevicePtr dev, GError **error)
+{
+  const char *name = api.virNodeDeviceGetName (dev);
+  char *copy = name ? g_strdup (name) : NULL;
+  if (copy == NULL)
+    set_libvirt_error (error, "cannot read the name of the new node device");
+  api.virNodeDeviceFree (dev);
+  return copy;
+}
+
+/* Defines a node device from XML; its name. */
+char *
+zv_libvirt_node_device_define (ZvLibvirt *lv, const char *xml, GError **error)
+{
+  virNodeDevicePtr dev = api.virNodeDeviceDefineXML (lv->conn, xml, 0);
+  if (dev == NULL)
+    {
+      set_libvirt_error (error, "cannot define the node device");
+      return NULL;
+    }
+  return take_node_device_name (dev, error);
+}
+
+/* Creates a transient node device from XML; its name. */
+char *
+zv_libvirt_node_device_create (ZvLibvirt *lv, const char *xml, GError **error)
+{
+  virNodeDevicePtr dev = api.virNodeDeviceCreateXML (lv->conn, xml, 0);
+  if (dev == NULL)
+    {
+      set_libvirt_error (error, "cannot create the node device");
+      return NULL;
+    }
+  return take_node_device_name (dev, error);
+}
+
+/* TRUE when LV has node device NAME. */
+gboolean
+zv_libvirt_node_device_known (ZvLibvirt *lv, const char *name)
+{
+  virNodeDevicePtr dev = api.virNodeDeviceLookupByName (lv->conn, name);
+  if (dev != NULL)
+    api.virNodeDeviceFree (dev);
+  return dev != NULL;
+}
+
+/* Whether node device NAME has a definition. */
+gboolean
+zv_libvirt_node_device_persistent (ZvLibvirt *lv, const char *name, gboolean *persistent,
+                                   GError **error)
+{
+  virNodeDevicePtr dev = lookup_node_device (lv, name, error);
+  if (dev == NULL)
+    return FALSE;
+  int rc = api.virNodeDeviceIsPersistent (dev);
+  if (rc < 0)
+    set_libvirt_error (error, "cannot tell whether node device '%s' is defined", name);
+  api.virNodeDeviceFree (dev);
+  *persistent = rc == 1;
+  return rc >= 0;
+}
+
+/* Applies CHANGE to node device NAME. */
+gboolean
+zv_libvirt_node_device_change (ZvLibvirt *lv, const char *name, ZvNodeDeviceChange change,
+                               GError **error)
+{
+  virNodeDevicePtr dev = lookup_node_device (lv, name, error);
+  if (dev == NULL)
+    return FALSE;
+  int rc = -1;
+  const char *what = "";
+  switch (change)
+    {
+    case ZV_NODEDEV_START:
+      rc = api.virNodeDeviceCreate (dev, 0);
+      what = "start";
+      break;
+    case ZV_NODEDEV_STOP:
+      rc = api.virNodeDeviceDestroy (dev);
+      what = "stop (destroy)";
+      break;
+    case ZV_NODEDEV_UNDEFINE:
+      rc = api.virNodeDeviceUndefine (dev, 0);
+      what = "undefine";
+      break;
+    case ZV_NODEDEV_AUTOSTART_ON:
+    case ZV_NODEDEV_AUTOSTART_OFF:
+      rc = api.virNodeDeviceSetAutostart (dev, change == ZV_NODEDEV_AUTOSTART_ON);
+      what = change == ZV_NODEDEV_AUTOSTART_ON ? "set autostart of" : "clear autostart of";
+      break;
+    }
+  /* read the error before virNodeDeviceFree, which resets it */
+  if (rc < 0)
+    set_libvirt_error (error, "cannot %s node device '%s'", what, name);
+  api.virNodeDeviceFree (dev);
+  return rc == 0;
 }

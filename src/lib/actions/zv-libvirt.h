@@ -63,6 +63,36 @@ ZvDomain *zv_libvirt_load_domain (ZvLibvirt *lv, const char *name, GError **erro
 
 /* The XML of every node device (virConnectListAllDevices, no filter), sorted by name. */
 GPtrArray *zv_libvirt_node_device_xmls (ZvLibvirt *lv, GError **error);
+/* The XML of the css, ccw and mdev node devices only (the capability filter of
+ * virConnectListAllNodeDevices: libvirtd then refreshes no other device), sorted. */
+GPtrArray *zv_libvirt_ccw_node_device_xmls (ZvLibvirt *lv, GError **error);
+
+/* Node device lifecycle (libvirt >= 7.3; for an mdev, that host's libvirtd runs
+ * mdevctl, whose callouts may refuse: the error carries mdevctl's words). */
+/* Defines a node device from XML (virNodeDeviceDefineXML); its name. */
+char *zv_libvirt_node_device_define (ZvLibvirt *lv, const char *xml, GError **error);
+/* Creates a transient node device from XML (virNodeDeviceCreateXML; libvirt waits
+ * for it to appear); its name. */
+char *zv_libvirt_node_device_create (ZvLibvirt *lv, const char *xml, GError **error);
+/* TRUE when libvirt has node device NAME (an error counts as no). */
+gboolean zv_libvirt_node_device_known (ZvLibvirt *lv, const char *name);
+/* Whether node device NAME has a definition (*PERSISTENT); ZV_ERROR_NOT_FOUND
+ * when libvirt has no such device. */
+gboolean zv_libvirt_node_device_persistent (ZvLibvirt *lv, const char *name,
+                                            gboolean *persistent, GError **error);
+
+/* What zv_libvirt_node_device_change does. */
+typedef enum {
+  ZV_NODEDEV_START,           /* virNodeDeviceCreate: start a defined device */
+  ZV_NODEDEV_STOP,            /* virNodeDeviceDestroy */
+  ZV_NODEDEV_UNDEFINE,        /* virNodeDeviceUndefine */
+  ZV_NODEDEV_AUTOSTART_ON,    /* virNodeDeviceSetAutostart (1) */
+  ZV_NODEDEV_AUTOSTART_OFF,   /* virNodeDeviceSetAutostart (0) */
+} ZvNodeDeviceChange;
+/* Applies CHANGE to node device NAME (ZV_ERROR_NOT_FOUND when libvirt has none,
+ * ZV_ERROR_EXTERNAL with libvirt's message otherwise). */
+gboolean zv_libvirt_node_device_change (ZvLibvirt *lv, const char *name,
+                                        ZvNodeDeviceChange change, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvLibvirt, zv_libvirt_close)
 
