@@ -599,7 +599,7 @@ step_failed (Step *s, const GError *error)
 static gboolean
 run_prepare (ZvCli *cli, Device *d, gboolean *made, GError **error)
 {
-  g_autofree char *action = g_strdup_printf ("prepare %s", d->target->device);
+  g_autofree char *action = g_strdup_printf ("prepare %s", d->target->name);
   ZvPrepareOptions options = {
     .allow_offline = zv_state_flag (d->want->offline), .persist = d->prepare_persist,
     .settle_timeout_ms = ZV_BIND_SETTLE_MS, .lock_timeout_ms = LOCK_TIMEOUT_MS,
@@ -626,7 +626,7 @@ undo_prepare (ZvCli *cli, Device *d)
   g_autoptr (GError) local = NULL;
   if (!zv_release (cli->root, d->target->bus, d->target->device, &options, &result, &local))
     fprintf (stderr, "zvfio: warning: %s: could not undo the prepare: %s ('zvfio repair %s')\n",
-             d->id, local->message, d->target->device);
+             d->id, local->message, d->target->name);
   zv_release_result_clear (&result);
 }
 
@@ -711,7 +711,7 @@ run_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
           if (!step_allowed (s))
             {
               g_set_error (&failure, ZV_ERROR, ZV_ERROR_RULE, "refusing to attach %s to domain "
-                           "'%s' (see the rule violations)", d->target->device, s->domain);
+                           "'%s' (see the rule violations)", d->target->name, s->domain);
               break;
             }
           g_autofree char *xml = zv_hostdev_to_xml (&hd, NULL);

@@ -1,5 +1,6 @@
 """Shared pytest fixtures for zvfio integration tests."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -90,28 +91,37 @@ def check_golden(name, text):
     assert text == path.read_text(), f"output differs from golden file {path}"
 
 
-def unwrap_violations(text, prefix=""):
+HOOK_LINE_PREFIX = re.compile(r"^zvfio-hook: [^ ]*: ")
+
+
+def unwrap_violations(text, prefix=None):
     """TEXT with each rule violation zvfio printed back on one line. zvfio breaks a
     violation into its message lines (continued with 4 spaces) and its fix lines
     ("  fix: ", continued with 7 spaces), at most 100 columns each; this joins them
     as 'SEVERITY: RULE: DEVICE: message (fix: hint)'. PREFIX: what every line starts
-    with (zvfio-hook's "zvfio-hook: DOMAIN: ")."""
-    lines, in_fix = [], False
+    with; None: zvfio-hook's "zvfio-hook: DOMAIN: " where a line has it, else nothing."""
+    lines, in_fix, last = [], False, None
     for line in text.splitlines():
-        body = line[len(prefix):] if line.startswith(prefix) else None
-        if lines and body is not None and body.startswith("  fix: "):
+        if prefix is None:
+            match = HOOK_LINE_PREFIX.match(line)
+            this = match.group(0) if match else ""
+        else:
+            this = prefix if line.startswith(prefix) else None
+        body = line[len(this):] if this is not None else None
+        same = bool(lines) and body is not None and this == last
+        if same and body.startswith("  fix: "):
             lines[-1] += (")" if in_fix else "") + " (fix: " + body[len("  fix: "):]
             in_fix = True
-        elif lines and body is not None and in_fix and body.startswith(" " * 7):
+        elif same and in_fix and body.startswith(" " * 7):
             lines[-1] += " " + body[7:]
-        elif lines and body is not None and not in_fix and body.startswith("    ") \
-                and body[4:5] not in ("", " "):
+        elif same and not in_fix and body.startswith("    ") and body[4:5] not in ("", " "):
             lines[-1] += " " + body[4:]
         else:
             if in_fix:
                 lines[-1] += ")"
             in_fix = False
             lines.append(line)
+            last = this
     if in_fix:
         lines[-1] += ")"
     return "".join(line + "\n" for line in lines)

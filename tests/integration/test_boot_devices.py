@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, host_state
+from conftest import REPO_ROOT, host_state, unwrap_violations
 
 SPECS = REPO_ROOT / "tests" / "fixtures" / "specs"
 GOOD = json.dumps({"mdev_type": "vfio_ccw-io", "start": "manual", "attrs": []})
@@ -39,7 +39,7 @@ def spec(name="boot-devices", **keys):
 
 def rule_lines(text, rule):
     """The lines of TEXT reporting RULE."""
-    return [line for line in text.splitlines() if f": {rule}: " in line]
+    return [line for line in unwrap_violations(text).splitlines() if f": {rule}: " in line]
 
 
 def assert_refuses(text, rule, *needles):
@@ -288,7 +288,7 @@ def broken(make_tree, tmp_path):
 
 
 def assert_fails_closed(text, rule, needle):
-    line = next((l for l in text.splitlines() if f"error: {rule}: " in l), None)
+    line = next((l for l in unwrap_violations(text).splitlines() if f"error: {rule}: " in l), None)
     assert line is not None, text
     assert "cannot check this rule" in line and needle in line, line
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, host_state
+from conftest import REPO_ROOT, host_state, unwrap_violations
 
 SPECS = REPO_ROOT / "tests" / "fixtures" / "specs"
 HOOK_XML = REPO_ROOT / "tests" / "integration" / "hook"
@@ -68,7 +68,8 @@ def broken(make_tree, tmp_path, request):
 
 
 def assert_fails_closed(text, rule, path):
-    line = next((l for l in text.splitlines() if f"error: {rule}: " in l), None)
+    line = next((l for l in unwrap_violations(text).splitlines() if f"error: {rule}: " in l),
+                None)
     assert line is not None, text
     assert "cannot check this rule" in line and path in line, line
 

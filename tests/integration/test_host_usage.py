@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import host_state
+from conftest import host_state, unwrap_violations
 
 FN = "0001:00:00.0"
 DISK_SCH, DISK = "0.0.0100", "0.0.1000"
@@ -40,7 +40,8 @@ def spec(net=None, block=None, preset="roce2", dasd_block=None, mounts=(), swaps
 
 
 def in_use_line(stdout, rule="zpci.in-use"):
-    return next((l for l in stdout.splitlines() if l.startswith(f"error: {rule}: ")), None)
+    return next((l for l in unwrap_violations(stdout).splitlines()
+                 if l.startswith(f"error: {rule}: ")), None)
 
 
 def check(run_zvfio, root, device=FN, op="prepare"):

@@ -212,7 +212,7 @@ def test_a_refused_define_leaves_a_hand_written_record_and_its_definition(make_t
     res = ns.zvfio(root, "define", "0.0.2001", "--start")
     assert identity(definition(root, "0.0.0141")) == admins, res.stdout + res.stderr
     assert res.returncode == 3, res.stderr
-    assert "error: ccw.no-instance: 0.0.0141: " in res.stderr
+    assert "error: ccw.no-instance: 0.0.2001 (subchannel 0.0.0141): " in res.stderr
     assert f"it is left for 'zvfio repair {U}'" in res.stderr
     assert identity(definition(root, "0.0.0141")) == admins
     assert path.read_text() == text

@@ -333,14 +333,17 @@ wrap_words (const char *text)
 
 /* Appends TEXT to S as a paragraph that starts on S's current line and breaks
  * at spaces into lines of at most WIDTH columns; continuation lines start with
- * INDENT. A word longer than a line stands alone on its line. */
+ * INDENT. AFTER_WORD: S's line ends in a word, so TEXT's first word needs a
+ * space before it (or goes to the next line). A word longer than a line stands
+ * alone on its line. */
 static void
-append_wrapped (GString *s, const char *text, const char *indent, gsize width)
+append_wrapped (GString *s, const char *text, const char *indent, gsize width,
+                gboolean after_word)
 {
   const char *line_start = strrchr (s->str, '\n');
   gsize column = s->len - (line_start ? (gsize) (line_start + 1 - s->str) : 0);
   gsize indent_len = strlen (indent);
-  gboolean line_empty = TRUE;   /* no word of TEXT on this line yet */
+  gboolean line_empty = !after_word;   /* no word on this line to put a space after */
   g_autoptr (GPtrArray) words = wrap_words (text);
   for (guint i = 0; i < words->len; i++)
     {
@@ -377,11 +380,14 @@ format_one (GString *s, const ZvViolation *v, ZvHintStyle style, gsize width)
   g_autofree char *where = show_subchannel
                            ? g_strdup_printf ("%s (subchannel %s)", v->device, v->subchannel)
                            : g_strdup (v->device);
-  g_autofree char *line = g_strdup_printf ("%s: %s: %s: %s", zv_severity_name (v->severity),
-                                           v->rule, where, v->message);
-  /* escaped: each part stays on its lines, whatever the names hold */
-  g_autofree char *shown = zv_text_escape (line);
-  append_wrapped (s, shown, "    ", width);
+  g_autofree char *head = g_strdup_printf ("%s: %s: %s:", zv_severity_name (v->severity),
+                                           v->rule, where);
+  /* escaped: each part stays on its lines, whatever the names hold; the head is
+   * never broken (readers find a violation by its first line) */
+  g_autofree char *shown_head = zv_text_escape (head);
+  g_autofree char *shown = zv_text_escape (v->message);
+  g_string_append (s, shown_head);
+  append_wrapped (s, shown, "    ", width, TRUE);
   g_string_append_c (s, '\n');
   if (*v->hint == '\0' && cli_hint == NULL)
     return;
@@ -389,14 +395,14 @@ format_one (GString *s, const ZvViolation *v, ZvHintStyle style, gsize width)
   if (*v->hint != '\0')
     {
       g_autofree char *shown_hint = zv_text_escape (v->hint);
-      append_wrapped (s, shown_hint, "       ", width);
+      append_wrapped (s, shown_hint, "       ", width, FALSE);
       if (cli_hint != NULL)
         g_string_append (s, ";\n       ");
     }
   if (cli_hint != NULL)
     {
       g_autofree char *shown_cli = zv_text_escape (cli_hint);
-      append_wrapped (s, shown_cli, "       ", width);
+      append_wrapped (s, shown_cli, "       ", width, FALSE);
     }
   g_string_append_c (s, '\n');
 }
