@@ -1,6 +1,7 @@
 /* zvfio: the root prefix. Every file zvfio touches is reached through a ZvRoot,
  * so a fake tree (--root DIR / ZVFIO_ROOT) and the real system are handled alike
- * and no path (.., absolute symlink targets) can leave the root. */
+ * and no path (.., absolute symlink targets) can leave the root: the kernel
+ * confines each open (openat2 RESOLVE_IN_ROOT, see zv-root.c). */
 #pragma once
 
 #include <glib.h>
