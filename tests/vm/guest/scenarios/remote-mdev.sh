@@ -28,7 +28,7 @@ cleanup() {
     local u
     for u in $U1 $U2 $U3; do mdevctl stop -u $u; mdevctl undefine -u $u; done >/dev/null 2>&1
     zvfio release ccw:$devno --persist >/dev/null 2>&1
-    ssh -O exit $R >/dev/null 2>&1
+    ssh -n -O exit $R >/dev/null 2>&1
     [ -s $ZV_WORK/sshd.pid ] && kill "$(cat $ZV_WORK/sshd.pid)" 2>/dev/null
     rm -f $SSH_CONF
 }
@@ -99,7 +99,7 @@ grep -qs '^Include /etc/ssh/ssh_config.d/\*.conf' /etc/ssh/ssh_config \
     || fail "/etc/ssh/ssh_config does not include ssh_config.d"
 ok /usr/sbin/sshd -f $ZV_WORK/sshd_config -E $ZV_WORK/sshd.log
 wait_for 10 test -s $ZV_WORK/sshd.pid || fail "sshd did not start: $(tail -n 3 $ZV_WORK/sshd.log)"
-ok ssh root@$R true
+ok ssh -n root@$R true
 ok virsh -c "$URI" nodedev-list --cap css
 printf '%s\n' "$OUT" | grep -qx "$css" || fail "libvirt over $URI does not list $css"
 note "hostname $(hostname); zvfio sees $URI as another host"
