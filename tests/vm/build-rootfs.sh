@@ -52,7 +52,7 @@ for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
 done
 ((${#sources[@]})) || { log "no apt sources found under /etc/apt"; exit 1; }
 
-key=$( { echo "$suite"; sed -n '/^# BEGIN-KEY/,/^# END-KEY/p' "$0"; cat "${sources[@]}"; } | sha256sum | cut -c1-12)
+key=$( { echo "$suite"; sed -n '/^# BEGIN-KEY/,/^# END-KEY/p' "$0"; cat "$here/rootfs-dpkg-db.sh" "${sources[@]}"; } | sha256sum | cut -c1-12)
 out=$cache/rootfs-$key
 if [[ -s $out/rootfs.cpio && -d $out/tree ]]; then
     log "cached: $out"
@@ -65,7 +65,10 @@ work=$(mktemp -d "$cache/.rootfs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 include=$(IFS=,; echo "${pkgs[*]}")
 log "mmdebstrap --variant=extract --arch=s390x ($suite, ${#pkgs[@]} packages + dependencies)"
+# the extract variant leaves dpkg's database empty: the hook records every package
+# unpacked (rootfs-dpkg-db.sh), so that the zvfio .deb installs with plain dpkg -i
 mmdebstrap --quiet --variant=extract --arch=s390x --include="$include" \
+    --extract-hook="$here/rootfs-dpkg-db.sh \"\$1\"" \
     "$suite" "$work/rootfs.tar" "${sources[@]}" >"$work/mmdebstrap.log" 2>&1 \
     || { tail -n 40 "$work/mmdebstrap.log" >&2; log "mmdebstrap failed"; exit 1; }
 t=$work/tree

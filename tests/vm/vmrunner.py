@@ -229,6 +229,9 @@ class Images:
     rootfs: Path            # cache dir with rootfs.cpio and tree/
     zvfio_build: Path       # build-zvfio.sh build dir
     zvfio_status: str       # "ok" or "FAILED: ..."
+    # the zvfio .deb (tests/package/build-deb-s390x.sh), which /init installs with
+    # dpkg; None: the build dir's staging tree is layered over the rootfs instead
+    deb: Path | None = None
 
 
 def _script(name: str) -> str:
@@ -239,13 +242,31 @@ def _script(name: str) -> str:
     return p.stdout.strip().splitlines()[-1]
 
 
+_images: Images | None = None
+
+
 def build_images() -> Images:
+    """The kernel, the rootfs, the zvfio cross build and its .deb (built once per
+    process: every test module of the tier asks)."""
+    global _images
+    if _images is not None:
+        return _images
     kernel = Path(os.environ["ZVFIO_VM_KERNEL"]) if os.environ.get("ZVFIO_VM_KERNEL") \
         else Path(_script("build-kernel.sh"))
     rootfs = Path(_script("build-rootfs.sh"))
     zb = Path(_script("build-zvfio.sh"))
     status = (zb / "zvfio-status").read_text().strip() if (zb / "zvfio-status").exists() else "FAILED: unknown"
-    return Images(kernel, rootfs, zb, status)
+    deb = None
+    if status == "ok":
+        # the guest installs zvfio as a host does: the .deb built from debian/
+        p = subprocess.run([str(REPO / "tests/package/build-deb-s390x.sh"), str(zb / "deb")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"tests/package/build-deb-s390x.sh failed (exit {p.returncode}):\n"
+                               f"{p.stderr[-4000:]}")
+        deb = Path(p.stdout.strip().splitlines()[-1])
+    _images = Images(kernel, rootfs, zb, status, deb)
+    return _images
 
 
 # ---------------------------------------------------------------------------
@@ -370,7 +391,15 @@ def build_overlay(path: Path, group: Group, images: Images, scenarios: list[tupl
         if st.is_dir():
             c.tree(st, "")
         st = images.zvfio_build / "staging"
-        if images.zvfio_status == "ok" and st.is_dir():
+        if images.deb is not None:
+            # zvfio comes from its package: /init installs it with dpkg -i (postinst,
+            # callout, hook and udev rule as the package ships them); the test-only
+            # fault-injection build of define-start-crash is staged beside it
+            c.file("var/lib/zvfio-vm/zvfio.deb", images.deb.read_bytes())
+            fault = st / "usr/libexec/zvfio-vm/zvfio-fault"
+            if fault.is_file():
+                c.file("usr/libexec/zvfio-vm/zvfio-fault", fault.read_bytes(), 0o755)
+        elif images.zvfio_status == "ok" and st.is_dir():
             c.tree(st, "")
         if any(n == "bench-lscss" for n, _ in scenarios):
             c.file("var/lib/zvfio-vm/bench-host.tar.gz", bench_tree(BENCH_SUBCHANNELS))

@@ -172,7 +172,7 @@ domains:
 state:
   description:
     - The host's passthroughs as C(zvfio export) prints them (schema
-      C(zvfio-state.schema.json)), a document M(zvfio.zvfio.passthrough) takes
+      C(schemas/zvfio-state.schema.json) in zvfio's source), a document M(zvfio.zvfio.passthrough) takes
       (I(passthroughs) and I(host)).
   returned: when I(gather) has C(state)
   type: dict

@@ -15,7 +15,7 @@ short_description: Bring the vfio-ccw and zPCI passthroughs of an IBM Z KVM host
 version_added: 0.1.0
 description:
   - Writes I(passthroughs) and I(host) as a zvfio state document
-    (C(/usr/share/zvfio/schemas/zvfio-state.schema.json)) and runs the managed node's
+    (C(schemas/zvfio-state.schema.json) in zvfio's source) and runs the managed node's
     C(zvfio apply - --json) with it (C(zvfio apply - --check --json) in check mode).
   - zvfio plans and runs each device's steps (prepare, define, attach for a passthrough;
     detach, stop, undefine, release for a device given back to the host), checking
