@@ -3,7 +3,11 @@
  * mdevctl runs it as: zvfio-callout -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT
  * with the device's JSON config on stdin for pre/post/live events. Exit 0 lets
  * mdevctl go on, 2 says "not my device type", anything else vetoes a 'pre'.
- * The checks are the rules of libzvfio (zvfio check runs the same ones). */
+ * The checks are the rules of libzvfio (zvfio check runs the same ones).
+ *
+ * stdin is read to its end before any answer but 0 or 2: mdevctl 1.2 takes a
+ * broken pipe on its write of the config for "could not run the script", skips
+ * it and goes on, so a refusal given before mdevctl wrote would be lost. */
 #include "zv-bus.h"
 #include "zv-error.h"
 #include "zv-inventory.h"
@@ -20,6 +24,7 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PROG "zvfio-callout"
@@ -39,6 +44,13 @@ static const char *const supported_events[] = { "pre", "post", "get" };
 typedef struct {
   const char *type, *event, *action, *state, *uuid, *parent;
 } CalloutArgs;
+
+/* What mdevctl wrote on stdin, read once before anything is decided: the bytes,
+ * or why they could not be read. */
+typedef struct {
+  GByteArray *data;
+  GError *error;
+} CalloutInput;
 
 /* Prints the usage line and returns the usage exit code (1, as mdevctl expects). */
 static int
@@ -160,6 +172,27 @@ read_stdin (GError **error)
   return g_byte_array_new_take ((guint8 *) data, length);
 }
 
+/* Reads all of stdin into INPUT (bytes or the error); called once, first. */
+static void
+read_input (CalloutInput *input)
+{
+  input->data = read_stdin (&input->error);
+}
+
+/* Reads stdin to its end, when it is a pipe or a file, before an early refusal
+ * (a usage error): mdevctl 1.2 would take the broken pipe of its write for a
+ * script that could not run and go on without it. A terminal is left alone. */
+static void
+drain_input_before_refusal (void)
+{
+  struct stat st;
+  if (fstat (STDIN_FILENO, &st) != 0 || !(S_ISFIFO (st.st_mode) || S_ISREG (st.st_mode) ||
+                                          S_ISSOCK (st.st_mode)))
+    return;
+  g_autoptr (GError) ignored = NULL;
+  g_autoptr (GByteArray) data = read_stdin (&ignored);
+}
+
 /* TRUE when NAME is in the NULL-free list LIST of N names. */
 static gboolean
 in_list (const char *name, const char *const *list, gsize n)
@@ -198,10 +231,10 @@ array_member (JsonObject *object, const char *name)
 /* get capabilities: answers {"supports":{version,actions,events}} for what
  * mdevctl provides (stdin) and this callout handles. */
 static int
-handle_capabilities (void)
+handle_capabilities (const CalloutInput *stdin_input)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GByteArray) input = read_stdin (&error);
+  g_autoptr (GError) error = stdin_input->error ? g_error_copy (stdin_input->error) : NULL;
+  GByteArray *input = stdin_input->data;
   g_autoptr (JsonParser) parser = input == NULL ? NULL
     : zv_json_parse_object ((const char *) input->data, input->len, "capabilities", &error);
   JsonObject *provides = NULL;
@@ -267,10 +300,10 @@ add_config_violation (GPtrArray *out, const ZvRuleContext *ctx, const GError *er
 
 /* Runs the rules for a pre define/modify/start; returns the exit code. */
 static int
-validate (ZvRoot *root, const CalloutArgs *args, ZvOperation op)
+validate (ZvRoot *root, const CalloutArgs *args, const CalloutInput *stdin_input, ZvOperation op)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GByteArray) input = read_stdin (&error);
+  g_autoptr (GError) error = stdin_input->error ? g_error_copy (stdin_input->error) : NULL;
+  GByteArray *input = stdin_input->data;
   g_autoptr (ZvMdevConfig) config = NULL;
   if (input != NULL)
     config = zv_mdev_config_parse ((const char *) input->data, (gssize) input->len, &error);
@@ -300,7 +333,7 @@ validate (ZvRoot *root, const CalloutArgs *args, ZvOperation op)
 /* pre EVENT: serializes per subchannel (lock owned by the calling mdevctl) and
  * validates define/modify/start; stop/undefine are never vetoed. */
 static int
-handle_pre (ZvRoot *root, const CalloutArgs *args)
+handle_pre (ZvRoot *root, const CalloutArgs *args, const CalloutInput *input)
 {
   gboolean start = strcmp (args->action, "start") == 0;
   gboolean define = strcmp (args->action, "define") == 0 || strcmp (args->action, "modify") == 0;
@@ -319,7 +352,7 @@ handle_pre (ZvRoot *root, const CalloutArgs *args)
     }
   int rc = ZV_EXIT_OK;
   if (define || start)
-    rc = validate (root, args, start ? ZV_OP_START : ZV_OP_DEFINE);
+    rc = validate (root, args, input, start ? ZV_OP_START : ZV_OP_DEFINE);
   if (rc == ZV_EXIT_OK)
     zv_lock_keep (g_steal_pointer (&lock));   /* released by 'post' */
   return rc;
@@ -345,9 +378,9 @@ callout_root_dir (void)
   return mdevctl_root;
 }
 
-/* Dispatches one callout invocation. */
+/* Dispatches one callout invocation; INPUT is what stdin held. */
 static int
-dispatch (const CalloutArgs *args)
+dispatch (const CalloutArgs *args, const CalloutInput *input)
 {
   if (strcmp (args->event, "get") == 0 && strcmp (args->action, "attributes") == 0)
     {
@@ -355,7 +388,7 @@ dispatch (const CalloutArgs *args)
       return ZV_EXIT_OK;
     }
   if (strcmp (args->event, "get") == 0 && strcmp (args->action, "capabilities") == 0)
-    return handle_capabilities ();
+    return handle_capabilities (input);
   if (strcmp (args->event, "live") == 0)
     {
       fprintf (stderr, "%s: vfio_ccw-io mdevs have no attributes to change on a running "
@@ -376,7 +409,7 @@ dispatch (const CalloutArgs *args)
       fprintf (stderr, "%s: %s\n", PROG, error->message);
       return zv_error_exit_code (error);
     }
-  return pre ? handle_pre (root, args) : handle_post (root, args);
+  return pre ? handle_pre (root, args, input) : handle_post (root, args);
 }
 
 int
@@ -399,7 +432,20 @@ main (int argc, char **argv)
   CalloutArgs args;
   const char *problem = NULL;
   if (type == NULL || !parse_args (argc, argv, &args, &problem))
-    return usage (problem ? problem : "missing -t TYPE");
-  int rc = dispatch (&args);
+    {
+      drain_input_before_refusal ();
+      return usage (problem ? problem : "missing -t TYPE");
+    }
+  /* stdin first where the answer may be a refusal (pre, live) or needs it (get
+   * capabilities); the subchannel's lock is taken after this, so a trickling
+   * writer cannot hold it. post and notify never refuse (mdevctl ignores them). */
+  CalloutInput input = { 0 };
+  if (strcmp (args.event, "pre") == 0 || strcmp (args.event, "live") == 0 ||
+      (strcmp (args.event, "get") == 0 && strcmp (args.action, "capabilities") == 0))
+    read_input (&input);
+  int rc = dispatch (&args, &input);
+  if (input.data != NULL)
+    g_byte_array_unref (input.data);
+  g_clear_error (&input.error);
   return rc == EXIT_FOREIGN_TYPE ? ZV_EXIT_FAILURE : rc;
 }

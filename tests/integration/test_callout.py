@@ -4,6 +4,7 @@ malformed argv and stdin, missing sysfs, locks, foreign types)."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -102,6 +103,29 @@ def test_foreign_type_is_answered_by_the_libc_only_front_end(callout_bin, tmp_pa
     assert res.returncode == 0 and res.stdout == "[]\n", res.stderr
     execs = [c for c in log.read_text().splitlines() if "execve(" in c and "= 0" in c]
     assert len(execs) == 2 and "zvfio-callout-worker" in execs[1], execs
+
+
+def test_front_end_without_worker_reads_stdin_before_failing(callout_bin, tmp_path):
+    """The front end alone (its worker neither beside it nor installed: a broken
+    install) fails with exit 1, but only after reading stdin: mdevctl 1.2 would take
+    an early exit's broken pipe for a script that did not run and go on."""
+    lone = tmp_path / "zvfio-callout"
+    shutil.copy(callout_bin, lone)
+    installed = subprocess.run(["strings", str(lone)], capture_output=True, text=True).stdout
+    worker = next(line for line in installed.splitlines() if line.endswith("/zvfio-callout-worker"))
+    if os.path.exists(worker):
+        pytest.skip(f"{worker} is installed on this machine")
+    proc = subprocess.Popen([str(lone)] + PRE_DEFINE, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    running = proc.poll() is None
+    os.write(proc.stdin.fileno(), GOOD.encode())
+    proc.stdin.close()
+    proc.stdin = None
+    _, stderr = proc.communicate(timeout=30)
+    assert running, "answered before reading stdin"
+    assert proc.returncode == 1
+    assert f"zvfio-callout: cannot run {worker}" in stderr.decode()
 
 
 # --- argv ----------------------------------------------------------------------
@@ -489,9 +513,11 @@ def test_info_options_only_alone(run_callout, argv):
     assert "usage: zvfio-callout -t TYPE" in proc.stderr
 
 
-def test_trickling_stdin_hits_one_overall_deadline(callout_bin, ccw_root):
-    """A writer sending a byte every 0.5 s (and never closing) cannot keep the callout,
-    which holds the subchannel's lock meanwhile, alive past its 10 s stdin deadline."""
+def test_trickling_stdin_hits_one_overall_deadline(callout_bin, make_tree, tmp_path):
+    """A writer sending a byte every 0.5 s (and never closing) cannot keep the callout
+    alive past its 10 s stdin deadline, nor hold the subchannel's lock meanwhile (stdin
+    is read before the lock is taken)."""
+    ccw_root = make_tree("rules-ccw", tmp_path)
     env = dict(os.environ, ZVFIO_ROOT=str(ccw_root))
     proc = subprocess.Popen(
         [str(callout_bin), "-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none",
@@ -506,6 +532,8 @@ def test_trickling_stdin_hits_one_overall_deadline(callout_bin, ccw_root):
             except BrokenPipeError:
                 break
             time.sleep(0.5)
+            if time.monotonic() - start < 8:
+                assert lock_files(ccw_root) == []
         elapsed = time.monotonic() - start
     finally:
         if proc.poll() is None:
@@ -514,3 +542,70 @@ def test_trickling_stdin_hits_one_overall_deadline(callout_bin, ccw_root):
     assert elapsed < 14, elapsed
     assert proc.returncode == 3, stderr
     assert "no complete device configuration on stdin within 10000 ms" in unwrap_violations(stderr)
+
+
+# --- stdin is read before any refusal (mdevctl 1.2 and a broken pipe) --------------
+
+def _hold_lock(callout_bin, ccw_root, parent):
+    """A 'pre stop' whose parent stays alive holds PARENT's lock (like mdevctl between
+    pre and post); returns the holder process once the lock is in place."""
+    env = dict(os.environ, ZVFIO_ROOT=str(ccw_root))
+    argv = ["-t", "vfio_ccw-io", "-e", "pre", "-a", "stop", "-s", "none", "-u", UUID,
+            "-p", parent]
+    holder = subprocess.Popen(["/bin/sh", "-c", '"$0" "$@" < /dev/null; sleep 60',
+                               str(callout_bin)] + argv, env=env)
+    deadline = time.monotonic() + 10
+    while lock_files(ccw_root) != [f"css-{parent}.lock"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lock_files(ccw_root) == [f"css-{parent}.lock"]
+    return holder
+
+
+PRE_DEFINE = ["-t", "vfio_ccw-io", "-e", "pre", "-a", "define", "-s", "none", "-u", UUID,
+              "-p", "0.0.0140"]
+
+
+@pytest.mark.parametrize("case", ["live", "no-css", "lock-busy", "usage", "rule"])
+def test_refusal_waits_for_stdin(callout_bin, make_tree, tmp_path, case):
+    """Every refusal is given only after stdin was read to its end. mdevctl 1.2 spawns
+    the callout and then writes the config; when the callout has already exited, the
+    write fails with a broken pipe, and mdevctl takes that for 'could not run the
+    script', skips it and goes on: the refusal is lost (1.3 tolerates the broken pipe).
+    Here the writer waits 1 s before writing: the callout must still be waiting."""
+    ccw_root = make_tree("rules-ccw", tmp_path)
+    env = dict(os.environ, ZVFIO_ROOT=str(ccw_root), ZVFIO_LOCK_TIMEOUT_MS="50")
+    argv, expected, holder = list(PRE_DEFINE), 3, None
+    if case == "live":
+        argv[3] = "live"
+        expected = 1
+    elif case == "no-css":
+        (tmp_path / "empty").mkdir()
+        env["ZVFIO_ROOT"] = str(tmp_path / "empty")
+        expected = 5
+    elif case == "lock-busy":
+        holder = _hold_lock(callout_bin, ccw_root, "0.0.0140")
+        expected = 9
+    elif case == "usage":
+        argv = argv[:-2]
+        expected = 1
+    elif case == "rule":
+        argv[-1] = "0.0.0110"   # a QDIO subchannel: ccw.qdio
+    try:
+        proc = subprocess.Popen([str(callout_bin)] + argv, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        time.sleep(1.0)
+        running = proc.poll() is None
+        try:
+            os.write(proc.stdin.fileno(), GOOD.encode())
+            broken_pipe = False
+        except BrokenPipeError:
+            broken_pipe = True
+        proc.stdin.close()
+        proc.stdin = None
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if holder is not None:
+            holder.kill()
+            holder.wait()
+    assert running and not broken_pipe, f"answered before reading stdin: {stderr.decode()}"
+    assert proc.returncode == expected, stderr.decode()
