@@ -28,13 +28,18 @@ template="$(dirname "$0")/../../callouts/zvfio-callout.sh"
 mkdir -p "$root/etc/mdevctl.d/scripts.d/callouts" "$root/etc/mdevctl.d/scripts.d/notifiers"
 mount --bind "$root/etc/mdevctl.d" /etc/mdevctl.d
 target=/etc/mdevctl.d/scripts.d/callouts/zvfio-callout
+# written in scripts.d (which mdevctl does not run) and renamed into place:
+# concurrent runs on one root (test_stress) must never exec a wrapper another run
+# holds open for writing ("Text file busy"), nor find a temporary copy in callouts/
+temp=/etc/mdevctl.d/scripts.d/.zvfio-callout.tmp.$$
 while IFS= read -r line; do
     case $line in
         bin=*) printf "bin='%s'\n" "$callout" ;;
         *) printf '%s\n' "$line" ;;
     esac
-done < "$template" > "$target"
-chmod 755 "$target"
+done < "$template" > "$temp"
+chmod 755 "$temp"
+mv -f "$temp" "$target"
 ZVFIO_ROOT=$root
 export ZVFIO_ROOT
 exec "$@"
