@@ -1,6 +1,9 @@
 /* zvfio: bounded, stale-safe lock files under <root>/run/lock/zvfio/.
  * A lock file is created complete (temp file with O_EXCL, then link(2)), holds
- * the owner's pid, and is recovered when that process no longer exists. */
+ * the owner's pid, and is recovered when that process no longer exists. Every
+ * file operation is relative to the lock directory's fd, opened once through
+ * the root (openat2 RESOLVE_IN_ROOT): a path component swapped for a symlink
+ * meanwhile cannot move a lock file out of the root. */
 #include "zv-lock.h"
 #include "zv-error.h"
 #include "zv-parse.h"
@@ -17,8 +20,9 @@
 
 struct _ZvLock {
   ZvRoot *root;
+  ZvDir *dir;           /* the lock directory, open */
   char *name;
-  char *host_path;      /* host path of the lock file */
+  char *file;           /* NAME.lock, in DIR */
   pid_t owner;
   gboolean reentered;   /* OWNER already held it: releasing leaves it in place */
 };
@@ -35,25 +39,31 @@ lock_name_is_valid (const char *name)
   return TRUE;
 }
 
-/* Creates the lock directory and returns its host path. */
-static char *
-lock_dir_host_path (ZvRoot *root, GError **error)
+/* Opens the lock directory below the root, creating it first with CREATE. */
+static ZvDir *
+lock_dir_open (ZvRoot *root, gboolean create, GError **error)
 {
-  if (!zv_root_mkdir_p (root, ZV_LOCK_DIR, 0755, error))
+  if (create && !zv_root_mkdir_p (root, ZV_LOCK_DIR, 0755, error))
     return NULL;
-  g_autofree char *canonical = zv_root_resolve (root, ZV_LOCK_DIR, error);
-  if (canonical == NULL)
-    return NULL;
-  return zv_root_host_path (root, canonical);
+  return zv_root_open_dir (root, ZV_LOCK_DIR, error);
 }
 
-/* Reads the owner pid stored in the lock file at PATH: >0 pid, -1 missing, 0
- * garbage: unreadable content, or no regular file at all (a symlink, dangling or
- * not, a FIFO, a directory), which is stale and removed like garbage content. */
-static pid_t
-read_owner (const char *path)
+/* The host path of NAME in DIR, for messages. */
+static char *
+shown_path (ZvDir *dir, const char *name)
 {
-  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  g_autofree char *host = zv_root_host_path (zv_dir_root (dir), zv_dir_path (dir));
+  return g_strdup_printf ("%s/%s", host, name);
+}
+
+/* Reads the owner pid stored in the lock file NAME of directory fd DIRFD: >0
+ * pid, -1 missing, 0 garbage: unreadable content, or no regular file at all (a
+ * symlink, dangling or not, a FIFO, a directory), which is stale and removed
+ * like garbage content. */
+static pid_t
+read_owner (int dirfd, const char *name)
+{
+  int fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return errno == ENOENT ? -1 : 0;
   struct stat st;
@@ -82,17 +92,19 @@ process_is_dead (pid_t pid)
   return kill (pid, 0) != 0 && errno == ESRCH;
 }
 
-/* Writes "PID\n" to a fresh temp file in DIR and returns its path. */
+/* Writes "PID\n" to a fresh temp file in DIR and returns its name. */
 static char *
-write_temp_owner_file (const char *dir, pid_t owner, GError **error)
+write_temp_owner_file (ZvDir *dir, pid_t owner, GError **error)
 {
-  g_autofree char *temp = g_strdup_printf ("%s/.tmp-%d-%d-%08x", dir, (int) getpid (),
-                                           (int) owner, g_random_int ());
-  int fd = open (temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  g_autofree char *temp = g_strdup_printf (".tmp-%d-%d-%08x", (int) getpid (), (int) owner,
+                                           g_random_int ());
+  int dirfd = zv_dir_fd (dir);
+  int fd = openat (dirfd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0)
     {
       int errsv = errno;
-      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot create %s: %s", temp,
+      g_autofree char *shown = shown_path (dir, temp);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot create %s: %s", shown,
                    g_strerror (errsv));
       return NULL;
     }
@@ -103,28 +115,29 @@ write_temp_owner_file (const char *dir, pid_t owner, GError **error)
   close (fd);
   if (!ok)
     {
-      unlink (temp);
-      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot write %s: %s", temp,
+      unlinkat (dirfd, temp, 0);
+      g_autofree char *shown = shown_path (dir, temp);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot write %s: %s", shown,
                    g_strerror (errsv));
       return NULL;
     }
   return g_steal_pointer (&temp);
 }
 
-/* Removes a stale lock at PATH last seen owned by DEAD (0 = garbage). The file
- * is first renamed aside so a lock taken meanwhile by someone else is put back. */
+/* Removes a stale lock FILE of directory fd DIRFD last seen owned by DEAD (0 =
+ * garbage). The file is first renamed aside so a lock taken meanwhile by
+ * someone else is put back. */
 static void
-remove_stale (const char *dir, const char *path, pid_t dead)
+remove_stale (int dirfd, const char *file, pid_t dead)
 {
-  g_autofree char *aside = g_strdup_printf ("%s/.stale-%d-%08x", dir, (int) getpid (),
-                                            g_random_int ());
-  if (rename (path, aside) != 0)
+  g_autofree char *aside = g_strdup_printf (".stale-%d-%08x", (int) getpid (), g_random_int ());
+  if (renameat (dirfd, file, dirfd, aside) != 0)
     return;
-  pid_t now = read_owner (aside);
+  pid_t now = read_owner (dirfd, aside);
   if (now == dead || (now > 0 && process_is_dead (now)))
-    unlink (aside);
-  else if (link (aside, path) == 0 || errno == EEXIST)
-    unlink (aside);   /* a live lock: restored (or a newer one exists) */
+    unlinkat (dirfd, aside, 0);
+  else if (linkat (dirfd, aside, dirfd, file, 0) == 0 || errno == EEXIST)
+    unlinkat (dirfd, aside, 0);   /* a live lock: restored (or a newer one exists) */
 }
 
 /* Takes the lock NAME owned by OWNER_PID, waiting at most TIMEOUT_MS. */
@@ -138,10 +151,11 @@ zv_lock_acquire (ZvRoot *root, const char *name, pid_t owner_pid, guint timeout_
                    name ? name : "(null)", (int) owner_pid);
       return NULL;
     }
-  g_autofree char *dir = lock_dir_host_path (root, error);
+  g_autoptr (ZvDir) dir = lock_dir_open (root, TRUE, error);
   if (dir == NULL)
     return NULL;
-  g_autofree char *path = g_strdup_printf ("%s/%s.lock", dir, name);
+  int dirfd = zv_dir_fd (dir);
+  g_autofree char *file = g_strconcat (name, ".lock", NULL);
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   pid_t holder = 0;
   for (;;)
@@ -149,24 +163,25 @@ zv_lock_acquire (ZvRoot *root, const char *name, pid_t owner_pid, guint timeout_
       g_autofree char *temp = write_temp_owner_file (dir, owner_pid, error);
       if (temp == NULL)
         return NULL;
-      int rc = link (temp, path);
+      int rc = linkat (dirfd, temp, dirfd, file, 0);
       int errsv = errno;
-      unlink (temp);
+      unlinkat (dirfd, temp, 0);
       gboolean reentered = FALSE;
       if (rc != 0 && errsv != EEXIST)
         {
-          g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot create lock %s: %s", path,
+          g_autofree char *shown = shown_path (dir, file);
+          g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "cannot create lock %s: %s", shown,
                        g_strerror (errsv));
           return NULL;
         }
       if (rc != 0)
         {
-          holder = read_owner (path);
+          holder = read_owner (dirfd, file);
           if (holder == owner_pid)
             reentered = TRUE;
           else if (holder == 0 || (holder > 0 && process_is_dead (holder)))
             {
-              remove_stale (dir, path, holder);
+              remove_stale (dirfd, file, holder);
               continue;
             }
         }
@@ -174,8 +189,9 @@ zv_lock_acquire (ZvRoot *root, const char *name, pid_t owner_pid, guint timeout_
         {
           ZvLock *lock = g_new0 (ZvLock, 1);
           lock->root = zv_root_ref (root);
+          lock->dir = g_steal_pointer (&dir);
           lock->name = g_strdup (name);
-          lock->host_path = g_steal_pointer (&path);
+          lock->file = g_steal_pointer (&file);
           lock->owner = owner_pid;
           lock->reentered = reentered;
           return lock;
@@ -190,13 +206,13 @@ zv_lock_acquire (ZvRoot *root, const char *name, pid_t owner_pid, guint timeout_
   return NULL;
 }
 
-/* Removes the lock file at PATH if OWNER holds it. */
+/* Removes the lock FILE of directory fd DIRFD if OWNER holds it. */
 static gboolean
-release_path (const char *path, pid_t owner)
+release_file (int dirfd, const char *file, pid_t owner)
 {
-  if (read_owner (path) != owner)
+  if (read_owner (dirfd, file) != owner)
     return FALSE;
-  return unlink (path) == 0;
+  return unlinkat (dirfd, file, 0) == 0;
 }
 
 /* Releases NAME if OWNER_PID owns it (used by callout 'post'); TRUE if released. */
@@ -205,12 +221,11 @@ zv_lock_release_by_owner (ZvRoot *root, const char *name, pid_t owner_pid)
 {
   if (!lock_name_is_valid (name))
     return FALSE;
-  g_autofree char *path = g_strconcat (ZV_LOCK_DIR "/", name, ".lock", NULL);
-  g_autofree char *canonical = zv_root_resolve (root, path, NULL);
-  if (canonical == NULL)
+  g_autoptr (ZvDir) dir = lock_dir_open (root, FALSE, NULL);
+  if (dir == NULL)
     return FALSE;
-  g_autofree char *host = zv_root_host_path (root, canonical);
-  return release_path (host, owner_pid);
+  g_autofree char *file = g_strconcat (name, ".lock", NULL);
+  return release_file (zv_dir_fd (dir), file, owner_pid);
 }
 
 /* Frees a handle. */
@@ -218,8 +233,9 @@ static void
 lock_free (ZvLock *lock)
 {
   zv_root_unref (lock->root);
+  zv_dir_free (lock->dir);
   g_free (lock->name);
-  g_free (lock->host_path);
+  g_free (lock->file);
   g_free (lock);
 }
 
@@ -230,7 +246,7 @@ zv_lock_release (ZvLock *lock)
   if (lock == NULL)
     return;
   if (!lock->reentered)
-    release_path (lock->host_path, lock->owner);
+    release_file (zv_dir_fd (lock->dir), lock->file, lock->owner);
   lock_free (lock);
 }
 

@@ -507,3 +507,11 @@ zv_dir_root (ZvDir *dir)
 {
   return dir->root;
 }
+
+/* The directory's open fd, owned by DIR: for *at(2) calls on plain names in it,
+ * which then stay in this directory whatever happens to its path meanwhile. */
+int
+zv_dir_fd (ZvDir *dir)
+{
+  return dir->fd;
+}

@@ -67,6 +67,8 @@ const char *zv_dir_path (ZvDir *dir);
 const char *zv_dir_name (ZvDir *dir);
 /* The root the directory belongs to. */
 ZvRoot *zv_dir_root (ZvDir *dir);
+/* The directory's open fd (owned by DIR), for *at(2) calls on plain names in it. */
+int zv_dir_fd (ZvDir *dir);
 /* Reads attribute NAME ("type", "pfip/segment0"); no symlink is followed. */
 char *zv_dir_read (ZvDir *dir, const char *name, gsize *length, GError **error);
 /* Reads attribute NAME as text with one trailing newline removed. */
