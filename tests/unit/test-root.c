@@ -384,22 +384,23 @@ test_magic_link_refused (Fixture *f, gconstpointer data)
   g_assert_nonnull (status);
 }
 
-/* Makes openat2 answer ENOSYS in this process, as a kernel before 5.6 does
- * (and valgrind 3.19, qemu-user 7.2): a seccomp filter. */
+/* Makes openat2 answer ERRNO in this process: ENOSYS as a kernel before 5.6
+ * does (and valgrind 3.19, qemu-user 7.2), EPERM as the seccomp profile of an
+ * older container runtime does for a syscall it does not know. */
 static void
-deny_openat2 (void)
+deny_openat2 (int errno_value)
 {
   struct sock_filter filter[] = {
     BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
     BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
-    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (guint32) errno_value),
     BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
   struct sock_fprog prog = { G_N_ELEMENTS (filter), filter };
   g_assert_cmpint (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), ==, 0);
   g_assert_cmpint (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), ==, 0);
   g_assert_cmpint (syscall (SYS_openat2, AT_FDCWD, "/", NULL, 0), ==, -1);
-  g_assert_cmpint (errno, ==, ENOSYS);
+  g_assert_cmpint (errno, ==, errno_value);
 }
 
 /* TRUE when this kernel has openat2 (Linux 5.6). */
@@ -415,12 +416,11 @@ typedef struct {
   void (*func) (Fixture *, gconstpointer);
 } RootTest;
 
-/* Runs the test DATA in a subprocess where openat2 answers ENOSYS: the
+/* Runs the test DATA in a subprocess where openat2 answers ERRNO_VALUE: the
  * user-space walker must keep every promise the kernel keeps. */
 static void
-test_without_openat2 (gconstpointer data)
+run_without_openat2 (const RootTest *test, int errno_value)
 {
-  const RootTest *test = data;
   if (!have_openat2 ())
     {
       g_test_skip ("openat2 is missing here: the tests above ran the walker already");
@@ -428,7 +428,7 @@ test_without_openat2 (gconstpointer data)
     }
   if (g_test_subprocess ())
     {
-      deny_openat2 ();
+      deny_openat2 (errno_value);
       Fixture f;
       fixture_setup (&f, NULL);
       test->func (&f, NULL);
@@ -437,6 +437,20 @@ test_without_openat2 (gconstpointer data)
     }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
+}
+
+/* The test DATA where openat2 is missing (ENOSYS). */
+static void
+test_without_openat2 (gconstpointer data)
+{
+  run_without_openat2 (data, ENOSYS);
+}
+
+/* The test DATA where a seccomp profile denies openat2 with EPERM. */
+static void
+test_openat2_denied (gconstpointer data)
+{
+  run_without_openat2 (data, EPERM);
 }
 
 /* Runs the magic-link test where the kernel has openat2; skips it otherwise. */
@@ -494,6 +508,8 @@ main (int argc, char **argv)
     {
       g_autofree char *name = g_strdup_printf ("/root/no-openat2/%s", without[i].name);
       g_test_add_data_func (name, &without[i], test_without_openat2);
+      g_autofree char *denied = g_strdup_printf ("/root/openat2-eperm/%s", without[i].name);
+      g_test_add_data_func (denied, &without[i], test_openat2_denied);
     }
   return g_test_run ();
 }

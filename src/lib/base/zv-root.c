@@ -150,12 +150,32 @@ zv_root_host_path (ZvRoot *root, const char *canonical)
   return g_strconcat (root->dir, "/", canonical, NULL);
 }
 
+/* Probes once whether openat2 can be used: an O_PATH open of "/" fails only
+ * where the call is missing (ENOSYS) or filtered away (EPERM: the seccomp
+ * profiles of older container runtimes deny syscalls they do not know with
+ * EPERM); either way the walker stands in for it. */
+static void
+probe_openat2 (void)
+{
+  static gsize probed = 0;
+  if (!g_once_init_enter (&probed))
+    return;
+  struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC };
+  long fd = syscall (SYS_openat2, AT_FDCWD, "/", &how, sizeof how);
+  if (fd >= 0)
+    close ((int) fd);
+  else if (errno == ENOSYS || errno == EPERM)
+    g_atomic_int_set (&no_openat2, 1);
+  g_once_init_leave (&probed, 1);
+}
+
 /* openat2(2) from DIRFD with RESOLVE (RESOLVE_IN_ROOT from the root's fd,
  * RESOLVE_BENEATH below a directory of it) and RESOLVE_NO_MAGICLINKS; made
  * again on EAGAIN and EINTR. -1 with errno ENOSYS where the call is missing. */
 static int
 kernel_open (int dirfd, const char *path, int flags, mode_t mode, guint64 resolve)
 {
+  probe_openat2 ();
   struct open_how how = { .flags = (guint64) (flags | O_CLOEXEC),
                           .mode = (flags & O_CREAT) ? mode : 0,
                           .resolve = resolve | RESOLVE_NO_MAGICLINKS };
