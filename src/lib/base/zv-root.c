@@ -15,6 +15,7 @@
 #include "zv-paths.h"
 #include "zv-error.h"
 #include "zv-fault.h"
+#include "zv-temp-name.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -596,7 +597,7 @@ zv_root_mkdir_p (ZvRoot *root, const char *path, int mode, GError **error)
 static char *
 temp_prefix (const char *base)
 {
-  return g_strconcat (".", base, ".zvfio-tmp-", NULL);
+  return g_strconcat (".", base, ZV_TEMP_MARKER, NULL);
 }
 
 /* Removes temporary files for BASE in DIR that a killed writer left behind
