@@ -147,6 +147,28 @@ def test_a_hint_directory_link_never_leads_out_of_the_root(hint_bin, tmp_path):
     assert (root / "outside/devno/0.1.1005").read_text() == "0.1.0005\n"
 
 
+def test_a_killed_writers_temporary_hints_are_swept(hint_bin, tmp_path):
+    """udev kills a helper that overruns its time: the temporary file of its atomic
+    write stays. The next hint written removes every such file whose writer is gone
+    (any devno, not only its own), and leaves a live writer's and other names."""
+    root = zvfio_fixtures.build_tree(vfio_host_spec(8), tmp_path / "h")
+    hints = root / "run/zvfio/devno"
+    hints.mkdir(parents=True)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = hints / f".0.0.7777.zvfio-tmp-{dead.pid}.0badf00d"
+    live = hints / f".0.0.7778.zvfio-tmp-{os.getpid()}.0badf00d"
+    other = hints / "0.0.7779"
+    for f in (stale, live, other):
+        f.write_text("0.0.0001\n")
+    proc = subprocess.run(wrapped([hint_bin, "0.1.0005"]), capture_output=True, text=True,
+                          timeout=30 * TIMEOUT_FACTOR, env=dict(os.environ, ZVFIO_ROOT=str(root)))
+    assert proc.returncode == 0, proc.stderr
+    assert (hints / "0.1.1005").read_text() == "0.1.0005\n"
+    assert not stale.exists()
+    assert live.exists() and other.exists()
+
+
 def test_help_names_the_hint_directory(hint_bin):
     proc = subprocess.run(wrapped([hint_bin, "--help"]), capture_output=True, text=True,
                           timeout=30 * TIMEOUT_FACTOR)

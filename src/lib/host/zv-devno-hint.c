@@ -2,6 +2,7 @@
 #include "zv-devno-hint.h"
 #include "zv-css.h"
 #include "zv-parse.h"
+#include "zv-temp-sweep.h"
 
 #include <string.h>
 
@@ -17,6 +18,7 @@ zv_devno_hint_save (ZvRoot *root, ZvDir *subchannel_dir, GError **error)
     return FALSE;
   g_autofree char *path = g_strconcat (ZV_DEVNO_HINT_DIR "/", dev_busid, NULL);
   g_autofree char *text = g_strconcat (name, "\n", NULL);
+  zv_temp_sweep_before_write (root, ZV_DEVNO_HINT_DIR);   /* what killed writers left */
   return zv_root_write_file_atomic (root, path, text, -1, 0644, error);
 }
 
