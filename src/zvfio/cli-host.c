@@ -169,11 +169,11 @@ zv_cli_note_remote_rules (const ZvRuleContext *ctx)
   g_autofree char *list = g_strjoinv (", ", (char **) ids->pdata);
   /* an mdev definition or start runs mdevctl there, and with it zvfio-callout */
   gboolean mdevctl = ctx->op == ZV_OP_DEFINE || ctx->op == ZV_OP_START;
-  fprintf (stderr, "zvfio: note: %s is a device of the remote host of %s; these rules need "
-           "that host's sysfs, /proc or /etc and are checked there by %s: %s\n",
-           ctx->target->label, ctx->target->remote,
-           mdevctl ? "zvfio-callout when its libvirt runs mdevctl"
-                   : "zvfio-hook when the guest starts", list);
+  zv_cli_message ("note: %s is a device of the remote host of %s; these rules need "
+                  "that host's sysfs, /proc or /etc and are checked there by %s: %s",
+                  ctx->target->label, ctx->target->remote,
+                  mdevctl ? "zvfio-callout when its libvirt runs mdevctl"
+                  : "zvfio-hook when the guest starts", list);
 }
 
 /* Checks that the libvirt connected to (URI) is on the side decided before. */

@@ -69,7 +69,7 @@ zv_cli_load_domains (ZvLibvirt *lv, const char *target, gboolean target_live, gb
                                       "cannot check what domain '%s' uses: ", name);
           return FALSE;
         }
-      fprintf (stderr, "zvfio: warning: domain '%s' skipped: %s\n", name, local->message);
+      zv_cli_message ("warning: domain '%s' skipped: %s", name, local->message);
     }
   if (target_xml)
     *target_xml = g_steal_pointer (&found_xml);
@@ -106,8 +106,8 @@ zv_cli_domains_for_show (ZvCli *cli)
   GPtrArray *domains = NULL;
   if (lv == NULL || !zv_cli_load_domains (lv, NULL, FALSE, FALSE, NULL, NULL, &domains, &local))
     {
-      fprintf (stderr, "zvfio: warning: domains using the device not shown: %s\n",
-               local->message);
+      zv_cli_message ("warning: domains using the device not shown: %s",
+                      local->message);
       return NULL;
     }
   return domains;
@@ -230,7 +230,7 @@ define_with_intent (ZvCli *cli, ZvHostdevBuilt *built, const ZvCliAttachTarget *
     return defined;
   g_autoptr (GError) undo = NULL;
   if (!zv_cli_mdev_intent_undo (cli, built->intent, &undo))
-    fprintf (stderr, "zvfio: warning: %s\n", undo->message);
+    zv_cli_message ("warning: %s", undo->message);
   g_clear_pointer (&built->intent, zv_mdev_intent_free);
   g_propagate_error (error, g_steal_pointer (&failed));
   return NULL;
@@ -355,8 +355,8 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
         return NULL;
       g_strlcpy (hd.uuid, uuid, sizeof hd.uuid);
       built->defined_uuid = uuid;
-      fprintf (stderr, "zvfio: defined mdev %s on subchannel %s (start=auto)\n", uuid,
-               built->device);
+      zv_cli_message ("defined mdev %s on subchannel %s (start=auto)", uuid,
+                      built->device);
     }
   built->kind = hd.kind;
   g_strlcpy (built->uuid, hd.uuid, sizeof built->uuid);

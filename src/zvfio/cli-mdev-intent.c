@@ -302,16 +302,17 @@ zv_cli_mdev_settle_rerun (ZvCli *cli, ZvMdevOp op, const char *parent, const cha
           /* a record that cannot be used names no subchannel zvfio can trust, so it
              is tied to its file name (UUID) alone: not this operation's to touch,
              nor a reason to refuse it; the message says how to remove it */
-          fprintf (stderr, "zvfio: note: %s\n", local->message);
+          zv_cli_message ("note: %s", local->message);
           continue;
         }
       if (intent == NULL || strcmp (intent->parent, parent) != 0)
         continue;
       if (!same_operation (intent, op, uuid, uri, domain))
         {
-          fprintf (stderr, "zvfio: note: /run/zvfio/mdev/%s.json is the record of another %s "
-                   "(of mdev %s on %s; interrupted or still under way); it is left for 'zvfio "
-                   "repair %s'\n", other, op_command (intent->op), other, parent, other);
+          zv_cli_message ("note: /run/zvfio/mdev/%s.json is the record of another %s (of "
+                          "mdev %s on %s; interrupted or still under way); it is left for "
+                          "'zvfio repair %s'", other, op_command (intent->op), other, parent,
+                          other);
           continue;
         }
       ZvMdevSettled one;

@@ -118,10 +118,10 @@ zv_cli_state_export (ZvCli *cli, GPtrArray *domains, GError **error)
           if (target == NULL)
             {
               /* not this host's device: nothing zvfio can hold a state of */
-              fprintf (stderr, "zvfio: note: domain '%s': %s %s left out: %s\n", d->name,
-                       hd->kind == ZV_HOSTDEV_PCI ? "PCI hostdev" : "mdev hostdev",
-                       hd->kind == ZV_HOSTDEV_PCI ? hd->pci_source : hd->uuid,
-                       local ? local->message : "no such device");
+              zv_cli_message ("note: domain '%s': %s %s left out: %s", d->name,
+                              hd->kind == ZV_HOSTDEV_PCI ? "PCI hostdev" : "mdev hostdev",
+                              hd->kind == ZV_HOSTDEV_PCI ? hd->pci_source : hd->uuid,
+                              local ? local->message : "no such device");
               continue;
             }
           ZvStatePassthrough *p = zv_cli_state_entry (cli, target, d, hd, error);

@@ -100,6 +100,9 @@ void zv_cli_free_split_args (void);
 /* Parses command options with GOption; sets a ZV_ERROR_USAGE error on failure. */
 gboolean zv_cli_parse (const char *command, const char *params, const char *summary,
                        GOptionEntry *entries, int *argc, char ***argv, GError **error);
+/* Prints "zvfio: MESSAGE" to stderr: wrapped to the terminal's width (at most
+ * ZV_TEXT_WIDTH) when stderr is one, else on one line. */
+void zv_cli_message (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Prints the inventory's warnings to stderr. */
 void zv_cli_print_warnings (GPtrArray *warnings);
 /* Prints JSON NODE to stdout. */

@@ -625,8 +625,8 @@ undo_prepare (ZvCli *cli, Device *d)
   ZvReleaseResult result = { 0 };
   g_autoptr (GError) local = NULL;
   if (!zv_release (cli->root, d->target->bus, d->target->device, &options, &result, &local))
-    fprintf (stderr, "zvfio: warning: %s: could not undo the prepare: %s ('zvfio repair %s')\n",
-             d->id, local->message, d->target->name);
+    zv_cli_message ("warning: %s: could not undo the prepare: %s ('zvfio repair %s')",
+                    d->id, local->message, d->target->name);
   zv_release_result_clear (&result);
 }
 
@@ -735,7 +735,7 @@ run_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
     {
       g_autoptr (GError) undo = NULL;
       if (!zv_cli_mdev_intent_undo (cli, intent, &undo))
-        fprintf (stderr, "zvfio: warning: %s: %s\n", d->id, undo->message);
+        zv_cli_message ("warning: %s: %s", d->id, undo->message);
     }
   if (prepared)
     undo_prepare (cli, d);
@@ -813,8 +813,8 @@ run_host (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
       if (ok)
         s->status = "undone";
       else
-        fprintf (stderr, "zvfio: warning: %s: could not undo step %s: %s\n", d->id,
-                 step_names[s->kind], undo->message);
+        zv_cli_message ("warning: %s: could not undo step %s: %s", d->id,
+                        step_names[s->kind], undo->message);
     }
   g_propagate_error (error, g_steal_pointer (&failure));
   return FALSE;
@@ -1291,7 +1291,7 @@ zv_cmd_apply (ZvCli *cli, int argc, char **argv, GError **error)
       g_autofree char *id = zv_text_escape (d->id);
       g_autofree char *why = d->error ? zv_text_escape (d->error->message) : NULL;
       if (why != NULL)
-        fprintf (stderr, "zvfio: %s: %s\n", id, why);
+        zv_cli_message ("%s: %s", id, why);
     }
   if (failed)
     {

@@ -65,8 +65,8 @@ undefine_created (ZvCli *cli, GPtrArray *changes)
       const Change *c = g_ptr_array_index (changes, i);
       g_autoptr (GError) local = NULL;
       if (c->intent && !zv_cli_mdev_intent_undo (cli, c->intent, &local))
-        fprintf (stderr, "zvfio: warning: could not undefine mdev %s again: %s\n",
-                 c->defined_uuid, local->message);
+        zv_cli_message ("warning: could not undefine mdev %s again: %s",
+                        c->defined_uuid, local->message);
     }
 }
 
@@ -98,7 +98,7 @@ intents_end (ZvCli *cli, GPtrArray *changes, gboolean ok)
       ZvMdevSettled settled;
       if (ok ? !zv_cli_mdev_intent_done (cli, c->intent, &local)
              : !zv_cli_mdev_settle (cli, c->intent->uuid, TRUE, &settled, &local))
-        fprintf (stderr, "zvfio: warning: mdev %s: %s\n", c->intent->uuid, local->message);
+        zv_cli_message ("warning: mdev %s: %s", c->intent->uuid, local->message);
     }
 }
 
@@ -120,8 +120,8 @@ apply_changes (ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray *chan
         continue;
       if (unsupported && i == 0 && !opts->live)
         {
-          fprintf (stderr, "zvfio: %s; redefining the persistent definition of domain '%s' "
-                   "instead\n", local->message, name);
+          zv_cli_message ("%s; redefining the persistent definition of domain '%s' "
+                          "instead", local->message, name);
           *path = ZV_LIBVIRT_VIA_REDEFINE;
           return zv_libvirt_define (lv, edited_xml, error);
         }
@@ -132,7 +132,7 @@ apply_changes (ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray *chan
           g_autoptr (GError) undo = NULL;
           if (!zv_libvirt_change_device (lv, name, !attach, done->xml, opts->config, opts->live,
                                          &ignored, &undo))
-            fprintf (stderr, "zvfio: warning: could not undo %s: %s\n", done->id, undo->message);
+            zv_cli_message ("warning: could not undo %s: %s", done->id, undo->message);
         }
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
@@ -162,8 +162,8 @@ verify_changes (ZvLibvirt *lv, const char *name, gboolean attach, gboolean live,
         continue;
       if (live && !attach)
         {
-          fprintf (stderr, "zvfio: domain '%s' still holds %s: the unplug request was sent; "
-                   "the running guest has not released the device yet\n", name, c->id);
+          zv_cli_message ("domain '%s' still holds %s: the unplug request was sent; "
+                          "the running guest has not released the device yet", name, c->id);
           continue;
         }
       g_set_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL,

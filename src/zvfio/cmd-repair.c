@@ -66,7 +66,7 @@ print_repaired (ZvBus bus, const char *device, ZvRepaired done, gboolean quiet)
 static void
 say_line (const char *line, gpointer data)
 {
-  fprintf (stderr, "zvfio: domain '%s': %s\n", (const char *) data, line);
+  zv_cli_message ("domain '%s': %s", (const char *) data, line);
 }
 
 /* Finishes the interrupted zvfio-hook run of DOMAIN, if its record says one
@@ -83,7 +83,7 @@ repair_domain (ZvCli *cli, const char *domain, guint settle_ms, Tally *tally)
     state = zv_state_load_domain (cli->root, domain, &error);
   if (error != NULL)
     {
-      fprintf (stderr, "zvfio: domain '%s': %s\n", domain, error->message);
+      zv_cli_message ("domain '%s': %s", domain, error->message);
       return FALSE;
     }
   if (state == NULL || state->phase == ZV_PHASE_PREPARED)
@@ -97,9 +97,9 @@ repair_domain (ZvCli *cli, const char *domain, guint settle_ms, Tally *tally)
                           (gpointer) domain, &error))
     {
       if (error != NULL)
-        fprintf (stderr, "zvfio: domain '%s': %s\n", domain, error->message);
-      fprintf (stderr, "zvfio: domain '%s': the interrupted hook %s is not finished (record "
-               "kept)\n", domain, what);
+        zv_cli_message ("domain '%s': %s", domain, error->message);
+      zv_cli_message ("domain '%s': the interrupted hook %s is not finished (record "
+                      "kept)", domain, what);
       return FALSE;
     }
   printf ("domain '%s': undid what its interrupted hook %s left\n", domain, what);
@@ -119,7 +119,7 @@ repair_device (ZvCli *cli, ZvBus bus, const char *device, guint settle_ms, gbool
                          &local))
     {
       if (all)
-        fprintf (stderr, "zvfio: %s\n", local->message);
+        zv_cli_message ("%s", local->message);
       else
         g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
@@ -141,7 +141,7 @@ repair_mdev (ZvCli *cli, const char *uuid, gboolean all, ZvMdevSettled *done,
   if (!zv_cli_mdev_settle (cli, uuid, FALSE, &settled, &local))
     {
       if (all)
-        fprintf (stderr, "zvfio: %s\n", local->message);
+        zv_cli_message ("%s", local->message);
       else
         g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
@@ -163,8 +163,8 @@ sweep_temp_files (ZvCli *cli, Tally *tally)
       g_autoptr (GError) error = NULL;
       if (!zv_temp_sweep (cli->root, temp_dirs[i], removed, &error))
         {
-          fprintf (stderr, "zvfio: cannot clear %s of the temporary files of killed runs: %s\n",
-                   temp_dirs[i], error->message);
+          zv_cli_message ("cannot clear %s of the temporary files of killed runs: %s",
+                          temp_dirs[i], error->message);
           tally->failed++;
         }
       for (guint k = 0; k < removed->len; k++)

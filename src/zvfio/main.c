@@ -175,7 +175,7 @@ report (GError *error, ZvRoot *root)
 {
   if (error == NULL)
     {
-      fprintf (stderr, "zvfio: internal error: a command failed without saying why\n");
+      zv_cli_message ("internal error: a command failed without saying why");
       return ZV_EXIT_FAILURE;
     }
   if (*error->message == '\0')
@@ -187,7 +187,7 @@ report (GError *error, ZvRoot *root)
              ? " (zvfio --root DIR reads a sysfs tree)"
              : " (check the --root directory or " ZV_ROOT_ENV ")";
   g_autofree char *shown = zv_text_escape (error->message);
-  fprintf (stderr, "zvfio: %s%s\n", shown, advice);
+  zv_cli_message ("%s%s", shown, advice);
   return zv_error_exit_code (error);
 }
 
@@ -222,7 +222,7 @@ main (int argc, char **argv)
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       g_autofree char *shown = zv_text_escape (error->message);
-      fprintf (stderr, "zvfio: %s (see 'zvfio --help')\n", shown);
+      zv_cli_message ("%s (see 'zvfio --help')", shown);
       return ZV_EXIT_USAGE;
     }
   if (version)
@@ -232,14 +232,14 @@ main (int argc, char **argv)
     }
   if (argc < 2)
     {
-      fprintf (stderr, "zvfio: no command given (see 'zvfio help')\n");
+      zv_cli_message ("no command given (see 'zvfio help')");
       return ZV_EXIT_USAGE;
     }
   const ZvCommand *command = find_command (argv[1]);
   if (command == NULL)
     {
       g_autofree char *shown = zv_text_escape (argv[1]);
-      fprintf (stderr, "zvfio: unknown command '%s' (see 'zvfio help')\n", shown);
+      zv_cli_message ("unknown command '%s' (see 'zvfio help')", shown);
       return ZV_EXIT_USAGE;
     }
 
@@ -249,8 +249,8 @@ main (int argc, char **argv)
   if (!take_global_options (&command_argc, &command_argv, &root_dir, &connect, &timeout,
                             &error))
     {
-      fprintf (stderr, "zvfio: %s: %s (see 'zvfio %s --help')\n", command->name, error->message,
-               command->name);
+      zv_cli_message ("%s: %s (see 'zvfio %s --help')", command->name, error->message,
+                      command->name);
       return ZV_EXIT_USAGE;
     }
 

@@ -4,6 +4,9 @@
 #include "zv-text.h"
 
 #include <stdio.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <string.h>
 
 struct _ZvTable {
@@ -122,6 +125,48 @@ zv_table_print_free (ZvTable *table)
   zv_table_free (table);
 }
 
+/* The width zvfio's messages wrap at on stderr: 0 (one line each, as a log or
+ * a script reads them) unless stderr is a terminal; there the terminal's width,
+ * at most ZV_TEXT_WIDTH columns. */
+static gsize
+message_width (void)
+{
+  static gssize width = -1;
+  if (width >= 0)
+    return (gsize) width;
+  struct winsize ws = { 0 };
+  if (!isatty (STDERR_FILENO))
+    width = 0;
+  else if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40 &&
+           ws.ws_col < ZV_TEXT_WIDTH)
+    width = ws.ws_col;
+  else
+    width = ZV_TEXT_WIDTH;
+  return (gsize) width;
+}
+
+/* Prints "zvfio: MESSAGE" (FORMAT and its arguments) to stderr: at a terminal
+ * in lines of at most its width (ZV_TEXT_WIDTH at most), continued with 4
+ * spaces as a rule's violation is; elsewhere on one line. */
+void
+zv_cli_message (const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *text = g_strdup_vprintf (format, args);
+  va_end (args);
+  gsize width = message_width ();
+  if (width == 0)
+    {
+      fprintf (stderr, "zvfio: %s\n", text);
+      return;
+    }
+  g_autoptr (GString) out = g_string_new ("zvfio:");
+  zv_text_append_wrapped (out, text, "    ", width, TRUE);
+  g_string_append_c (out, '\n');
+  fputs (out->str, stderr);
+}
+
 /* Prints the inventory's warnings to stderr. */
 void
 zv_cli_print_warnings (GPtrArray *warnings)
@@ -129,7 +174,7 @@ zv_cli_print_warnings (GPtrArray *warnings)
   for (guint i = 0; warnings && i < warnings->len; i++)
     {
       g_autofree char *shown = zv_text_escape (g_ptr_array_index (warnings, i));
-      fprintf (stderr, "zvfio: warning: %s\n", shown);
+      zv_cli_message ("warning: %s", shown);
     }
 }
 

@@ -291,3 +291,50 @@ def test_golden_outputs_fit_100_columns(repo_root):
                 text = "\n".join(line for line in path.read_text().splitlines()
                                  if not line.startswith("zvfio: "))   # one-line errors
                 check_lines(text)
+
+
+def _stderr_on_a_terminal(argv, columns):
+    """ARGV's stderr as a terminal of COLUMNS columns shows it (a pty), and its exit code."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    attrs = termios.tcgetattr(slave)
+    attrs[1] &= ~termios.OPOST   # no \n -> \r\n: the bytes as zvfio wrote them
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:   # EIO: the last writer closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return b"".join(chunks).decode(), proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("columns,width", [(80, 80), (200, 100), (20, 100)])
+def test_errors_wrap_at_a_terminal_and_stay_one_line_elsewhere(zvfio_bin, root, columns, width):
+    """At a terminal an error wraps at its width (at most 100 columns; a terminal
+    narrower than 40 columns is taken as 100), continued with 4 spaces as a
+    violation is; in a pipe or a log it stays one line, whole for grep and scripts.
+    Both say the same words."""
+    argv = [zvfio_bin, "--root", root, "show", "a1b2c3d4-0201-4e5f-8a9b-0c1d2e3f4a5g"]
+    piped = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=30)
+    assert piped.returncode == 2
+    one = piped.stderr.splitlines()
+    assert len(one) == 1 and len(one[0]) > 200, piped.stderr
+    shown, code = _stderr_on_a_terminal(argv, columns)
+    assert code == 2
+    lines = shown.splitlines()
+    assert len(lines) > 1, shown
+    assert all(len(line) <= width for line in lines), lines
+    assert lines[0].startswith("zvfio: ") and all(l.startswith("    ") for l in lines[1:])
+    assert " ".join([lines[0]] + [l[4:] for l in lines[1:]]) == one[0]

@@ -15,5 +15,13 @@ char *zv_text_escape (const char *text);
 /* TRUE when TEXT is printable ASCII only (zv_text_escape would not change it):
  * the quick test before escaping. Pure. */
 gboolean zv_text_is_plain (const char *text);
+/* The width of zvfio's messages: lines of at most this many columns. */
+#define ZV_TEXT_WIDTH 100
+/* Appends TEXT to S as a paragraph that starts on S's current line and breaks at
+ * spaces into lines of at most WIDTH columns, continued with INDENT; an element
+ * (<a b='c'/>) and a quoted command ('zvfio prepare X') are never broken, and a
+ * word longer than a line stands alone. AFTER_WORD: S's line ends in a word. */
+void zv_text_append_wrapped (GString *s, const char *text, const char *indent, gsize width,
+                             gboolean after_word);
 
 G_END_DECLS

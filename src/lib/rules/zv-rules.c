@@ -298,75 +298,6 @@ zv_violations_have_error (GPtrArray *violations)
   return FALSE;
 }
 
-/* TEXT's words for wrapping: split at spaces, except inside what is copied as
- * a whole: an element (<zvfio:hook offline='allow'/>) and a quoted command
- * ('zvfio prepare --offline 0.0.1234'; a quote opens at the start of a word and
- * closes at the end of one, so an apostrophe inside a word changes nothing). */
-static GPtrArray *
-wrap_words (const char *text)
-{
-  GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
-  const char *start = text;
-  gboolean in_element = FALSE, in_quote = FALSE;
-  for (const char *p = text;; p++)
-    {
-      gboolean quote = *p == '\'' && !in_element;
-      gboolean word_start = quote && (p == text || p[-1] == ' ' || p[-1] == '(');
-      gboolean word_end = quote && (p[1] == '\0' || strchr (" ),;:.", p[1]) != NULL);
-      if (*p == '\0' || (*p == ' ' && !in_element && !in_quote))
-        {
-          g_ptr_array_add (words, g_strndup (start, (gsize) (p - start)));
-          if (*p == '\0')
-            return words;
-          start = p + 1;
-        }
-      else if (*p == '<')
-        in_element = TRUE;
-      else if (*p == '>')
-        in_element = FALSE;
-      else if (quote && !in_quote && word_start)
-        in_quote = TRUE;
-      else if (quote && in_quote && word_end)
-        in_quote = FALSE;
-    }
-}
-
-/* Appends TEXT to S as a paragraph that starts on S's current line and breaks
- * at spaces into lines of at most WIDTH columns; continuation lines start with
- * INDENT. AFTER_WORD: S's line ends in a word, so TEXT's first word needs a
- * space before it (or goes to the next line). A word longer than a line stands
- * alone on its line. */
-static void
-append_wrapped (GString *s, const char *text, const char *indent, gsize width,
-                gboolean after_word)
-{
-  const char *line_start = strrchr (s->str, '\n');
-  gsize column = s->len - (line_start ? (gsize) (line_start + 1 - s->str) : 0);
-  gsize indent_len = strlen (indent);
-  gboolean line_empty = !after_word;   /* no word on this line to put a space after */
-  g_autoptr (GPtrArray) words = wrap_words (text);
-  for (guint i = 0; i < words->len; i++)
-    {
-      const char *word = g_ptr_array_index (words, i);
-      gsize len = strlen (word);
-      if (!line_empty && column + 1 + len > width)
-        {
-          g_string_append_c (s, '\n');
-          g_string_append (s, indent);
-          column = indent_len;
-          line_empty = TRUE;
-        }
-      if (!line_empty)
-        {
-          g_string_append_c (s, ' ');
-          column++;
-        }
-      g_string_append (s, word);
-      column += len;
-      line_empty = FALSE;
-    }
-}
-
 /* Formats one violation: the message line(s), then the hint's, the CLI's part
  * of it on lines of its own (its commands are not broken by the hint's text). */
 static void
@@ -387,7 +318,7 @@ format_one (GString *s, const ZvViolation *v, ZvHintStyle style, gsize width)
   g_autofree char *shown_head = zv_text_escape (head);
   g_autofree char *shown = zv_text_escape (v->message);
   g_string_append (s, shown_head);
-  append_wrapped (s, shown, "    ", width, TRUE);
+  zv_text_append_wrapped (s, shown, "    ", width, TRUE);
   g_string_append_c (s, '\n');
   if (*v->hint == '\0' && cli_hint == NULL)
     return;
@@ -395,14 +326,14 @@ format_one (GString *s, const ZvViolation *v, ZvHintStyle style, gsize width)
   if (*v->hint != '\0')
     {
       g_autofree char *shown_hint = zv_text_escape (v->hint);
-      append_wrapped (s, shown_hint, "       ", width, FALSE);
+      zv_text_append_wrapped (s, shown_hint, "       ", width, FALSE);
       if (cli_hint != NULL)
         g_string_append (s, ";\n       ");
     }
   if (cli_hint != NULL)
     {
       g_autofree char *shown_cli = zv_text_escape (cli_hint);
-      append_wrapped (s, shown_cli, "       ", width, FALSE);
+      zv_text_append_wrapped (s, shown_cli, "       ", width, FALSE);
     }
   g_string_append_c (s, '\n');
 }
