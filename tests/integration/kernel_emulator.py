@@ -50,6 +50,7 @@ class KernelEmulator:
         self.stash.mkdir(exist_ok=True)
         self.uevent_env = {}                  # ccw uevent file -> what it reads
         self.override_shown = {}              # driver_override file -> what it last read
+        self.online_shown = {}                # ccw online file -> what it last read
         self.writers_gone = False             # idle(writers_gone=True): see _normalise_override
         self.quiescent = False                # idle(): no command is writing (see step)
         for dev in self._devices("ccw"):
@@ -202,6 +203,7 @@ class KernelEmulator:
                     self._normalise_override(dev)
         for dev in self._devices("ccw"):
             self._uevent(dev)
+            self._online(dev)
         for bus in ("css", "pci"):
             drivers = self.sys(f"/sys/bus/{bus}/drivers")
             if not drivers.is_dir():
@@ -249,6 +251,19 @@ class KernelEmulator:
             self.uevent_env[path] = data
         elif self.writers_gone and path in self.uevent_env:
             path.write_text(self.uevent_env[path])   # truncated by a killed writer: no event
+
+    def _online(self, dev):
+        """A ccw device's online attribute reads "0" or "1", never empty: a store
+        happens whole or not at all. Empty is a write in flight (truncated, not yet
+        written), or, once the writer was killed, no store: the old value again."""
+        path = dev / "online"
+        if not path.is_file():
+            return
+        data = path.read_text()
+        if data:
+            self.online_shown[path] = data
+        elif self.writers_gone and path in self.online_shown:
+            path.write_text(self.online_shown[path])
 
     @staticmethod
     def _override(dev):

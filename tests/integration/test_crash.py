@@ -492,3 +492,22 @@ def test_a_store_right_after_a_clear_is_kept(template, tmp_path, monkeypatch):
     (root / "sys/bus/css/drivers_probe").write_text("0.0.0200\n")
     emu.step()
     assert emu.events[-1] == ("bind", "css", "vfio_ccw", "0.0.0200")
+
+
+def test_the_emulator_never_shows_a_killed_writers_truncated_online(kernel, make_tree, tmp_path):
+    """sysfs stores an attribute whole or not at all; the emulated tree is plain files,
+    which a writer killed between its O_TRUNC open and its write leaves empty. The
+    emulator shows the old value again once the writer is gone (as for driver_override
+    and uevent), else a kill there read as a malformed 'online' to the recovery run
+    (the fresh-chroot run of this session: 'attribute online has an unparsable value')."""
+    root = make_tree({"subchannels": [{"sch": "0.0.0200", "devno": "0.0.3000",
+                                       "dev": "dasd"}]}, tmp_path)
+    emu = kernel(root)
+    online = root / "sys/bus/ccw/devices/0.0.3000/online"
+    before = online.read_text()
+    emu.idle()
+    online.write_text("")            # the killed writer's O_TRUNC, no write
+    emu.idle()
+    assert online.read_text() == ""  # a write may still be in flight
+    emu.idle(writers_gone=True)
+    assert online.read_text() == before
