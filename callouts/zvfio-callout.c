@@ -43,6 +43,7 @@ static const char *const supported_events[] = { "pre", "post", "get" };
 /* The parsed command line. */
 typedef struct {
   const char *type, *event, *action, *state, *uuid, *parent;
+  ZvBusId parent_id;   /* PARENT, parsed once here; the layers below take this */
 } CalloutArgs;
 
 /* What mdevctl wrote on stdin, read once before anything is decided: the bytes,
@@ -106,14 +107,6 @@ is_word (const char *token)
   return TRUE;
 }
 
-/* TRUE when TEXT is a subchannel id exactly as the kernel names it. */
-static gboolean
-is_exact_busid (const char *text)
-{
-  ZvBusId id;
-  return zv_parse_busid_canonical (text, &id);
-}
-
 /* Parses ARGV strictly: each option once, as a separate token. */
 static gboolean
 parse_args (int argc, char **argv, CalloutArgs *args, const char **problem)
@@ -145,7 +138,7 @@ parse_args (int argc, char **argv, CalloutArgs *args, const char **problem)
   char uuid[37];
   if (!zv_parse_uuid (args->uuid, uuid) || strcmp (uuid, args->uuid) != 0)
     return *problem = "the UUID must be a lowercase hyphenated UUID", FALSE;
-  if (!is_exact_busid (args->parent))
+  if (!zv_parse_busid_canonical (args->parent, &args->parent_id))
     return *problem = "the parent must be a subchannel id 0.S.XXXX (lowercase hex)", FALSE;
   return TRUE;
 }
@@ -309,9 +302,11 @@ validate (ZvRoot *root, const CalloutArgs *args, const CalloutInput *stdin_input
     config = zv_mdev_config_parse ((const char *) input->data, (gssize) input->len, &error);
 
   g_autoptr (GError) missing = NULL;
-  g_autoptr (ZvTarget) target = zv_target_resolve (root, args->parent,
-                                                   ZV_TARGET_SUBCHANNEL_ID |
-                                                   ZV_TARGET_ALLOW_MISSING, &missing);
+  ZvId parent;
+  zv_id_from_busid (ZV_ID_SUBCHANNEL, &args->parent_id, &parent);
+  g_autoptr (ZvTarget) target = zv_target_resolve_id (root, &parent, args->parent,
+                                                      ZV_TARGET_SUBCHANNEL_ID |
+                                                      ZV_TARGET_ALLOW_MISSING, &missing);
   if (target == NULL)
     {
       fprintf (stderr, "%s: cannot read subchannel %s: %s\n", PROG, args->parent,

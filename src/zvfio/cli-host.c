@@ -134,16 +134,27 @@ zv_cli_nodedev_xmls (ZvCli *cli, GError **error)
   return cli->nodedev_xmls;
 }
 
-/* The target ID names, on this host or in the remote libvirt's node devices. */
+/* The target the parsed ID (TEXT as typed) names, on this host or in the
+ * remote libvirt's node devices. */
 ZvTarget *
-zv_cli_resolve (ZvCli *cli, const char *id, guint flags, GError **error)
+zv_cli_resolve_id (ZvCli *cli, const ZvId *id, const char *text, guint flags, GError **error)
 {
   if (cli->remote_uri == NULL)
-    return zv_target_resolve (cli->root, id, flags, error);
+    return zv_target_resolve_id (cli->root, id, text, flags, error);
   GPtrArray *xmls = zv_cli_nodedev_xmls (cli, error);
   if (xmls == NULL)
     return NULL;
-  return zv_target_resolve_nodedev (cli->root, xmls, cli->remote_uri, id, error);
+  return zv_target_resolve_nodedev (cli->root, xmls, cli->remote_uri, id, text, error);
+}
+
+/* The target TEXT names: parsed once here, at the edge, then zv_cli_resolve_id. */
+ZvTarget *
+zv_cli_resolve (ZvCli *cli, const char *text, guint flags, GError **error)
+{
+  ZvId id;
+  if (!zv_target_parse_id (text, &id, error))
+    return NULL;
+  return zv_cli_resolve_id (cli, &id, text, flags, error);
 }
 
 /* The inventory in SCOPE, on this host or from the remote libvirt. */
@@ -202,10 +213,21 @@ zv_cli_check_known (ZvCli *cli, const ZvTarget *target, const char *mdev_uuid, G
   if (xmls == NULL)
     return FALSE;
   const char *uri = cli->connect_uri ? cli->connect_uri : "the default URI";
-  const char *id = target->pci ? target->pci->address
-                   : mdev_uuid && *mdev_uuid ? mdev_uuid : target->device;
+  /* the device as this tree has it, typed: nothing the user typed is parsed again */
+  ZvId id = { .kind = ZV_ID_INVALID };
+  if (target->pci != NULL)
+    {
+      ZvPciAddress address;
+      if (zv_parse_pci_address (target->pci->address, &address))   /* the sysfs name */
+        zv_id_from_pci (&address, &id);
+    }
+  else if (mdev_uuid && *mdev_uuid)
+    zv_id_from_uuid (mdev_uuid, &id);
+  else if (target->sch != NULL)
+    zv_id_from_busid (ZV_ID_BUSID, &target->sch->busid, &id);
   g_autoptr (GError) local = NULL;
-  g_autoptr (ZvTarget) known = zv_target_resolve_nodedev (cli->root, xmls, uri, id, &local);
+  g_autoptr (ZvTarget) known = id.kind == ZV_ID_INVALID ? NULL
+    : zv_target_resolve_nodedev (cli->root, xmls, uri, &id, id.normalized, &local);
   if (known != NULL && g_strcmp0 (known->device, target->device) == 0)
     return TRUE;
   g_autofree char *what = target->pci ? g_strdup (target->label)

@@ -291,7 +291,10 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
                    "define %s'), then attach it", refused->message, id);
       return NULL;
     }
-  g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
+  ZvId parsed;   /* the one parse of ID: a second look below takes the parsed ID */
+  if (!zv_target_parse_id (id, &parsed, error))
+    return NULL;
+  g_autoptr (ZvTarget) target = zv_cli_resolve_id (cli, &parsed, id, ZV_TARGET_DEFAULT, error);
   ZvMdevSettled settled = ZV_MDEV_SETTLED_NO_RECORD;
   /* the same attach --define again (subchannel, domain, URI): what the interrupted
    * one left is settled first, then the subchannel is looked at again */
@@ -304,7 +307,7 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
       if (settled != ZV_MDEV_SETTLED_NO_RECORD)
         {
           g_clear_pointer (&target, zv_target_free);
-          target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
+          target = zv_cli_resolve_id (cli, &parsed, id, ZV_TARGET_DEFAULT, error);
         }
     }
   if (target == NULL)

@@ -59,9 +59,12 @@ gboolean zv_cmd_domains (ZvCli *cli, int argc, char **argv, GError **error);
 gboolean zv_cli_host_init (ZvCli *cli, const char *command, GError **error);
 /* Frees what zv_cli_host_init and the lookups keep in CLI. */
 void zv_cli_host_clear (ZvCli *cli);
-/* The target ID names: on this host (zv_target_resolve with FLAGS), or in the
- * remote libvirt's node devices. */
-ZvTarget *zv_cli_resolve (ZvCli *cli, const char *id, guint flags, GError **error);
+/* The target the parsed ID (TEXT as typed, for messages) names: on this host
+ * (zv_target_resolve_id with FLAGS), or in the remote libvirt's node devices. */
+ZvTarget *zv_cli_resolve_id (ZvCli *cli, const ZvId *id, const char *text, guint flags,
+                             GError **error);
+/* zv_cli_resolve_id of TEXT, parsed once (zv_target_parse_id). */
+ZvTarget *zv_cli_resolve (ZvCli *cli, const char *text, guint flags, GError **error);
 /* The inventory in SCOPE: this host's, or the remote libvirt's node devices. */
 ZvInventory *zv_cli_inventory (ZvCli *cli, guint scope, GError **error);
 /* The XML of every node device of the --connect libvirt (read once). */

@@ -370,13 +370,18 @@ resolve_detach (ZvCli *cli, const char *id, const ZvDomain *domain, GError **err
   ZvId parsed = { .kind = ZV_ID_INVALID };
   Change *c = g_new0 (Change, 1);
   c->id = g_strdup (id);
-  if (zv_parse_id (id, &parsed) && parsed.kind == ZV_ID_UUID)
+  gboolean valid = zv_parse_id (id, &parsed);   /* the one parse of the ID */
+  if (valid && parsed.kind == ZV_ID_UUID)
     g_strlcpy (c->uuid, parsed.normalized, sizeof c->uuid);
   else if (parsed.kind == ZV_ID_PCI)
     c->pci = g_strdup (parsed.normalized);
   else
     {
-      g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
+      g_autoptr (ZvTarget) target = NULL;
+      if (!valid)
+        zv_target_set_id_error (id, error);
+      else
+        target = zv_cli_resolve_id (cli, &parsed, id, ZV_TARGET_DEFAULT, error);
       if (target == NULL)
         {
           change_free (c);

@@ -14,18 +14,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Resolves ID to a subchannel target, or NULL with an error. */
+/* Resolves the parsed ID (TEXT as typed) to a subchannel target, or NULL with an error. */
 static ZvTarget *
-resolve_subchannel (ZvCli *cli, const char *command, const char *id, GError **error)
+resolve_subchannel (ZvCli *cli, const char *command, const ZvId *id, const char *text,
+                    GError **error)
 {
-  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, error);
+  g_autoptr (ZvTarget) target = zv_target_resolve_id (cli->root, id, text, ZV_TARGET_DEFAULT,
+                                                      error);
   if (target == NULL)
     return NULL;
   zv_cli_print_warnings (target->inv->warnings);
   if (target->sch == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
-                   "%s: %s is not a ccw device, subchannel or vfio-ccw mdev", command, id);
+                   "%s: %s is not a ccw device, subchannel or vfio-ccw mdev", command, text);
       return NULL;
     }
   return g_steal_pointer (&target);
@@ -60,16 +62,12 @@ find_definition (const ZvTarget *device, const char *uuid, GError **error)
   return n_defined == 1 ? found : NULL;
 }
 
-/* The UUID ID names (a UUID or an mdev_<uuid>[_parent] node device name,
- * normalized into BUF), or NULL when ID names no mdev. */
+/* The UUID the parsed ID names (a UUID or an mdev_<uuid>[_parent] node device
+ * name, normalized), or NULL when it names no mdev (or TEXT was no ID, VALID FALSE). */
 static const char *
-id_as_uuid (const char *id, char buf[37])
+id_as_uuid (gboolean valid, const ZvId *id)
 {
-  ZvId parsed;
-  if (!zv_parse_id (id, &parsed) || parsed.kind != ZV_ID_UUID)
-    return NULL;
-  g_strlcpy (buf, parsed.normalized, 37);
-  return buf;
+  return valid && id->kind == ZV_ID_UUID ? id->normalized : NULL;
 }
 
 /* Checks that exactly one positional argument was given. */
@@ -162,7 +160,10 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
   if (cli->remote_uri != NULL)
     return zv_cli_remote_define (cli, argv[1], uuid ? buf : NULL, autostart, start, error);
 
-  g_autoptr (ZvTarget) device = resolve_subchannel (cli, "define", argv[1], error);
+  ZvId id;
+  if (!zv_target_parse_id (argv[1], &id, error))
+    return FALSE;
+  g_autoptr (ZvTarget) device = resolve_subchannel (cli, "define", &id, argv[1], error);
   if (device == NULL)
     return FALSE;
   if (start)
@@ -184,7 +185,7 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
       if (settled != ZV_MDEV_SETTLED_NO_RECORD)
         {
           g_clear_pointer (&device, zv_target_free);
-          device = resolve_subchannel (cli, "define", argv[1], error);
+          device = resolve_subchannel (cli, "define", &id, argv[1], error);
           if (device == NULL)
             return FALSE;
         }
@@ -232,11 +233,17 @@ zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error)
                      &argc, &argv, error) ||
       !one_argument ("undefine", "device ID or mdev UUID", argc, error))
     return FALSE;
-  char buf[37];
-  const char *uuid = id_as_uuid (argv[1], buf);
+  ZvId id;
+  gboolean valid = zv_parse_id (argv[1], &id);   /* the one parse of the ID */
+  const char *uuid = id_as_uuid (valid, &id);
   if (cli->remote_uri != NULL)
     return zv_cli_remote_undefine (cli, argv[1], uuid, error);
-  g_autoptr (ZvTarget) device = resolve_subchannel (cli, "undefine", argv[1], error);
+  if (!valid)
+    {
+      zv_target_set_id_error (argv[1], error);
+      return FALSE;
+    }
+  g_autoptr (ZvTarget) device = resolve_subchannel (cli, "undefine", &id, argv[1], error);
   if (device == NULL)
     return FALSE;
   const ZvSubchannel *sch = device->sch;
@@ -265,11 +272,17 @@ zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
                      &argv, error) ||
       !one_argument ("start", "device ID or mdev UUID", argc, error))
     return FALSE;
-  char buf[37];
-  const char *uuid = id_as_uuid (argv[1], buf);
+  ZvId id;
+  gboolean valid = zv_parse_id (argv[1], &id);   /* the one parse of the ID */
+  const char *uuid = id_as_uuid (valid, &id);
   if (cli->remote_uri != NULL)
     return zv_cli_remote_start (cli, argv[1], uuid, error);
-  g_autoptr (ZvTarget) device = resolve_subchannel (cli, "start", argv[1], error);
+  if (!valid)
+    {
+      zv_target_set_id_error (argv[1], error);
+      return FALSE;
+    }
+  g_autoptr (ZvTarget) device = resolve_subchannel (cli, "start", &id, argv[1], error);
   if (device == NULL)
     return FALSE;
   const ZvSubchannel *sch = device->sch;
@@ -301,8 +314,10 @@ zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error)
                      error) ||
       !one_argument ("stop", "mdev UUID", argc, error))
     return FALSE;
-  char buf[37];
-  if (id_as_uuid (argv[1], buf) == NULL)
+  ZvId id;
+  gboolean valid = zv_parse_id (argv[1], &id);   /* the one parse of the ID */
+  const char *buf = id_as_uuid (valid, &id);
+  if (buf == NULL)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "stop: '%s' is not an mdev UUID or mdev_<uuid> node device name", argv[1]);
       return FALSE;
@@ -315,10 +330,9 @@ zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "mdev %s is not running", buf);
       return FALSE;
     }
-  ZvId parsed;
   char parent[16];
-  if (zv_parse_id (argv[1], &parsed) && parsed.has_mdev_parent &&
-      (zv_format_busid (&parsed.mdev_parent, parent), g_strcmp0 (active->parent, parent) != 0))
+  if (id.has_mdev_parent &&
+      (zv_format_busid (&id.mdev_parent, parent), g_strcmp0 (active->parent, parent) != 0))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
                    "no mdev %s on subchannel %s (it runs on %s)", buf, parent, active->parent);

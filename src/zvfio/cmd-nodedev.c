@@ -61,7 +61,8 @@ device_xml (ZvCli *cli, const char *id, GError **error)
   ZvId parsed;
   if (!zv_target_parse_id (id, &parsed, error))
     return NULL;
-  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, error);
+  g_autoptr (ZvTarget) target = zv_target_resolve_id (cli->root, &parsed, id, ZV_TARGET_DEFAULT,
+                                                      error);
   if (target == NULL)
     return NULL;
   zv_cli_print_warnings (target->inv->warnings);

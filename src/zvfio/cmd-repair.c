@@ -266,7 +266,8 @@ zv_cmd_repair (ZvCli *cli, int argc, char **argv, GError **error)
     return repair_all (cli, (guint) settle_ms, error);
   /* an mdev UUID with an intent record: that record (the mdev itself may be gone) */
   ZvId id;
-  if (zv_parse_id (argv[1], &id) && id.kind == ZV_ID_UUID)
+  gboolean valid = zv_parse_id (argv[1], &id);   /* the one parse of the ID */
+  if (valid && id.kind == ZV_ID_UUID)
     {
       g_autoptr (GError) local = NULL;
       g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_load (cli->root, id.normalized, &local);
@@ -278,7 +279,13 @@ zv_cmd_repair (ZvCli *cli, int argc, char **argv, GError **error)
       if (intent != NULL)
         return repair_mdev (cli, id.normalized, FALSE, NULL, error);
     }
-  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, argv[1], ZV_TARGET_DEFAULT, error);
+  if (!valid)
+    {
+      zv_target_set_id_error (argv[1], error);
+      return FALSE;
+    }
+  g_autoptr (ZvTarget) target = zv_target_resolve_id (cli->root, &id, argv[1],
+                                                      ZV_TARGET_DEFAULT, error);
   if (target == NULL)
     return FALSE;
   zv_cli_print_warnings (target->inv->warnings);

@@ -22,6 +22,7 @@ test_roundtrip (void)
   ZvHostdev ccw = { .kind = ZV_HOSTDEV_MDEV_CCW, .uuid = "8e37ee90-2b51-45e3-9b25-bf8283c03110",
                     .has_ccw_address = TRUE, .ccw = { 0xfe, 3, 0xabcd }, .boot_order = 2 };
   ZvHostdev pci = { .kind = ZV_HOSTDEV_PCI, .pci_source = (char *) "0001:02:1f.7",
+                    .pci = { 0x0001, 0x02, 0x1f, 7 },
                     .has_uid = TRUE, .uid = 0xffff, .has_fid = TRUE, .fid = 0xffffffff,
                     .managed = TRUE };
   g_autofree char *a = zv_hostdev_to_xml (&ccw, "LP1");
@@ -37,6 +38,9 @@ test_roundtrip (void)
   g_assert_cmpint (x->boot_order, ==, 2);
   const ZvHostdev *y = zv_domain_find_pci (d, "0001:02:1f.7");
   g_assert_nonnull (y);
+  g_assert_cmphex (y->pci.domain, ==, 1);   /* read as numbers, with the text beside */
+  g_assert_cmphex (y->pci.slot, ==, 0x1f);
+  g_assert_cmphex (y->pci.function, ==, 7);
   g_assert_true (y->managed);
   g_assert_cmphex (y->uid, ==, 0xffff);
   g_assert_cmphex (y->fid, ==, 0xffffffff);

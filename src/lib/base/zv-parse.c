@@ -32,6 +32,13 @@ parse_hex_n (const char *text, gsize len, guint *out)
   return TRUE;
 }
 
+/* TRUE when A and B are the same bus id. */
+gboolean
+zv_busid_equal (const ZvBusId *a, const ZvBusId *b)
+{
+  return a->cssid == b->cssid && a->ssid == b->ssid && a->number == b->number;
+}
+
 /* Parses "0.S.XXXX" strictly. */
 gboolean
 zv_parse_busid (const char *text, ZvBusId *out)
@@ -466,6 +473,35 @@ zv_parse_id (const char *text, ZvId *out)
   out->kind = kind;
   zv_format_busid (&out->busid, out->normalized);
   return TRUE;
+}
+
+/* The ID of KIND for BUSID, normalized, without parsing text. */
+void
+zv_id_from_busid (ZvIdKind kind, const ZvBusId *busid, ZvId *out)
+{
+  memset (out, 0, sizeof *out);
+  out->kind = kind;
+  out->busid = *busid;
+  zv_format_busid (busid, out->normalized);
+}
+
+/* The ZV_ID_PCI ID of ADDRESS, normalized. */
+void
+zv_id_from_pci (const ZvPciAddress *address, ZvId *out)
+{
+  memset (out, 0, sizeof *out);
+  out->kind = ZV_ID_PCI;
+  out->pci = *address;
+  zv_format_pci_address (address, out->normalized);
+}
+
+/* The ZV_ID_UUID ID of UUID (as zv_parse_uuid writes it). */
+void
+zv_id_from_uuid (const char uuid[37], ZvId *out)
+{
+  memset (out, 0, sizeof *out);
+  out->kind = ZV_ID_UUID;
+  g_strlcpy (out->normalized, uuid, sizeof out->normalized);
 }
 
 /* Why TEXT, shaped like a bus id C.S.XXXX (after an optional sch:, ccw: or

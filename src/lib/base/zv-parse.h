@@ -48,6 +48,8 @@ typedef struct {
   char normalized[64];
 } ZvId;
 
+/* TRUE when A and B are the same bus id. */
+gboolean zv_busid_equal (const ZvBusId *a, const ZvBusId *b);
 /* Parses "0.S.XXXX" strictly (one hex digit cssid 0..ff, ssid 0..3, 4 hex digits). */
 gboolean zv_parse_busid (const char *text, ZvBusId *out);
 /* Parses a bus id only when TEXT is spelled exactly as the kernel names it
@@ -57,6 +59,13 @@ gboolean zv_parse_busid_canonical (const char *text, ZvBusId *out);
 void zv_format_busid (const ZvBusId *id, char buf[16]);
 /* Parses a user id (see ZvIdKind) and normalizes it. */
 gboolean zv_parse_id (const char *text, ZvId *out);
+/* The ID of KIND (ZV_ID_BUSID, _DEVNO or _SUBCHANNEL) for bus id BUSID,
+ * normalized, without parsing text: for a value that is parsed already. */
+void zv_id_from_busid (ZvIdKind kind, const ZvBusId *busid, ZvId *out);
+/* The ZV_ID_PCI ID of ADDRESS, normalized (see zv_id_from_busid). */
+void zv_id_from_pci (const ZvPciAddress *address, ZvId *out);
+/* The ZV_ID_UUID ID of UUID, a UUID as zv_parse_uuid writes it (see zv_id_from_busid). */
+void zv_id_from_uuid (const char uuid[37], ZvId *out);
 /* Why TEXT, shaped like a bus id C.S.XXXX (optionally after sch:, ccw: or
  * devno:), is refused by zv_parse_id ("the subchannel set ... must be 0-3", a
  * cssid other than 0, a number without four digits); NULL for other text. */

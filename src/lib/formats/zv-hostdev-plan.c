@@ -88,6 +88,12 @@ plan_pci (ZvTarget *target, const ZvHostdevOptions *opts, const ZvDomain *domain
   const ZvPciFunction *fn = target->pci;
   hd->kind = ZV_HOSTDEV_PCI;
   hd->pci_source = fn->address;
+  if (!zv_parse_pci_address (fn->address, &hd->pci))   /* the sysfs name, read */
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "PCI function %s has no valid address",
+                   fn->address);
+      return FALSE;
+    }
   hd->managed = opts->managed;
   target->managed = opts->managed;   /* the rules judge who binds it */
   hd->has_uid = hd->has_fid = TRUE;

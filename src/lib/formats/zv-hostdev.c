@@ -32,8 +32,7 @@ write_source (xmlTextWriterPtr w, const ZvHostdev *hd)
     xmlTextWriterWriteAttribute (w, BAD_CAST "uuid", BAD_CAST hd->uuid);
   else
     {
-      ZvPciAddress pci = { 0 };
-      zv_parse_pci_address (hd->pci_source, &pci);
+      const ZvPciAddress pci = hd->pci;
       attr_printf (w, "domain", "0x%04x", pci.domain);
       attr_printf (w, "bus", "0x%02x", pci.bus);
       attr_printf (w, "slot", "0x%02x", pci.slot);

@@ -22,22 +22,23 @@ zv_devno_hint_save (ZvRoot *root, ZvDir *subchannel_dir, GError **error)
   return zv_root_write_file_atomic (root, path, text, -1, 0644, error);
 }
 
-/* The subchannel the hint for DEVNO names, verified against sysfs. */
-char *
-zv_devno_hint_lookup (ZvRoot *root, const char *devno)
+/* Sets *SCH to the subchannel the hint for DEVNO names, verified against sysfs. */
+gboolean
+zv_devno_hint_lookup (ZvRoot *root, const ZvBusId *devno, ZvBusId *sch)
 {
-  ZvBusId id;
-  if (!zv_parse_busid_canonical (devno, &id))
-    return NULL;
+  char name[16];
+  zv_format_busid (devno, name);
   g_autoptr (ZvDir) dir = zv_root_open_dir (root, ZV_DEVNO_HINT_DIR, NULL);
-  g_autofree char *sch = dir ? zv_dir_read_line (dir, devno, NULL) : NULL;
-  if (sch == NULL || !zv_parse_busid_canonical (sch, &id))
-    return NULL;
+  g_autofree char *text = dir ? zv_dir_read_line (dir, name, NULL) : NULL;
+  ZvBusId named;
+  if (text == NULL || !zv_parse_busid_canonical (text, &named))
+    return FALSE;   /* the hint file's text: read, so parsed */
   /* verified: the subchannel exists and holds DEVNO now */
-  g_autofree char *sch_path = g_strconcat (ZV_CSS_DEVICES "/", sch, NULL);
+  g_autofree char *sch_path = g_strconcat (ZV_CSS_DEVICES "/", text, NULL);
   g_autoptr (ZvDir) sdir = zv_root_open_dir (root, sch_path, NULL);
   g_autofree char *dev_busid = sdir ? zv_dir_read_line (sdir, "dev_busid", NULL) : NULL;
-  if (dev_busid == NULL || strcmp (dev_busid, devno) != 0)
-    return NULL;
-  return g_steal_pointer (&sch);
+  if (dev_busid == NULL || strcmp (dev_busid, name) != 0)
+    return FALSE;
+  *sch = named;
+  return TRUE;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include "zv-parse.h"
 #include "zv-root.h"
 
 G_BEGIN_DECLS
@@ -16,8 +17,8 @@ G_BEGIN_DECLS
 /* Records that the subchannel at DIR (its dev_busid, read now) holds that devno.
  * Best effort: FALSE (nothing written) when dev_busid names no device. */
 gboolean zv_devno_hint_save (ZvRoot *root, ZvDir *subchannel_dir, GError **error);
-/* The subchannel the hint for DEVNO names, verified: it exists below
- * /sys/bus/css/devices and its dev_busid is DEVNO. NULL otherwise. */
-char *zv_devno_hint_lookup (ZvRoot *root, const char *devno);
+/* Sets *SCH to the subchannel the hint for DEVNO names, verified: it exists
+ * below /sys/bus/css/devices and its dev_busid is DEVNO. FALSE otherwise. */
+gboolean zv_devno_hint_lookup (ZvRoot *root, const ZvBusId *devno, ZvBusId *sch);
 
 G_END_DECLS

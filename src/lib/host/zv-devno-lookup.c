@@ -10,18 +10,18 @@
 /* The css driver whose subchannels have their devno indexed by the ccw bus. */
 #define ZV_IO_SUBCHANNEL_DRIVER "/sys/bus/css/drivers/io_subchannel"
 
-/* The subchannel name of the ccw device behind /sys/bus/ccw/devices/DEVNO, or NULL. */
-static char *
-subchannel_via_ccw_bus (ZvRoot *root, const char *devno)
+/* Sets *SCH to the subchannel of the ccw device behind /sys/bus/ccw/devices/DEVNO;
+ * FALSE when there is none. */
+static gboolean
+subchannel_via_ccw_bus (ZvRoot *root, const char *devno, ZvBusId *sch)
 {
   g_autofree char *path = g_strconcat (ZV_CCW_DEVICES "/", devno, NULL);
   g_autofree char *resolved = zv_root_resolve (root, path, NULL);
   if (resolved == NULL)
-    return NULL;
+    return FALSE;
   g_autofree char *parent = g_path_get_dirname (resolved);
   g_autofree char *name = g_path_get_basename (parent);
-  ZvBusId busid;
-  return zv_parse_busid (name, &busid) ? g_steal_pointer (&name) : NULL;
+  return zv_parse_busid (name, sch);   /* a sysfs directory name */
 }
 
 /* TRUE when subchannel SCH_ID (an entry of the css bus directory BUS) has
@@ -79,18 +79,19 @@ ccw_devices_of_set (ZvRoot *root, guint ssid)
   return count;
 }
 
-/* The subchannel of set SSID, other than SKIP and not bound to io_subchannel,
- * whose dev_busid is DEVNO; NULL (ERROR set) on a listing failure or none. */
-static char *
+/* Sets *SCH to the subchannel of set SSID, other than SKIP and not bound to
+ * io_subchannel, whose dev_busid is DEVNO; FALSE (ERROR set) on a listing
+ * failure or none. */
+static gboolean
 scan_candidates (ZvRoot *root, ZvDir *css0, ZvDir *bus, guint ssid, const char *devno,
-                 const char *skip, GError **error)
+                 const char *skip, ZvBusId *sch, GError **error)
 {
   /* a subchannel moving between io_subchannel and another driver while the two
    * listings are read may be missed (its ccw device was gone at the first look):
    * then "not found", never another device; the caller asks the ccw bus again */
   g_autoptr (GHashTable) io = io_subchannels_of_set (root, ssid);
   if (!zv_dir_index (bus, error))
-    return NULL;
+    return FALSE;
   gsize cursor = 0;
   const char *name;
   while (zv_dir_index_next (bus, &cursor, &name, NULL))
@@ -101,9 +102,9 @@ scan_candidates (ZvRoot *root, ZvDir *css0, ZvDir *bus, guint ssid, const char *
         continue;
       if (subchannel_has_dev_busid (css0, bus, name, devno))
         {
-          char *found = g_strdup (name);
+          *sch = busid;
           zv_dir_drop_index (bus);
-          return found;
+          return TRUE;
         }
     }
   zv_dir_drop_index (bus);
@@ -118,44 +119,45 @@ scan_candidates (ZvRoot *root, ZvDir *css0, ZvDir *bus, guint ssid, const char *
                    "io_subchannel without a registered ccw device (%u bound, %" G_GINT64_FORMAT
                    " ccw devices): the kernel is still registering devices, try again",
                    devno, ssid, g_hash_table_size (io), MAX (ccw_count, 0));
-      return NULL;
+      return FALSE;
     }
   g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", devno);
-  return NULL;
+  return FALSE;
 }
 
-/* Finds the subchannel id holding DEVNO (see zv-devno-lookup.h). */
-char *
-zv_devno_lookup_subchannel (ZvRoot *root, const char *devno, GError **error)
+/* Finds the subchannel holding DEVNO (see zv-devno-lookup.h). */
+gboolean
+zv_devno_lookup_subchannel (ZvRoot *root, const ZvBusId *devno, ZvBusId *sch, GError **error)
 {
-  ZvBusId id;
-  if (!zv_parse_busid_canonical (devno, &id))
+  char name[16];
+  zv_format_busid (devno, name);
+  if (devno->cssid != 0)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", devno);
-      return NULL;
+      /* Linux names every css device with a literal 0 */
+      g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no ccw device %s", name);
+      return FALSE;
     }
-  char *sch = subchannel_via_ccw_bus (root, devno);
-  if (sch != NULL)
-    return sch;
+  if (subchannel_via_ccw_bus (root, name, sch))
+    return TRUE;
   if (!zv_css_require (root, error))
-    return NULL;
-  sch = zv_devno_hint_lookup (root, devno);
-  if (sch != NULL)
-    return sch;
+    return FALSE;
+  if (zv_devno_hint_lookup (root, devno, sch))
+    return TRUE;
   g_autoptr (ZvDir) bus = zv_root_open_dir (root, ZV_CSS_DEVICES, error);
   if (bus == NULL)
-    return NULL;
+    return FALSE;
   g_autoptr (ZvDir) css0 = zv_root_open_dir (root, ZV_CSS0, NULL);
-  if (subchannel_has_dev_busid (css0, bus, devno, devno))
-    return g_strdup (devno);   /* the common case devno == subchannel number */
+  if (subchannel_has_dev_busid (css0, bus, name, name))
+    {
+      *sch = *devno;   /* the common case devno == subchannel number */
+      return TRUE;
+    }
   g_autoptr (GError) local = NULL;
-  sch = scan_candidates (root, css0, bus, id.ssid, devno, devno, &local);
-  if (sch != NULL)
-    return sch;
+  if (scan_candidates (root, css0, bus, devno->ssid, name, name, sch, &local))
+    return TRUE;
   /* a ccw device registered while the listings were read */
-  sch = subchannel_via_ccw_bus (root, devno);
-  if (sch != NULL)
-    return sch;
+  if (subchannel_via_ccw_bus (root, name, sch))
+    return TRUE;
   g_propagate_error (error, g_steal_pointer (&local));
-  return NULL;
+  return FALSE;
 }

@@ -10,15 +10,18 @@
 #pragma once
 
 #include <glib.h>
+#include "zv-parse.h"
 #include "zv-root.h"
 
 G_BEGIN_DECLS
 
-/* The subchannel id holding device number DEVNO ("0.0.1234"), verified: through
- * the ccw bus when the ccw device exists, else zvfio's devno hint, the subchannel
- * of the same number, and the subchannels of DEVNO's set not bound to
- * io_subchannel (each read once). ZV_ERROR_NOT_FOUND when none holds it; a
- * subchannel whose ccw device is not registered yet is not found (fail closed). */
-char *zv_devno_lookup_subchannel (ZvRoot *root, const char *devno, GError **error);
+/* Sets *SCH to the subchannel holding device number DEVNO (0.0.1234, parsed),
+ * verified: through the ccw bus when the ccw device exists, else zvfio's devno
+ * hint, the subchannel of the same number, and the subchannels of DEVNO's set
+ * not bound to io_subchannel (each read once). ZV_ERROR_NOT_FOUND when none
+ * holds it; a subchannel whose ccw device is not registered yet is not found
+ * (fail closed). */
+gboolean zv_devno_lookup_subchannel (ZvRoot *root, const ZvBusId *devno, ZvBusId *sch,
+                                     GError **error);
 
 G_END_DECLS

@@ -207,9 +207,10 @@ read_guest_address (xmlNodePtr dev, GuestAddress *out, GError **error)
   return TRUE;
 }
 
-/* Reads <source><address domain bus slot function/> of a PCI hostdev as "%04x:%02x:%02x.%x". */
+/* Reads <source><address domain bus slot function/> of a PCI hostdev into
+ * *HOST_ADDRESS and as "%04x:%02x:%02x.%x" into *OUT. */
 static gboolean
-read_pci_source (xmlNodePtr hostdev, char **out, GError **error)
+read_pci_source (xmlNodePtr hostdev, ZvPciAddress *host_address, char **out, GError **error)
 {
   xmlNodePtr source = child_element (hostdev, "source");
   xmlNodePtr address = source ? child_element (source, "address") : NULL;
@@ -241,6 +242,7 @@ read_pci_source (xmlNodePtr hostdev, char **out, GError **error)
   ZvPciAddress pci = { value[0], value[1], value[2], value[3] };
   char buf[32];
   zv_format_pci_address (&pci, buf);
+  *host_address = pci;
   *out = g_strdup (buf);
   return TRUE;
 }
@@ -316,7 +318,7 @@ parse_hostdev (xmlNodePtr node, const GuestAddress *ga, GError **error)
   else if (subsystem && type && strcmp (type, "pci") == 0)
     {
       hd->kind = ZV_HOSTDEV_PCI;
-      ok = read_pci_source (node, &hd->pci_source, error);
+      ok = read_pci_source (node, &hd->pci, &hd->pci_source, error);
     }
   if (ok)
     ok = read_boot_order (node, &hd->boot_order, error);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include "zv-parse.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,7 @@ typedef struct {
   gboolean has_ccw_address;       /* MDEV_CCW: guest <address type='ccw'> */
   ZvCcwAddress ccw;
   char *pci_source;               /* PCI: host address "0000:00:00.0" */
+  ZvPciAddress pci;               /* PCI: the same, as read (never parsed from PCI_SOURCE) */
   gboolean has_uid, has_fid;      /* PCI: <zpci uid fid> */
   guint uid, fid;
   gboolean managed;

@@ -65,17 +65,13 @@ attach_mdevs (ZvRoot *root, ZvSubchannel *sch, GPtrArray *active, GPtrArray *war
   sch->mdevs = zv_mdev_merge (active, defined);
 }
 
-/* Loads one subchannel by its id with its mdevs and definitions. */
+/* Loads subchannel SCH with its mdevs and definitions. */
 ZvSubchannel *
-zv_inventory_load_subchannel (ZvRoot *root, const char *sch_id, GPtrArray *warnings,
+zv_inventory_load_subchannel (ZvRoot *root, const ZvBusId *sch, GPtrArray *warnings,
                               GError **error)
 {
-  ZvBusId busid;
-  if (!zv_parse_busid (sch_id, &busid))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "'%s' is not a subchannel id", sch_id);
-      return NULL;
-    }
+  char sch_id[16];
+  zv_format_busid (sch, sch_id);
   g_autofree char *path = g_strconcat (ZV_CSS_DEVICES "/", sch_id, NULL);
   g_autoptr (GError) local = NULL;
   g_autoptr (ZvDir) dir = zv_root_open_dir (root, path, &local);
@@ -87,12 +83,12 @@ zv_inventory_load_subchannel (ZvRoot *root, const char *sch_id, GPtrArray *warni
         g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  ZvSubchannel *sch = zv_subchannel_load (dir, warnings, error);
-  if (sch == NULL)
+  ZvSubchannel *loaded = zv_subchannel_load (dir, warnings, error);
+  if (loaded == NULL)
     return NULL;
   g_autoptr (GPtrArray) active = zv_mdev_list_active_in (dir, warnings);
-  attach_mdevs (root, sch, active, warnings);
-  return sch;
+  attach_mdevs (root, loaded, active, warnings);
+  return loaded;
 }
 
 /* Hands SCH to the caller's function, or keeps it in the inventory. */
@@ -338,9 +334,9 @@ zv_inventory_get_pci (ZvInventory *inv, const char *address)
   return NULL;
 }
 
-/* Adds the subchannel SCH_ID (with everything related) to INV. */
+/* Adds subchannel SCH_ID (with everything related) to INV. */
 static gboolean
-lookup_add_subchannel (ZvInventory *inv, const char *sch_id, GError **error)
+lookup_add_subchannel (ZvInventory *inv, const ZvBusId *sch_id, GError **error)
 {
   ZvSubchannel *sch = zv_inventory_load_subchannel (inv->root, sch_id, inv->warnings, error);
   if (sch == NULL)
@@ -349,17 +345,18 @@ lookup_add_subchannel (ZvInventory *inv, const char *sch_id, GError **error)
   return TRUE;
 }
 
-/* Adds subchannel SCH_ID, found as the holder of device number DEVNO, to INV,
- * verified on what was loaded: its ccw device is DEVNO or its dev_busid names
- * it. A subchannel that changed since it was found is not reported as DEVNO. */
+/* Adds subchannel SCH_BUSID, found as the holder of device number DEVNO, to
+ * INV, verified on what was loaded: its ccw device is DEVNO or its dev_busid
+ * names it. A subchannel that changed since it was found is not reported as DEVNO. */
 static gboolean
-lookup_add_devno_subchannel (ZvInventory *inv, const char *sch_id, const char *devno,
+lookup_add_devno_subchannel (ZvInventory *inv, const ZvBusId *sch_busid, const char *devno,
                              GError **error)
 {
-  g_autoptr (ZvSubchannel) sch = zv_inventory_load_subchannel (inv->root, sch_id,
+  g_autoptr (ZvSubchannel) sch = zv_inventory_load_subchannel (inv->root, sch_busid,
                                                                inv->warnings, error);
   if (sch == NULL)
     return FALSE;
+  const char *sch_id = sch->id;
   if (!(sch->device != NULL && strcmp (sch->device->id, devno) == 0) &&
       !(sch->dev_busid != NULL && strcmp (sch->dev_busid, devno) == 0))
     {
@@ -454,85 +451,85 @@ parent_of_mdev (ZvRoot *root, const char *uuid, gboolean *is_pci)
   return NULL;
 }
 
-/* The subchannel a bare 0.S.XXXX means: the one holding device number ID when
- * that devno exists (bound to vfio_ccw or not), else subchannel ID. When the
- * devno lives on another subchannel than the one named ID, both exist and zvfio
- * refuses to guess. */
-static char *
-subchannel_of_bare_busid (ZvRoot *root, const char *id, GError **error)
+/* Sets *SCH to the subchannel a bare 0.S.XXXX (ID, NAME as text) means: the
+ * one holding device number ID when that devno exists (bound to vfio_ccw or
+ * not), else subchannel ID. When the devno lives on another subchannel than
+ * the one named ID, both exist and zvfio refuses to guess. */
+static gboolean
+subchannel_of_bare_busid (ZvRoot *root, const ZvBusId *id, const char *name, ZvBusId *sch,
+                          GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autofree char *by_devno = zv_devno_lookup_subchannel (root, id, &local);
-  if (by_devno == NULL && !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
+  ZvBusId by_devno;
+  gboolean found = zv_devno_lookup_subchannel (root, id, &by_devno, &local);
+  if (!found && !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
     {
       g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
+      return FALSE;
     }
-  g_autofree char *path = g_strconcat (ZV_CSS_DEVICES "/", id, NULL);
+  g_autofree char *path = g_strconcat (ZV_CSS_DEVICES "/", name, NULL);
   gboolean is_subchannel = zv_root_exists (root, path);
-  if (by_devno != NULL && is_subchannel && strcmp (by_devno, id) != 0)
+  if (found && is_subchannel && !zv_busid_equal (&by_devno, id))
     {
+      char held_by[16];
+      zv_format_busid (&by_devno, held_by);
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "%s is both device number %s (on subchannel %s) and subchannel %s; "
                    "say ccw:%s for the device or sch:%s for the subchannel",
-                   id, id, by_devno, id, id, id);
-      return NULL;
+                   name, name, held_by, name, name, name);
+      return FALSE;
     }
-  if (by_devno != NULL)
-    return g_steal_pointer (&by_devno);
-  if (is_subchannel)
-    return g_strdup (id);
-  g_propagate_error (error, g_steal_pointer (&local));
-  return NULL;
+  if (found)
+    *sch = by_devno;
+  else if (is_subchannel)
+    *sch = *id;
+  else
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Reads only what ID names, with everything related. */
 ZvInventory *
-zv_inventory_lookup (ZvRoot *root, const char *id, GError **error)
+zv_inventory_lookup (ZvRoot *root, const ZvId *id, GError **error)
 {
-  ZvId parsed;
-  if (!zv_parse_id (id, &parsed))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
-                   "'%s' is not a device id (expected a devno 0.0.1234, a subchannel "
-                   "sch:0.0.0001, a PCI address 0000:00:00.0, fid:0x1f or an mdev UUID)", id);
-      return NULL;
-    }
   g_autoptr (ZvInventory) inv = zv_inventory_new (root, ZV_SCOPE_ALL);
   gboolean ok = FALSE;
-  switch (parsed.kind)
+  switch (id->kind)
     {
     case ZV_ID_BUSID:
     case ZV_ID_DEVNO:
       {
-        g_autofree char *sch = parsed.kind == ZV_ID_BUSID
-                               ? subchannel_of_bare_busid (root, parsed.normalized, error)
-                               : zv_devno_lookup_subchannel (root, parsed.normalized, error);
+        ZvBusId sch;
+        gboolean found = id->kind == ZV_ID_BUSID
+                         ? subchannel_of_bare_busid (root, &id->busid, id->normalized, &sch,
+                                                     error)
+                         : zv_devno_lookup_subchannel (root, &id->busid, &sch, error);
         /* a bare id that names the subchannel itself is not a devno */
-        gboolean as_devno = parsed.kind == ZV_ID_DEVNO ||
-                            (sch != NULL && strcmp (sch, parsed.normalized) != 0);
-        ok = sch != NULL && (as_devno ? lookup_add_devno_subchannel (inv, sch, parsed.normalized,
-                                                                     error)
-                                      : lookup_add_subchannel (inv, sch, error));
+        gboolean as_devno = id->kind == ZV_ID_DEVNO ||
+                            (found && !zv_busid_equal (&sch, &id->busid));
+        ok = found && (as_devno ? lookup_add_devno_subchannel (inv, &sch, id->normalized, error)
+                                : lookup_add_subchannel (inv, &sch, error));
         break;
       }
     case ZV_ID_SUBCHANNEL:
-      ok = zv_css_require (root, error) &&
-           lookup_add_subchannel (inv, parsed.normalized, error);
+      ok = zv_css_require (root, error) && lookup_add_subchannel (inv, &id->busid, error);
       break;
     case ZV_ID_PCI:
-      ok = lookup_add_pci (inv, parsed.normalized, error);
+      ok = lookup_add_pci (inv, id->normalized, error);
       break;
     case ZV_ID_FID:
       {
-        g_autofree char *address = pci_address_of_fid (root, parsed.fid);
-        if (address == NULL && slot_is_standby (root, parsed.fid))
+        g_autofree char *address = pci_address_of_fid (root, id->fid);
+        if (address == NULL && slot_is_standby (root, id->fid))
           g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "zPCI function with fid 0x%08x "
                        "is in standby (slot %08x, power 0); configure it first: echo 1 > "
-                       ZV_PCI_SLOTS "/%08x/power", parsed.fid, parsed.fid, parsed.fid);
+                       ZV_PCI_SLOTS "/%08x/power", id->fid, id->fid, id->fid);
         else if (address == NULL)
           g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND, "no zPCI function with fid 0x%08x",
-                       parsed.fid);
+                       id->fid);
         else
           ok = lookup_add_pci (inv, address, error);
         break;
@@ -540,13 +537,13 @@ zv_inventory_lookup (ZvRoot *root, const char *id, GError **error)
     case ZV_ID_UUID:
       {
         gboolean is_pci;
-        g_autofree char *parent = parent_of_mdev (root, parsed.normalized, &is_pci);
+        g_autofree char *parent = parent_of_mdev (root, id->normalized, &is_pci);
         ZvBusId busid;
-        if (parent == NULL || !zv_parse_busid (parent, &busid))
+        if (parent == NULL || !zv_parse_busid (parent, &busid))   /* a sysfs or definition name */
           g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
-                       "no vfio-ccw mdev %s (neither active nor defined)", parsed.normalized);
+                       "no vfio-ccw mdev %s (neither active nor defined)", id->normalized);
         else
-          ok = lookup_add_subchannel (inv, parent, error);
+          ok = lookup_add_subchannel (inv, &busid, error);
         break;
       }
     case ZV_ID_INVALID:

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include "zv-css.h"
 #include "zv-mdev.h"
+#include "zv-parse.h"
 #include "zv-root.h"
 #include "zv-zpci.h"
 
@@ -46,11 +47,11 @@ gboolean zv_inventory_scan_css_each (ZvInventory *inv, guint flags, ZvSubchannel
 gboolean zv_inventory_scan_pci (ZvInventory *inv, GError **error);
 /* Orders subchannels (elements of a GPtrArray) by ssid, then number. */
 gint zv_subchannel_compare (gconstpointer a, gconstpointer b);
-/* Reads only what ID (devno, subchannel, PCI address, fid:X, mdev UUID) names,
- * with everything related; ZV_ERROR_NOT_FOUND when nothing matches. */
-ZvInventory *zv_inventory_lookup (ZvRoot *root, const char *id, GError **error);
-/* Loads one subchannel by its id with its mdevs and definitions. */
-ZvSubchannel *zv_inventory_load_subchannel (ZvRoot *root, const char *sch_id,
+/* Reads only what ID (a parsed devno, subchannel, PCI address, fid:X, mdev
+ * UUID) names, with everything related; ZV_ERROR_NOT_FOUND when nothing matches. */
+ZvInventory *zv_inventory_lookup (ZvRoot *root, const ZvId *id, GError **error);
+/* Loads subchannel SCH with its mdevs and definitions. */
+ZvSubchannel *zv_inventory_load_subchannel (ZvRoot *root, const ZvBusId *sch,
                                             GPtrArray *warnings, GError **error);
 /* Puts subchannels in (ssid, number) and PCI functions in address order. */
 void zv_inventory_sort (ZvInventory *inv);

@@ -19,6 +19,19 @@ sch_devno (const ZvSubchannel *sch)
   return sch->dev_busid;
 }
 
+/* Sets *OUT to the devno of the subchannel's device: the ccw device's, loaded
+ * parsed; else its dev_busid attribute, parsed here. FALSE when it has none. */
+static gboolean
+sch_devno_busid (const ZvSubchannel *sch, ZvBusId *out)
+{
+  if (sch->device != NULL)
+    {
+      *out = sch->device->busid;
+      return TRUE;
+    }
+  return sch->dev_busid != NULL && zv_parse_busid (sch->dev_busid, out);
+}
+
 /* TRUE when the rules look at an I/O subchannel (ccw rules that need one). */
 static gboolean
 has_io_subchannel (const ZvRuleContext *ctx)
@@ -32,14 +45,13 @@ static gboolean
 missing_subchannel (const ZvRuleContext *ctx, ZvBusId *id)
 {
   const ZvTarget *target = ctx->target;
-  ZvId parsed;
-  if (target->sch != NULL || target->pci != NULL || target->requested_id == NULL ||
-      !zv_parse_id (target->requested_id, &parsed))
+  const ZvId *requested = &target->requested;   /* parsed where it came in */
+  if (target->sch != NULL || target->pci != NULL)
     return FALSE;
-  if (parsed.kind != ZV_ID_BUSID && parsed.kind != ZV_ID_DEVNO &&
-      parsed.kind != ZV_ID_SUBCHANNEL)
+  if (requested->kind != ZV_ID_BUSID && requested->kind != ZV_ID_DEVNO &&
+      requested->kind != ZV_ID_SUBCHANNEL)
     return FALSE;
-  *id = parsed.busid;
+  *id = requested->busid;
   return TRUE;
 }
 
@@ -129,8 +141,8 @@ check_cio_ignored (const ZvRuleContext *ctx, GPtrArray *out)
                         "its subchannel", name);
       return;
     }
-  if (!has_io_subchannel (ctx) || sch_devno (target->sch) == NULL ||
-      !zv_parse_busid (sch_devno (target->sch), &id) || !is_cio_ignored (ctx->facts, &id))
+  if (!has_io_subchannel (ctx) || !sch_devno_busid (target->sch, &id) ||
+      !is_cio_ignored (ctx->facts, &id))
     return;
   const char *devno = sch_devno (target->sch);
   hint = g_strdup_printf ("remove it from the cio_ignore list: cio_ignore -r %s, and from the "
@@ -228,7 +240,7 @@ ccw_boot_device (const ZvRuleContext *ctx, ZvBootRole role, const char *rule_id,
       return NULL;
     }
   ZvBusId devno;
-  if (sch_devno (target->sch) == NULL || !zv_parse_busid (sch_devno (target->sch), &devno) ||
+  if (!sch_devno_busid (target->sch, &devno) ||
       !zv_boot_device_is_ccw (boot, &devno))
     return NULL;
   return boot;
@@ -474,8 +486,7 @@ check_boot_config (const ZvRuleContext *ctx, GPtrArray *out)
   const ZvBootConfig *boot = ctx->facts->boot_config;
   const ZvRule *rule = zv_rules_find ("ccw.boot-config");
   ZvBusId id;
-  if (boot == NULL || !has_io_subchannel (ctx) || sch_devno (target->sch) == NULL ||
-      !zv_parse_busid (sch_devno (target->sch), &id))
+  if (boot == NULL || !has_io_subchannel (ctx) || !sch_devno_busid (target->sch, &id))
     return;
   const char *devno = sch_devno (target->sch);
   const ZvZdevRule *zdev = boot->rules_error ? NULL : zv_boot_config_zdev_online (boot, &id);

@@ -83,20 +83,18 @@ find_bare_busid (const ZvInventory *inv, const char *id, GError **error)
   return by_devno >= 0 ? by_devno : by_name;
 }
 
-/* Resolves ID within the node devices of a remote libvirt. */
+/* Resolves the parsed ID (TEXT as given) within the node devices of a remote libvirt. */
 ZvTarget *
 zv_target_resolve_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri,
-                           const char *id, GError **error)
+                           const ZvId *id, const char *text, GError **error)
 {
-  ZvId parsed;
-  if (!zv_target_parse_id (id, &parsed, error))
-    return NULL;
+  const ZvId parsed = *id;
   if (parsed.kind == ZV_ID_FID)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                    "%s: libvirt's node devices carry no zPCI function id, so a fid: ID "
                    "cannot be resolved on the remote host %s; name the PCI address "
-                   "(DDDD:BB:dd.f or pci_DDDD_BB_dd_f)", id, uri);
+                   "(DDDD:BB:dd.f or pci_DDDD_BB_dd_f)", text, uri);
       return NULL;
     }
   g_autoptr (ZvInventory) all = zv_nodedev_parse_inventory (root, device_xmls);
@@ -130,7 +128,7 @@ zv_target_resolve_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
                    "%s: the libvirt of %s lists no such %s (its css, ccw, mdev and pci node "
-                   "devices are all zvfio knows of a remote host)", id, uri,
+                   "devices are all zvfio knows of a remote host)", text, uri,
                    pci ? "PCI function" : parsed.kind == ZV_ID_UUID ? "vfio-ccw mdev"
                                                                   : "subchannel or ccw device");
       return NULL;
@@ -144,11 +142,12 @@ zv_target_resolve_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri
   GPtrArray *from = pci ? all->pci_functions : all->subchannels;
   g_ptr_array_add (pci ? one->pci_functions : one->subchannels,
                    g_ptr_array_steal_index (from, (guint) index));
-  g_autoptr (ZvTarget) t = zv_target_new_from_inventory (id, one, error);
+  g_autoptr (ZvTarget) t = zv_target_new_from_inventory (text, one, error);
   if (t == NULL || !zv_target_check_mdev_parent (t, &parsed, error))
     return NULL;
   zv_target_set_names (t, devno_names_another);
   t->remote = g_strdup (uri);
+  t->requested = parsed;
   if (parsed.kind == ZV_ID_UUID)
     zv_target_set_mdev (t, parsed.normalized);
   return g_steal_pointer (&t);

@@ -24,12 +24,13 @@ zv_target_free (ZvTarget *target)
   g_free (target);
 }
 
-/* A target for ID on BUS with DEVICE, owning INV. */
+/* A target for TEXT (as given) on BUS with DEVICE, owning INV. */
 static ZvTarget *
-target_new (const char *id, ZvInventory *inv, ZvBus bus, const char *device)
+target_new (const char *text, ZvInventory *inv, ZvBus bus, const char *device)
 {
   ZvTarget *t = g_new0 (ZvTarget, 1);
-  t->requested_id = g_strdup (id);
+  t->requested_id = g_strdup (text);
+  t->requested.kind = ZV_ID_INVALID;
   t->inv = inv;
   t->bus = bus;
   t->device = g_strdup (device);
@@ -96,27 +97,27 @@ zv_target_set_mdev (ZvTarget *t, const char *uuid)
 
 /* The target of INV's only device; ZV_ERROR_NOT_FOUND unless it holds exactly one. */
 ZvTarget *
-zv_target_new_from_inventory (const char *id, ZvInventory *owned_inv, GError **error)
+zv_target_new_from_inventory (const char *text, ZvInventory *owned_inv, GError **error)
 {
   g_autoptr (ZvInventory) inv = owned_inv;
   ZvTarget *t;
   if (inv->subchannels->len == 1 && inv->pci_functions->len == 0)
     {
       ZvSubchannel *sch = g_ptr_array_index (inv->subchannels, 0);
-      t = target_new (id, NULL, ZV_BUS_CSS, sch->id);
+      t = target_new (text, NULL, ZV_BUS_CSS, sch->id);
       t->sch = sch;
       zv_target_set_names (t, TRUE);   /* ccw:DEVNO unless the caller knows better */
     }
   else if (inv->pci_functions->len == 1 && inv->subchannels->len == 0)
     {
       ZvPciFunction *fn = g_ptr_array_index (inv->pci_functions, 0);
-      t = target_new (id, NULL, ZV_BUS_PCI, fn->address);
+      t = target_new (text, NULL, ZV_BUS_PCI, fn->address);
       t->pci = fn;
     }
   else
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_NOT_FOUND,
-                   "'%s' does not name one subchannel or PCI function", id);
+                   "'%s' does not name one subchannel or PCI function", text);
       return NULL;
     }
   t->inv = g_steal_pointer (&inv);
@@ -126,24 +127,25 @@ zv_target_new_from_inventory (const char *id, ZvInventory *owned_inv, GError **e
 /* A target for a ccw id (normalized NAME) that names no subchannel; takes
  * NOT_FOUND, the error that says so. */
 static ZvTarget *
-missing_target (ZvRoot *root, const char *id, const char *name, GError *not_found)
+missing_target (ZvRoot *root, const char *text, const char *name, GError *not_found)
 {
-  ZvTarget *t = target_new (id, zv_inventory_new (root, ZV_SCOPE_CCW), ZV_BUS_CSS, name);
+  ZvTarget *t = target_new (text, zv_inventory_new (root, ZV_SCOPE_CCW), ZV_BUS_CSS, name);
   t->not_found = not_found;
   return t;
 }
 
-/* Resolves an mdev parent: ID is a subchannel id, never a devno. */
+/* Resolves an mdev parent: ID's bus id is a subchannel, never a devno. */
 static ZvTarget *
-resolve_subchannel_id (ZvRoot *root, const char *id, guint flags, GError **error)
+resolve_subchannel_id (ZvRoot *root, const ZvId *id, const char *text, guint flags,
+                       GError **error)
 {
   g_autoptr (ZvInventory) inv = zv_inventory_new (root, ZV_SCOPE_CCW);
   g_autoptr (GError) local = NULL;
-  ZvSubchannel *sch = zv_inventory_load_subchannel (root, id, inv->warnings, &local);
+  ZvSubchannel *sch = zv_inventory_load_subchannel (root, &id->busid, inv->warnings, &local);
   if (sch != NULL)
     {
       g_ptr_array_add (inv->subchannels, sch);
-      ZvTarget *t = zv_target_new_from_inventory (id, g_steal_pointer (&inv), error);
+      ZvTarget *t = zv_target_new_from_inventory (text, g_steal_pointer (&inv), error);
       if (t != NULL)
         zv_target_set_names (t, devno_names_another_subchannel (root, t));
       return t;
@@ -153,30 +155,43 @@ resolve_subchannel_id (ZvRoot *root, const char *id, guint flags, GError **error
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
-  ZvTarget *t = missing_target (root, id, id, g_steal_pointer (&local));
-  t->subchannel_of_devno = zv_devno_lookup_subchannel (root, id, NULL);
+  ZvTarget *t = missing_target (root, text, id->normalized, g_steal_pointer (&local));
+  ZvBusId of_devno;
+  char name[16];
+  if (zv_devno_lookup_subchannel (root, &id->busid, &of_devno, NULL))
+    {
+      zv_format_busid (&of_devno, name);
+      t->subchannel_of_devno = g_strdup (name);
+    }
   return t;
 }
 
-/* Parses ID for zv_target_resolve; a usage error naming the accepted forms. */
-gboolean
-zv_target_parse_id (const char *id, ZvId *parsed, GError **error)
+/* Sets the usage error for TEXT, which zv_parse_id refused. */
+void
+zv_target_set_id_error (const char *text, GError **error)
 {
-  if (zv_parse_id (id, parsed))
-    return TRUE;
-  const char *problem = zv_parse_id_problem (id);
+  const char *problem = zv_parse_id_problem (text);
   if (problem != NULL)
-    g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "'%s' is not a device id: %s", id, problem);
-  else if (zv_id_looks_like_nodedev_name (id))
+    g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "'%s' is not a device id: %s", text, problem);
+  else if (zv_id_looks_like_nodedev_name (text))
     g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                  "'%s' is not a libvirt node device name zvfio accepts (expected "
                  "css_0_0_0041, ccw_0_0_0100, mdev_<uuid>_0_0_0041, mdev_<uuid> or "
-                 "pci_0011_00_00_0, spelled as virsh nodedev-list prints them)", id);
+                 "pci_0011_00_00_0, spelled as virsh nodedev-list prints them)", text);
   else
     g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
                  "'%s' is not a device id (expected a devno 0.0.1234, a subchannel "
                  "sch:0.0.0001, a PCI address 0000:00:00.0, fid:0x1f, an mdev UUID or a "
-                 "libvirt node device name such as css_0_0_0001)", id);
+                 "libvirt node device name such as css_0_0_0001)", text);
+}
+
+/* Parses TEXT for zv_target_resolve_id; a usage error naming the accepted forms. */
+gboolean
+zv_target_parse_id (const char *text, ZvId *parsed, GError **error)
+{
+  if (zv_parse_id (text, parsed))
+    return TRUE;
+  zv_target_set_id_error (text, error);
   return FALSE;
 }
 
@@ -197,34 +212,47 @@ zv_target_check_mdev_parent (const ZvTarget *t, const ZvId *parsed, GError **err
   return FALSE;
 }
 
-/* Resolves ID on ROOT to one device. */
+/* Resolves the parsed ID on ROOT to one device. */
 ZvTarget *
-zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error)
+zv_target_resolve_id (ZvRoot *root, const ZvId *id, const char *text, guint flags,
+                      GError **error)
 {
+  g_autoptr (ZvTarget) t = NULL;
   if (flags & ZV_TARGET_SUBCHANNEL_ID)
-    return resolve_subchannel_id (root, id, flags, error);
-  ZvId parsed;
-  if (!zv_target_parse_id (id, &parsed, error))
-    return NULL;
-  g_autoptr (GError) local = NULL;
-  ZvInventory *inv = zv_inventory_lookup (root, id, &local);
-  if (inv == NULL)
+    t = resolve_subchannel_id (root, id, text, flags, error);
+  else
     {
+      g_autoptr (GError) local = NULL;
+      ZvInventory *inv = zv_inventory_lookup (root, id, &local);
       /* a ccw id that does not exist may still be explained (e.g. cio_ignore) */
-      if ((flags & ZV_TARGET_ALLOW_MISSING) &&
+      if (inv == NULL && (flags & ZV_TARGET_ALLOW_MISSING) &&
           g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND) &&
-          (parsed.kind == ZV_ID_BUSID || parsed.kind == ZV_ID_DEVNO))
-        return missing_target (root, id, parsed.normalized, g_steal_pointer (&local));
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
+          (id->kind == ZV_ID_BUSID || id->kind == ZV_ID_DEVNO))
+        t = missing_target (root, text, id->normalized, g_steal_pointer (&local));
+      else if (inv == NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      else if ((t = zv_target_new_from_inventory (text, inv, error)) != NULL)
+        {
+          if (!zv_target_check_mdev_parent (t, id, error))
+            return NULL;
+          zv_target_set_names (t, devno_names_another_subchannel (root, t));
+          if (id->kind == ZV_ID_UUID)
+            zv_target_set_mdev (t, id->normalized);
+        }
     }
-  g_autoptr (ZvTarget) t = zv_target_new_from_inventory (id, inv, error);
-  if (t == NULL || !zv_target_check_mdev_parent (t, &parsed, error))
-    return NULL;
-  zv_target_set_names (t, devno_names_another_subchannel (root, t));
-  if (parsed.kind == ZV_ID_UUID)
-    zv_target_set_mdev (t, parsed.normalized);
+  if (t != NULL)
+    t->requested = *id;
   return g_steal_pointer (&t);
+}
+
+/* Resolves TEXT on ROOT to one device: parsed once, then zv_target_resolve_id. */
+ZvTarget *
+zv_target_resolve (ZvRoot *root, const char *text, guint flags, GError **error)
+{
+  ZvId id;
+  if (!zv_target_parse_id (text, &id, error))
+    return NULL;
+  return zv_target_resolve_id (root, &id, text, flags, error);
 }
 
 /* Where a hostdev's device is looked up: this host (ROOT) or, with XMLS, the
@@ -235,28 +263,25 @@ typedef struct {
   const char *uri;
 } HostdevSource;
 
-/* Resolves ID from SOURCE. */
+/* Resolves ID (TEXT as the domain XML has it) from SOURCE. */
 static ZvTarget *
-resolve_from (const HostdevSource *source, const char *id, GError **error)
+resolve_from (const HostdevSource *source, const ZvId *id, const char *text, GError **error)
 {
   if (source->xmls != NULL)
-    return zv_target_resolve_nodedev (source->root, source->xmls, source->uri, id, error);
-  return zv_target_resolve (source->root, id, ZV_TARGET_DEFAULT, error);
+    return zv_target_resolve_nodedev (source->root, source->xmls, source->uri, id, text, error);
+  return zv_target_resolve_id (source->root, id, text, ZV_TARGET_DEFAULT, error);
 }
 
-/* The target of a vfio-ccw mdev hostdev: the mdev's parent subchannel. */
+/* The target of a vfio-ccw mdev hostdev: the mdev's parent subchannel. The
+ * domain parser checked and lowercased the UUID (zv_domain_parse). */
 static ZvTarget *
 mdev_hostdev_target (const HostdevSource *source, const ZvHostdev *hd, GError **error)
 {
-  char uuid[37];
-  if (!zv_parse_uuid (hd->uuid, uuid))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "hostdev mdev UUID '%s' is invalid",
-                   hd->uuid);
-      return NULL;
-    }
+  const char *uuid = hd->uuid;
+  ZvId id;
+  zv_id_from_uuid (uuid, &id);
   g_autoptr (GError) local = NULL;
-  g_autoptr (ZvTarget) t = resolve_from (source, uuid, &local);
+  g_autoptr (ZvTarget) t = resolve_from (source, &id, uuid, &local);
   if (t == NULL && !g_error_matches (local, ZV_ERROR, ZV_ERROR_NOT_FOUND))
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -278,7 +303,9 @@ mdev_hostdev_target (const HostdevSource *source, const ZvHostdev *hd, GError **
 static ZvTarget *
 pci_hostdev_target (const HostdevSource *source, const ZvHostdev *hd, GError **error)
 {
-  g_autoptr (ZvTarget) t = resolve_from (source, hd->pci_source ? hd->pci_source : "", error);
+  ZvId id;
+  zv_id_from_pci (&hd->pci, &id);
+  g_autoptr (ZvTarget) t = resolve_from (source, &id, hd->pci_source, error);
   if (t == NULL)
     return NULL;
   if (t->pci == NULL)

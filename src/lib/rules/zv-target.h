@@ -25,7 +25,10 @@ typedef enum {
 } ZvTargetFlags;
 
 typedef struct {
-  char *requested_id;         /* what the caller named */
+  char *requested_id;         /* what the caller named, as given (for messages) */
+  ZvId requested;             /* ... parsed once where it came in; the layers below take
+                               * this, never the text (ZV_ID_INVALID: a target built
+                               * from an inventory alone) */
   ZvInventory *inv;           /* the device and everything related; owns SCH and PCI */
   ZvBus bus;
   ZvSubchannel *sch;          /* css: the subchannel; NULL for a missing ccw id */
@@ -52,14 +55,22 @@ typedef struct {
                                * NULL: read from the root's sysfs */
 } ZvTarget;
 
-/* Parses a command-line ID (zv_parse_id); ZV_ERROR_USAGE naming the forms. */
-gboolean zv_target_parse_id (const char *id, ZvId *parsed, GError **error);
+/* Parses a command-line ID (zv_parse_id), the one parse of a user's ID text;
+ * ZV_ERROR_USAGE naming the forms. */
+gboolean zv_target_parse_id (const char *text, ZvId *parsed, GError **error);
+/* Sets the ZV_ERROR_USAGE error zv_target_parse_id gives for TEXT, which
+ * zv_parse_id refused (for a front end that parsed TEXT itself). */
+void zv_target_set_id_error (const char *text, GError **error);
 /* Checks that the parent an mdev_<uuid>_<parent> name gives is T's subchannel. */
 gboolean zv_target_check_mdev_parent (const ZvTarget *t, const ZvId *parsed, GError **error);
-/* Resolves ID (devno, subchannel, PCI address, fid:X, mdev UUID, libvirt node
- * device name) on ROOT to one device. ZV_ERROR_NOT_FOUND when it names none
- * (unless ALLOW_MISSING). */
-ZvTarget *zv_target_resolve (ZvRoot *root, const char *id, guint flags, GError **error);
+/* Resolves ID (a parsed devno, subchannel, PCI address, fid:X, mdev UUID,
+ * libvirt node device name; TEXT as given, for messages) on ROOT to one
+ * device. ZV_ERROR_NOT_FOUND when it names none (unless ALLOW_MISSING). With
+ * ZV_TARGET_SUBCHANNEL_ID, ID's bus id is the subchannel. */
+ZvTarget *zv_target_resolve_id (ZvRoot *root, const ZvId *id, const char *text, guint flags,
+                                GError **error);
+/* zv_target_resolve_id of TEXT, parsed once (zv_target_parse_id). */
+ZvTarget *zv_target_resolve (ZvRoot *root, const char *text, guint flags, GError **error);
 /* The target of a domain's vfio-ccw mdev or PCI hostdev HD, with its guest
  * address; NULL (and no error) for other hostdevs. */
 ZvTarget *zv_target_from_hostdev (ZvRoot *root, const ZvHostdev *hd, GError **error);
@@ -69,17 +80,18 @@ ZvTarget *zv_target_from_hostdev_nodedev (ZvRoot *root, GPtrArray *device_xmls, 
                                           const ZvHostdev *hd, GError **error);
 /* Sets the guest address of TARGET from its hostdev in DOMAIN, if it has one. */
 void zv_target_set_guest_from_domain (ZvTarget *target, const ZvDomain *domain);
-/* Resolves ID within the node devices of a remote libvirt (DEVICE_XMLS, the
- * XML of each, as zv_nodedev_parse_inventory reads them; URI names that
- * libvirt in messages): the same ID forms and the same bare-ID rule as
- * zv_target_resolve, but nothing is read below ROOT (ROOT is only kept). fid:
- * IDs are refused (libvirt has no zPCI function ids); ZV_ERROR_NOT_FOUND when
- * the libvirt lists no such device. (zv-target-nodedev.c) */
+/* Resolves ID (parsed; TEXT as given, for messages) within the node devices
+ * of a remote libvirt (DEVICE_XMLS, the XML of each, as
+ * zv_nodedev_parse_inventory reads them; URI names that libvirt in messages):
+ * the same ID forms and the same bare-ID rule as zv_target_resolve_id, but
+ * nothing is read below ROOT (ROOT is only kept). fid: IDs are refused
+ * (libvirt has no zPCI function ids); ZV_ERROR_NOT_FOUND when the libvirt
+ * lists no such device. (zv-target-nodedev.c) */
 ZvTarget *zv_target_resolve_nodedev (ZvRoot *root, GPtrArray *device_xmls, const char *uri,
-                                     const char *id, GError **error);
-/* The target of the only device of INV (taking INV); ZV_ERROR_NOT_FOUND
- * unless it holds exactly one subchannel or PCI function. */
-ZvTarget *zv_target_new_from_inventory (const char *id, ZvInventory *inv, GError **error);
+                                     const ZvId *id, const char *text, GError **error);
+/* The target of the only device of INV (taking INV), named TEXT in messages;
+ * ZV_ERROR_NOT_FOUND unless it holds exactly one subchannel or PCI function. */
+ZvTarget *zv_target_new_from_inventory (const char *text, ZvInventory *inv, GError **error);
 /* The device number subchannel SCH carries (its ccw device, else dev_busid), or NULL. */
 const char *zv_subchannel_devno (const ZvSubchannel *sch);
 /* Sets T's name and label (see ZvTarget). DEVNO_NAMES_ANOTHER: a subchannel
