@@ -267,7 +267,7 @@ options_fit (const ZvTarget *target, const ZvHostdevOptions *opts, GError **erro
 ZvHostdevBuilt *
 zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
                       const ZvDomain *domain, GPtrArray *other_domains,
-                      const ZvCliAttachTarget *attach, GError **error)
+                      const ZvCliAttachTarget *attach, ZvHostFacts **facts, GError **error)
 {
   g_autofree char *loadparm = NULL;
   if (opts->loadparm != NULL)
@@ -333,6 +333,11 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
     .root = cli->root, .op = ZV_OP_ATTACH, .target = target, .domain = domain,
     .other_domains = other_domains, .force = opts->force,
   };
+  /* the host facts once for the command (attach: for all its devices) */
+  if (*facts == NULL)
+    *facts = zv_rules_host_facts (cli->root, ZV_OP_ATTACH, cli->remote_uri != NULL);
+  zv_rules_add_facts (*facts, &ctx);
+  ctx.facts = *facts;
   /* hostdev --domain/--domain-xml only reads the domain: it generates, never attaches */
   g_autofree char *what = attach && domain
                           ? g_strdup_printf ("attach %s to domain '%s'", target->name,

@@ -64,11 +64,14 @@ gboolean zv_cli_hostdev_numbers (const char *uid, const char *fid, int boot,
 void zv_hostdev_built_free (ZvHostdevBuilt *built);
 /* Resolves ID on the host (parsed once), chooses free guest addresses in DOMAIN
  * (may be NULL), enforces the rules (ZV_OP_ATTACH, violations on stderr; exit 3
- * on errors), defines the mdev with --define (with ATTACH: under an intent
- * record, see cli-mdev-intent.h), and writes the <hostdev> XML. */
+ * on errors) with the host facts in *FACTS (read there at the first device of
+ * the command, NULL before; the caller frees them), defines the mdev with
+ * --define (with ATTACH: under an intent record, see cli-mdev-intent.h), and
+ * writes the <hostdev> XML. */
 ZvHostdevBuilt *zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
                                       const ZvDomain *domain, GPtrArray *other_domains,
-                                      const ZvCliAttachTarget *attach, GError **error);
+                                      const ZvCliAttachTarget *attach, ZvHostFacts **facts,
+                                      GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvHostdevBuilt, zv_hostdev_built_free)
 

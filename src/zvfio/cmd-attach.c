@@ -260,14 +260,15 @@ finish (ZvCli *cli, ZvLibvirt *lv, const char *name, gboolean attach, GPtrArray 
 }
 
 /* Builds the <hostdev> for ID, records it in CHANGES (first, so that a later
- * failure also undoes its --define) and adds it to *XML and *DOMAIN. */
+ * failure also undoes its --define) and adds it to *XML and *DOMAIN. *FACTS:
+ * the host facts, read at the first device, shared by all. */
 static gboolean
 add_device (ZvCli *cli, const char *id, const ZvHostdevOptions *hopts,
             const ZvCliAttachTarget *target, char **xml, ZvDomain **domain, GPtrArray *others,
-            GPtrArray *changes, GError **error)
+            ZvHostFacts **facts, GPtrArray *changes, GError **error)
 {
   g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, id, hopts, *domain, others,
-                                                           target, error);
+                                                           target, facts, error);
   if (built == NULL)
     return FALSE;
   Change *c = g_new0 (Change, 1);
@@ -353,8 +354,10 @@ zv_cmd_attach (ZvCli *cli, int argc, char **argv, GError **error)
     zv_signal_catch ();
   ZvCliAttachTarget target = { .uri = zv_libvirt_uri (lv), .domain = name };
   g_autoptr (GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
+  g_autoptr (ZvHostFacts) facts = NULL;   /* read once, for every ID */
   for (int i = 2; i < argc; i++)
-    if (!add_device (cli, argv[i], &hopts, &target, &xml, &domain, others, changes, error))
+    if (!add_device (cli, argv[i], &hopts, &target, &xml, &domain, others, &facts, changes,
+                     error))
       {
         undefine_created (cli, changes);
         return FALSE;

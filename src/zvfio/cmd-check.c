@@ -58,10 +58,12 @@ whole_domain_input (const char *xml, const char *name, gboolean *nothing, GError
   return NULL;
 }
 
-/* Runs the rules for one device ID, appending to VIOLATIONS. */
+/* Runs the rules for one device ID, appending to VIOLATIONS. The host facts
+ * are read once for the command, into *FACTS when the first ID resolves; each
+ * device adds its own. */
 static gboolean
 check_one (ZvCli *cli, const char *id, ZvOperation op, const ZvDomain *domain,
-           GPtrArray *violations, GError **error)
+           ZvHostFacts **facts, GPtrArray *violations, GError **error)
 {
   g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_ALLOW_MISSING, error);
   if (target == NULL)
@@ -69,6 +71,10 @@ check_one (ZvCli *cli, const char *id, ZvOperation op, const ZvDomain *domain,
   zv_cli_print_warnings (target->inv->warnings);
   zv_target_set_guest_from_domain (target, domain);
   ZvRuleContext ctx = { .root = cli->root, .op = op, .target = target, .domain = domain };
+  if (*facts == NULL)
+    *facts = zv_rules_host_facts (cli->root, op, cli->remote_uri != NULL);
+  zv_rules_add_facts (*facts, &ctx);
+  ctx.facts = *facts;
   g_autoptr (GPtrArray) found = zv_rules_run (&ctx);
   zv_cli_note_remote_rules (&ctx);
   if (target->sch == NULL && target->pci == NULL && found->len == 0)
@@ -204,8 +210,9 @@ zv_cmd_check (ZvCli *cli, int argc, char **argv, GError **error)
       if (xml != NULL && (domain = parse_domain (xml, domain_name, error)) == NULL)
         return FALSE;
       violations = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_violation_free);
+      g_autoptr (ZvHostFacts) facts = NULL;   /* read once, for every ID */
       for (int i = 1; i < argc; i++)
-        if (!check_one (cli, argv[i], op, domain, violations, error))
+        if (!check_one (cli, argv[i], op, domain, &facts, violations, error))
           return FALSE;
     }
   if (json)

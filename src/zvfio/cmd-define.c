@@ -196,12 +196,15 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
   ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_DEFINE, .target = device,
                         .mdev_type = ZV_VFIO_CCW_MDEV_TYPE, .config = &config,
                         .autostart = autostart };
+  /* the host facts once, for the define and the start rules */
+  g_autoptr (ZvHostFacts) facts = zv_rules_read_facts (&ctx);
+  ctx.facts = facts;
   g_autofree char *what = g_strdup_printf ("define an mdev for %s", device->name);
   if (!zv_cli_enforce_rules (&ctx, what, error))
     return FALSE;
   /* --start: the start rules too, before anything is written */
   ZvRuleContext start_ctx = { .root = cli->root, .op = ZV_OP_START, .target = device,
-                              .mdev_type = ZV_VFIO_CCW_MDEV_TYPE };
+                              .facts = facts, .mdev_type = ZV_VFIO_CCW_MDEV_TYPE };
   g_autofree char *start_what = g_strdup_printf ("define and start an mdev for %s",
                                                  device->name);
   if (start && !zv_cli_enforce_rules (&start_ctx, start_what, error))

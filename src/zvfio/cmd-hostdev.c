@@ -109,8 +109,9 @@ zv_cmd_hostdev (ZvCli *cli, int argc, char **argv, GError **error)
           !zv_cli_load_domains (lv, domain_name, FALSE, TRUE, NULL, &domain, &others, error))
         return FALSE;
     }
+  g_autoptr (ZvHostFacts) facts = NULL;
   g_autoptr (ZvHostdevBuilt) built = zv_cli_build_hostdev (cli, argv[1], &opts, domain, others,
-                                                           NULL, error);
+                                                           NULL, &facts, error);
   if (built == NULL)
     return FALSE;
   fputs (built->xml, stdout);

@@ -261,16 +261,32 @@ run_one (const ZvRule *rule, gpointer data)
     rule->check (rd->ctx, rd->out);
 }
 
+/* Reads the host-wide facts the rules of OP need, once for a command. */
+ZvHostFacts *
+zv_rules_host_facts (ZvRoot *root, ZvOperation op, gboolean remote)
+{
+  if (remote)
+    return zv_host_facts_new (NULL);   /* nothing of a remote host is readable here */
+  ZvHostFacts *facts = zv_host_facts_new (root);
+  if (op == ZV_OP_CHECK || op == ZV_OP_PREPARE)
+    zv_host_facts_read_boot_config (facts);   /* check (--op prepare): ccw.boot-config */
+  return facts;
+}
+
+/* Adds the facts about CTX's device and domain to FACTS. */
+void
+zv_rules_add_facts (ZvHostFacts *facts, const ZvRuleContext *ctx)
+{
+  zv_host_facts_add_target (facts, ctx->target, ctx->domain);
+}
+
 /* Reads the host facts the rules need for CTX's device and domain. */
 ZvHostFacts *
 zv_rules_read_facts (const ZvRuleContext *ctx)
 {
-  if (ctx->target != NULL && ctx->target->remote != NULL)
-    return zv_host_facts_new (NULL);   /* nothing of a remote host is readable here */
-  ZvHostFacts *facts = zv_host_facts_new (ctx->root);
-  zv_host_facts_add_target (facts, ctx->target, ctx->domain);
-  if (ctx->op == ZV_OP_CHECK || ctx->op == ZV_OP_PREPARE)
-    zv_host_facts_read_boot_config (facts);   /* check (--op prepare): ccw.boot-config */
+  ZvHostFacts *facts = zv_rules_host_facts (ctx->root, ctx->op,
+                                            ctx->target != NULL && ctx->target->remote != NULL);
+  zv_rules_add_facts (facts, ctx);
   return facts;
 }
 

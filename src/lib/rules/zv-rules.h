@@ -168,7 +168,16 @@ void zv_rules_foreach_domain (void (*func) (const ZvRule *rule, gpointer data), 
 void zv_rules_foreach (void (*func) (const ZvRule *rule, gpointer data), gpointer data);
 /* Looks a rule up by id. */
 const ZvRule *zv_rules_find (const char *id);
-/* Reads the host facts the rules need for CTX's device and domain. */
+/* Reads the host-wide facts the rules of OP need (IPL, re-IPL and dump
+ * devices, cio_ignore, and for check and prepare the boot configuration),
+ * once for a whole command; REMOTE: its devices are a remote host's, and
+ * nothing of this host is read. Each device's facts go in with zv_rules_add_facts. */
+ZvHostFacts *zv_rules_host_facts (ZvRoot *root, ZvOperation op, gboolean remote);
+/* Adds what the rules need about CTX's device (and domain) to FACTS, once per
+ * device; then CTX may name FACTS. */
+void zv_rules_add_facts (ZvHostFacts *facts, const ZvRuleContext *ctx);
+/* Reads the host facts the rules need for CTX's device and domain: the two
+ * steps above for a command with one device. */
 ZvHostFacts *zv_rules_read_facts (const ZvRuleContext *ctx);
 /* Runs every rule on CTX (reading the host facts first when CTX->facts is
  * NULL); returns ZvViolation*, errors and warnings. */
