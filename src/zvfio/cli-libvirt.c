@@ -204,15 +204,15 @@ zv_hostdev_built_free (ZvHostdevBuilt *built)
   g_free (built);
 }
 
-/* attach --define: defines a new mdev on BUILT's subchannel under an intent record
- * (kept in BUILT with its lock until the attach is done or rolled back); a re-run
- * on that subchannel settles what an interrupted one left first. */
+/* attach --define: defines a new mdev on BUILT's subchannel SCH under an intent
+ * record (kept in BUILT with its lock until the attach is done or rolled back); a
+ * re-run on that subchannel settles what an interrupted one left first. */
 static char *
-define_with_intent (ZvCli *cli, ZvHostdevBuilt *built, const ZvCliAttachTarget *attach,
-                    GError **error)
+define_with_intent (ZvCli *cli, ZvHostdevBuilt *built, const ZvSubchannel *sch,
+                    const ZvCliAttachTarget *attach, GError **error)
 {
   g_autofree char *uuid = g_uuid_string_random ();
-  built->intent = zv_mdev_intent_new (ZV_MDEV_OP_ATTACH_DEFINE, uuid, built->device);
+  built->intent = zv_mdev_intent_new (ZV_MDEV_OP_ATTACH_DEFINE, uuid, &sch->busid);
   built->intent->uri = g_strdup (attach->uri);
   built->intent->domain = g_strdup (attach->domain);
   if (!zv_cli_mdev_intent_begin (cli, built->intent, &built->lock, error))
@@ -357,8 +357,9 @@ zv_cli_build_hostdev (ZvCli *cli, const char *id, const ZvHostdevOptions *opts,
   if (needs_define)
     {
       /* start=auto: the mdev must exist whenever the guest starts, also after a host reboot */
-      char *uuid = attach ? define_with_intent (cli, built, attach, error)
-                          : zv_mdevctl_define (cli->root, built->device, NULL, TRUE, error);
+      char *uuid = attach ? define_with_intent (cli, built, target->sch, attach, error)
+                          : zv_mdevctl_define (cli->root, &target->sch->busid, NULL, TRUE,
+                                               error);
       if (uuid == NULL)
         return NULL;
       g_strlcpy (hd.uuid, uuid, sizeof hd.uuid);

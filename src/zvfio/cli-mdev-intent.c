@@ -88,7 +88,7 @@ check_definition (ZvCli *cli, const ZvMdevIntent *intent, gboolean *defined,
   ZvMdevDefinitionId now;
   *proven = FALSE;
   g_autoptr (GError) local = NULL;
-  if (!zv_mdev_definition_identify (cli->root, intent->parent, intent->uuid, &now, defined,
+  if (!zv_mdev_definition_identify (cli->root, &intent->parent_id, intent->uuid, &now, defined,
                                     &local))
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "mdev %s: cannot read its definition on %s, "
@@ -169,7 +169,8 @@ settle_intent (ZvCli *cli, ZvMdevIntent *intent, gboolean rollback, ZvMdevSettle
           set_kept_definition (intent, rollback, why, error);
           return FALSE;
         }
-      if (defined && !zv_mdevctl_undefine_on (cli->root, intent->uuid, intent->parent, error))
+      if (defined && !zv_mdevctl_undefine_on (cli->root, intent->uuid, &intent->parent_id,
+                                              error))
         return FALSE;
     }
   if (!zv_mdev_intent_remove (cli->root, intent->uuid, error))
@@ -395,14 +396,14 @@ gboolean
 zv_cli_mdev_define (ZvCli *cli, ZvMdevIntent *intent, ZvMdevStep next, gboolean autostart,
                     GError **error)
 {
-  g_autofree char *defined = zv_mdevctl_define (cli->root, intent->parent, intent->uuid,
+  g_autofree char *defined = zv_mdevctl_define (cli->root, &intent->parent_id, intent->uuid,
                                                 autostart, error);
   if (defined == NULL)
     return FALSE;
   ZvMdevDefinitionId id;
   gboolean found = FALSE;
   g_autoptr (GError) local = NULL;
-  if (!zv_mdev_definition_identify (cli->root, intent->parent, intent->uuid, &id, &found,
+  if (!zv_mdev_definition_identify (cli->root, &intent->parent_id, intent->uuid, &id, &found,
                                     &local) || !found)
     {
       g_set_error (error, ZV_ERROR, ZV_ERROR_IO, "mdevctl define of mdev %s on %s returned, but "

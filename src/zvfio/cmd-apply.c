@@ -671,7 +671,7 @@ run_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
       else if (s->kind == STEP_DEFINE)
         {
           g_autofree char *uuid = s->uuid[0] ? g_strdup (s->uuid) : g_uuid_string_random ();
-          intent = zv_mdev_intent_new (ZV_MDEV_OP_ATTACH_DEFINE, uuid, d->target->device);
+          intent = zv_mdev_intent_new (ZV_MDEV_OP_ATTACH_DEFINE, uuid, &d->target->sch->busid);
           intent->uri = g_strdup (zv_libvirt_uri (lv));
           intent->domain = g_strdup (s->domain);
           if (!zv_cli_mdev_intent_begin (cli, intent, &lock, &failure))
@@ -771,7 +771,7 @@ run_host (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
       else if (s->kind == STEP_STOP)
         ok = zv_mdevctl_stop (cli->root, s->uuid, &failure);
       else if (s->kind == STEP_UNDEFINE)
-        ok = zv_mdevctl_undefine_on (cli->root, s->uuid, d->target->device, &failure);
+        ok = zv_mdevctl_undefine_on (cli->root, s->uuid, &d->target->sch->busid, &failure);
       else if (s->kind == STEP_RELEASE)
         {
           ZvReleaseOptions options = {
@@ -804,7 +804,7 @@ run_host (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
                             s->pci, NULL, &undo);
       else if (s->kind == STEP_UNDEFINE)
         {
-          g_autofree char *again = zv_mdevctl_define (cli->root, d->target->device, s->uuid,
+          g_autofree char *again = zv_mdevctl_define (cli->root, &d->target->sch->busid, s->uuid,
                                                       s->autostart, &undo);
           ok = again != NULL;
         }

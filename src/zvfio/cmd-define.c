@@ -87,10 +87,12 @@ one_argument (const char *command, const char *what, int argc, GError **error)
  * a running mdev gets one or nothing); a kill leaves the record, from which 'zvfio
  * repair' or the same command undoes what the record proves this one made. */
 static gboolean
-define_and_start (ZvCli *cli, const char *sch_id, const char *uuid, gboolean autostart,
+define_and_start (ZvCli *cli, const ZvSubchannel *sch, const char *uuid, gboolean autostart,
                   GError **error)
 {
-  g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_new (ZV_MDEV_OP_DEFINE_START, uuid, sch_id);
+  const char *sch_id = sch->id;
+  g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_new (ZV_MDEV_OP_DEFINE_START, uuid,
+                                                        &sch->busid);
   g_autoptr (ZvLock) lock = NULL;
   if (!zv_cli_mdev_intent_begin (cli, intent, &lock, error))
     return FALSE;
@@ -212,12 +214,12 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
   if (start)
     {
       g_autofree char *generated = uuid ? NULL : g_uuid_string_random ();
-      return define_and_start (cli, sch->id, uuid ? buf : generated, autostart, error);
+      return define_and_start (cli, sch, uuid ? buf : generated, autostart, error);
     }
   g_autoptr (ZvLock) lock = NULL;
   if (uuid != NULL && !zv_cli_mdev_reserve (cli, buf, &lock, error))
     return FALSE;
-  g_autofree char *defined = zv_mdevctl_define (cli->root, sch->id, uuid ? buf : NULL,
+  g_autofree char *defined = zv_mdevctl_define (cli->root, &sch->busid, uuid ? buf : NULL,
                                                 autostart, error);
   if (defined == NULL)
     return FALSE;
@@ -261,7 +263,7 @@ zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error)
       return FALSE;
     }
   /* the parent named: 'mdevctl undefine -u U' alone removes U on every subchannel */
-  if (!zv_mdevctl_undefine_on (cli->root, mdev->uuid, sch->id, error))
+  if (!zv_mdevctl_undefine_on (cli->root, mdev->uuid, &sch->busid, error))
     return FALSE;
   printf ("%s\n", mdev->uuid);
   return TRUE;
@@ -303,7 +305,7 @@ zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
     return FALSE;
   g_autofree char *transient = mdev ? NULL : g_uuid_string_random ();
   const char *target = mdev ? mdev->uuid : transient;
-  if (!zv_mdevctl_start (cli->root, target, mdev ? NULL : sch->id, error))
+  if (!zv_mdevctl_start (cli->root, target, mdev ? NULL : &sch->busid, error))
     return FALSE;
   printf ("%s\n", target);
   return TRUE;

@@ -197,7 +197,8 @@ test_mdevctl_rooted_refused (Fixture *f, gconstpointer data)
 {
   g_unsetenv ("ZVFIO_ALLOW_ROOTED_MDEVCTL");
   g_autoptr (GError) error = NULL;
-  g_autofree char *uuid = zv_mdevctl_define (f->root, "0.0.0313", NULL, FALSE, &error);
+  ZvBusId parent = { 0, 0, 0x0313 };
+  g_autofree char *uuid = zv_mdevctl_define (f->root, &parent, NULL, FALSE, &error);
   g_assert_null (uuid);
   g_assert_error (error, ZV_ERROR, ZV_ERROR_USAGE);
   g_assert_nonnull (strstr (error->message, "ZVFIO_ALLOW_ROOTED_MDEVCTL"));
@@ -205,16 +206,14 @@ test_mdevctl_rooted_refused (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (mdevctl_dir, G_FILE_TEST_EXISTS));
 }
 
-/* Bad UUIDs and parents never reach mdevctl. */
+/* Bad UUIDs never reach mdevctl (a parent is a parsed ZvBusId: it has no bad form). */
 static void
 test_mdevctl_validation (Fixture *f, gconstpointer data)
 {
   g_autoptr (ZvRoot) system = zv_root_new ("/", NULL);
   g_autoptr (GError) error = NULL;
-  g_assert_null (zv_mdevctl_define (system, "../0.0.0313", NULL, FALSE, &error));
-  g_assert_error (error, ZV_ERROR, ZV_ERROR_USAGE);
-  g_clear_error (&error);
-  g_assert_null (zv_mdevctl_define (system, "0.0.0313", "not-a-uuid", FALSE, &error));
+  ZvBusId parent = { 0, 0, 0x0313 };
+  g_assert_null (zv_mdevctl_define (system, &parent, "not-a-uuid", FALSE, &error));
   g_assert_error (error, ZV_ERROR, ZV_ERROR_USAGE);
   g_clear_error (&error);
   g_assert_false (zv_mdevctl_start (system, "x", NULL, &error));
@@ -263,8 +262,9 @@ test_mdevctl_timeout (Fixture *f, gconstpointer data)
   g_autoptr (ZvRoot) system = zv_root_new ("/", NULL);
   g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
+  ZvBusId parent = { 0, 0, 0x0001 };
   g_assert_false (zv_mdevctl_undefine_on (system, "11111111-2222-3333-4444-555555555555",
-                                          "0.0.0001", &error));
+                                          &parent, &error));
   gint64 elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   g_assert_error (error, ZV_ERROR, ZV_ERROR_EXTERNAL);
   g_assert_nonnull (strstr (error->message, "did not finish within 1 s"));

@@ -5,6 +5,7 @@
 #include "fixture-tree.h"
 #include "zv-domain.h"
 #include "zv-error.h"
+#include "zv-mdev-intent.h"
 #include "zv-parse.h"
 #include "zv-target.h"
 
@@ -227,6 +228,30 @@ test_hostdev_targets_typed (void)
   fixture_tree_remove (dir);
 }
 
+/* An mdev operation's parent subchannel is handed down parsed: making its
+ * record and reading mdevctl's definition of it parse no subchannel text
+ * (before: zv_parse_busid_canonical of the parent in each). */
+static void
+test_mdev_parent_typed (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr (ZvRoot) root = open_spec ("guest-passthrough", &dir);
+  g_autoptr (GError) error = NULL;
+  ZvBusId parent = { 0, 0, 0x0101 };
+  const char *uuid = "9063cba3-ecef-47b6-abcf-3fef4fdcad85";
+  reset_calls ();
+  g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_new (ZV_MDEV_OP_DEFINE_START, uuid, &parent);
+  g_assert_cmpstr (intent->parent, ==, "0.0.0101");
+  ZvMdevDefinitionId id;
+  gboolean found = FALSE;
+  g_assert_true (zv_mdev_definition_identify (root, &intent->parent_id, uuid, &id, &found,
+                                              &error));
+  g_assert_no_error (error);
+  g_assert_true (found);   /* the fixture defines it there */
+  g_assert_cmpuint (count_calls (NULL, "0.0.0101"), ==, 0);
+  fixture_tree_remove (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -236,6 +261,7 @@ main (int argc, char **argv)
   g_test_add_func ("/parse-once/subchannel", test_subchannel_parsed_once);
   g_test_add_func ("/parse-once/callout-parent", test_callout_parent_typed);
   g_test_add_func ("/parse-once/hostdev-targets", test_hostdev_targets_typed);
+  g_test_add_func ("/parse-once/mdev-parent", test_mdev_parent_typed);
   int rc = g_test_run ();
   reset_calls ();
   g_array_unref (calls);

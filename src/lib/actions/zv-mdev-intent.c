@@ -54,14 +54,17 @@ static const char *const definition_members[] = {
   "name", "inode", "size", "ctime_ns", "mtime_ns", "sha256",
 };
 
-/* Allocates a record of OP for UUID on PARENT at step DEFINE. */
+/* Allocates a record of OP for UUID on subchannel PARENT at step DEFINE. */
 ZvMdevIntent *
-zv_mdev_intent_new (ZvMdevOp op, const char *uuid, const char *parent)
+zv_mdev_intent_new (ZvMdevOp op, const char *uuid, const ZvBusId *parent)
 {
   ZvMdevIntent *intent = g_new0 (ZvMdevIntent, 1);
+  char name[16];
+  zv_format_busid (parent, name);
   intent->op = op;
   g_strlcpy (intent->uuid, uuid, sizeof intent->uuid);
-  intent->parent = g_strdup (parent);
+  intent->parent = g_strdup (name);
+  intent->parent_id = *parent;
   intent->step = ZV_MDEV_STEP_DEFINE;
   return intent;
 }
@@ -540,7 +543,7 @@ zv_mdev_intent_parse (const char *data, gssize length, GError **error)
           (definition = parse_definition (node, uuid, error)) == NULL)
         return NULL;
     }
-  g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_new ((ZvMdevOp) op, uuid, parent);
+  g_autoptr (ZvMdevIntent) intent = zv_mdev_intent_new ((ZvMdevOp) op, uuid, &busid);
   intent->step = (ZvMdevStep) step;
   intent->uri = g_strdup (uri);
   intent->domain = g_strdup (domain);
@@ -664,16 +667,12 @@ timespec_ns (const struct timespec *ts)
 
 /* Reads the identity of the definition of UUID on PARENT. */
 gboolean
-zv_mdev_definition_identify (ZvRoot *root, const char *parent, const char *uuid,
+zv_mdev_definition_identify (ZvRoot *root, const ZvBusId *parent_id, const char *uuid,
                              ZvMdevDefinitionId *id, gboolean *found, GError **error)
 {
   *found = FALSE;
-  ZvBusId busid;
-  if (!zv_parse_busid_canonical (parent, &busid))
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "invalid mdev parent '%s'", parent);
-      return FALSE;
-    }
+  char parent[16];
+  zv_format_busid (parent_id, parent);   /* as the kernel (and mdevctl) names it */
   g_autofree char *path = g_strconcat (ZV_MDEVCTL_DIR "/", parent, NULL);
   g_autoptr (GError) local = NULL;
   g_autoptr (ZvDir) dir = zv_root_open_dir (root, path, &local);

@@ -12,6 +12,7 @@
 #include "zv-root.h"
 #include "zv-paths.h"
 #include "zv-lock.h"
+#include "zv-parse.h"
 
 G_BEGIN_DECLS
 
@@ -58,7 +59,8 @@ typedef struct {
 typedef struct {
   ZvMdevOp op;
   char uuid[37];          /* lowercase */
-  char *parent;           /* subchannel "0.0.0144" */
+  char *parent;           /* subchannel "0.0.0144", as the record has it */
+  ZvBusId parent_id;      /* ... parsed (once: when the record is read or made) */
   ZvMdevStep step;
   char *uri;              /* attach-define: the libvirt URI; NULL otherwise */
   char *domain;           /* attach-define: the domain name; NULL otherwise */
@@ -66,8 +68,8 @@ typedef struct {
                                     * its mdevctl define returned (or never proven) */
 } ZvMdevIntent;
 
-/* Allocates a record of OP for UUID (normalized) on PARENT at step DEFINE. */
-ZvMdevIntent *zv_mdev_intent_new (ZvMdevOp op, const char *uuid, const char *parent);
+/* Allocates a record of OP for UUID (normalized) on subchannel PARENT at step DEFINE. */
+ZvMdevIntent *zv_mdev_intent_new (ZvMdevOp op, const char *uuid, const ZvBusId *parent);
 /* Frees a record. */
 void zv_mdev_intent_free (ZvMdevIntent *intent);
 /* "define-start" / "attach-define". */
@@ -103,10 +105,10 @@ ZvMdevIntent *zv_mdev_intent_load (ZvRoot *root, const char *uuid, GError **erro
 gboolean zv_mdev_intent_remove (ZvRoot *root, const char *uuid, GError **error);
 /* The UUIDs of every record (sorted; names that are no lowercase UUID skipped). */
 GPtrArray *zv_mdev_intent_list (ZvRoot *root, GError **error);
-/* Reads the identity of the definition of UUID (lowercase) on PARENT into *ID;
- * *FOUND is FALSE (and ID untouched) when PARENT has none. FALSE with an error when
- * it cannot be read, or when several files there name UUID. */
-gboolean zv_mdev_definition_identify (ZvRoot *root, const char *parent, const char *uuid,
+/* Reads the identity of the definition of UUID (lowercase) on subchannel PARENT
+ * into *ID; *FOUND is FALSE (and ID untouched) when PARENT has none. FALSE with an
+ * error when it cannot be read, or when several files there name UUID. */
+gboolean zv_mdev_definition_identify (ZvRoot *root, const ZvBusId *parent, const char *uuid,
                                       ZvMdevDefinitionId *id, gboolean *found, GError **error);
 /* TRUE when A and B are the same file with the same contents. */
 gboolean zv_mdev_definition_id_equal (const ZvMdevDefinitionId *a, const ZvMdevDefinitionId *b);

@@ -204,30 +204,21 @@ check_uuid (const char *uuid, char buf[37], GError **error)
   return FALSE;
 }
 
-/* Validates a subchannel id used as mdev parent or sets an error. */
-static gboolean
-check_parent (const char *parent, GError **error)
-{
-  ZvBusId id;
-  if (parent != NULL && zv_parse_busid_canonical (parent, &id))
-    return TRUE;
-  g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "'%s' is not a subchannel id (0.S.XXXX)",
-               parent ? parent : "(null)");
-  return FALSE;
-}
 
 /* mdevctl define -p PARENT -t vfio_ccw-io -u UUID [--auto]; returns the UUID. */
 char *
-zv_mdevctl_define (ZvRoot *root, const char *parent, const char *uuid, gboolean autostart,
+zv_mdevctl_define (ZvRoot *root, const ZvBusId *parent, const char *uuid, gboolean autostart,
                    GError **error)
 {
   char buf[37];
   g_autofree char *generated = NULL;
   if (uuid == NULL)
     uuid = generated = g_uuid_string_random ();
-  if (!check_uuid (uuid, buf, error) || !check_parent (parent, error))
+  if (!check_uuid (uuid, buf, error))
     return NULL;
-  const char *args[] = { "define", "-u", buf, "-p", parent, "-t", ZV_VFIO_CCW_MDEV_TYPE,
+  char parent_id[16];
+  zv_format_busid (parent, parent_id);   /* as the kernel names it */
+  const char *args[] = { "define", "-u", buf, "-p", parent_id, "-t", ZV_VFIO_CCW_MDEV_TYPE,
                          autostart ? "--auto" : NULL, NULL };
   g_autofree char *out = run_mdevctl (root, args, error);
   if (out == NULL)
@@ -237,25 +228,30 @@ zv_mdevctl_define (ZvRoot *root, const char *parent, const char *uuid, gboolean 
 
 /* mdevctl undefine -u UUID -p PARENT. */
 gboolean
-zv_mdevctl_undefine_on (ZvRoot *root, const char *uuid, const char *parent, GError **error)
+zv_mdevctl_undefine_on (ZvRoot *root, const char *uuid, const ZvBusId *parent, GError **error)
 {
   char buf[37];
-  if (!check_uuid (uuid, buf, error) || !check_parent (parent, error))
+  if (!check_uuid (uuid, buf, error))
     return FALSE;
-  const char *args[] = { "undefine", "-u", buf, "-p", parent, NULL };
+  char parent_id[16];
+  zv_format_busid (parent, parent_id);   /* as the kernel names it */
+  const char *args[] = { "undefine", "-u", buf, "-p", parent_id, NULL };
   g_autofree char *out = run_mdevctl (root, args, error);
   return out != NULL;
 }
 
 /* mdevctl start -u UUID, or with PARENT a transient vfio_ccw-io one. */
 gboolean
-zv_mdevctl_start (ZvRoot *root, const char *uuid, const char *parent, GError **error)
+zv_mdevctl_start (ZvRoot *root, const char *uuid, const ZvBusId *parent, GError **error)
 {
   char buf[37];
-  if (!check_uuid (uuid, buf, error) || (parent != NULL && !check_parent (parent, error)))
+  if (!check_uuid (uuid, buf, error))
     return FALSE;
+  char parent_id[16] = "";
+  if (parent != NULL)
+    zv_format_busid (parent, parent_id);   /* as the kernel names it */
   const char *defined[] = { "start", "-u", buf, NULL };
-  const char *transient[] = { "start", "-u", buf, "-p", parent, "-t", ZV_VFIO_CCW_MDEV_TYPE,
+  const char *transient[] = { "start", "-u", buf, "-p", parent_id, "-t", ZV_VFIO_CCW_MDEV_TYPE,
                               NULL };
   g_autofree char *out = run_mdevctl (root, parent ? transient : defined, error);
   return out != NULL;
