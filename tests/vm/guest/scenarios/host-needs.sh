@@ -27,10 +27,18 @@ trap cleanup EXIT
 
 # in_use_lines: the zpci.in-use lines of $OUT
 # (a violation zvfio wraps over several lines is joined back into one first)
+# (the image has no awk: plain shell)
 in_use_lines() {
-    printf '%s\n' "$OUT" |
-        awk '/^[^ ]/ { if (l != "") print l; l = $0; next } { sub(/^ +/, " "); l = l $0 }
-             END { if (l != "") print l }' | grep -F 'zpci.in-use'
+    printf '%s\n' "$OUT" | {
+        joined=
+        while IFS= read -r line; do
+            case $line in
+                " "*) joined="$joined ${line#"${line%%[! ]*}"}" ;;
+                *) [ -n "$joined" ] && printf '%s\n' "$joined"; joined=$line ;;
+            esac
+        done
+        [ -n "$joined" ] && printf '%s\n' "$joined"
+    } | grep -F 'zpci.in-use'
 }
 # expect_in_use ADDR ERE...: check --op prepare exits 3 and the zpci.in-use line of
 # ADDR matches every ERE (case-insensitive). The line lists the uses, comma-separated
