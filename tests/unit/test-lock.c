@@ -82,7 +82,8 @@ test_acquire_release (Fixture *f, gconstpointer data)
   zv_lock_release (lock);
   g_autofree char *gone = lock_content (f, "css-0.0.0001.lock");
   g_assert_null (gone);
-  g_autoptr (GDir) dir = g_dir_open (g_build_filename (f->dir, "run/lock/zvfio", NULL), 0, NULL);
+  g_autofree char *lock_dir = g_build_filename (f->dir, "run/lock/zvfio", NULL);
+  g_autoptr (GDir) dir = g_dir_open (lock_dir, 0, NULL);
   g_assert_null (g_dir_read_name (dir));   /* no temporary file left either */
 }
 
