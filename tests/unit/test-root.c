@@ -384,6 +384,58 @@ test_magic_link_refused (Fixture *f, gconstpointer data)
   g_assert_nonnull (status);
 }
 
+/* What each racer of test_mkdir_race needs. */
+typedef struct {
+  ZvRoot *root;
+  gint *ready;     /* racers waiting at the start line */
+  gint racers;
+  gboolean ok;
+  char *message;
+} Racer;
+
+/* Creates /run/lock/zvfio below the racer's root, as soon as all racers are ready. */
+static gpointer
+mkdir_racer (gpointer data)
+{
+  Racer *r = data;
+  g_atomic_int_inc (r->ready);
+  while (g_atomic_int_get (r->ready) < r->racers)
+    g_thread_yield ();
+  g_autoptr (GError) error = NULL;
+  r->ok = zv_root_mkdir_p (r->root, "/run/lock/zvfio", 0755, &error);
+  r->message = error ? g_strdup (error->message) : NULL;
+  return NULL;
+}
+
+/* Several processes creating the same directories at once all succeed: a
+ * component missing when one opened it and present when it worded the failure
+ * (another made it meanwhile) is opened again, not reported as missing ('cannot
+ * open /run: No such file or directory' from zvfio-hook in test_stress). */
+static void
+test_mkdir_race (Fixture *f, gconstpointer data)
+{
+  for (int round = 0; round < 300; round++)
+    {
+      g_autofree char *top = g_strdup_printf ("%s/race%d", f->dir, round);
+      g_assert_cmpint (g_mkdir (top, 0755), ==, 0);
+      g_autoptr (ZvRoot) root = zv_root_new (top, NULL);
+      gint ready = 0;
+      Racer racers[4];
+      GThread *threads[G_N_ELEMENTS (racers)];
+      for (guint i = 0; i < G_N_ELEMENTS (racers); i++)
+        {
+          racers[i] = (Racer) { root, &ready, G_N_ELEMENTS (racers), FALSE, NULL };
+          threads[i] = g_thread_new ("mkdir", mkdir_racer, &racers[i]);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (racers); i++)
+        {
+          g_thread_join (threads[i]);
+          g_assert_cmpstr (racers[i].message, ==, NULL);
+          g_assert_true (racers[i].ok);
+        }
+    }
+}
+
 /* Makes openat2 answer ERRNO in this process: ENOSYS as a kernel before 5.6
  * does (and valgrind 3.19, qemu-user 7.2), EPERM as the seccomp profile of an
  * older container runtime does for a syscall it does not know. */
@@ -488,6 +540,8 @@ main (int argc, char **argv)
   g_test_add ("/root/read-swap-race", Fixture, NULL, fixture_setup, test_read_swap_race,
               fixture_teardown);
   g_test_add ("/root/has-stays-inside", Fixture, NULL, fixture_setup, test_has_stays_inside,
+              fixture_teardown);
+  g_test_add ("/root/mkdir-race", Fixture, NULL, fixture_setup, test_mkdir_race,
               fixture_teardown);
   g_test_add ("/root/magic-link-refused", Fixture, NULL, fixture_setup,
               test_magic_link_if_openat2, fixture_teardown);

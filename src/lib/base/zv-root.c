@@ -34,6 +34,8 @@
  * mount raced with a ".." under RESOLVE_IN_ROOT and it could not prove the
  * lookup stayed inside (openat2(2)). */
 #define ZV_OPENAT2_TRIES 64
+/* How often root_open opens a path again that appeared while it failed. */
+#define ZV_OPEN_APPEARED_TRIES 8
 
 /* Set once openat2 answered ENOSYS: the walker stands in for it from then on. */
 static gint no_openat2;
@@ -358,6 +360,9 @@ path_is_plain (const char *path)
   return path[0] == '/' && zv_attr_name_is_safe (path + 1);
 }
 
+static int root_open_once (ZvRoot *root, const char *path, int flags, gboolean allow_missing,
+                           char **canonical, GError **error, gboolean retry);
+
 /* Opens PATH (root-relative) with FLAGS, resolved by the kernel inside the root,
  * and sets *CANONICAL to where it led. A plain PATH is opened with
  * RESOLVE_NO_SYMLINKS first, which proves it canonical as it stands; any other,
@@ -376,6 +381,24 @@ root_open (ZvRoot *root, const char *path, int flags, gboolean allow_missing,
       return -1;
     }
   path = *path != '\0' ? path : "/";
+  /* a path that was missing when opened but is there when the failure is worded
+   * was created meanwhile (another zvfio's mkdir_p): opened again, a few times */
+  for (int attempt = 0;; attempt++)
+    {
+      int fd = root_open_once (root, path, flags, allow_missing, canonical, error,
+                               attempt < ZV_OPEN_APPEARED_TRIES);
+      if (fd != -2)
+        return fd;
+    }
+}
+
+/* One try of root_open. -2 (ERROR untouched) when the open failed for a missing
+ * component that the walk then found: it appeared meanwhile, and RETRY allows
+ * another try. */
+static int
+root_open_once (ZvRoot *root, const char *path, int flags, gboolean allow_missing,
+                char **canonical, GError **error, gboolean retry)
+{
   gboolean plain = path_is_plain (path);
   int fd = kernel_open (root->fd, path, flags, 0,
                         RESOLVE_IN_ROOT | (plain ? RESOLVE_NO_SYMLINKS : 0));
@@ -402,12 +425,17 @@ root_open (ZvRoot *root, const char *path, int flags, gboolean allow_missing,
   if (errsv != ENOSYS && error == NULL && !allow_missing)
     return -1;
   gboolean exists;
-  g_autofree char *walked = walk (root, path, allow_missing, &exists, error);
+  g_autoptr (GError) walk_error = NULL;
+  g_autofree char *walked = walk (root, path, allow_missing, &exists, &walk_error);
   if (walked == NULL || !exists)
     {
+      if (walk_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&walk_error));
       *canonical = g_steal_pointer (&walked);
       return -1;
     }
+  if (errsv == ENOENT && retry)
+    return -2;
   if (errsv == ENOSYS)
     {
       fd = zv_root_open_plain (root->fd, strcmp (walked, "/") ? walked + 1 : ".", flags, 0);
