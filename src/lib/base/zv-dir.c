@@ -337,6 +337,21 @@ zv_dir_has (ZvDir *dir, const char *name)
   return fd >= 0;
 }
 
+/* Reads the target of symlink NAME into BUF (see zv-root.h). */
+gssize
+zv_dir_read_link (ZvDir *dir, const char *name, char *buf, gsize size)
+{
+  if (!zv_attr_name_is_safe (name) || strchr (name, '/') != NULL || size == 0)
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  ssize_t n = readlinkat (dir->fd, name, buf, size - 1);
+  if (n >= 0)
+    buf[n] = '\0';
+  return n;
+}
+
 /* The basename of the target of symlink NAME. */
 char *
 zv_dir_read_link_name (ZvDir *dir, const char *name, GError **error)
@@ -416,6 +431,17 @@ zv_dir_open_child (ZvDir *dir, const char *name, GError **error)
         }
     }
   return zv_root_open_dir (dir->root, path, error);
+}
+
+/* Opens NAME, a real directory below DIR, with no symlink followed. */
+ZvDir *
+zv_dir_open_subdir (ZvDir *dir, const char *name, GError **error)
+{
+  int fd = open_below (dir, name, O_RDONLY | O_DIRECTORY, error);
+  if (fd < 0)
+    return NULL;
+  return zv_dir_new (dir->root, g_strconcat (dir->path, strcmp (dir->path, "/") ? "/" : "",
+                                             name, NULL), fd);
 }
 
 /* Compares two entry names for sorting. */

@@ -81,8 +81,14 @@ char *zv_dir_read_stat (ZvDir *dir, const char *name, gsize *length, struct stat
 gboolean zv_dir_has (ZvDir *dir, const char *name);
 /* The basename of the target of symlink NAME ("driver" -> "vfio_ccw"). */
 char *zv_dir_read_link_name (ZvDir *dir, const char *name, GError **error);
+/* Reads the target of symlink NAME (a plain name in DIR) into BUF, NUL-terminated
+ * (a longer target is cut to SIZE - 1 bytes); its length, or -1 with errno. */
+gssize zv_dir_read_link (ZvDir *dir, const char *name, char *buf, gsize size);
 /* Opens the child directory NAME, following a symlink inside the root. */
 ZvDir *zv_dir_open_child (ZvDir *dir, const char *name, GError **error);
+/* Opens NAME, a real directory below DIR: no symlink is followed, not even NAME
+ * itself (a bus entry is refused, ELOOP). */
+ZvDir *zv_dir_open_subdir (ZvDir *dir, const char *name, GError **error);
 /* Lists the entry names of the directory, sorted. */
 GPtrArray *zv_dir_list (ZvDir *dir, GError **error);
 /* Takes a snapshot of the directory's entries (names and types) in one getdents

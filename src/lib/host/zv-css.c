@@ -5,6 +5,7 @@
 #include "zv-mdev.h"
 #include "zv-sysattr.h"
 
+#include <dirent.h>
 #include <string.h>
 
 /* Orders two strings (for g_ptr_array_sort: pointers to them). */
@@ -60,6 +61,24 @@ zv_subchannel_type_name (int type)
     }
 }
 
+/* TYPE/MODEL as the cutype and devtype attributes print them ("%04x/%02x"),
+ * without printf: it runs twice for every ccw device. */
+static char *
+format_type_model (guint type, guint model)
+{
+  if (type > 0xffff || model > 0xff)
+    return g_strdup_printf ("%04x/%02x", type, model);
+  static const char hex[] = "0123456789abcdef";
+  char *text = g_malloc (8);
+  for (int i = 0; i < 4; i++)
+    text[i] = hex[(type >> (12 - 4 * i)) & 0xf];
+  text[4] = '/';
+  text[5] = hex[(model >> 4) & 0xf];
+  text[6] = hex[model & 0xf];
+  text[7] = '\0';
+  return text;
+}
+
 /* Sets DEV's cutype and devtype from one read of DIR's uevent (CU_TYPE ... DEV_MODEL,
  * which the cutype and devtype attributes print from the same sense-id data:
  * "%04x/%02x", devtype "n/a" for device type 0); FALSE when it lacks one. */
@@ -71,9 +90,8 @@ ccw_ids_from_uevent (ZvDir *dir, ZvCcwDevice *dev)
   ZvCcwIds ids;
   if (uevent == NULL || !zv_parse_ccw_uevent_ids (uevent, len, &ids))
     return FALSE;
-  dev->cutype = g_strdup_printf ("%04x/%02x", ids.cu_type, ids.cu_model);
-  dev->devtype = ids.dev_type != 0 ? g_strdup_printf ("%04x/%02x", ids.dev_type, ids.dev_model)
-                                   : NULL;
+  dev->cutype = format_type_model (ids.cu_type, ids.cu_model);
+  dev->devtype = ids.dev_type != 0 ? format_type_model (ids.dev_type, ids.dev_model) : NULL;
   return TRUE;
 }
 
@@ -221,6 +239,49 @@ zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **error)
 ZvSubchannel *
 zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings, GError **error)
 {
+  return zv_subchannel_load_child (dir, flags, NULL, warnings, error);
+}
+
+/* Reads attribute NAME of the subchannel DIR (named OWNER) into *VALUE and says
+ * whether it exists (an unreadable one does; a warning says why). */
+static gboolean
+attr_get_present (ZvDir *dir, const char *owner, const char *name, char **value,
+                  GPtrArray *warnings)
+{
+  g_autoptr (GError) error = NULL;
+  *value = zv_dir_read_line (dir, name, &error);
+  if (*value != NULL)
+    return TRUE;
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    return FALSE;
+  zv_warning_add (warnings, "%s: %s", owner, error->message);
+  return TRUE;
+}
+
+/* Opens the ccw device CHILD, a real child directory of the subchannel DIR, and
+ * loads it; NULL when no such directory opens (the caller then lists DIR). */
+static ZvCcwDevice *
+load_named_child (ZvDir *dir, const char *child, guint flags, GPtrArray *warnings)
+{
+  g_autoptr (ZvDir) cdir = zv_dir_open_subdir (dir, child, NULL);
+  if (cdir == NULL)
+    return NULL;
+  g_autoptr (GError) error = NULL;
+  ZvCcwDevice *dev = ccw_device_load (cdir, flags, warnings, &error);
+  if (dev == NULL)
+    zv_warning_add (warnings, "%s: %s", zv_dir_name (dir), error->message);
+  return dev;
+}
+
+/* Loads the subchannel at DIR with what FLAGS ask for; CHILD names its ccw device
+ * (see zv-css.h). Without CHILD the directory is indexed once (one getdents pass):
+ * absent attributes cost no syscall, present ones open, read, close. With CHILD
+ * nothing is listed: each attribute read checks the file it opened (fstat), which
+ * costs less than a listing of the directory. */
+ZvSubchannel *
+zv_subchannel_load_child (ZvDir *dir, guint flags, const char *child, GPtrArray *warnings,
+                          GError **error)
+{
   const char *name = zv_dir_name (dir);
   ZvBusId busid;
   if (!zv_parse_busid (name, &busid))
@@ -234,7 +295,8 @@ zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings, GError *
   sch->busid = busid;
   sch->path = g_strdup (zv_dir_path (dir));
   sch->type = -1;
-  gboolean indexed = zv_dir_index (dir, NULL);
+  gboolean table = (flags & ZV_LOAD_TABLE) != 0;
+  gboolean indexed = child == NULL && zv_dir_index (dir, NULL);
 
   g_autofree char *type = zv_attr_get (dir, name, "type", warnings);
   guint32 value;
@@ -247,10 +309,17 @@ zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings, GError *
 
   sch->driver = zv_attr_link (dir, name, "driver", warnings);
 
-  sch->has_driver_override_attr = zv_dir_has (dir, "driver_override");
+  /* the table shows no driver_override: read only when the index has it for free */
   g_autofree char *override = NULL;
-  if (!(flags & ZV_LOAD_TABLE) || !indexed)
-    override = zv_attr_get (dir, name, "driver_override", warnings);
+  if (indexed)
+    {
+      sch->has_driver_override_attr = zv_dir_has (dir, "driver_override");
+      if (!table)
+        override = zv_attr_get (dir, name, "driver_override", warnings);
+    }
+  else if (!table || child == NULL)
+    sch->has_driver_override_attr = attr_get_present (dir, name, "driver_override", &override,
+                                                      warnings);
   if (override && *override && strcmp (override, "(null)") != 0)
     sch->driver_override = g_steal_pointer (&override);
 
@@ -269,8 +338,9 @@ zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings, GError *
         zv_attr_warn_garbage (warnings, name, "pimpampom", pimpampom);
     }
   /* the table shows dev_busid only for a subchannel without a ccw device */
-  gboolean want_dev_busid = !(flags & ZV_LOAD_TABLE) || !indexed ||
-                            sch->type != ZV_SCH_TYPE_IO || !has_busid_entry (dir);
+  gboolean io = sch->type == ZV_SCH_TYPE_IO;
+  gboolean want_dev_busid = !table || !io ||
+                            (child == NULL && (!indexed || !has_busid_entry (dir)));
   g_autofree char *dev_busid = want_dev_busid ? zv_attr_get (dir, name, "dev_busid", warnings)
                                               : NULL;
   ZvBusId dev_id;
@@ -279,8 +349,15 @@ zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings, GError *
   else if (dev_busid && strcmp (dev_busid, "none") != 0)
     zv_attr_warn_garbage (warnings, name, "dev_busid", dev_busid);
 
-  if (sch->type == ZV_SCH_TYPE_IO)
-    sch->device = load_child_device (dir, flags, warnings);
+  if (io && child != NULL)
+    sch->device = load_named_child (dir, child, flags, warnings);
+  if (io && sch->device == NULL)
+    {
+      /* no device named, or the one named did not open: look in the directory */
+      if (child != NULL)
+        indexed = zv_dir_index (dir, NULL);
+      sch->device = load_child_device (dir, flags, warnings);
+    }
   if (!want_dev_busid && sch->device == NULL)
     {
       /* a child entry that did not load: the table shows dev_busid after all */
@@ -295,6 +372,83 @@ zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings, GError *
   sch->mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_free);
   zv_dir_drop_index (dir);
   return g_steal_pointer (&sch);
+}
+
+/* Packs NAME, a bus id spelled as the kernel names a subchannel or ccw device
+ * of css0 ("0.<ssid>.<4 lowercase hex digits>"), into a links table key or
+ * value: ssid and number, with a bit set so that none is 0 (NULL). FALSE for
+ * any other spelling. Without printf or allocation: it runs for every device. */
+static gboolean
+pack_canonical_busid (const char *name, guint *packed)
+{
+  if (name[0] != '0' || name[1] != '.' || name[2] < '0' || name[2] > '3' || name[3] != '.')
+    return FALSE;
+  guint number = 0;
+  for (int i = 4; i < 8; i++)
+    {
+      char c = name[i];
+      if (c >= '0' && c <= '9')
+        number = number * 16 + (guint) (c - '0');
+      else if (c >= 'a' && c <= 'f')
+        number = number * 16 + (guint) (c - 'a' + 10);
+      else
+        return FALSE;
+    }
+  if (name[8] != '\0')
+    return FALSE;
+  *packed = 0x1000000u | ((guint) (name[2] - '0') << 16) | number;
+  return TRUE;
+}
+
+/* The ccw bus's links to devices below css0 (see zv-css.h). */
+GHashTable *
+zv_css_ccw_links_read (ZvRoot *root)
+{
+  g_autoptr (ZvDir) bus = zv_root_open_dir (root, ZV_CCW_DEVICES, NULL);
+  if (bus == NULL || !zv_dir_index (bus, NULL))
+    return NULL;
+  GHashTable *links = g_hash_table_new (g_direct_hash, g_direct_equal);
+  static const char prefix[] = "../../../devices/css0/";
+  const char *name;
+  guint8 type;
+  for (gsize cursor = 0; zv_dir_index_next (bus, &cursor, &name, &type);)
+    {
+      char target[64];
+      guint sch, dev;
+      if ((type != DT_LNK && type != DT_UNKNOWN) || !pack_canonical_busid (name, &dev))
+        continue;
+      /* exactly <prefix><subchannel>/<name>, both spelled as the kernel does */
+      gssize n = zv_dir_read_link (bus, name, target, sizeof target);
+      const char *sch_name = target + sizeof prefix - 1;
+      if (n != (gssize) (sizeof prefix - 1 + 17) || memcmp (target, prefix, sizeof prefix - 1) != 0
+          || sch_name[8] != '/' || strcmp (sch_name + 9, name) != 0)
+        continue;
+      target[sizeof prefix - 1 + 8] = '\0';
+      if (pack_canonical_busid (sch_name, &sch))
+        g_hash_table_insert (links, GUINT_TO_POINTER (sch), GUINT_TO_POINTER (dev));
+    }
+  return links;
+}
+
+/* The ccw device LINKS names for the subchannel SCH_NAME (see zv-css.h). */
+gboolean
+zv_css_ccw_links_lookup (GHashTable *links, const char *sch_name, char device[16])
+{
+  guint sch;
+  if (links == NULL || !pack_canonical_busid (sch_name, &sch))
+    return FALSE;
+  guint dev = GPOINTER_TO_UINT (g_hash_table_lookup (links, GUINT_TO_POINTER (sch)));
+  if (dev == 0)
+    return FALSE;
+  static const char hex[] = "0123456789abcdef";
+  device[0] = '0';
+  device[1] = '.';
+  device[2] = (char) ('0' + ((dev >> 16) & 0x3));
+  device[3] = '.';
+  for (int i = 0; i < 4; i++)
+    device[4 + i] = hex[(dev >> (12 - 4 * i)) & 0xf];
+  device[8] = '\0';
+  return TRUE;
 }
 
 /* Checks that the css bus exists below the root. */

@@ -73,8 +73,25 @@ ZvSubchannel *zv_subchannel_load (ZvDir *dir, GPtrArray *warnings, GError **erro
 /* The same, reading what FLAGS (ZvLoadFlags) ask for. */
 ZvSubchannel *zv_subchannel_load_flags (ZvDir *dir, guint flags, GPtrArray *warnings,
                                         GError **error);
+/* The same, with CHILD the name of the subchannel's ccw device as the ccw bus
+ * links it (zv_css_ccw_links_lookup), or NULL: then the directory is listed to
+ * find it. With CHILD the directory is not listed; the device is opened by that
+ * name as a real child directory, and when that fails (gone, moved, a link) the
+ * directory is listed after all. */
+ZvSubchannel *zv_subchannel_load_child (ZvDir *dir, guint flags, const char *child,
+                                        GPtrArray *warnings, GError **error);
 /* Loads the ccw device at DIR. */
 ZvCcwDevice *zv_ccw_device_load (ZvDir *dir, GPtrArray *warnings, GError **error);
+
+/* The ccw device of each subchannel below css0 as the ccw bus links name it
+ * (/sys/bus/ccw/devices/<device> -> ../../../devices/css0/<subchannel>/<device>),
+ * from one listing of the bus and one readlinkat per device; NULL without a
+ * ccw bus. Only a hint: zv_subchannel_load_child opens the device it names as
+ * a child of the subchannel. Free with g_hash_table_unref. */
+GHashTable *zv_css_ccw_links_read (ZvRoot *root);
+/* The name of subchannel SCH_NAME's ccw device in LINKS, written to DEVICE;
+ * FALSE when the bus links none to it. */
+gboolean zv_css_ccw_links_lookup (GHashTable *links, const char *sch_name, char device[16]);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvSubchannel, zv_subchannel_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZvCcwDevice, zv_ccw_device_free)

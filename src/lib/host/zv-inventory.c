@@ -142,6 +142,8 @@ scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_da
    * link points: opened there in one openat (no readlinkat per subchannel); an
    * entry css0 lacks is followed through its link */
   g_autoptr (ZvDir) css0 = zv_root_open_dir (inv->root, ZV_CSS0, NULL);
+  /* each subchannel's ccw device from the ccw bus's links: no subchannel listed */
+  g_autoptr (GHashTable) ccw_links = css0 ? zv_css_ccw_links_read (inv->root) : NULL;
   g_autoptr (GHashTable) active = zv_mdev_scan_active (inv->root, inv->warnings);
   /* parents with definitions (few): the others need no /etc/mdevctl.d probe */
   g_autoptr (GPtrArray) parents = zv_mdev_list_defined_parents (inv->root);
@@ -164,7 +166,10 @@ scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_da
       g_autoptr (ZvDir) dir = css0 ? zv_dir_open_child (css0, name, NULL) : NULL;
       if (dir == NULL)
         dir = zv_dir_open_child (bus, name, &local);
-      ZvSubchannel *sch = dir ? zv_subchannel_load_flags (dir, flags, inv->warnings, &local)
+      char child[16];
+      gboolean linked = zv_css_ccw_links_lookup (ccw_links, name, child);
+      ZvSubchannel *sch = dir ? zv_subchannel_load_child (dir, flags, linked ? child : NULL,
+                                                          inv->warnings, &local)
                               : NULL;
       if (sch == NULL)
         {
