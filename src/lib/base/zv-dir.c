@@ -392,21 +392,26 @@ zv_dir_open_child (ZvDir *dir, const char *name, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_ESCAPE, "unsafe name '%s'", name);
       return NULL;
     }
-  g_autofree char *path = g_strconcat (dir->path, strcmp (dir->path, "/") ? "/" : "", name, NULL);
+  const char *sep = strcmp (dir->path, "/") ? "/" : "";
   if (strchr (name, '/') != NULL)
-    return zv_root_open_dir (dir->root, path, error);
+    {
+      g_autofree char *path = g_strconcat (dir->path, sep, name, NULL);
+      return zv_root_open_dir (dir->root, path, error);
+    }
   const struct dirent64 *d = dir->index != NULL ? index_find (dir, name) : NULL;
   if (dir->index != NULL && d == NULL)
     errno = ENOENT;
   int fd = (dir->index != NULL && d == NULL) || (d != NULL && d->d_type == DT_LNK)
            ? -1 : zv_root_open_plain (dir->fd, name, O_RDONLY | O_DIRECTORY, 0);
+  /* the path is made after the open: a probe for an absent child allocates nothing */
   if (fd >= 0)
-    return zv_dir_new (dir->root, g_steal_pointer (&path), fd);
+    return zv_dir_new (dir->root, g_strconcat (dir->path, sep, name, NULL), fd);
   if (d == NULL && errno == ENOENT)
     {
-      zv_root_set_file_error (error, ENOENT, "cannot access", path, NULL);
+      zv_root_set_file_error (error, ENOENT, "cannot access", *sep ? dir->path : "", name);
       return NULL;
     }
+  g_autofree char *path = g_strconcat (dir->path, sep, name, NULL);
   char target[PATH_MAX];
   ssize_t n = readlinkat (dir->fd, name, target, sizeof target - 1);
   if (n > 0)

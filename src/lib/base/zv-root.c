@@ -215,11 +215,20 @@ zv_root_open_plain (int base, const char *rel, int flags, mode_t mode)
         }
       return fd;
     }
+  char component[NAME_MAX + 1];
   for (int here = base;;)
     {
       const char *end = strchrnul (rel, '/');
       gboolean last = *end == '\0';
-      g_autofree char *component = g_strndup (rel, (gsize) (end - rel));
+      if ((gsize) (end - rel) > NAME_MAX)
+        {
+          if (here != base)
+            close (here);
+          errno = ENAMETOOLONG;
+          return -1;
+        }
+      memcpy (component, rel, (gsize) (end - rel));
+      component[end - rel] = '\0';
       fd = openat (here, component,
                    (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC, mode);
       int errsv = errno;
