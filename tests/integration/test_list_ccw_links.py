@@ -73,6 +73,19 @@ def test_link_to_a_child_that_is_a_symlink_is_not_followed(make_tree, tmp_path, 
     assert '"device" : null' in js.split('"id" : "0.0.0100"')[1].split('"id" : ')[0]
 
 
+def test_device_without_uevent_reads_its_type_attributes(make_tree, tmp_path, run_zvfio):
+    """The table reads a linked device's files through its subchannel's directory
+    (<devno>/uevent, no directory opened for the device); a device whose uevent is
+    missing or a symlink is opened as a directory and read as before."""
+    root = make_tree("all-kinds", tmp_path)
+    before = outputs(run_zvfio, root)
+    css0 = root / "sys/devices/css0"
+    (css0 / "0.0.0100/0.0.1000/uevent").unlink()
+    (css0 / "0.0.0101/0.0.1001/uevent").unlink()
+    os.symlink("../../0.0.0103/0.0.1003/uevent", css0 / "0.0.0101/0.0.1001/uevent")
+    assert outputs(run_zvfio, root) == before
+
+
 def host_spec(n):
     """N DASDs over subchannel sets 0-3 and one vfio_ccw-bound subchannel."""
     subs = [{"sch": f"0.{i % 4}.{i:04x}", "devno": f"0.{i % 4}.{(i + 0x1000) & 0xffff:04x}",

@@ -79,14 +79,37 @@ format_type_model (guint type, guint model)
   return text;
 }
 
-/* Sets DEV's cutype and devtype from one read of DIR's uevent (CU_TYPE ... DEV_MODEL,
+/* Where a ccw device's attributes are read: in DIR, or with CHILD set in the
+ * child directory CHILD of DIR, by paths "CHILD/<attribute>" from DIR (no
+ * directory opened for the device; each open, RESOLVE_NO_SYMLINKS, proves CHILD a
+ * real directory below DIR). NAME is the device's name. */
+typedef struct {
+  ZvDir *dir;
+  const char *child;
+  const char *name;
+} CcwAt;
+
+/* The path of attribute ATTR of the device AT, relative to AT's directory (in BUF). */
+static const char *
+ccw_attr_path (const CcwAt *at, const char *attr, char buf[64])
+{
+  if (at->child == NULL)
+    return attr;
+  g_snprintf (buf, 64, "%s/%s", at->child, attr);
+  return buf;
+}
+
+/* Sets DEV's cutype and devtype from one read of AT's uevent (CU_TYPE ... DEV_MODEL,
  * which the cutype and devtype attributes print from the same sense-id data:
- * "%04x/%02x", devtype "n/a" for device type 0); FALSE when it lacks one. */
+ * "%04x/%02x", devtype "n/a" for device type 0); FALSE when it lacks one. *ERROR
+ * says why the uevent did not read (NULL when it did). */
 static gboolean
-ccw_ids_from_uevent (ZvDir *dir, ZvCcwDevice *dev)
+ccw_ids_from_uevent (const CcwAt *at, ZvCcwDevice *dev, GError **error)
 {
   gsize len = 0;
-  g_autofree char *uevent = zv_dir_read (dir, "uevent", &len, NULL);
+  char buf[64];
+  g_autofree char *uevent = zv_dir_read (at->dir, ccw_attr_path (at, "uevent", buf), &len,
+                                         error);
   ZvCcwIds ids;
   if (uevent == NULL || !zv_parse_ccw_uevent_ids (uevent, len, &ids))
     return FALSE;
@@ -98,45 +121,68 @@ ccw_ids_from_uevent (ZvDir *dir, ZvCcwDevice *dev)
 /* Sets DEV's cutype and devtype from the attributes of those names (a uevent
  * without them: old kernels, trees made by hand); garbage is a warning. */
 static void
-ccw_ids_from_attributes (ZvDir *dir, ZvCcwDevice *dev, GPtrArray *warnings)
+ccw_ids_from_attributes (const CcwAt *at, ZvCcwDevice *dev, GPtrArray *warnings)
 {
-  const char *name = zv_dir_name (dir);
+  const char *name = at->name;
+  char buf[64];
   guint t, m;
-  g_autofree char *cutype = zv_attr_get (dir, name, "cutype", warnings);
+  g_autofree char *cutype = zv_attr_get (at->dir, name, ccw_attr_path (at, "cutype", buf),
+                                         warnings);
   if (cutype && zv_parse_type_model (cutype, &t, &m))
     dev->cutype = g_steal_pointer (&cutype);
   else if (cutype)
     zv_attr_warn_garbage (warnings, name, "cutype", cutype);
 
-  g_autofree char *devtype = zv_attr_get (dir, name, "devtype", warnings);
+  g_autofree char *devtype = zv_attr_get (at->dir, name, ccw_attr_path (at, "devtype", buf),
+                                          warnings);
   if (devtype && zv_parse_type_model (devtype, &t, &m))
     dev->devtype = g_steal_pointer (&devtype);
   else if (devtype && strcmp (devtype, "n/a") != 0)
     zv_attr_warn_garbage (warnings, name, "devtype", devtype);
 }
 
-/* Loads the ccw device at DIR with what FLAGS ask for (see ZvLoadFlags). */
+/* Loads the ccw device AT with what FLAGS ask for (see ZvLoadFlags). With AT's
+ * CHILD set (only for the table: a link is read in the device's own directory),
+ * NULL with *ABSENT set when CHILD/uevent does not open for want of CHILD as a
+ * directory (gone, a symlink, not a directory): the caller opens it or looks
+ * elsewhere. */
 static ZvCcwDevice *
-ccw_device_load (ZvDir *dir, guint flags, GPtrArray *warnings, GError **error)
+ccw_device_load_at (const CcwAt *at, guint flags, GPtrArray *warnings, gboolean *absent,
+                    GError **error)
 {
-  const char *name = zv_dir_name (dir);
+  const char *name = at->name;
   ZvBusId busid;
   if (!zv_parse_busid (name, &busid))
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s is not a ccw device name",
-                   zv_dir_path (dir));
+      g_set_error (error, ZV_ERROR, ZV_ERROR_INVALID, "%s%s%s is not a ccw device name",
+                   zv_dir_path (at->dir), at->child ? "/" : "", at->child ? at->child : "");
       return NULL;
     }
+  g_assert (at->child == NULL || (flags & ZV_LOAD_TABLE));
   g_autoptr (ZvCcwDevice) dev = g_new0 (ZvCcwDevice, 1);
-  dev->id = g_strdup (name);
   dev->busid = busid;
-  dev->path = g_strdup (zv_dir_path (dir));
   dev->online = -1;
 
-  if (!ccw_ids_from_uevent (dir, dev))
-    ccw_ids_from_attributes (dir, dev, warnings);
+  g_autoptr (GError) uevent_error = NULL;
+  if (!ccw_ids_from_uevent (at, dev, &uevent_error))
+    {
+      if (at->child != NULL && uevent_error != NULL &&
+          (g_error_matches (uevent_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+           g_error_matches (uevent_error, G_FILE_ERROR, G_FILE_ERROR_LOOP) ||
+           g_error_matches (uevent_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR)))
+        {
+          *absent = TRUE;
+          return NULL;
+        }
+      ccw_ids_from_attributes (at, dev, warnings);
+    }
+  dev->id = g_strdup (name);
+  dev->path = at->child ? g_strconcat (zv_dir_path (at->dir), "/", at->child, NULL)
+                        : g_strdup (zv_dir_path (at->dir));
 
-  g_autofree char *online = zv_attr_get (dir, name, "online", warnings);
+  char buf[64];
+  g_autofree char *online = zv_attr_get (at->dir, name, ccw_attr_path (at, "online", buf),
+                                         warnings);
   gboolean flag;
   if (online && zv_parse_flag (online, &flag))
     dev->online = flag ? 1 : 0;
@@ -145,9 +191,18 @@ ccw_device_load (ZvDir *dir, guint flags, GPtrArray *warnings, GError **error)
 
   if (flags & ZV_LOAD_TABLE)
     return g_steal_pointer (&dev);
-  dev->availability = zv_attr_get (dir, name, "availability", warnings);
-  dev->driver = zv_attr_link (dir, name, "driver", warnings);
+  dev->availability = zv_attr_get (at->dir, name, "availability", warnings);
+  dev->driver = zv_attr_link (at->dir, name, "driver", warnings);
   return g_steal_pointer (&dev);
+}
+
+/* Loads the ccw device at DIR with what FLAGS ask for (see ZvLoadFlags). */
+static ZvCcwDevice *
+ccw_device_load (ZvDir *dir, guint flags, GPtrArray *warnings, GError **error)
+{
+  CcwAt at = { dir, NULL, zv_dir_name (dir) };
+  gboolean absent = FALSE;
+  return ccw_device_load_at (&at, flags, warnings, &absent, error);
 }
 
 /* Loads the ccw device at DIR. */
@@ -258,15 +313,29 @@ attr_get_present (ZvDir *dir, const char *owner, const char *name, char **value,
   return TRUE;
 }
 
-/* Opens the ccw device CHILD, a real child directory of the subchannel DIR, and
- * loads it; NULL when no such directory opens (the caller then lists DIR). */
+/* Loads the ccw device CHILD, a real child directory of the subchannel DIR: for
+ * the table by paths CHILD/<attribute> from DIR, else (or when that finds no such
+ * directory) opened as a directory; NULL when it does not open (the caller then
+ * lists DIR). */
 static ZvCcwDevice *
 load_named_child (ZvDir *dir, const char *child, guint flags, GPtrArray *warnings)
 {
+  g_autoptr (GError) error = NULL;
+  if (flags & ZV_LOAD_TABLE)
+    {
+      CcwAt at = { dir, child, child };
+      gboolean absent = FALSE;
+      ZvCcwDevice *dev = ccw_device_load_at (&at, flags, warnings, &absent, &error);
+      if (dev != NULL || !absent)
+        {
+          if (dev == NULL)
+            zv_warning_add (warnings, "%s: %s", zv_dir_name (dir), error->message);
+          return dev;
+        }
+    }
   g_autoptr (ZvDir) cdir = zv_dir_open_subdir (dir, child, NULL);
   if (cdir == NULL)
     return NULL;
-  g_autoptr (GError) error = NULL;
   ZvCcwDevice *dev = ccw_device_load (cdir, flags, warnings, &error);
   if (dev == NULL)
     zv_warning_add (warnings, "%s: %s", zv_dir_name (dir), error->message);
