@@ -32,6 +32,8 @@ void
 zv_root_set_file_error (GError **error, int errsv, const char *verb, const char *dir_path,
                         const char *name)
 {
+  if (error == NULL)
+    return;   /* g_strerror would be looked up for nothing (probes of absent files) */
   g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv), "%s %s%s%s: %s", verb,
                dir_path, name ? "/" : "", name ? name : "", g_strerror (errsv));
 }

@@ -437,7 +437,11 @@ zv_subchannel_load_child (ZvDir *dir, guint flags, const char *child, GPtrArray 
         zv_attr_warn_garbage (warnings, name, "dev_busid", late);
     }
   sch->qdio = sch->device && zv_cutype_is_qdio (sch->device->cutype);
-  sch->mdev_types = zv_mdev_types_load (dir, warnings);
+  /* the table shows no mdev types, and a subchannel with a ccw device (bound to
+   * io_subchannel) has none: vfio_ccw adds mdev_supported_types when it binds */
+  sch->mdev_types = table && child != NULL && sch->device != NULL
+                    ? g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_type_free)
+                    : zv_mdev_types_load (dir, warnings);
   sch->mdevs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_mdev_free);
   zv_dir_drop_index (dir);
   return g_steal_pointer (&sch);

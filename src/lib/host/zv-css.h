@@ -63,7 +63,8 @@ const char *zv_subchannel_type_name (int type);
 typedef enum {
   ZV_LOAD_ALL = 0,
   /* only what `zvfio list`'s table shows (and warns about): no driver_override
-   * value, no ccw availability or driver, dev_busid only without a ccw device */
+   * value, no ccw availability or driver, dev_busid only without a ccw device, no
+   * mdev types for a subchannel whose ccw device the bus links (it has none) */
   ZV_LOAD_TABLE = 1 << 0,
 } ZvLoadFlags;
 

@@ -158,7 +158,8 @@ zv_mdev_scan_active (ZvRoot *root, GPtrArray *warnings)
   g_autoptr (ZvDir) bus = zv_root_open_dir (root, "/sys/bus/mdev/devices", NULL);
   if (bus == NULL)
     return by_parent;
-  g_autoptr (GPtrArray) names = zv_dir_list (bus, NULL);
+  /* indexed: each entry is known as a link, read at once (no open tried first) */
+  g_autoptr (GPtrArray) names = zv_dir_index (bus, NULL) ? zv_dir_list (bus, NULL) : NULL;
   for (guint i = 0; names && i < names->len; i++)
     {
       const char *entry = g_ptr_array_index (names, i);
