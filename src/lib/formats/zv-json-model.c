@@ -165,13 +165,23 @@ add_u32_if_present (Out *o, const char *name, ZvOptU32 value)
   out_int (o, value.value);
 }
 
+/* VALUE as "%02x" in BUF, without printf (eleven bytes per subchannel). */
+static const char *
+hex_byte (guint8 value, char buf[3])
+{
+  static const char hex[] = "0123456789abcdef";
+  buf[0] = hex[value >> 4];
+  buf[1] = hex[value & 0xf];
+  buf[2] = '\0';
+  return buf;
+}
+
 /* Adds NAME: "%02x" string. */
 static void
 add_hex_byte (Out *o, const char *name, guint8 value)
 {
-  char buf[4];
-  g_snprintf (buf, sizeof buf, "%02x", value);
-  add_string_or_null (o, name, buf);
+  char buf[3];
+  add_string_or_null (o, name, hex_byte (value, buf));
 }
 
 /* Builds the JSON object of a ccw device. */
@@ -239,9 +249,8 @@ build_subchannel (Out *o, const ZvSubchannel *sch)
       out_begin_array (o);
       for (int i = 0; i < 8; i++)
         {
-          char buf[4];
-          g_snprintf (buf, sizeof buf, "%02x", sch->chpids[i]);
-          out_string (o, buf);
+          char buf[3];
+          out_string (o, hex_byte (sch->chpids[i], buf));
         }
       out_end_array (o);
     }

@@ -36,11 +36,41 @@ maybe_flush (ZvJsonWriter *w, gboolean force)
   g_string_truncate (w->buf, 0);
 }
 
+/* Appends N bytes at P to S: a copy into room the buffer has (it is sized
+ * above the flush mark), else g_string_append_len, which ~90 instructions of
+ * checks make too slow for the few bytes of each piece of a document. */
+static inline void
+put (GString *s, const char *p, gsize n)
+{
+  if (s->len + n >= s->allocated_len)
+    {
+      g_string_append_len (s, p, (gssize) n);
+      return;
+    }
+  memcpy (s->str + s->len, p, n);
+  s->len += n;
+  s->str[s->len] = '\0';
+}
+
+/* Appends the string P to S (see put). */
+static inline void
+put_str (GString *s, const char *p)
+{
+  put (s, p, strlen (p));
+}
+
+/* Appends the byte C to S (see put). */
+static inline void
+put_c (GString *s, char c)
+{
+  put (s, &c, 1);
+}
+
 /* Ends the document with a newline, flushes it and frees W. */
 gboolean
 zv_json_writer_finish (ZvJsonWriter *w)
 {
-  g_string_append_c (w->buf, '\n');
+  put_c (w->buf, '\n');
   maybe_flush (w, TRUE);
   gboolean ok = !w->failed && fflush (w->out) == 0;
   g_string_free (w->buf, TRUE);
@@ -56,12 +86,13 @@ zv_json_writer_discard (ZvJsonWriter *w)
   g_free (w);
 }
 
-/* Appends the indentation of LEVEL. */
+/* Appends the indentation of LEVEL (two spaces a level, one append). */
 static void
 indent (ZvJsonWriter *w, guint level)
 {
-  for (guint i = 0; i < level * 2; i++)
-    g_string_append_c (w->buf, ' ');
+  static const char spaces[2 * ZV_JSON_WRITER_DEPTH + 1] =
+    "                                                                ";
+  put (w->buf, spaces, MIN (level, ZV_JSON_WRITER_DEPTH) * 2);
 }
 
 /* Starts a value: after a member name nothing; in an array a separator, a
@@ -76,7 +107,10 @@ value_prefix (ZvJsonWriter *w)
     }
   if (w->depth == 0)
     return;
-  g_string_append (w->buf, w->empty[w->depth - 1] ? "\n" : ",\n");
+  if (w->empty[w->depth - 1])
+    put_c (w->buf, '\n');
+  else
+    put (w->buf, ",\n", 2);
   w->empty[w->depth - 1] = FALSE;
   indent (w, w->depth);
 }
@@ -86,7 +120,7 @@ static void
 begin (ZvJsonWriter *w, char open)
 {
   value_prefix (w);
-  g_string_append_c (w->buf, open);
+  put_c (w->buf, open);
   g_assert (w->depth < ZV_JSON_WRITER_DEPTH);
   w->empty[w->depth++] = TRUE;
 }
@@ -97,13 +131,13 @@ end (ZvJsonWriter *w, char close)
 {
   gboolean was_empty = w->empty[--w->depth];
   if (was_empty)
-    g_string_append (w->buf, close == '}' ? "  " : "");
+    put_str (w->buf, close == '}' ? "  " : "");
   else
     {
-      g_string_append_c (w->buf, '\n');
+      put_c (w->buf, '\n');
       indent (w, w->depth);
     }
-  g_string_append_c (w->buf, close);
+  put_c (w->buf, close);
   maybe_flush (w, FALSE);
 }
 
@@ -145,23 +179,25 @@ zv_json_escape_append (GString *s, const char *value)
   for (const char *p = value; *p; p++)
     {
       unsigned char c = (unsigned char) *p;
-      if (c != '"' && c != '\\' && (c >= 0x1f || c == 0) && c != 0x7f)
+      /* the common case first: printable ASCII other than " and \ */
+      if ((c >= 0x20 && c < 0x7f && c != '"' && c != '\\') || c == 0x1f || c >= 0x80)
         continue;
-      g_string_append_len (s, run, p - run);
+      put (s, run, (gsize) (p - run));
       run = p + 1;
       switch (c)
         {
-        case '"': g_string_append (s, "\\\""); break;
-        case '\\': g_string_append (s, "\\\\"); break;
-        case '\b': g_string_append (s, "\\b"); break;
-        case '\f': g_string_append (s, "\\f"); break;
-        case '\n': g_string_append (s, "\\n"); break;
-        case '\r': g_string_append (s, "\\r"); break;
-        case '\t': g_string_append (s, "\\t"); break;
+        case '"': put (s, "\\\"", 2); break;
+        case '\\': put (s, "\\\\", 2); break;
+        case '\b': put (s, "\\b", 2); break;
+        case '\f': put (s, "\\f", 2); break;
+        case '\n': put (s, "\\n", 2); break;
+        case '\r': put (s, "\\r", 2); break;
+        case '\t': put (s, "\\t", 2); break;
         default: g_string_append_printf (s, "\\u00%.2x", c); break;
         }
     }
-  g_string_append (s, run);
+  if (*run != '\0')
+    put_str (s, run);
 }
 
 /* Names the next member of the innermost object. */
@@ -169,9 +205,9 @@ void
 zv_json_writer_member (ZvJsonWriter *w, const char *name)
 {
   value_prefix (w);
-  g_string_append_c (w->buf, '"');
+  put_c (w->buf, '"');
   zv_json_escape_append (w->buf, name);
-  g_string_append (w->buf, "\" : ");
+  put (w->buf, "\" : ", 4);
   w->after_member = TRUE;
 }
 
@@ -185,9 +221,9 @@ zv_json_writer_string (ZvJsonWriter *w, const char *value)
       return;
     }
   value_prefix (w);
-  g_string_append_c (w->buf, '"');
+  put_c (w->buf, '"');
   zv_json_escape_append (w->buf, value);
-  g_string_append_c (w->buf, '"');
+  put_c (w->buf, '"');
 }
 
 /* Writes an integer value. */
@@ -195,7 +231,15 @@ void
 zv_json_writer_int (ZvJsonWriter *w, gint64 value)
 {
   value_prefix (w);
-  g_string_append_printf (w->buf, "%" G_GINT64_FORMAT, value);
+  /* decimal digits from the end, without printf: it runs for every number */
+  char digits[24], *p = digits + sizeof digits;
+  guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+  do
+    *--p = (char) ('0' + magnitude % 10);
+  while ((magnitude /= 10) != 0);
+  if (value < 0)
+    *--p = '-';
+  put (w->buf, p, (gsize) (digits + sizeof digits - p));
 }
 
 /* Writes true or false. */
@@ -203,7 +247,7 @@ void
 zv_json_writer_boolean (ZvJsonWriter *w, gboolean value)
 {
   value_prefix (w);
-  g_string_append (w->buf, value ? "true" : "false");
+  put_str (w->buf, value ? "true" : "false");
 }
 
 /* Writes null. */
@@ -211,5 +255,5 @@ void
 zv_json_writer_null (ZvJsonWriter *w)
 {
   value_prefix (w);
-  g_string_append (w->buf, "null");
+  put_str (w->buf, "null");
 }
