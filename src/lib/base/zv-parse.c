@@ -222,11 +222,11 @@ zv_parse_type_model (const char *text, guint *type, guint *model)
 gboolean
 zv_parse_ccw_uevent_ids (const char *text, gsize len, ZvCcwIds *out)
 {
-  static const struct { const char *key; gsize digits; gsize offset; } fields[] = {
-    { "CU_TYPE=", 4, G_STRUCT_OFFSET (ZvCcwIds, cu_type) },
-    { "CU_MODEL=", 2, G_STRUCT_OFFSET (ZvCcwIds, cu_model) },
-    { "DEV_TYPE=", 4, G_STRUCT_OFFSET (ZvCcwIds, dev_type) },
-    { "DEV_MODEL=", 2, G_STRUCT_OFFSET (ZvCcwIds, dev_model) },
+  static const struct { const char *key; gsize key_len; gsize digits; gsize offset; } fields[] = {
+    { "CU_TYPE=", 8, 4, G_STRUCT_OFFSET (ZvCcwIds, cu_type) },
+    { "CU_MODEL=", 9, 2, G_STRUCT_OFFSET (ZvCcwIds, cu_model) },
+    { "DEV_TYPE=", 9, 4, G_STRUCT_OFFSET (ZvCcwIds, dev_type) },
+    { "DEV_MODEL=", 10, 2, G_STRUCT_OFFSET (ZvCcwIds, dev_model) },
   };
   if (text == NULL)
     return FALSE;
@@ -238,9 +238,11 @@ zv_parse_ccw_uevent_ids (const char *text, gsize len, ZvCcwIds *out)
       const char *nl = memchr (line, '\n', len - pos);
       gsize line_len = nl ? (gsize) (nl - line) : len - pos;
       pos += line_len + 1;
+      if (line[0] != 'C' && line[0] != 'D')   /* DRIVER=, MODALIAS=, ...: skipped at once */
+        continue;
       for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
         {
-          gsize key_len = strlen (fields[f].key);
+          gsize key_len = fields[f].key_len;
           if (line_len < key_len || memcmp (line, fields[f].key, key_len) != 0)
             continue;
           guint value;
