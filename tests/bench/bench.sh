@@ -13,6 +13,8 @@
 #     cross-built for s390x (tests/vm/build-zvfio.sh), both on the same tree
 #     (SYSFS_ROOT=T/sys, --root T), and the guest syscalls per subchannel
 #     (qemu -strace).
+# A first line names the zvfio commit, the time and the load average, and one
+# after each size the load average again (the ratios need a quiet machine).
 # The quick smoke for CI: tests/bench/bench.sh -n 1024 -r 1 --no-lscss
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +65,10 @@ rss() {
   awk -v n="$n" '{printf "%.2f", $1 / n}' "$work/rss"
 }
 
+# what was measured, and how busy the machine was (the ratios need a quiet one)
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "bench: zvfio $(git -C "$repo" describe --always --dirty 2>/dev/null || echo '?') ($zvfio)," \
+  "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(loadavg)"
 printf '%-7s %-22s %9s %8s %8s %8s %9s %9s\n' subch program median_ms x_floor x_min x_lscss sysc/sch KiB/sch
 for n in $sizes; do
   tree=$cache/host-$n
@@ -111,4 +117,5 @@ for n in $sizes; do
     done
   fi
   unset t
+  echo "bench: load average after $n subchannels: $(loadavg)"
 done

@@ -195,6 +195,13 @@ kernel_open (int dirfd, const char *path, int flags, mode_t mode, guint64 resolv
   return (int) fd;
 }
 
+/* TRUE unless openat2 answered ENOSYS (see zv-root.h). */
+gboolean
+zv_root_opens_paths_in_one_call (void)
+{
+  return !g_atomic_int_get (&no_openat2);
+}
+
 /* Opens REL below BASE following no symlink (see zv-root-private.h). Without
  * openat2: one openat(O_NOFOLLOW) per component, each below the one before. */
 int

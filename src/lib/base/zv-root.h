@@ -37,6 +37,11 @@ char *zv_root_host_path (ZvRoot *root, const char *canonical);
 /* TRUE when PATH resolves to an existing file or directory. */
 gboolean zv_root_exists (ZvRoot *root, const char *path);
 
+/* TRUE unless openat2 answered ENOSYS: a path below an open directory ("a/b/c")
+ * then opens in one syscall; without openat2 it takes one per component (the
+ * walker), and opening a directory to read several files below it costs less. */
+gboolean zv_root_opens_paths_in_one_call (void);
+
 /* Opens the directory at PATH (resolved inside the root). */
 ZvDir *zv_root_open_dir (ZvRoot *root, const char *path, GError **error);
 /* Reads a whole regular file at PATH (resolved inside the root). */

@@ -318,14 +318,14 @@ attr_get_present (ZvDir *dir, const char *owner, const char *name, char **value,
 }
 
 /* Loads the ccw device CHILD, a real child directory of the subchannel DIR: for
- * the table by paths CHILD/<attribute> from DIR, else (or when that finds no such
- * directory) opened as a directory; NULL when it does not open (the caller then
- * lists DIR). */
+ * the table by paths CHILD/<attribute> from DIR (one openat2 each), else (list
+ * --json, no openat2, or when that finds no such directory) opened as a
+ * directory; NULL when it does not open (the caller then lists DIR). */
 static ZvCcwDevice *
 load_named_child (ZvDir *dir, const char *child, guint flags, GPtrArray *warnings)
 {
   g_autoptr (GError) error = NULL;
-  if (flags & ZV_LOAD_TABLE)
+  if ((flags & ZV_LOAD_TABLE) && zv_root_opens_paths_in_one_call ())
     {
       CcwAt at = { dir, child, child };
       gboolean absent = FALSE;
