@@ -138,10 +138,22 @@ zv_root_require_regular (int fd, struct stat *st, const char *dir_path, const ch
   return FALSE;
 }
 
-/* The dirent record of NAME in DIR's index, or NULL. */
+/* The dirent record of NAME in DIR's index, or NULL. A large index (a bus
+ * directory, one entry per device) gets a hash table at its first lookup; one
+ * only walked (zv_dir_index_next, zv_dir_list) never pays for it. */
 static const struct dirent64 *
-index_find (const ZvDir *dir, const char *name)
+index_find (ZvDir *dir, const char *name)
 {
+  if (dir->index_names == NULL && dir->index_len > 64 * 32)
+    {
+      dir->index_names = g_hash_table_new (g_str_hash, g_str_equal);
+      for (gsize off = 0; off < dir->index_len;)
+        {
+          struct dirent64 *d = (struct dirent64 *) (dir->index + off);
+          g_hash_table_insert (dir->index_names, d->d_name, d);
+          off += d->d_reclen;
+        }
+    }
   if (dir->index_names != NULL)
     return g_hash_table_lookup (dir->index_names, name);
   for (gsize off = 0; off < dir->index_len;)
@@ -219,17 +231,7 @@ zv_dir_index (ZvDir *dir, GError **error)
   dir->index = records->len > 0 ? g_byte_array_free (records, FALSE)
                                  : (g_byte_array_unref (records), g_malloc (1));
   /* a sysfs attribute directory has a few dozen entries: scanned; a bus directory
-   * (one entry per device) is looked up by name */
-  if (dir->index_len > 64 * 32)
-    {
-      dir->index_names = g_hash_table_new (g_str_hash, g_str_equal);
-      for (gsize off = 0; off < dir->index_len;)
-        {
-          struct dirent64 *d = (struct dirent64 *) (dir->index + off);
-          g_hash_table_insert (dir->index_names, d->d_name, d);
-          off += d->d_reclen;
-        }
-    }
+   * (one entry per device) is looked up by name, in a hash made at the first lookup */
   return TRUE;
 }
 

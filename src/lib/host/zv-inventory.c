@@ -183,7 +183,7 @@ scan_css (ZvInventory *inv, guint flags, ZvSubchannelFunc func, gpointer user_da
           g_hash_table_insert (defined, key, GINT_TO_POINTER (TRUE));
           attach_mdevs (inv->root, sch, g_hash_table_lookup (active, sch->id), inv->warnings);
         }
-      else
+      else if (g_hash_table_contains (active, sch->id))   /* else it keeps no mdevs */
         {
           g_clear_pointer (&sch->mdevs, g_ptr_array_unref);
           sch->mdevs = zv_mdev_merge (g_hash_table_lookup (active, sch->id), NULL);
