@@ -195,10 +195,11 @@ kernel_open (int dirfd, const char *path, int flags, mode_t mode, guint64 resolv
   return (int) fd;
 }
 
-/* TRUE unless openat2 answered ENOSYS (see zv-root.h). */
+/* TRUE unless the walker stands in for openat2 (see zv-root.h). */
 gboolean
 zv_root_opens_paths_in_one_call (void)
 {
+  probe_openat2 ();
   return !g_atomic_int_get (&no_openat2);
 }
 

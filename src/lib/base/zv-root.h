@@ -37,9 +37,10 @@ char *zv_root_host_path (ZvRoot *root, const char *canonical);
 /* TRUE when PATH resolves to an existing file or directory. */
 gboolean zv_root_exists (ZvRoot *root, const char *path);
 
-/* TRUE unless openat2 answered ENOSYS: a path below an open directory ("a/b/c")
- * then opens in one syscall; without openat2 it takes one per component (the
- * walker), and opening a directory to read several files below it costs less. */
+/* TRUE unless the walker stands in for openat2 (missing: ENOSYS, or filtered:
+ * EPERM): a path below an open directory ("a/b/c") then opens in one syscall;
+ * the walker takes one per component, so opening a directory to read several
+ * files below it costs less. */
 gboolean zv_root_opens_paths_in_one_call (void);
 
 /* Opens the directory at PATH (resolved inside the root). */
