@@ -159,12 +159,13 @@ refuse_known_uuid (ZvCli *cli, const char *uuid, GError **error)
   return FALSE;
 }
 
-/* Takes back NAME (mdev UUID on PARENT), which this command defined: undefined
- * unless the node devices show UUID on another parent too (libvirt's undefine
- * would remove that one as well). Returns what to add to the error message. */
-static char *
+/* Takes back the definition of mdev UUID on PARENT (node device NAME) that
+ * this command made: undefined unless the node devices show UUID on another
+ * parent too (libvirt's undefine would remove that one as well). *WHAT_HAPPENED:
+ * a sentence on what became of it. FALSE: the definition may stay. */
+static gboolean
 take_back_definition (ZvCli *cli, ZvLibvirt *lv, const char *name, const char *uuid,
-                      const char *parent)
+                      const char *parent, char **what_happened)
 {
   /* read again: someone may have defined the UUID elsewhere since the start */
   g_autoptr (GError) undo = NULL;
@@ -172,16 +173,83 @@ take_back_definition (ZvCli *cli, ZvLibvirt *lv, const char *name, const char *u
   g_autoptr (GPtrArray) parents = xmls ? parents_of_uuid (cli, xmls, uuid) : NULL;
   const char *other = parents ? other_parent (parents, parent) : NULL;
   if (parents != NULL && other != NULL)
-    return g_strdup_printf ("; the mdev %s defined on %s by this command stays defined: the "
-                            "UUID is now also defined on %s, and libvirt's undefine would "
-                            "remove both (remove it with 'mdevctl undefine -u %s -p %s' on "
-                            "that host)", uuid, parent, other, uuid, parent);
+    {
+      *what_happened = g_strdup_printf ("the mdev %s defined on %s by this command stays "
+                                        "defined: the UUID is now also defined on %s, and "
+                                        "libvirt's undefine would remove both (remove it with "
+                                        "'mdevctl undefine -u %s -p %s' on that host)", uuid,
+                                        parent, other, uuid, parent);
+      return FALSE;
+    }
   if (parents != NULL && zv_libvirt_node_device_change (lv, name, ZV_NODEDEV_UNDEFINE, &undo))
-    return g_strdup_printf ("; the mdev %s defined on %s by this command was undefined again "
-                            "(nothing changed)", uuid, parent);
-  return g_strdup_printf ("; the mdev %s may stay defined on %s, because undoing it failed "
-                          "too: %s (remove it with 'virsh -c %s nodedev-undefine %s')", uuid,
-                          parent, undo->message, cli->remote_uri, name);
+    {
+      *what_happened = g_strdup_printf ("the mdev %s defined on %s by this command was "
+                                        "undefined again (nothing changed)", uuid, parent);
+      return TRUE;
+    }
+  *what_happened = g_strdup_printf ("the mdev %s may stay defined on %s, because undoing it "
+                                    "failed too: %s (remove it with 'virsh -c %s "
+                                    "nodedev-undefine %s')", uuid, parent, undo->message,
+                                    cli->remote_uri, name);
+  return FALSE;
+}
+
+/* Defines mdev U on SCH (node device XML), sets its autostart with AUTOSTART
+ * and starts it with START; a step after the definition that fails takes it
+ * back. */
+static gboolean
+define_on (ZvCli *cli, ZvLibvirt *lv, const ZvSubchannel *sch, const char *u,
+           gboolean autostart, gboolean start, GError **error)
+{
+  g_autofree char *xml = mdev_xml (sch, u);
+  g_autoptr (GError) failed = NULL;
+  g_autofree char *name = zv_libvirt_node_device_define (lv, xml, &failed);
+  if (name == NULL)
+    {
+      g_autofree char *define_what = g_strdup_printf ("define mdev %s on %s", u, sch->id);
+      set_remote_failure (cli, define_what, failed, NULL, error);
+      return FALSE;
+    }
+  const char *step = "define";
+  gboolean done = zv_signal_check (&failed);
+  if (done && autostart)
+    {
+      step = "set autostart of";
+      done = zv_libvirt_node_device_change (lv, name, ZV_NODEDEV_AUTOSTART_ON, &failed) &&
+             zv_signal_check (&failed);
+    }
+  if (done && start)
+    {
+      step = "start";
+      done = zv_libvirt_node_device_change (lv, name, ZV_NODEDEV_START, &failed);
+    }
+  if (done)
+    return TRUE;
+  g_autofree char *happened = NULL;
+  take_back_definition (cli, lv, name, u, sch->id, &happened);
+  g_autofree char *after = g_strconcat ("; ", happened, NULL);
+  g_autofree char *step_what = g_strdup_printf ("%s mdev %s on %s", step, u, sch->id);
+  set_remote_failure (cli, step_what, failed, after, error);
+  return FALSE;
+}
+
+/* Defines mdev UUID on SCH of the remote host (see the header). */
+gboolean
+zv_cli_remote_mdev_define (ZvCli *cli, ZvLibvirt *lv, const ZvSubchannel *sch,
+                           const char *uuid, gboolean autostart, gboolean again,
+                           GError **error)
+{
+  return (again || refuse_known_uuid (cli, uuid, error)) &&
+         define_on (cli, lv, sch, uuid, autostart, FALSE, error);
+}
+
+/* Takes back a definition zv_cli_remote_mdev_define made (see the header). */
+gboolean
+zv_cli_remote_mdev_take_back (ZvCli *cli, ZvLibvirt *lv, const char *uuid, const char *parent,
+                              char **what_happened)
+{
+  g_autofree char *name = mdev_device_name (lv, uuid, parent);
+  return take_back_definition (cli, lv, name, uuid, parent, what_happened);
 }
 
 /* define ID on the remote host. */
@@ -211,40 +279,67 @@ zv_cli_remote_define (ZvCli *cli, const char *id, const char *uuid, gboolean aut
   const char *u = uuid ? uuid : generated;
   if (!refuse_known_uuid (cli, u, error))
     return FALSE;
-
   /* a signal between the steps takes back what this command made */
   zv_signal_catch ();
-  g_autofree char *xml = mdev_xml (device->sch, u);
+  if (!define_on (cli, lv, device->sch, u, autostart, start, error))
+    return FALSE;
+  printf ("%s\n", u);
+  return TRUE;
+}
+
+/* Fills in what the node-device XML of mdev M does not say (see the header). */
+gboolean
+zv_cli_remote_mdev_definition (ZvLibvirt *lv, ZvMdev *m, gboolean with_autostart,
+                               GError **error)
+{
+  gboolean persistent = !m->active;   /* libvirt lists a stopped mdev only when defined */
+  g_autofree char *name = mdev_device_name (lv, m->uuid, m->parent);
+  if (m->active && !zv_libvirt_node_device_persistent (lv, name, &persistent, error))
+    return FALSE;
+  m->defined = persistent;
+  if (!with_autostart || !persistent)
+    return TRUE;
+  gboolean autostart = FALSE;
+  if (!zv_libvirt_node_device_autostart (lv, name, &autostart, error))
+    return FALSE;
+  g_free (m->start);
+  m->start = g_strdup (autostart ? "auto" : "manual");
+  return TRUE;
+}
+
+/* Refuses (exit 1) to undefine mdev UUID of PARENT when the node devices read
+ * at the start of the command show it on another parent too: libvirt's
+ * undefine (mdevctl undefine without a parent) would remove both. */
+static gboolean
+refuse_other_parent (ZvCli *cli, const char *uuid, const char *parent, GError **error)
+{
+  g_autoptr (GPtrArray) parents = parents_of_uuid (cli, cli->nodedev_xmls, uuid);
+  const char *other = other_parent (parents, parent);
+  if (other == NULL)
+    return TRUE;
+  g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "mdev %s is defined on %s and on %s of the "
+               "host of %s, and libvirt's undefine (mdevctl undefine without a parent) would "
+               "remove both; run 'mdevctl undefine -u %s -p %s' on that host", uuid, parent,
+               other, cli->remote_uri, uuid, parent);
+  return FALSE;
+}
+
+/* CHANGE of mdev UUID on PARENT of the remote host (see the header). */
+gboolean
+zv_cli_remote_mdev_change (ZvCli *cli, ZvLibvirt *lv, const char *uuid, const char *parent,
+                           ZvNodeDeviceChange change, GError **error)
+{
+  if (change == ZV_NODEDEV_UNDEFINE && !refuse_other_parent (cli, uuid, parent, error))
+    return FALSE;
+  g_autofree char *name = mdev_device_name (lv, uuid, parent);
   g_autoptr (GError) failed = NULL;
-  g_autofree char *name = zv_libvirt_node_device_define (lv, xml, &failed);
-  if (name == NULL)
-    {
-      g_autofree char *define_what = g_strdup_printf ("define mdev %s on %s", u,
-                                                      device->sch->id);
-      set_remote_failure (cli, define_what, failed, NULL, error);
-      return FALSE;
-    }
-  const char *step = "define";
-  gboolean done = zv_signal_check (&failed);
-  if (done && autostart)
-    {
-      step = "set autostart of";
-      done = zv_libvirt_node_device_change (lv, name, ZV_NODEDEV_AUTOSTART_ON, &failed) &&
-             zv_signal_check (&failed);
-    }
-  if (done && start)
-    {
-      step = "start";
-      done = zv_libvirt_node_device_change (lv, name, ZV_NODEDEV_START, &failed);
-    }
-  if (done)
-    {
-      printf ("%s\n", u);
-      return TRUE;
-    }
-  g_autofree char *after = take_back_definition (cli, lv, name, u, device->sch->id);
-  g_autofree char *step_what = g_strdup_printf ("%s mdev %s on %s", step, u, device->sch->id);
-  set_remote_failure (cli, step_what, failed, after, error);
+  if (zv_libvirt_node_device_change (lv, name, change, &failed))
+    return TRUE;
+  g_autofree char *what = g_strdup_printf ("%s mdev %s on %s", change == ZV_NODEDEV_START
+                                           ? "start" : change == ZV_NODEDEV_STOP ? "stop"
+                                           : change == ZV_NODEDEV_UNDEFINE ? "undefine"
+                                           : "change the autostart of", uuid, parent);
+  set_remote_failure (cli, what, failed, NULL, error);
   return FALSE;
 }
 
@@ -303,17 +398,8 @@ zv_cli_remote_undefine (ZvCli *cli, const char *id, const char *uuid, GError **e
   const ZvMdev *mdev = remote_definition (lv, device, uuid, error);
   if (mdev == NULL)
     return FALSE;
-  g_autoptr (GPtrArray) parents = parents_of_uuid (cli, cli->nodedev_xmls, mdev->uuid);
-  const char *other = other_parent (parents, device->sch->id);
-  if (other != NULL)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_FAILED, "mdev %s is defined on %s and on %s of "
-                   "the host of %s, and libvirt's undefine (mdevctl undefine without a "
-                   "parent) would remove both; run 'mdevctl undefine -u %s -p %s' on that "
-                   "host", mdev->uuid, device->sch->id, other, cli->remote_uri, mdev->uuid,
-                   device->sch->id);
-      return FALSE;
-    }
+  if (!refuse_other_parent (cli, mdev->uuid, device->sch->id, error))
+    return FALSE;
   g_autofree char *name = mdev_device_name (lv, mdev->uuid, device->sch->id);
   if (!zv_libvirt_node_device_change (lv, name, ZV_NODEDEV_UNDEFINE, error))
     return FALSE;

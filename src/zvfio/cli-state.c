@@ -47,15 +47,28 @@ zv_cli_state_entry (ZvCli *cli, const ZvTarget *target, const ZvDomain *domain,
 {
   g_autofree char *id = zv_cli_state_device_id (target);
   g_autoptr (ZvStatePassthrough) p = zv_state_passthrough_new (id, domain->name);
+  gboolean remote = target->remote != NULL;
   g_autofree char *override = NULL;
-  if (!zv_driverctl_read (cli->root, target->bus, target->device, &override, error))
+  /* a remote host's driverctl overrides and binding records are not to be seen:
+   * persist and offline stay unset there */
+  if (!remote && !zv_driverctl_read (cli->root, target->bus, target->device, &override, error))
     return NULL;
-  p->persist = g_strcmp0 (override, zv_bus_vfio_driver (target->bus)) == 0;
+  if (!remote)
+    p->persist = g_strcmp0 (override, zv_bus_vfio_driver (target->bus)) == 0;
   if (hd->kind == ZV_HOSTDEV_MDEV_CCW)
     {
       p->mdev = g_strdup (hd->uuid);
       const ZvMdev *m = find_mdev (target->sch, hd->uuid);
-      p->autostart = m != NULL && m->defined && g_strcmp0 (m->start, "auto") == 0;
+      /* remote: known when libvirt was asked (zv_cli_remote_mdev_definition) */
+      if (!remote || (m != NULL && m->start != NULL))
+        p->autostart = m != NULL && m->defined && g_strcmp0 (m->start, "auto") == 0;
+      if (remote)
+        {
+          if (hd->has_ccw_address)
+            p->guest_devno = g_strdup_printf ("%x.%x.%04x", hd->ccw.cssid, hd->ccw.ssid,
+                                              hd->ccw.devno);
+          return g_steal_pointer (&p);
+        }
       g_autoptr (GError) local = NULL;
       g_autoptr (ZvBindRecord) record = zv_state_load_binding (cli->root, target->bus,
                                                                target->device, &local);

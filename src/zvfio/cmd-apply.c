@@ -15,6 +15,7 @@
 #include "cli-state.h"
 #include "cli-libvirt.h"
 #include "cli-mdev-intent.h"
+#include "cli-remote-mdev.h"
 #include "zv-driverctl.h"
 #include "zv-fault.h"
 #include "zv-hostdev.h"
@@ -215,13 +216,44 @@ check_kind (const ZvStatePassthrough *want, const ZvTarget *target, GError **err
                    target->label);
       return FALSE;
     }
-  if (target->remote != NULL)
+  if (target->remote != NULL && want->persist == TRUE)
     {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s is a device of a remote host",
-                   target->label);
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s: 'persist' asks for a driverctl "
+                   "override on the host of %s, which libvirt neither shows nor sets; apply "
+                   "this entry on that host ('zvfio apply' there), or leave 'persist' out",
+                   target->label, target->remote);
       return FALSE;
     }
   return TRUE;
+}
+
+/* Completes the mdevs of remote subchannel SCH with what libvirt says beyond
+ * their node-device XML: defined or not and, with WITH_AUTOSTART, start=. */
+static gboolean
+remote_mdev_facts (ZvLibvirt *lv, ZvSubchannel *sch, gboolean with_autostart, GError **error)
+{
+  for (guint i = 0; sch->mdevs && i < sch->mdevs->len; i++)
+    if (!zv_cli_remote_mdev_definition (lv, g_ptr_array_index (sch->mdevs, i), with_autostart,
+                                        error))
+      return FALSE;
+  return TRUE;
+}
+
+/* The refusal of a binding change (prepare or release, VERB) of TARGET on a
+ * remote host: libvirt has no call for it (NULL for a local target). */
+static char *
+remote_binding_refusal (const ZvTarget *target, const char *verb)
+{
+  if (target->remote == NULL)
+    return NULL;
+  g_autofree char *id = zv_cli_state_device_id (target);
+  return g_strdup_printf ("%s %s changes the sysfs of the host of %s, for which libvirt has no "
+                          "call; run 'zvfio %s %s' on that host (or 'zvfio apply' there)%s",
+                          strcmp (verb, "prepare") == 0 ? "binding" : "releasing",
+                          target->label, target->remote, verb, id,
+                          target->pci && strcmp (verb, "prepare") == 0
+                          ? ", or set 'managed': true so that libvirt binds it when the "
+                            "guest starts" : "");
 }
 
 /* Checks that what DOMAIN holds of the device (HD, mdev HELD) is what WANT asks:
@@ -305,12 +337,19 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
       !zv_cli_load_domains (lv, want->domain, FALSE, TRUE, &domain_xml, &domain, &others, error))
     return FALSE;
   ZvTarget *target = d->target;
+  gboolean remote = target->remote != NULL;
   ZvBus bus = target->bus;
   const char *vfio = zv_bus_vfio_driver (bus);
   const char *driver = target->sch ? target->sch->driver : target->pci->driver;
   gboolean bound = g_strcmp0 (driver, vfio) == 0;
+  /* a remote host's driverctl overrides are not to be seen (persist is refused
+   * there); whether its device is bound, only when libvirt names the driver */
+  gboolean driver_known = !remote || driver != NULL;
   g_autofree char *override = NULL;
-  if (!zv_driverctl_read (cli->root, bus, target->device, &override, error))
+  if (!remote && !zv_driverctl_read (cli->root, bus, target->device, &override, error))
+    return FALSE;
+  if (remote && target->sch != NULL && want->autostart != ZV_UNSET &&
+      !remote_mdev_facts (lv, target->sch, TRUE, error))
     return FALSE;
   gboolean persisted = g_strcmp0 (override, vfio) == 0;
   const ZvHostdev *hd = held_hostdev (target, domain);
@@ -354,8 +393,8 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
   gboolean managed = zv_state_flag (want->managed);
   gboolean need_attach = hd == NULL;
   gboolean persist = zv_state_flag (want->persist);
-  gboolean need_prepare = !managed && ((persist && !(bound && persisted)) ||
-                                       (need_attach && !bound));
+  gboolean need_prepare = !managed && driver_known &&
+                         ((persist && !(bound && persisted)) || (need_attach && !bound));
   if (need_prepare)
     {
       d->prepare_persist = persist;
@@ -367,6 +406,7 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
       ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_PREPARE, .target = target,
                             .allow_offline = zv_state_flag (want->offline) };
       judge (s, &ctx, NULL);
+      s->refusal = remote_binding_refusal (target, "prepare");
     }
   /* what a planned prepare puts right is not held against the later steps: the
    * binding, the override with persist, the online ccw device with offline allowed */
@@ -385,9 +425,10 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
   if (need_define && need_attach)
     {
       Step *s = add_step (d, STEP_DEFINE, want->domain,
-                          g_strdup_printf ("define a vfio_ccw-io mdev %s on %s (start=%s)",
+                          g_strdup_printf ("define a vfio_ccw-io mdev %s on %s (start=%s)%s",
                                            chosen ? chosen : "(new UUID)", target->device,
-                                           autostart ? "auto" : "manual"));
+                                           autostart ? "auto" : "manual", remote
+                                           ? ", through libvirt's node-device API" : ""));
       if (chosen != NULL)
         g_strlcpy (s->uuid, chosen, sizeof s->uuid);
       s->autostart = autostart;
@@ -397,6 +438,7 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
                             .mdev_type = ZV_VFIO_CCW_MDEV_TYPE, .config = &config,
                             .autostart = autostart };
       judge (s, &ctx, fixed);
+      zv_cli_note_remote_rules (&ctx);
     }
   else if (need_define)
     {
@@ -434,6 +476,7 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
   ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_ATTACH, .target = target,
                         .domain = domain, .other_domains = others };
   judge (s, &ctx, fixed);
+  zv_cli_note_remote_rules (&ctx);
   g_autoptr (GError) unknown = NULL;
   if (!need_define && !zv_cli_check_known (cli, target, planned.uuid, &unknown))
     s->refusal = g_strdup (unknown->message);
@@ -447,12 +490,9 @@ static gboolean
 plan_host (ZvCli *cli, ZvLibvirt *lv, GPtrArray *domains, Device *d, GError **error)
 {
   ZvTarget *target = d->target;
-  if (target->remote != NULL)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "%s is a device of a remote host",
-                   target->label);
-      return FALSE;
-    }
+  gboolean remote = target->remote != NULL;
+  if (remote && target->sch != NULL && !remote_mdev_facts (lv, target->sch, TRUE, error))
+    return FALSE;
   gboolean running_user = FALSE;
   for (guint i = 0; i < domains->len; i++)
     {
@@ -514,6 +554,18 @@ plan_host (ZvCli *cli, ZvLibvirt *lv, GPtrArray *domains, Device *d, GError **er
     }
   const char *vfio = zv_bus_vfio_driver (target->bus);
   const char *driver = target->sch ? target->sch->driver : target->pci->driver;
+  if (remote)
+    {
+      /* no driverctl override or binding record of that host is to be seen */
+      if (g_strcmp0 (driver, vfio) == 0)
+        {
+          Step *s = add_step (d, STEP_RELEASE, NULL,
+                              g_strdup_printf ("give %s back to its host driver",
+                                               target->device));
+          s->refusal = remote_binding_refusal (target, "release");
+        }
+      return TRUE;
+    }
   g_autofree char *override = NULL;
   if (!zv_driverctl_read (cli->root, target->bus, target->device, &override, error))
     return FALSE;
@@ -637,7 +689,9 @@ refresh_target (ZvCli *cli, Device *d, GError **error)
 {
   g_autofree char *id = d->target->sch ? g_strdup_printf ("sch:%s", d->target->device)
                                        : g_strdup (d->target->device);
-  ZvTarget *fresh = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, error);
+  if (d->target->remote != NULL)
+    g_clear_pointer (&cli->nodedev_xmls, g_ptr_array_unref);   /* read the node devices again */
+  ZvTarget *fresh = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
   if (fresh == NULL)
     return FALSE;
   zv_target_free (d->target);
@@ -653,6 +707,7 @@ static gboolean
 run_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
 {
   gboolean prepared = FALSE;
+  gboolean remote_defined = FALSE;   /* a remote definition this run made */
   g_autoptr (ZvMdevIntent) intent = NULL;
   g_autoptr (ZvLock) lock = NULL;
   Step *failed_step = NULL;
@@ -666,6 +721,19 @@ run_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
       if (s->kind == STEP_PREPARE)
         {
           if (!run_prepare (cli, d, &prepared, &failure) || !refresh_target (cli, d, &failure))
+            break;
+        }
+      else if (s->kind == STEP_DEFINE && d->target->remote != NULL)
+        {
+          /* that host's libvirtd runs mdevctl, and with it its zvfio-callout */
+          g_autofree char *uuid = s->uuid[0] ? g_strdup (s->uuid) : g_uuid_string_random ();
+          if (!zv_cli_remote_mdev_define (cli, lv, d->target->sch, uuid, s->autostart, FALSE,
+                                          &failure))
+            break;
+          remote_defined = TRUE;
+          g_strlcpy (s->uuid, uuid, sizeof s->uuid);
+          g_strlcpy (d->mdev, uuid, sizeof d->mdev);
+          if (!refresh_target (cli, d, &failure))
             break;
         }
       else if (s->kind == STEP_DEFINE)
@@ -737,6 +805,13 @@ run_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
       if (!zv_cli_mdev_intent_undo (cli, intent, &undo))
         zv_cli_message ("warning: %s: %s", d->id, undo->message);
     }
+  if (remote_defined)
+    {
+      g_autofree char *happened = NULL;
+      gboolean undone = zv_cli_remote_mdev_take_back (cli, lv, d->mdev, d->target->sch->id,
+                                                      &happened);
+      zv_cli_message ("%s: %s: %s", undone ? "note" : "warning", d->id, happened);
+    }
   if (prepared)
     undo_prepare (cli, d);
   for (guint i = 0; i < d->steps->len; i++)
@@ -757,6 +832,7 @@ static gboolean
 run_host (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
 {
   g_autoptr (GError) failure = NULL;
+  gboolean remote = d->target->remote != NULL;
   Step *failed_step = NULL;
   for (guint i = 0; i < d->steps->len && failure == NULL; i++)
     {
@@ -768,6 +844,12 @@ run_host (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
       if (s->kind == STEP_DETACH)
         ok = change_domain (lv, s->domain, FALSE, NULL, s->uuid[0] ? s->uuid : NULL, s->pci,
                             &s->removed_xml, &failure);
+      else if (s->kind == STEP_STOP && remote)
+        ok = zv_cli_remote_mdev_change (cli, lv, s->uuid, d->target->sch->id, ZV_NODEDEV_STOP,
+                                        &failure);
+      else if (s->kind == STEP_UNDEFINE && remote)
+        ok = zv_cli_remote_mdev_change (cli, lv, s->uuid, d->target->sch->id,
+                                        ZV_NODEDEV_UNDEFINE, &failure);
       else if (s->kind == STEP_STOP)
         ok = zv_mdevctl_stop (cli->root, s->uuid, &failure);
       else if (s->kind == STEP_UNDEFINE)
@@ -802,6 +884,12 @@ run_host (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
       if (s->kind == STEP_DETACH && s->removed_xml != NULL)
         ok = change_domain (lv, s->domain, TRUE, s->removed_xml, s->uuid[0] ? s->uuid : NULL,
                             s->pci, NULL, &undo);
+      else if (s->kind == STEP_UNDEFINE && remote)
+        ok = zv_cli_remote_mdev_define (cli, lv, d->target->sch, s->uuid, s->autostart, TRUE,
+                                        &undo);
+      else if (s->kind == STEP_STOP && remote)
+        ok = zv_cli_remote_mdev_change (cli, lv, s->uuid, d->target->sch->id, ZV_NODEDEV_START,
+                                        &undo);
       else if (s->kind == STEP_UNDEFINE)
         {
           g_autofree char *again = zv_mdevctl_define (cli->root, &d->target->sch->busid, s->uuid,
@@ -827,7 +915,7 @@ read_after (ZvCli *cli, GPtrArray *domains, Device *d)
   g_autoptr (GError) local = NULL;
   g_autofree char *id = d->target->sch ? g_strdup_printf ("sch:%s", d->target->device)
                                        : g_strdup (d->target->device);
-  g_autoptr (ZvTarget) target = zv_target_resolve (cli->root, id, ZV_TARGET_DEFAULT, &local);
+  g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, &local);
   for (guint i = 0; target && i < domains->len; i++)
     {
       const ZvDomain *dom = g_ptr_array_index (domains, i);
@@ -878,6 +966,8 @@ predict_after (Device *d)
       /* a prepare that does not persist keeps an override that was there */
       p->persist = FALSE;
     }
+  if (d->target->remote != NULL)
+    p->persist = ZV_UNSET;   /* a remote host's driverctl overrides are not to be seen */
   if (ccw)
     {
       const Step *define = NULL;
@@ -890,6 +980,8 @@ predict_after (Device *d)
       p->autostart = want->autostart != ZV_UNSET ? want->autostart
                      : now ? now->autostart : FALSE;
       p->offline = want->offline != ZV_UNSET ? want->offline : now ? now->offline : FALSE;
+      if (d->target->remote != NULL)
+        p->offline = ZV_UNSET;   /* nor its binding records */
       p->guest_devno = d->target->has_guest_ccw
         ? g_strdup_printf ("%x.%x.%04x", d->target->guest_ccw.cssid, d->target->guest_ccw.ssid,
                            d->target->guest_ccw.devno)
@@ -1235,13 +1327,6 @@ zv_cmd_apply (ZvCli *cli, int argc, char **argv, GError **error)
                    "for stdin)");
       return FALSE;
     }
-  if (cli->remote_uri != NULL)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "apply changes this host's bindings and "
-                   "mdev definitions, but %s names another host; run 'zvfio apply' on that "
-                   "host", cli->remote_uri);
-      return FALSE;
-    }
   g_autoptr (ZvStateDoc) doc = read_document (argv[1], error);
   if (doc == NULL)
     return FALSE;
@@ -1264,6 +1349,8 @@ zv_cmd_apply (ZvCli *cli, int argc, char **argv, GError **error)
   gboolean changed = FALSE, failed = FALSE;
   int code = -1;
   g_autoptr (GPtrArray) domains = check ? NULL : zv_cli_state_domains (lv, NULL);
+  if (!check)
+    g_clear_pointer (&cli->nodedev_xmls, g_ptr_array_unref);   /* remote: read them again */
   for (guint i = 0; i < devices->len; i++)
     {
       Device *d = g_ptr_array_index (devices, i);

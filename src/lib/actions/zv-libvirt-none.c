@@ -148,6 +148,16 @@ zv_libvirt_node_device_persistent (ZvLibvirt *lv, const char *name, gboolean *pe
 
 /* Always fails: no libvirt. */
 gboolean
+zv_libvirt_node_device_autostart (ZvLibvirt *lv, const char *name, gboolean *autostart,
+                                  GError **error)
+{
+  *autostart = FALSE;
+  set_unavailable (error);
+  return FALSE;
+}
+
+/* Always fails: no libvirt. */
+gboolean
 zv_libvirt_node_device_change (ZvLibvirt *lv, const char *name, ZvNodeDeviceChange change,
                                GError **error)
 {

@@ -40,6 +40,7 @@
   X (virNodeDeviceDefineXML) \
   X (virNodeDeviceDestroy) \
   X (virNodeDeviceFree) \
+  X (virNodeDeviceGetAutostart) \
   X (virNodeDeviceGetName) \
   X (virNodeDeviceGetXMLDesc) \
   X (virNodeDeviceIsPersistent) \
@@ -576,6 +577,24 @@ zv_libvirt_node_device_persistent (ZvLibvirt *lv, const char *name, gboolean *pe
   api.virNodeDeviceFree (dev);
   *persistent = rc == 1;
   return rc >= 0;
+}
+
+/* Whether node device NAME starts when its host boots. */
+gboolean
+zv_libvirt_node_device_autostart (ZvLibvirt *lv, const char *name, gboolean *autostart,
+                                  GError **error)
+{
+  virNodeDevicePtr dev = lookup_node_device (lv, name, error);
+  if (dev == NULL)
+    return FALSE;
+  int value = 0;
+  int rc = api.virNodeDeviceGetAutostart (dev, &value);
+  if (rc < 0)
+    set_libvirt_error (error, "cannot tell whether node device '%s' starts automatically",
+                       name);
+  api.virNodeDeviceFree (dev);
+  *autostart = rc == 0 && value != 0;
+  return rc == 0;
 }
 
 /* Applies CHANGE to node device NAME. */

@@ -81,6 +81,11 @@ gboolean zv_libvirt_node_device_known (ZvLibvirt *lv, const char *name);
 gboolean zv_libvirt_node_device_persistent (ZvLibvirt *lv, const char *name,
                                             gboolean *persistent, GError **error);
 
+/* Whether node device NAME starts when its host boots (*AUTOSTART,
+ * virNodeDeviceGetAutostart); ZV_ERROR_NOT_FOUND when libvirt has no such device. */
+gboolean zv_libvirt_node_device_autostart (ZvLibvirt *lv, const char *name,
+                                           gboolean *autostart, GError **error);
+
 /* What zv_libvirt_node_device_change does. */
 typedef enum {
   ZV_NODEDEV_START,           /* virNodeDeviceCreate: start a defined device */

@@ -24,9 +24,12 @@ URI="qemu+ssh://root@$R/system"
 mname1=mdev_${U1//-/_}_${sch//./_}
 SSH_CONF=/etc/ssh/ssh_config.d/zvfio-remote.conf
 U3=""
+U4=5a7f0022-0000-4000-8000-000000000004
+D=zr-apply
 cleanup() {
     local u
-    for u in $U1 $U2 $U3; do mdevctl stop -u $u; mdevctl undefine -u $u; done >/dev/null 2>&1
+    virsh undefine $D >/dev/null 2>&1
+    for u in $U1 $U2 $U3 $U4; do mdevctl stop -u $u; mdevctl undefine -u $u; done >/dev/null 2>&1
     zvfio release ccw:$devno --persist >/dev/null 2>&1
     ssh -n -O exit $R >/dev/null 2>&1
     [ -s $ZV_WORK/sshd.pid ] && kill "$(cat $ZV_WORK/sshd.pid)" 2>/dev/null
@@ -120,6 +123,19 @@ has "refusing to start an mdev for" "the refusal"
 [ -z "$(ls /etc/mdevctl.d/$sch 2>/dev/null)" ] || fail "a definition appeared on $sch"
 [ -z "$(ls /sys/bus/mdev/devices 2>/dev/null)" ] || fail "an mdev appeared"
 
+step "apply --connect: $devno (online, on io_subchannel) to domain $D; libvirt cannot bind it: refused, nothing changes"
+domain_xml $D $ZV_WORK/$D.console > $ZV_WORK/$D.xml
+ok virsh define $ZV_WORK/$D.xml
+printf '{"version": 1, "passthroughs": [{"device": "ccw:%s", "domain": "%s", "mdev": "%s", "autostart": true}]}\n' \
+    $devno $D $U4 > $ZV_WORK/want.json
+printf '{"version": 1, "host": ["ccw:%s"]}\n' $devno > $ZV_WORK/back.json
+zr apply $ZV_WORK/want.json
+[ $RC -eq 1 ] || fail "remote apply that needs a binding exited $RC, expected 1"
+has "refusing to prepare: binding device $devno (subchannel $sch) changes the sysfs of the host of $URI, for which libvirt has no call; run 'zvfio prepare ccw:$devno' on that host" "the refusal"
+has "  define: not-run: " "the plan"
+[ -z "$(ls /etc/mdevctl.d/$sch 2>/dev/null)" ] || fail "a definition appeared on $sch"
+sch_is $sch io_subchannel || fail "$sch left io_subchannel"
+
 step "bind $sch ($devno) to vfio_ccw on 'that host' (its admin's zvfio prepare, no --persist)"
 ok zvfio prepare ccw:$devno --offline
 wait_for 20 sh -c "virsh nodedev-dumpxml $css | grep -q vfio_ccw-io" || fail "libvirt does not see the mdev type on $css"
@@ -134,11 +150,48 @@ has "zvfio: the zvfio-callout of the host of $URI refused to set autostart of md
 ! defined_on $sch $U2 || fail "the vetoed definition of $U2 stayed"
 wait_for 20 sh -c "! virsh nodedev-list --all --cap mdev | grep -q ${U2//-/_}" || fail "libvirt still lists $U2"
 
+step "apply --connect: the far side's zvfio-callout vetoes the define step (autostart, binding not persistent)"
+zr apply $ZV_WORK/want.json
+[ $RC -eq 3 ] || fail "remote apply with the callout's veto exited $RC, expected 3"
+printf '%s\n' "$OUT" | grep -Eq "^error: ccw\.autostart-not-persistent: .*$sch" \
+    || fail "apply does not show the callout's reason (its ccw.autostart-not-persistent line)"
+has "refused to set autostart of mdev $U4 on $sch" "the step's error"
+has "was undefined again (nothing changed)" "the step's error"
+has "  attach: not-run: " "the plan"
+! defined_on $sch $U4 || fail "the vetoed definition of $U4 stayed"
+virsh dumpxml $D | grep -q "$U4" && fail "domain $D got the hostdev of $U4"
+
 step "the binding made persistent (zvfio prepare --persist on 'that host')"
 ok zvfio release ccw:$devno
 ok zvfio prepare ccw:$devno --offline --persist
 assert_file /etc/driverctl.d/css-$sch "driverctl override of $sch"
 wait_for 20 sh -c "virsh nodedev-dumpxml $css | grep -q vfio_ccw-io" || fail "libvirt does not see the mdev type on $css"
+
+step "apply --connect: define (node-device API) and attach; again: nothing to do"
+zr apply $ZV_WORK/want.json --check
+[ $RC -eq 10 ] || fail "remote apply --check exited $RC, expected 10"
+has "through libvirt's node-device API" "the plan"
+! defined_on $sch $U4 || fail "apply --check defined $U4"
+zr apply $ZV_WORK/want.json --json
+[ $RC -eq 10 ] || fail "remote apply exited $RC, expected 10: $(printf '%s' "$OUT" | tail -n 3 | tr '\n' ' ')"
+defined_on $sch $U4 || fail "apply defined no $U4 on $sch"
+jq -e '.start == "auto" and .mdev_type == "vfio_ccw-io"' /etc/mdevctl.d/$sch/$U4 >/dev/null \
+    || fail "definition of $U4: $(cat /etc/mdevctl.d/$sch/$U4)"
+virsh dumpxml --inactive $D | grep -q "uuid='$U4'" || fail "domain $D lacks the hostdev of $U4"
+zr apply $ZV_WORK/want.json
+[ $RC -eq 0 ] || fail "the second remote apply exited $RC, expected 0 (nothing to do)"
+has "nothing to do (1 device as the document says)" "the second apply"
+
+step "apply --connect of a host entry: the release cannot be done over libvirt, nothing changes"
+zr apply $ZV_WORK/back.json
+[ $RC -eq 1 ] || fail "remote apply of a host entry exited $RC, expected 1"
+has "run 'zvfio release ccw:$devno' on that host" "the refusal"
+defined_on $sch $U4 || fail "the refused host entry undefined $U4"
+virsh dumpxml --inactive $D | grep -q "uuid='$U4'" || fail "the refused host entry detached $U4"
+zr_ok detach $D $U4
+zr_ok undefine $U4
+! defined_on $sch $U4 || fail "undefine left $U4"
+wait_for 20 sh -c "! virsh nodedev-list --all --cap mdev | grep -q ${U4//-/_}" || fail "libvirt still lists $U4"
 
 step "define --auto --start: virNodeDeviceDefineXML, SetAutostart, Create"
 zr_ok define $css --uuid $U1 --auto --start
@@ -192,4 +245,4 @@ assert_no_file /etc/driverctl.d/css-$sch "driverctl override after release"
 n=$(ssh_sessions)
 trap - EXIT
 cleanup
-pass "over $URI (real sshd/ssh/virt-ssh-helper; $n ssh sessions): remote rules refused an online device before libvirt; the far side's zvfio-callout vetoed define --auto without a persistent binding (exit 3, its ccw.autostart-not-persistent line shown, the definition taken back); define --auto --start, stop, start by name, undefine and a transient start/stop drove the real mdev through libvirt's node-device API; undefine refused a UUID defined on two subchannels; zvfio read none of this machine's device files and ran no mdevctl"
+pass "over $URI (real sshd/ssh/virt-ssh-helper; $n ssh sessions): apply --connect showed the far side's callout veto of its define step and took it back, then defined (node-device API) and attached an mdev, had nothing to do the second time, and refused a host entry whose release libvirt cannot do; remote rules refused an online device before libvirt; the far side's zvfio-callout vetoed define --auto without a persistent binding (exit 3, its ccw.autostart-not-persistent line shown, the definition taken back); define --auto --start, stop, start by name, undefine and a transient start/stop drove the real mdev through libvirt's node-device API; undefine refused a UUID defined on two subchannels; zvfio read none of this machine's device files and ran no mdevctl"
