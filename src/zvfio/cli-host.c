@@ -157,6 +157,24 @@ zv_cli_resolve (ZvCli *cli, const char *text, guint flags, GError **error)
   return zv_cli_resolve_id (cli, &id, text, flags, error);
 }
 
+/* TARGET when it is a subchannel's (see cli.h). */
+ZvTarget *
+zv_cli_require_subchannel (ZvTarget *target, const char *command, const char *text,
+                           GError **error)
+{
+  g_autoptr (ZvTarget) owned = target;
+  if (owned == NULL)
+    return NULL;
+  zv_cli_print_warnings (owned->inv->warnings);
+  if (owned->sch == NULL)
+    {
+      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
+                   "%s: %s is not a ccw device, subchannel or vfio-ccw mdev", command, text);
+      return NULL;
+    }
+  return g_steal_pointer (&owned);
+}
+
 /* The inventory in SCOPE, on this host or from the remote libvirt. */
 ZvInventory *
 zv_cli_inventory (ZvCli *cli, guint scope, GError **error)

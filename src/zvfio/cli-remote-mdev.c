@@ -41,17 +41,8 @@ remote_subchannel (ZvCli *cli, const char *command, const char *id, ZvLibvirt **
       if (cli->nodedev_xmls == NULL)
         return NULL;
     }
-  g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
-  if (target == NULL)
-    return NULL;
-  zv_cli_print_warnings (target->inv->warnings);
-  if (target->sch == NULL)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
-                   "%s: %s is not a ccw device, subchannel or vfio-ccw mdev", command, id);
-      return NULL;
-    }
-  return g_steal_pointer (&target);
+  return zv_cli_require_subchannel (zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error),
+                                    command, id, error);
 }
 
 /* The parents (subchannel ids) on which node devices XMLS show mdev UUID,

@@ -65,6 +65,11 @@ ZvTarget *zv_cli_resolve_id (ZvCli *cli, const ZvId *id, const char *text, guint
                              GError **error);
 /* zv_cli_resolve_id of TEXT, parsed once (zv_target_parse_id). */
 ZvTarget *zv_cli_resolve (ZvCli *cli, const char *text, guint flags, GError **error);
+/* TARGET (taken; NULL passes ERROR through) when it is a subchannel's (a ccw
+ * device, subchannel or vfio-ccw mdev), its inventory's warnings printed; else
+ * NULL with a usage error naming COMMAND and TEXT. */
+ZvTarget *zv_cli_require_subchannel (ZvTarget *target, const char *command, const char *text,
+                                     GError **error);
 /* The inventory in SCOPE: this host's, or the remote libvirt's node devices. */
 ZvInventory *zv_cli_inventory (ZvCli *cli, guint scope, GError **error);
 /* The XML of every node device of the --connect libvirt (read once). */

@@ -939,18 +939,7 @@ predict_after (Device *d)
       for (guint i = 0; !changes && i < d->before->len; i++)
         {
           const ZvStatePassthrough *p = g_ptr_array_index (d->before, i);
-          ZvStatePassthrough *copy = zv_state_passthrough_new (p->device, p->domain);
-          copy->mdev = g_strdup (p->mdev);
-          copy->persist = p->persist;
-          copy->autostart = p->autostart;
-          copy->offline = p->offline;
-          copy->managed = p->managed;
-          copy->guest_devno = g_strdup (p->guest_devno);
-          copy->has_uid = p->has_uid;
-          copy->uid = p->uid;
-          copy->has_fid = p->has_fid;
-          copy->fid = p->fid;
-          g_ptr_array_add (d->after, copy);
+          g_ptr_array_add (d->after, zv_state_passthrough_copy (p));
         }
       d->host_after = d->want == NULL ? (changes || d->host_before) : FALSE;
       return;
@@ -1159,18 +1148,7 @@ diff_side (GPtrArray *devices, gboolean before)
       for (guint k = 0; k < entries->len; k++)
         {
           const ZvStatePassthrough *p = g_ptr_array_index (entries, k);
-          ZvStatePassthrough *copy = zv_state_passthrough_new (p->device, p->domain);
-          copy->mdev = g_strdup (p->mdev);
-          copy->persist = p->persist;
-          copy->autostart = p->autostart;
-          copy->offline = p->offline;
-          copy->managed = p->managed;
-          copy->guest_devno = g_strdup (p->guest_devno);
-          copy->has_uid = p->has_uid;
-          copy->uid = p->uid;
-          copy->has_fid = p->has_fid;
-          copy->fid = p->fid;
-          g_ptr_array_add (doc->passthroughs, copy);
+          g_ptr_array_add (doc->passthroughs, zv_state_passthrough_copy (p));
         }
       if (d->target != NULL && (before ? d->host_before : d->host_after))
         g_ptr_array_add (doc->host, zv_cli_state_device_id (d->target));

@@ -19,18 +19,9 @@ static ZvTarget *
 resolve_subchannel (ZvCli *cli, const char *command, const ZvId *id, const char *text,
                     GError **error)
 {
-  g_autoptr (ZvTarget) target = zv_target_resolve_id (cli->root, id, text, ZV_TARGET_DEFAULT,
-                                                      error);
-  if (target == NULL)
-    return NULL;
-  zv_cli_print_warnings (target->inv->warnings);
-  if (target->sch == NULL)
-    {
-      g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE,
-                   "%s: %s is not a ccw device, subchannel or vfio-ccw mdev", command, text);
-      return NULL;
-    }
-  return g_steal_pointer (&target);
+  return zv_cli_require_subchannel (zv_target_resolve_id (cli->root, id, text,
+                                                         ZV_TARGET_DEFAULT, error),
+                                    command, text, error);
 }
 
 /* Finds the mdev UUID of DEVICE's subchannel, or its only definition when UUID is NULL. */

@@ -42,6 +42,24 @@ zv_state_passthrough_new (const char *device, const char *domain)
   return p;
 }
 
+/* A copy of P. */
+ZvStatePassthrough *
+zv_state_passthrough_copy (const ZvStatePassthrough *p)
+{
+  ZvStatePassthrough *copy = zv_state_passthrough_new (p->device, p->domain);
+  copy->mdev = g_strdup (p->mdev);
+  copy->persist = p->persist;
+  copy->autostart = p->autostart;
+  copy->offline = p->offline;
+  copy->managed = p->managed;
+  copy->guest_devno = g_strdup (p->guest_devno);
+  copy->has_uid = p->has_uid;
+  copy->uid = p->uid;
+  copy->has_fid = p->has_fid;
+  copy->fid = p->fid;
+  return copy;
+}
+
 /* Frees a passthrough. */
 void
 zv_state_passthrough_free (ZvStatePassthrough *p)

@@ -49,6 +49,8 @@ void zv_state_doc_free (ZvStateDoc *doc);
 ZvStatePassthrough *zv_state_passthrough_new (const char *device, const char *domain);
 /* Frees a passthrough. */
 void zv_state_passthrough_free (ZvStatePassthrough *p);
+/* A copy of P. */
+ZvStatePassthrough *zv_state_passthrough_copy (const ZvStatePassthrough *p);
 /* P's member VALUE (ZV_UNSET, FALSE or TRUE) with the default FALSE. */
 gboolean zv_state_flag (gint value);
 
