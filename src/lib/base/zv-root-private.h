@@ -1,6 +1,7 @@
-/* zvfio: what zv-root.c (the root, paths resolved in it) and zv-dir.c (files
- * inside an open directory) share behind the public zv-root.h. Only those two
- * files include it, after zv-root.h (which it does not include: no cycle). */
+/* zvfio: what zv-root.c (the root, paths resolved in it), zv-root-walk.c (the
+ * walker where openat2 is missing) and zv-dir.c (files inside an open
+ * directory) share behind the public zv-root.h. Only those files include it,
+ * after zv-root.h (which it does not include: no cycle). */
 #pragma once
 
 #include <glib.h>
@@ -34,6 +35,17 @@ struct _ZvDir {
  * (no "..", "." or empty component), or "." for BASE itself. Returns an fd or
  * -1 with errno. */
 int zv_root_open_plain (int base, const char *rel, int flags, mode_t mode);
+/* zv_root_open_plain where openat2 is missing (zv-root-walk.c): one
+ * openat(O_NOFOLLOW) per component of REL, each below the one before. */
+int zv_root_open_plain_walk (int base, const char *rel, int flags, mode_t mode);
+/* The user-space resolver (zv-root-walk.c): walks PATH inside ROOT one
+ * component at a time, each opened O_PATH with no symlink followed and
+ * classified by fstat of that fd; ".." and absolute link targets clamped to the
+ * root. Returns the canonical root-relative path (*EXISTS FALSE when only its
+ * last component is missing and ALLOW_MISSING), or NULL with ERROR naming
+ * where the walk stopped. */
+char *zv_root_walk (struct _ZvRoot *root, const char *path, gboolean allow_missing,
+                    gboolean *exists, GError **error);
 /* Wraps FD, an open directory at the canonical root-relative PATH (taken). */
 struct _ZvDir *zv_dir_new (struct _ZvRoot *root, char *path, int fd);
 /* Sets ERROR from ERRSV: "VERB DIR_PATH[/NAME]: strerror". */

@@ -7,9 +7,10 @@
  * a symlink swapped in meanwhile can make an open fail, never escape. A file
  * below an open directory is opened with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
  * (zv_root_open_plain, zv-dir.c). Where openat2 is missing (ENOSYS: kernels
- * before 5.6; valgrind 3.19 and qemu-user 7.2, Debian 12's) a small walker in
- * user space does the same, one O_NOFOLLOW component at a time; it also words
- * the error of an open that failed (where the path stopped). */
+ * before 5.6; valgrind 3.19 and qemu-user 7.2, Debian 12's; EPERM: seccomp
+ * filters) the small walker of zv-root-walk.c does the same in user space, one
+ * O_NOFOLLOW component at a time; it also words the error of an open that
+ * failed (where the path stopped). */
 #include "zv-root.h"
 #include "zv-root-private.h"
 #include "zv-paths.h"
@@ -29,7 +30,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#define ZV_MAX_SYMLINKS 40
 /* Times an openat2 is made again when the kernel answers EAGAIN: a rename or
  * mount raced with a ".." under RESOLVE_IN_ROOT and it could not prove the
  * lookup stayed inside (openat2(2)). */
@@ -45,23 +45,6 @@ static void
 set_errno_error (GError **error, int errsv, const char *what, const char *path)
 {
   zv_root_set_file_error (error, errsv, what, path, NULL);
-}
-
-/* Sets ERROR for a walk of PATH that failed at REL; when symlinks were followed on
- * the way, names PATH as asked and says where inside the root they led (REL alone,
- * e.g. "/tmp" for a link to an absolute host path, reads like a path outside). */
-static void
-set_walk_error (GError **error, int errsv, const char *what, const char *path,
-                const char *rel, int links)
-{
-  if (links == 0 || strcmp (path, rel) == 0)
-    {
-      set_errno_error (error, errsv, what, rel);
-      return;
-    }
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
-               "%s %s: %s (reached through a symlink, resolved inside the root): %s", what,
-               path, rel, g_strerror (errsv));
 }
 
 /* Opens a root: DIR, else $ZVFIO_ROOT, else "/". */
@@ -203,8 +186,8 @@ zv_root_opens_paths_in_one_call (void)
   return !g_atomic_int_get (&no_openat2);
 }
 
-/* Opens REL below BASE following no symlink (see zv-root-private.h). Without
- * openat2: one openat(O_NOFOLLOW) per component, each below the one before. */
+/* Opens REL below BASE following no symlink (see zv-root-private.h); without
+ * openat2 through the walker (zv-root-walk.c). */
 int
 zv_root_open_plain (int base, const char *rel, int flags, mode_t mode)
 {
@@ -223,103 +206,7 @@ zv_root_open_plain (int base, const char *rel, int flags, mode_t mode)
         }
       return fd;
     }
-  char component[NAME_MAX + 1];
-  for (int here = base;;)
-    {
-      const char *end = strchrnul (rel, '/');
-      gboolean last = *end == '\0';
-      if ((gsize) (end - rel) > NAME_MAX)
-        {
-          if (here != base)
-            close (here);
-          errno = ENAMETOOLONG;
-          return -1;
-        }
-      memcpy (component, rel, (gsize) (end - rel));
-      component[end - rel] = '\0';
-      fd = openat (here, component,
-                   (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC, mode);
-      int errsv = errno;
-      if (here != base)
-        close (here);
-      errno = errsv;
-      if (fd < 0 || last)
-        return fd;
-      here = fd;
-      rel = end + 1;
-    }
-}
-
-/* The user-space resolver, for where openat2 is missing and to word an open
- * that failed: walks PATH one component at a time, each opened O_PATH along
- * the canonical path so far with no symlink followed (zv_root_open_plain from
- * the root's fd) and classified by fstat of that very fd; ".." and absolute
- * link targets are clamped to the root as a chroot would. Returns the
- * canonical root-relative path (*EXISTS FALSE when only its last component is
- * missing and ALLOW_MISSING), or NULL with ERROR naming where the walk stopped. */
-static char *
-walk (ZvRoot *root, const char *path, gboolean allow_missing, gboolean *exists, GError **error)
-{
-  g_autoptr (GString) canon = g_string_new (NULL);   /* "" is the root itself */
-  g_autoptr (GString) todo = g_string_new (path);    /* what is left to walk */
-  int links = 0;
-  *exists = TRUE;
-  for (;;)
-    {
-      g_string_erase (todo, 0, (gssize) strspn (todo->str, "/"));
-      if (todo->len == 0)
-        return g_strdup (canon->len > 0 ? canon->str : "/");
-      gsize n = strcspn (todo->str, "/"), mark = canon->len;
-      g_autofree char *name = g_strndup (todo->str, n);
-      g_string_erase (todo, 0, (gssize) n);
-      gboolean last = todo->str[strspn (todo->str, "/")] == '\0';
-      if (strcmp (name, ".") == 0)
-        continue;
-      if (strcmp (name, "..") == 0)
-        {
-          const char *slash = strrchr (canon->str, '/');
-          g_string_truncate (canon, slash ? (gsize) (slash - canon->str) : 0);
-          continue;
-        }
-      g_string_append_printf (canon, "/%s", name);
-      int fd = zv_root_open_plain (root->fd, canon->str + 1, O_PATH | O_NOFOLLOW, 0);
-      struct stat st;
-      if (fd < 0 || fstat (fd, &st) != 0)
-        {
-          int errsv = errno;
-          if (fd >= 0)
-            close (fd);
-          *exists = FALSE;
-          if (errsv == ENOENT && allow_missing && last)
-            return g_strdup (canon->str);
-          set_walk_error (error, errsv, "cannot access", path, canon->str, links);
-          return NULL;
-        }
-      char target[PATH_MAX];
-      ssize_t len = !S_ISLNK (st.st_mode) ? 0
-                    : ++links > ZV_MAX_SYMLINKS ? (errno = ELOOP, -1)
-                    : readlinkat (fd, "", target, sizeof target - 1);
-      int errsv = errno;
-      close (fd);
-      if (len < 0)
-        {
-          set_walk_error (error, errsv, errsv == ELOOP ? "cannot resolve" : "cannot read link",
-                          path, canon->str, links);
-          return NULL;
-        }
-      if (S_ISLNK (st.st_mode))
-        {
-          target[len] = '\0';
-          g_string_prepend (todo, "/");
-          g_string_prepend (todo, target);
-          g_string_truncate (canon, target[0] == '/' ? 0 : mark);
-        }
-      else if (!S_ISDIR (st.st_mode) && !last)
-        {
-          set_walk_error (error, ENOTDIR, "cannot access", path, canon->str, links);
-          return NULL;
-        }
-    }
+  return zv_root_open_plain_walk (base, rel, flags, mode);
 }
 
 /* The canonical root-relative path of FD, which the kernel opened inside the
@@ -443,7 +330,7 @@ root_open_once (ZvRoot *root, const char *path, int flags, gboolean allow_missin
     return -1;
   gboolean exists;
   g_autoptr (GError) walk_error = NULL;
-  g_autofree char *walked = walk (root, path, allow_missing, &exists, &walk_error);
+  g_autofree char *walked = zv_root_walk (root, path, allow_missing, &exists, &walk_error);
   if (walked == NULL || !exists)
     {
       if (walk_error != NULL)
