@@ -25,13 +25,19 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Opens the --connect libvirt (*LV) and resolves ID among its css, ccw and mdev
- * node devices to a subchannel target (read once per command, kept in CLI for
- * zv_cli_resolve; the other devices are neither read nor refreshed there). */
+/* Opens the --connect libvirt (*LV) and resolves the parsed ID (TEXT as typed;
+ * NULL: TEXT is no ID) among its css, ccw and mdev node devices to a subchannel
+ * target (read once per command, kept in CLI for zv_cli_resolve_id; the other
+ * devices are neither read nor refreshed there). */
 static ZvTarget *
-remote_subchannel (ZvCli *cli, const char *command, const char *id, ZvLibvirt **lv,
-                   GError **error)
+remote_subchannel (ZvCli *cli, const char *command, const ZvId *id, const char *text,
+                   ZvLibvirt **lv, GError **error)
 {
+  if (id == NULL)
+    {
+      zv_target_set_id_error (text, error);
+      return NULL;
+    }
   *lv = zv_cli_libvirt_open (cli, error);
   if (*lv == NULL)
     return NULL;
@@ -41,8 +47,9 @@ remote_subchannel (ZvCli *cli, const char *command, const char *id, ZvLibvirt **
       if (cli->nodedev_xmls == NULL)
         return NULL;
     }
-  return zv_cli_require_subchannel (zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error),
-                                    command, id, error);
+  return zv_cli_require_subchannel (zv_cli_resolve_id (cli, id, text, ZV_TARGET_DEFAULT,
+                                                      error),
+                                    command, text, error);
 }
 
 /* The parents (subchannel ids) on which node devices XMLS show mdev UUID,
@@ -245,11 +252,11 @@ zv_cli_remote_mdev_take_back (ZvCli *cli, ZvLibvirt *lv, const char *uuid, const
 
 /* define ID on the remote host. */
 gboolean
-zv_cli_remote_define (ZvCli *cli, const char *id, const char *uuid, gboolean autostart,
-                      gboolean start, GError **error)
+zv_cli_remote_define (ZvCli *cli, const ZvId *id, const char *text, const char *uuid,
+                      gboolean autostart, gboolean start, GError **error)
 {
   g_autoptr (ZvLibvirt) lv = NULL;
-  g_autoptr (ZvTarget) device = remote_subchannel (cli, "define", id, &lv, error);
+  g_autoptr (ZvTarget) device = remote_subchannel (cli, "define", id, text, &lv, error);
   if (device == NULL)
     return FALSE;
   ZvMdevConfig config = { .mdev_type = (char *) ZV_VFIO_CCW_MDEV_TYPE,
@@ -380,10 +387,11 @@ remote_definition (ZvLibvirt *lv, const ZvTarget *device, const char *uuid, GErr
 
 /* undefine ID|UUID on the remote host. */
 gboolean
-zv_cli_remote_undefine (ZvCli *cli, const char *id, const char *uuid, GError **error)
+zv_cli_remote_undefine (ZvCli *cli, const ZvId *id, const char *text, const char *uuid,
+                        GError **error)
 {
   g_autoptr (ZvLibvirt) lv = NULL;
-  g_autoptr (ZvTarget) device = remote_subchannel (cli, "undefine", id, &lv, error);
+  g_autoptr (ZvTarget) device = remote_subchannel (cli, "undefine", id, text, &lv, error);
   if (device == NULL)
     return FALSE;
   const ZvMdev *mdev = remote_definition (lv, device, uuid, error);
@@ -400,10 +408,11 @@ zv_cli_remote_undefine (ZvCli *cli, const char *id, const char *uuid, GError **e
 
 /* start ID|UUID on the remote host. */
 gboolean
-zv_cli_remote_start (ZvCli *cli, const char *id, const char *uuid, GError **error)
+zv_cli_remote_start (ZvCli *cli, const ZvId *id, const char *text, const char *uuid,
+                     GError **error)
 {
   g_autoptr (ZvLibvirt) lv = NULL;
-  g_autoptr (ZvTarget) device = remote_subchannel (cli, "start", id, &lv, error);
+  g_autoptr (ZvTarget) device = remote_subchannel (cli, "start", id, text, &lv, error);
   if (device == NULL)
     return FALSE;
   const ZvSubchannel *sch = device->sch;
@@ -461,10 +470,10 @@ zv_cli_remote_start (ZvCli *cli, const char *id, const char *uuid, GError **erro
 
 /* stop UUID|mdev_<uuid>[_<parent>] on the remote host. */
 gboolean
-zv_cli_remote_stop (ZvCli *cli, const char *id, GError **error)
+zv_cli_remote_stop (ZvCli *cli, const ZvId *id, const char *text, GError **error)
 {
   g_autoptr (ZvLibvirt) lv = NULL;
-  g_autoptr (ZvTarget) device = remote_subchannel (cli, "stop", id, &lv, error);
+  g_autoptr (ZvTarget) device = remote_subchannel (cli, "stop", id, text, &lv, error);
   if (device == NULL)
     return FALSE;
   if (!device->mdev_active)

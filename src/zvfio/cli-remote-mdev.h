@@ -14,24 +14,28 @@
 
 G_BEGIN_DECLS
 
+/* The commands take the ID as the command parsed it once (ID; NULL: TEXT, as
+ * typed, is no ID) and TEXT for messages. */
+
 /* define ID [--uuid UUID] [--auto] [--start] on the remote host (UUID
  * normalized, NULL for a new one): virNodeDeviceDefineXML, then
  * virNodeDeviceSetAutostart with AUTOSTART and virNodeDeviceCreate with START;
  * a later step that fails takes the definition back. Prints the UUID. */
-gboolean zv_cli_remote_define (ZvCli *cli, const char *id, const char *uuid,
+gboolean zv_cli_remote_define (ZvCli *cli, const ZvId *id, const char *text, const char *uuid,
                                gboolean autostart, gboolean start, GError **error);
 /* undefine ID|UUID on the remote host (UUID: the mdev ID names, or NULL):
  * virNodeDeviceUndefine of the subchannel's only (or the named) definition.
  * Prints the UUID. */
-gboolean zv_cli_remote_undefine (ZvCli *cli, const char *id, const char *uuid,
-                                 GError **error);
+gboolean zv_cli_remote_undefine (ZvCli *cli, const ZvId *id, const char *text,
+                                 const char *uuid, GError **error);
 /* start ID|UUID on the remote host: virNodeDeviceCreate of the defined mdev,
  * or a transient one (virNodeDeviceCreateXML) on a subchannel without a
  * definition. Prints the UUID. */
-gboolean zv_cli_remote_start (ZvCli *cli, const char *id, const char *uuid, GError **error);
+gboolean zv_cli_remote_start (ZvCli *cli, const ZvId *id, const char *text, const char *uuid,
+                              GError **error);
 /* stop UUID|mdev_<uuid>[_<parent>] on the remote host: virNodeDeviceDestroy of
  * the running mdev ID names. Prints the UUID. */
-gboolean zv_cli_remote_stop (ZvCli *cli, const char *id, GError **error);
+gboolean zv_cli_remote_stop (ZvCli *cli, const ZvId *id, const char *text, GError **error);
 
 /* The building blocks of 'zvfio apply --connect URI' (cmd-apply.c), on the
  * remote libvirt LV whose node devices CLI holds (zv_cli_nodedev_xmls): */

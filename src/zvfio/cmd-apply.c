@@ -682,16 +682,27 @@ undo_prepare (ZvCli *cli, Device *d)
   zv_release_result_clear (&result);
 }
 
+/* T's device as the host (or the remote libvirt) has it now, found by the
+ * typed ID of its subchannel or PCI function: nothing is parsed again. */
+static ZvTarget *
+resolve_again (ZvCli *cli, const ZvTarget *t, GError **error)
+{
+  ZvId id;
+  if (t->sch != NULL)
+    zv_id_from_busid (ZV_ID_SUBCHANNEL, &t->sch->busid, &id);
+  else
+    zv_id_from_pci (&t->pci->pci, &id);
+  return zv_cli_resolve_id (cli, &id, id.normalized, ZV_TARGET_DEFAULT, error);
+}
+
 /* Resolves D's device again (after a step changed its driver or mdevs), with
  * the mdev the plan chose. */
 static gboolean
 refresh_target (ZvCli *cli, Device *d, GError **error)
 {
-  g_autofree char *id = d->target->sch ? g_strdup_printf ("sch:%s", d->target->device)
-                                       : g_strdup (d->target->device);
   if (d->target->remote != NULL)
     g_clear_pointer (&cli->nodedev_xmls, g_ptr_array_unref);   /* read the node devices again */
-  ZvTarget *fresh = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, error);
+  ZvTarget *fresh = resolve_again (cli, d->target, error);
   if (fresh == NULL)
     return FALSE;
   zv_target_free (d->target);
@@ -913,9 +924,7 @@ static void
 read_after (ZvCli *cli, GPtrArray *domains, Device *d)
 {
   g_autoptr (GError) local = NULL;
-  g_autofree char *id = d->target->sch ? g_strdup_printf ("sch:%s", d->target->device)
-                                       : g_strdup (d->target->device);
-  g_autoptr (ZvTarget) target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, &local);
+  g_autoptr (ZvTarget) target = resolve_again (cli, d->target, &local);
   for (guint i = 0; target && i < domains->len; i++)
     {
       const ZvDomain *dom = g_ptr_array_index (domains, i);
@@ -1046,7 +1055,13 @@ resolve_entries (ZvCli *cli, const ZvStateDoc *doc, GPtrArray *devices, GError *
       const char *id = host ? g_ptr_array_index (doc->host, i) : want->device;
       Device *d = device_new (id, want);
       g_ptr_array_add (devices, d);
-      d->target = zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, &d->error);
+      /* the document's parser parsed the ID: it is not parsed again */
+      const ZvId *parsed = host ? (i < doc->host_ids->len
+                                   ? &g_array_index (doc->host_ids, ZvId, i) : NULL)
+                                : &want->id;
+      d->target = parsed != NULL && parsed->kind != ZV_ID_INVALID
+        ? zv_cli_resolve_id (cli, parsed, id, ZV_TARGET_DEFAULT, &d->error)
+        : zv_cli_resolve (cli, id, ZV_TARGET_DEFAULT, &d->error);
       if (d->target == NULL)
         {
           d->status = "failed";

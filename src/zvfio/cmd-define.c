@@ -149,13 +149,12 @@ zv_cmd_define (ZvCli *cli, int argc, char **argv, GError **error)
       g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "define: '%s' is not a UUID", uuid);
       return FALSE;
     }
+  ZvId id;
+  if (!zv_target_parse_id (argv[1], &id, error))   /* the one parse of the ID */
+    return FALSE;
   /* another host: its libvirt's node-device API (cli-remote-mdev.c) */
   if (cli->remote_uri != NULL)
-    return zv_cli_remote_define (cli, argv[1], uuid ? buf : NULL, autostart, start, error);
-
-  ZvId id;
-  if (!zv_target_parse_id (argv[1], &id, error))
-    return FALSE;
+    return zv_cli_remote_define (cli, &id, argv[1], uuid ? buf : NULL, autostart, start, error);
   g_autoptr (ZvTarget) device = resolve_subchannel (cli, "define", &id, argv[1], error);
   if (device == NULL)
     return FALSE;
@@ -233,7 +232,7 @@ zv_cmd_undefine (ZvCli *cli, int argc, char **argv, GError **error)
   gboolean valid = zv_parse_id (argv[1], &id);   /* the one parse of the ID */
   const char *uuid = id_as_uuid (valid, &id);
   if (cli->remote_uri != NULL)
-    return zv_cli_remote_undefine (cli, argv[1], uuid, error);
+    return zv_cli_remote_undefine (cli, valid ? &id : NULL, argv[1], uuid, error);
   if (!valid)
     {
       zv_target_set_id_error (argv[1], error);
@@ -272,7 +271,7 @@ zv_cmd_start (ZvCli *cli, int argc, char **argv, GError **error)
   gboolean valid = zv_parse_id (argv[1], &id);   /* the one parse of the ID */
   const char *uuid = id_as_uuid (valid, &id);
   if (cli->remote_uri != NULL)
-    return zv_cli_remote_start (cli, argv[1], uuid, error);
+    return zv_cli_remote_start (cli, valid ? &id : NULL, argv[1], uuid, error);
   if (!valid)
     {
       zv_target_set_id_error (argv[1], error);
@@ -319,7 +318,7 @@ zv_cmd_stop (ZvCli *cli, int argc, char **argv, GError **error)
       return FALSE;
     }
   if (cli->remote_uri != NULL)
-    return zv_cli_remote_stop (cli, argv[1], error);
+    return zv_cli_remote_stop (cli, &id, argv[1], error);
   g_autoptr (ZvMdev) active = zv_mdev_load_active (cli->root, buf, NULL);
   if (active == NULL)
     {

@@ -7,6 +7,7 @@
 #include "zv-error.h"
 #include "zv-mdev-intent.h"
 #include "zv-parse.h"
+#include "zv-state-doc.h"
 #include "zv-target.h"
 
 #include <string.h>
@@ -252,6 +253,31 @@ test_mdev_parent_typed (void)
   fixture_tree_remove (dir);
 }
 
+/* A desired-state document keeps each device ID as its parser parsed it (one
+ * zv_parse_id per entry), so that 'zvfio apply' resolves the typed value and
+ * parses no ID again (before: the CLI parsed each entry's text once more). */
+static void
+test_state_doc_keeps_parsed_ids (void)
+{
+  const char *text = "{\"version\": 1, \"passthroughs\": [{\"device\": \"ccw:0.0.1001\", "
+                     "\"domain\": \"g\"}], \"host\": [\"sch:0.0.0100\", \"0005:00:00.0\"]}";
+  g_autoptr (GError) error = NULL;
+  reset_calls ();
+  g_autoptr (ZvStateDoc) doc = zv_state_doc_parse (text, strlen (text), "test", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_calls ("id", "ccw:0.0.1001"), ==, 1);
+  g_assert_cmpuint (count_calls ("id", "sch:0.0.0100"), ==, 1);
+  const ZvStatePassthrough *p = g_ptr_array_index (doc->passthroughs, 0);
+  g_assert_cmpint (p->id.kind, ==, ZV_ID_DEVNO);
+  g_assert_cmpstr (p->id.normalized, ==, "0.0.1001");
+  g_assert_cmpuint (doc->host_ids->len, ==, 2);
+  g_assert_cmpint (g_array_index (doc->host_ids, ZvId, 0).kind, ==, ZV_ID_SUBCHANNEL);
+  g_assert_cmpint (g_array_index (doc->host_ids, ZvId, 1).kind, ==, ZV_ID_PCI);
+  /* a copy keeps it */
+  g_autoptr (ZvStatePassthrough) copy = zv_state_passthrough_copy (p);
+  g_assert_cmpint (copy->id.kind, ==, ZV_ID_DEVNO);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -262,6 +288,7 @@ main (int argc, char **argv)
   g_test_add_func ("/parse-once/callout-parent", test_callout_parent_typed);
   g_test_add_func ("/parse-once/hostdev-targets", test_hostdev_targets_typed);
   g_test_add_func ("/parse-once/mdev-parent", test_mdev_parent_typed);
+  g_test_add_func ("/parse-once/state-doc", test_state_doc_keeps_parsed_ids);
   int rc = g_test_run ();
   reset_calls ();
   g_array_unref (calls);

@@ -17,6 +17,7 @@ zv_state_doc_new (void)
   ZvStateDoc *doc = g_new0 (ZvStateDoc, 1);
   doc->passthroughs = g_ptr_array_new_with_free_func ((GDestroyNotify) zv_state_passthrough_free);
   doc->host = g_ptr_array_new_with_free_func (g_free);
+  doc->host_ids = g_array_new (FALSE, FALSE, sizeof (ZvId));
   return doc;
 }
 
@@ -28,6 +29,7 @@ zv_state_doc_free (ZvStateDoc *doc)
     return;
   g_ptr_array_unref (doc->passthroughs);
   g_ptr_array_unref (doc->host);
+  g_array_unref (doc->host_ids);
   g_free (doc);
 }
 
@@ -47,6 +49,7 @@ ZvStatePassthrough *
 zv_state_passthrough_copy (const ZvStatePassthrough *p)
 {
   ZvStatePassthrough *copy = zv_state_passthrough_new (p->device, p->domain);
+  copy->id = p->id;
   copy->mdev = g_strdup (p->mdev);
   copy->persist = p->persist;
   copy->autostart = p->autostart;
@@ -214,6 +217,7 @@ parse_passthrough (JsonNode *node, const char *what, guint at, GError **error)
       return NULL;
     }
   g_autoptr (ZvStatePassthrough) p = zv_state_passthrough_new (device, domain);
+  p->id = id;
   if (!get_flag (o, "persist", &p->persist, what, at, error) ||
       !get_flag (o, "autostart", &p->autostart, what, at, error) ||
       !get_flag (o, "managed", &p->managed, what, at, error) ||
@@ -284,6 +288,7 @@ parse_host (JsonNode *node, ZvStateDoc *doc, const char *what, GError **error)
           return FALSE;
         }
       g_ptr_array_add (doc->host, g_strdup (json_node_get_string (n)));
+      g_array_append_val (doc->host_ids, id);
     }
   return TRUE;
 }

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include "zv-parse.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,8 @@ G_BEGIN_DECLS
  * were given (so a document round-trips); zv_state_passthrough_* give defaults. */
 typedef struct {
   char *device;          /* any ID zvfio accepts */
+  ZvId id;               /* DEVICE as the parser parsed it (kind ZV_ID_INVALID in an
+                          * entry built, not parsed): nobody parses it again */
   char *domain;          /* libvirt domain name */
   char *mdev;            /* vfio-ccw: the mdev UUID (lowercase), NULL: any / a new one */
   gint persist;          /* driverctl override (prepare --persist); default FALSE */
@@ -39,6 +42,8 @@ typedef struct {
 typedef struct {
   GPtrArray *passthroughs;   /* ZvStatePassthrough* */
   GPtrArray *host;           /* char*: IDs of devices that must be back with the host */
+  GArray *host_ids;          /* ZvId: each of HOST as the parser parsed it (empty in a
+                              * document built, not parsed) */
 } ZvStateDoc;
 
 /* An empty document. */
