@@ -399,7 +399,7 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
     {
       d->prepare_persist = persist;
       Step *s = add_step (d, STEP_PREPARE, NULL,
-                          g_strdup_printf ("bind %s to %s%s%s", target->device, vfio,
+                          g_strdup_printf ("bind %s to %s%s%s", target->label, vfio,
                                            persist ? ", driverctl override" : "",
                                            zv_state_flag (want->offline)
                                            ? ", may set the ccw device offline" : ""));
@@ -425,9 +425,9 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
   if (need_define && need_attach)
     {
       Step *s = add_step (d, STEP_DEFINE, want->domain,
-                          g_strdup_printf ("define a vfio_ccw-io mdev %s on %s (start=%s)%s",
-                                           chosen ? chosen : "(new UUID)", target->device,
-                                           autostart ? "auto" : "manual", remote
+                          g_strdup_printf ("define a vfio_ccw-io mdev %s (start=%s) on %s%s",
+                                           chosen ? chosen : "(new UUID)",
+                                           autostart ? "auto" : "manual", target->label, remote
                                            ? ", through libvirt's node-device API" : ""));
       if (chosen != NULL)
         g_strlcpy (s->uuid, chosen, sizeof s->uuid);
@@ -472,7 +472,7 @@ plan_passthrough (ZvCli *cli, ZvLibvirt *lv, Device *d, GError **error)
                        managed ? ", managed" : "");
   Step *s = add_step (d, STEP_ATTACH, want->domain,
                       g_strdup_printf ("add the hostdev of %s to domain '%s' (%s)",
-                                       target->device, want->domain, where));
+                                       target->label, want->domain, where));
   ZvRuleContext ctx = { .root = cli->root, .op = ZV_OP_ATTACH, .target = target,
                         .domain = domain, .other_domains = others };
   judge (s, &ctx, fixed);
@@ -561,7 +561,7 @@ plan_host (ZvCli *cli, ZvLibvirt *lv, GPtrArray *domains, Device *d, GError **er
         {
           Step *s = add_step (d, STEP_RELEASE, NULL,
                               g_strdup_printf ("give %s back to its host driver",
-                                               target->device));
+                                               target->label));
           s->refusal = remote_binding_refusal (target, "release");
         }
       return TRUE;
@@ -580,7 +580,7 @@ plan_host (ZvCli *cli, ZvLibvirt *lv, GPtrArray *domains, Device *d, GError **er
   if (g_strcmp0 (driver, vfio) == 0 || g_strcmp0 (override, vfio) == 0 || record != NULL)
     {
       Step *s = add_step (d, STEP_RELEASE, NULL,
-                          g_strdup_printf ("give %s back to its host driver%s", target->device,
+                          g_strdup_printf ("give %s back to its host driver%s", target->label,
                                            g_strcmp0 (override, vfio) == 0
                                            ? ", remove the driverctl override" : ""));
       if (record != NULL && record->domain != NULL)

@@ -320,10 +320,12 @@ def test_diff_shows_the_plan(host):
     assert re.search(r'^\+\s+"domain": "guest1",$', out, re.M), out
     assert "zvfio apply --check (nothing was changed):" in out
     assert ("0.0.3004 -> guest1: planned\n"
-            "  prepare: planned: bind 0.0.0204 to vfio_ccw, driverctl override\n"
-            "  define: planned: define a vfio_ccw-io mdev (new UUID) on 0.0.0204 (start=auto)\n"
-            "  attach: planned: add the hostdev of 0.0.0204 to domain 'guest1' (guest devno "
-            "fe.0.3004)\n") in out
+            "  prepare: planned: bind device 0.0.3004 (subchannel 0.0.0204) to vfio_ccw, "
+            "driverctl override\n"
+            "  define: planned: define a vfio_ccw-io mdev (new UUID) (start=auto) on device "
+            "0.0.3004 (subchannel 0.0.0204)\n"
+            "  attach: planned: add the hostdev of device 0.0.3004 (subchannel 0.0.0204) to "
+            "domain 'guest1' (guest devno fe.0.3004)\n") in out
     assert "sch:0.0.0205 -> host: planned\n" in out
     assert "changed: [localhost]" in out
     assert snapshot(host.root) == before
@@ -334,7 +336,8 @@ def test_diff_shows_the_plan(host):
     out = res.stdout
     assert "+++ after: zvfio export after\n" in out
     assert "zvfio apply:\n" in out
-    assert "0.0.3004 -> guest1: changed\n  prepare: done: bind 0.0.0204 to vfio_ccw, " in out
+    assert ("0.0.3004 -> guest1: changed\n  prepare: done: bind device 0.0.3004 (subchannel "
+            "0.0.0204) to vfio_ccw, ") in out
     assert re.search(r'^\+\s+"mdev": "[0-9a-f-]{36}",$', out, re.M), out
     assert re.search(r'^\+\s+"persist": true,?$', out, re.M), out
 

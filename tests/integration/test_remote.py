@@ -384,8 +384,8 @@ def test_remote_apply_defines_through_the_node_device_api(run_zvfio, tmp_path, t
     doc = {"passthroughs": [{"device": "ccw:0.0.1001", "domain": "guest1", "mdev": NEW_UUID}]}
     res = apply_remote(run_zvfio, tmp_path, test_uri, doc, "--check")
     assert res.returncode == 10, res.stderr
-    assert (f"  define: planned: define a vfio_ccw-io mdev {NEW_UUID} on 0.0.0101 (start=manual), "
-            "through libvirt's node-device API\n") in res.stdout
+    assert (f"  define: planned: define a vfio_ccw-io mdev {NEW_UUID} (start=manual) on device "
+            "0.0.1001 (subchannel 0.0.0101), through libvirt's node-device API\n") in res.stdout
     assert f"{CALLOUT_NOTE}ccw.cio-ignored" in res.stderr
     res = apply_remote(run_zvfio, tmp_path, test_uri, doc, "--json")
     assert res.returncode == 8, res.stderr

@@ -161,7 +161,7 @@ devices:
       status: changed
       error: null
       steps:
-        - {step: prepare, status: done, detail: bind 0.0.0204 to vfio_ccw, domain: null,
+        - {step: prepare, status: done, detail: "bind device 0.0.3004 (subchannel 0.0.0204) to vfio_ccw", domain: null,
            mdev: null, allowed: true, violations: [], refusal: null, error: null}
 before:
   description: The document's devices as C(zvfio export) shows them before the run.
