@@ -148,7 +148,10 @@ mdev_xml (const ZvSubchannel *sch, const char *uuid)
 static gboolean
 refuse_known_uuid (ZvCli *cli, const char *uuid, GError **error)
 {
-  g_autoptr (GPtrArray) parents = parents_of_uuid (cli, cli->nodedev_xmls, uuid);
+  GPtrArray *xmls = zv_cli_nodedev_xmls (cli, error);   /* read again if a refresh dropped them */
+  if (xmls == NULL)
+    return FALSE;
+  g_autoptr (GPtrArray) parents = parents_of_uuid (cli, xmls, uuid);
   if (parents->len == 0)
     return TRUE;
   g_set_error (error, ZV_ERROR, ZV_ERROR_USAGE, "mdev %s is defined or running already on "
@@ -311,7 +314,10 @@ zv_cli_remote_mdev_definition (ZvLibvirt *lv, ZvMdev *m, gboolean with_autostart
 static gboolean
 refuse_other_parent (ZvCli *cli, const char *uuid, const char *parent, GError **error)
 {
-  g_autoptr (GPtrArray) parents = parents_of_uuid (cli, cli->nodedev_xmls, uuid);
+  GPtrArray *xmls = zv_cli_nodedev_xmls (cli, error);   /* read again if a refresh dropped them */
+  if (xmls == NULL)
+    return FALSE;
+  g_autoptr (GPtrArray) parents = parents_of_uuid (cli, xmls, uuid);
   const char *other = other_parent (parents, parent);
   if (other == NULL)
     return TRUE;
